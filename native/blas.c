@@ -1,0 +1,146 @@
+// N-API binding to OpenBLAS: row-major sgemm/dgemm on typed arrays, without copies.
+// gemm(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc)
+//   computes C = alpha * op(A) * op(B) + beta * C, with C of shape (m, n).
+// The typed arrays may be subarrays: N-API hands back the data pointer with the
+// byte offset already applied. All three must be Float64Array or all Float32Array.
+#include <node_api.h>
+#include <cblas.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+// OpenBLAS extras, declared here because not every cblas.h declares them.
+extern char *openblas_get_corename(void);
+extern char *openblas_get_config(void);
+extern int openblas_get_num_threads(void);
+extern void openblas_set_num_threads(int);
+
+#define CHECK(call)                                                         \
+  do {                                                                      \
+    if ((call) != napi_ok) {                                                \
+      napi_throw_error(env, NULL, "convexformer_blas: N-API call failed");  \
+      return NULL;                                                          \
+    }                                                                       \
+  } while (0)
+
+typedef struct {
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+} Array;
+
+static bool get_array(napi_env env, napi_value v, Array *out, const char *name) {
+  bool is_ta = false;
+  napi_is_typedarray(env, v, &is_ta);
+  if (!is_ta) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "gemm: %s must be a Float64Array or Float32Array", name);
+    napi_throw_type_error(env, NULL, msg);
+    return false;
+  }
+  napi_value buf;
+  size_t off;
+  napi_get_typedarray_info(env, v, &out->type, &out->length, &out->data, &buf, &off);
+  if (out->type != napi_float64_array && out->type != napi_float32_array) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "gemm: %s must be a Float64Array or Float32Array", name);
+    napi_throw_type_error(env, NULL, msg);
+    return false;
+  }
+  return true;
+}
+
+// Smallest length a row-major operand of `rows` rows with leading dimension ld needs.
+static size_t need(int64_t rows, int64_t cols, int64_t ld) {
+  if (rows == 0 || cols == 0) return 0;
+  return (size_t)((rows - 1) * ld + cols);
+}
+
+static napi_value Gemm(napi_env env, napi_callback_info info) {
+  size_t argc = 13;
+  napi_value argv[13];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 13) {
+    napi_throw_error(env, NULL, "gemm: expected 13 arguments");
+    return NULL;
+  }
+  bool ta, tb;
+  int64_t m, n, k, lda, ldb, ldc;
+  double alpha, beta;
+  CHECK(napi_get_value_bool(env, argv[0], &ta));
+  CHECK(napi_get_value_bool(env, argv[1], &tb));
+  CHECK(napi_get_value_int64(env, argv[2], &m));
+  CHECK(napi_get_value_int64(env, argv[3], &n));
+  CHECK(napi_get_value_int64(env, argv[4], &k));
+  CHECK(napi_get_value_double(env, argv[5], &alpha));
+  CHECK(napi_get_value_int64(env, argv[7], &lda));
+  CHECK(napi_get_value_int64(env, argv[9], &ldb));
+  CHECK(napi_get_value_double(env, argv[10], &beta));
+  CHECK(napi_get_value_int64(env, argv[12], &ldc));
+  Array A, B, C;
+  if (!get_array(env, argv[6], &A, "A") || !get_array(env, argv[8], &B, "B") ||
+      !get_array(env, argv[11], &C, "C"))
+    return NULL;
+  if (A.type != B.type || A.type != C.type) {
+    napi_throw_type_error(env, NULL, "gemm: A, B and C must have the same element type");
+    return NULL;
+  }
+  if (m < 0 || n < 0 || k < 0) {
+    napi_throw_range_error(env, NULL, "gemm: m, n, k must be >= 0");
+    return NULL;
+  }
+  // Bounds: refuse anything that would read or write past an array.
+  if (A.length < (ta ? need(k, m, lda) : need(m, k, lda)) ||
+      B.length < (tb ? need(n, k, ldb) : need(k, n, ldb)) || C.length < need(m, n, ldc) ||
+      lda < (ta ? m : k) || ldb < (tb ? k : n) || ldc < n) {
+    napi_throw_range_error(env, NULL, "gemm: an operand is too short for its shape");
+    return NULL;
+  }
+  if (m == 0 || n == 0) return NULL;
+  enum CBLAS_TRANSPOSE opA = ta ? CblasTrans : CblasNoTrans;
+  enum CBLAS_TRANSPOSE opB = tb ? CblasTrans : CblasNoTrans;
+  if (A.type == napi_float64_array) {
+    cblas_dgemm(CblasRowMajor, opA, opB, (int)m, (int)n, (int)k, alpha, (const double *)A.data,
+                (int)lda, (const double *)B.data, (int)ldb, beta, (double *)C.data, (int)ldc);
+  } else {
+    cblas_sgemm(CblasRowMajor, opA, opB, (int)m, (int)n, (int)k, (float)alpha,
+                (const float *)A.data, (int)lda, (const float *)B.data, (int)ldb, (float)beta,
+                (float *)C.data, (int)ldc);
+  }
+  return NULL;
+}
+
+static napi_value Info(napi_env env, napi_callback_info info) {
+  napi_value obj, core, config, threads;
+  CHECK(napi_create_object(env, &obj));
+  CHECK(napi_create_string_utf8(env, openblas_get_corename(), NAPI_AUTO_LENGTH, &core));
+  CHECK(napi_create_string_utf8(env, openblas_get_config(), NAPI_AUTO_LENGTH, &config));
+  CHECK(napi_create_int32(env, openblas_get_num_threads(), &threads));
+  CHECK(napi_set_named_property(env, obj, "core", core));
+  CHECK(napi_set_named_property(env, obj, "config", config));
+  CHECK(napi_set_named_property(env, obj, "threads", threads));
+  return obj;
+}
+
+static napi_value SetThreads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t t;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  CHECK(napi_get_value_int32(env, argv[0], &t));
+  if (t < 1) t = 1;
+  openblas_set_num_threads(t);
+  return NULL;
+}
+
+static napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"gemm", NULL, Gemm, NULL, NULL, NULL, napi_default, NULL},
+      {"info", NULL, Info, NULL, NULL, NULL, napi_default, NULL},
+      {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
+  };
+  CHECK(napi_define_properties(env, exports, 3, props));
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

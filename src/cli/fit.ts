@@ -1,0 +1,61 @@
+// convexformer fit: one certified solve, written to a run directory.
+import { Command } from 'commander';
+import { loadDataset } from '../data/dataset';
+import { encodeNpz } from '../data/npz';
+import { runFit, type FitConfig, type FitOutcome } from '../experiments/fit';
+import { RunDir } from '../experiments/run-dir';
+import { fmt, guarded, positive, progressPrinter } from './common';
+import { addSolveOptions, toFitConfig, type SolveOpts } from './fit-options';
+import type { Dataset } from '../data/dataset';
+import type { Progress } from '../convex/types';
+
+export function printFit(r: FitOutcome['result'], log: (s: string) => void = console.log): void {
+  const status = r.converged ? 'certified' : `NOT converged (tol ${r.tol})`;
+  log(`${r.model} / ${r.loss}: N=${r.N} n=${r.n} d=${r.d} c=${r.c}${r.h ? ` h=${r.h}` : ''}, ` +
+    `beta=${fmt(r.beta)} (${fmt(r.betaFrac, 4)} x beta_max=${fmt(r.betaMax)})`);
+  log(`  objective   ${r.objective.toPrecision(12)}`);
+  log(`  lower bound ${r.lowerBound.toPrecision(12)}   rel. gap ${r.relGap.toExponential(2)}  ${status}`);
+  log(`  ${r.solver}: ${r.iterations} iterations, ${r.seconds.toFixed(3)} s, ${r.operatorApplications} operator applications at ${r.operatorGflops.toFixed(1)} GFLOP/s (${r.blas.backend}, ${r.precision})`);
+  log(`  heads: ${r.heads} of ${r.totalGroups} token groups; recovered non-convex objective ${r.recoveredObjective.toPrecision(12)} (rel. diff ${r.recoveryRelError.toExponential(1)})`);
+  log(`  training loss ${fmt(r.training.loss)} accuracy ${fmt(r.training.accuracy, 4)}` +
+    (r.test ? `; test loss ${fmt(r.test.loss)} accuracy ${fmt(r.test.accuracy, 4)}` : ''));
+  if (!r.equivalent) log(`  warning: the optimum uses ${r.heads} heads, more than the budget; the non-convex model with that budget is not equivalent`);
+}
+
+/** Solves and writes DIR/{config.json, result.json, weights.npz, metrics.jsonl}. */
+export function fitToDir(data: Dataset, cfg: FitConfig, out: string, force: boolean, onProgress?: (p: Progress) => void): FitOutcome {
+  const dir = new RunDir(out, force);
+  try {
+    const lines: string[] = [];
+    const outcome = runFit(data, cfg, (p) => {
+      lines.push(JSON.stringify(p));
+      onProgress?.(p);
+    });
+    dir.writeJson('config.json', cfg);
+    dir.write('metrics.jsonl', lines.join('\n') + (lines.length ? '\n' : ''));
+    dir.writeJson('result.json', outcome.result);
+    dir.write('weights.npz', encodeNpz(outcome.weights));
+    dir.commit();
+    return outcome;
+  } catch (e) {
+    dir.abort();
+    throw e;
+  }
+}
+
+export function fitCommand(): Command {
+  const cmd = new Command('fit').description('solve a convex attention program to a certified optimum and recover the heads');
+  addSolveOptions(cmd)
+    .option('--beta <B>', 'regularization strength', positive('--beta'))
+    .option('--beta-frac <F>', 'beta as a fraction of beta_max, the smallest beta with Z = 0 optimal', positive('--beta-frac'))
+    .requiredOption('--out <dir>', 'run directory to create: result.json, weights.npz, config.json, metrics.jsonl')
+    .action((o: SolveOpts & { beta?: number; betaFrac?: number }) => guarded(() => {
+      const cfg = toFitConfig(o, o.beta, o.betaFrac);
+      const data = loadDataset(o.data, { loss: o.loss, classes: o.classes });
+      const { result } = fitToDir(data, cfg, o.out, o.force, progressPrinter(o.quiet));
+      printFit(result);
+      console.log(`wrote ${o.out}/result.json and weights.npz`);
+      if (!result.converged) process.exitCode = 3;
+    }));
+  return cmd;
+}

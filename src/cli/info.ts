@@ -1,0 +1,18 @@
+// convexformer info: which GEMM path is active, and OpenBLAS's core and threads.
+import { Command } from 'commander';
+import { blas } from '../core/blas';
+
+export function infoCommand(): Command {
+  return new Command('info').description('show the numeric backend (OpenBLAS addon or TypeScript fallback)').action(() => {
+    const i = blas.info();
+    console.log(`gemm backend: ${i.backend}`);
+    if (i.backend === 'openblas') {
+      console.log(`openblas core: ${i.core}`);
+      console.log(`openblas threads: ${i.threads}`);
+      console.log(`openblas config: ${i.config}`);
+    } else {
+      console.log(`reason: ${i.reason ?? 'unknown'}`);
+    }
+    console.log(`node: ${process.version}, cpus: ${require('node:os').cpus().length}`);
+  });
+}

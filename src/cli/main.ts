@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// The convexformer command: one subcommand per file in this folder.
+import { Command } from 'commander';
+import { fitCommand } from './fit';
+import { pathCommand } from './path';
+import { demoCommand } from './demo';
+import { infoCommand } from './info';
+
+const program = new Command('convexformer')
+  .description('Convex attention: solve the convex programs of (simplex) attention to a certified global optimum,\n' +
+    'recover ordinary attention weights, and compare with non-convex training.')
+  .version(require('../../../package.json').version)
+  .showHelpAfterError()
+  .configureOutput({ outputError: (s, write) => write(`convexformer: ${s}`) });
+program.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+program.addCommand(fitCommand());
+program.addCommand(pathCommand());
+program.addCommand(demoCommand());
+program.addCommand(infoCommand());
+program.parseAsync(process.argv);

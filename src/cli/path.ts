@@ -1,0 +1,58 @@
+// convexformer path: a warm-started regularization path over beta fractions.
+import { Command } from 'commander';
+import { loadDataset } from '../data/dataset';
+import { geometricGrid, runPath, type PathRow } from '../experiments/path';
+import { RunDir } from '../experiments/run-dir';
+import { InputError } from '../data/errors';
+import { fmt, guarded, positive, positiveInt, progressPrinter } from './common';
+import { addSolveOptions, toFitConfig, type SolveOpts } from './fit-options';
+
+function parseFracs(raw: string): number[] {
+  const v = raw.split(',').map((s) => Number(s.trim()));
+  if (v.length === 0 || v.some((f) => !(f > 0) || !Number.isFinite(f))) {
+    throw new InputError('--fracs', `must be comma-separated numbers > 0, got '${raw}'`);
+  }
+  return v;
+}
+
+function rowLine(r: PathRow): string {
+  return [
+    fmt(r.betaFrac, 4).padStart(9), fmt(r.beta).padStart(12), r.objective.toPrecision(8).padStart(15),
+    r.relGap.toExponential(1).padStart(8), String(r.heads).padStart(6), String(r.iterations).padStart(6),
+    fmt(r.training.accuracy, 4).padStart(8), fmt(r.training.loss).padStart(11),
+    (r.test ? fmt(r.test.accuracy, 4) : '-').padStart(8),
+  ].join(' ');
+}
+
+export function pathCommand(): Command {
+  const cmd = new Command('path').description('solve over a grid of beta fractions, warm-started, largest beta first');
+  addSolveOptions(cmd)
+    .option('--fracs <list>', 'comma-separated beta fractions, e.g. 1,0.5,0.1 (overrides --points/--min-frac)')
+    .option('--points <k>', 'number of fractions, log-spaced from 1 down to --min-frac', positiveInt('--points'), 10)
+    .option('--min-frac <f>', 'smallest fraction of beta_max', positive('--min-frac'), 0.01)
+    .requiredOption('--out <dir>', 'run directory to create: path.json, path.jsonl, config.json')
+    .action((o: SolveOpts & { fracs?: string; points: number; minFrac: number }) => guarded(() => {
+      const fracs = o.fracs ? parseFracs(o.fracs) : geometricGrid(o.points, o.minFrac);
+      const cfg = toFitConfig(o, undefined, 1);
+      const data = loadDataset(o.data, { loss: o.loss, classes: o.classes });
+      const dir = new RunDir(o.out, o.force);
+      try {
+        console.log('beta/bmax         beta       objective  rel.gap  heads  iters train.acc train.loss test.acc');
+        const lines: string[] = [];
+        const rows = runPath(data, cfg, fracs, (r) => {
+          console.log(rowLine(r));
+          lines.push(JSON.stringify(r));
+        }, progressPrinter(o.quiet, '  '));
+        dir.writeJson('config.json', { ...cfg, betaFrac: undefined, fracs });
+        dir.write('path.jsonl', lines.join('\n') + '\n');
+        dir.writeJson('path.json', rows);
+        dir.commit();
+        console.log(`wrote ${o.out}/path.json`);
+        if (rows.some((r) => !r.converged)) process.exitCode = 3;
+      } catch (e) {
+        dir.abort();
+        throw e;
+      }
+    }));
+  return cmd;
+}

@@ -1,0 +1,71 @@
+// Softmax cross-entropy over c outputs, summed over samples:
+//   f(P) = sum_i logsumexp(P_i) - P_{i, y_i}.
+// Its conjugate is finite only where q_i = U_i + e_{y_i} lies on the simplex, and there
+//   f*(U) = sum_i sum_l q_il log q_il   (negative entropy).
+// The gradient (softmax - one-hot) of each row has Lipschitz constant 1/2.
+import type { Datafit } from '../types';
+
+/** Slack for "q lies on the simplex", far above rounding and far below any real violation. */
+const SIMPLEX_SLACK = 1e-9;
+
+export class CrossEntropyLoss implements Datafit {
+  readonly name = 'ce';
+  readonly lipschitz = 0.5;
+
+  constructor(readonly labels: Int32Array, readonly outputs: number) {
+    for (let i = 0; i < labels.length; i++) {
+      if (!(labels[i] >= 0 && labels[i] < outputs)) {
+        throw new Error(`CrossEntropyLoss: label ${labels[i]} at ${i} is outside [0, ${outputs - 1}]`);
+      }
+    }
+  }
+
+  get samples(): number {
+    return this.labels.length;
+  }
+
+  value(pred: Float64Array): number {
+    const c = this.outputs;
+    let s = 0;
+    for (let i = 0; i < this.labels.length; i++) {
+      const o = i * c;
+      let m = -Infinity;
+      for (let l = 0; l < c; l++) m = Math.max(m, pred[o + l]);
+      let z = 0;
+      for (let l = 0; l < c; l++) z += Math.exp(pred[o + l] - m);
+      s += m + Math.log(z) - pred[o + this.labels[i]];
+    }
+    return s;
+  }
+
+  gradient(pred: Float64Array, out: Float64Array): void {
+    const c = this.outputs;
+    for (let i = 0; i < this.labels.length; i++) {
+      const o = i * c;
+      let m = -Infinity;
+      for (let l = 0; l < c; l++) m = Math.max(m, pred[o + l]);
+      let z = 0;
+      for (let l = 0; l < c; l++) z += (out[o + l] = Math.exp(pred[o + l] - m));
+      for (let l = 0; l < c; l++) out[o + l] /= z;
+      out[o + this.labels[i]] -= 1;
+    }
+  }
+
+  conjugate(u: Float64Array): number {
+    const c = this.outputs;
+    let s = 0;
+    for (let i = 0; i < this.labels.length; i++) {
+      const o = i * c;
+      let sum = 0;
+      for (let l = 0; l < c; l++) {
+        let q = u[o + l] + (l === this.labels[i] ? 1 : 0);
+        if (q < -SIMPLEX_SLACK) return Infinity;
+        if (q < 0) q = 0;
+        sum += q;
+        if (q > 0) s += q * Math.log(q);
+      }
+      if (Math.abs(sum - 1) > SIMPLEX_SLACK) return Infinity;
+    }
+    return s;
+  }
+}

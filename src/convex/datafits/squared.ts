@@ -1,0 +1,31 @@
+// Squared loss f(P) = sum_i 1/2 ||P_i - Y_i||^2, with conjugate f*(U) = 1/2 ||U||^2 + <U, Y>.
+import type { Datafit } from '../types';
+
+export class SquaredLoss implements Datafit {
+  readonly name = 'squared';
+  readonly lipschitz = 1;
+
+  /** Y is (N, c) row-major. */
+  constructor(readonly Y: Float64Array, readonly samples: number, readonly outputs: number) {
+    if (Y.length !== samples * outputs) throw new Error(`SquaredLoss: Y has ${Y.length} entries, expected ${samples}x${outputs}`);
+  }
+
+  value(pred: Float64Array): number {
+    let s = 0;
+    for (let i = 0; i < pred.length; i++) {
+      const r = pred[i] - this.Y[i];
+      s += r * r;
+    }
+    return 0.5 * s;
+  }
+
+  gradient(pred: Float64Array, out: Float64Array): void {
+    for (let i = 0; i < pred.length; i++) out[i] = pred[i] - this.Y[i];
+  }
+
+  conjugate(u: Float64Array): number {
+    let s = 0;
+    for (let i = 0; i < u.length; i++) s += u[i] * (0.5 * u[i] + this.Y[i]);
+    return s;
+  }
+}

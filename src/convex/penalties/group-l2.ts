@@ -1,0 +1,47 @@
+// Group l2 ("group lasso") over contiguous groups of equal size: sum_g ||w_g||_2.
+// In the attention programs a group is one token row Z[l, k, :] (or Z[j, l, k, :]), so the
+// penalty is the sparsity across tokens of eq. (8), (10) and (12).
+import type { Penalty } from '../types';
+
+export class GroupL2 implements Penalty {
+  readonly name = 'group-l2';
+
+  constructor(readonly groupSize: number) {
+    if (!(groupSize >= 1)) throw new Error(`GroupL2: groupSize must be >= 1, got ${groupSize}`);
+  }
+
+  groupNorms(w: Float64Array): Float64Array {
+    const g = this.groupSize;
+    const out = new Float64Array(w.length / g);
+    for (let k = 0; k < out.length; k++) {
+      let s = 0;
+      for (let t = k * g; t < (k + 1) * g; t++) s += w[t] * w[t];
+      out[k] = Math.sqrt(s);
+    }
+    return out;
+  }
+
+  value(w: Float64Array): number {
+    let s = 0;
+    for (const v of this.groupNorms(w)) s += v;
+    return s;
+  }
+
+  /** Block soft-thresholding: w_g = max(0, 1 - step / ||v_g||) v_g. */
+  prox(v: Float64Array, step: number, out: Float64Array): void {
+    const g = this.groupSize;
+    for (let start = 0; start < v.length; start += g) {
+      let s = 0;
+      for (let t = start; t < start + g; t++) s += v[t] * v[t];
+      const nrm = Math.sqrt(s);
+      const scale = nrm > step ? 1 - step / nrm : 0;
+      for (let t = start; t < start + g; t++) out[t] = scale * v[t];
+    }
+  }
+
+  dualNorm(u: Float64Array): number {
+    let m = 0;
+    for (const v of this.groupNorms(u)) m = Math.max(m, v);
+    return m;
+  }
+}

@@ -1,0 +1,38 @@
+// Primal and dual values of  min_w f(A w) + beta * Omega(w)  and the dual point that certifies it.
+//
+// Fenchel dual: max_theta -f*(-theta)  s.t.  Omega_D(A^T theta) <= beta, which for the attention
+// programs is eq. (21), (28) or (33): every token group of A^T theta has l2 norm <= beta.
+// From any w, theta = -grad f(A w) / max(1, Omega_D(A^T grad f(A w)) / beta) is feasible, and
+// -f*(-theta) is a lower bound on the optimum (weak duality). At the optimum it is tight.
+import type { Datafit, LinearOperator, Penalty, Problem } from './types';
+
+export function primalValue(problem: Problem, w: Float64Array, pred: Float64Array): number {
+  return problem.datafit.value(pred) + problem.beta * problem.penalty.value(w);
+}
+
+/**
+ * The dual value at the point built from the loss gradient `grad` (at some prediction) and
+ * `AtGrad` = A^T grad, already computed by the caller (the solver has both for free).
+ */
+export function dualValue(problem: Problem, grad: Float64Array, AtGrad: Float64Array, scratch: Float64Array): number {
+  const omega = problem.penalty.dualNorm(AtGrad);
+  const scale = Math.max(1, omega / problem.beta);
+  // -theta = grad / scale
+  for (let i = 0; i < grad.length; i++) scratch[i] = grad[i] / scale;
+  return -problem.datafit.conjugate(scratch);
+}
+
+/** The smallest beta at which w = 0 is optimal: Omega_D(A^T grad f(0)). */
+export function betaMax(operator: LinearOperator, datafit: Datafit, penalty: Penalty): number {
+  const zero = new Float64Array(operator.rows);
+  const grad = new Float64Array(operator.rows);
+  datafit.gradient(zero, grad);
+  const g = new Float64Array(operator.cols);
+  operator.applyT(grad, g);
+  return penalty.dualNorm(g);
+}
+
+export function relativeGap(primal: number, dual: number): number {
+  const gap = Math.max(0, primal - dual);
+  return gap === 0 ? 0 : gap / Math.max(Math.abs(primal), Number.MIN_VALUE);
+}

@@ -1,0 +1,56 @@
+// The non-convex objective at given simplex-attention weights, computed the non-convex way,
+// through the heads (not through Z), so that comparing it with the convex optimum tests the
+// recovery:
+//   eq. (9):  sum_i L( sum_j (w1j^T X_i w2j) w3j, y_i ) + beta/2 sum_j (||w2j||^2 + ||w3j||_1^2)
+//   eq. (29) with gated ReLU: each head's scalar is multiplied by 1{U1_g^T X_i U2_g >= 0},
+//   g = gate[j].
+// Head scalars: Q = X (Nn x d) W2^T (d x H), s[i, j] = sum_k W1[j, k] Q[i n + k, j].
+import type { Datafit } from '../types';
+import type { Gating } from '../problems';
+import type { RecoveredWeights } from './heads';
+import { blas } from '../../core/blas';
+import { computeGates } from '../operators/gates';
+
+export function nonconvexPredict(
+  X: Float64Array, N: number, w: RecoveredWeights, gating?: Gating,
+): Float64Array {
+  const { H, n, d, c } = w;
+  const pred = new Float64Array(N * c);
+  if (H === 0) return pred;
+  const Q = new Float64Array(N * n * H);
+  blas.gemm(false, true, N * n, H, d, 1, X, d, w.W2, d, 0, Q, H);
+  const s = new Float64Array(N * H);
+  for (let i = 0; i < N; i++) {
+    for (let k = 0; k < n; k++) {
+      const q = (i * n + k) * H;
+      for (let j = 0; j < H; j++) s[i * H + j] += w.W1[j * n + k] * Q[q + j];
+    }
+  }
+  if (gating) {
+    const D = computeGates(X, N, n, d, gating.U1, gating.U2, gating.h);
+    for (let i = 0; i < N; i++) {
+      for (let j = 0; j < H; j++) if (!D[i * gating.h + w.gate[j]]) s[i * H + j] = 0;
+    }
+  }
+  blas.gemm(false, false, N, c, H, 1, s, H, w.W3, c, 0, pred, c);
+  return pred;
+}
+
+export function weightDecay(w: RecoveredWeights): number {
+  let s = 0;
+  for (let j = 0; j < w.H; j++) {
+    let a = 0;
+    for (let m = 0; m < w.d; m++) a += w.W2[j * w.d + m] ** 2;
+    let b = 0;
+    for (let l = 0; l < w.c; l++) b += Math.abs(w.W3[j * w.c + l]);
+    s += a + b * b;
+  }
+  return s;
+}
+
+export function nonconvexObjective(
+  X: Float64Array, N: number, w: RecoveredWeights, datafit: Datafit, beta: number, gating?: Gating,
+): { objective: number; pred: Float64Array } {
+  const pred = nonconvexPredict(X, N, w, gating);
+  return { objective: datafit.value(pred) + (beta / 2) * weightDecay(w), pred };
+}

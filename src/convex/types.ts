@@ -1,0 +1,90 @@
+// The interfaces of the convex side: a problem is operator x datafit x penalty (x beta).
+import type { FloatArray } from '../core/blas';
+
+/** The design of a problem, applied without materialising it. pred = A w, g = A^T r. */
+export interface LinearOperator {
+  readonly rows: number;
+  readonly cols: number;
+  apply(w: Float64Array, out: Float64Array): void;
+  applyT(r: Float64Array, out: Float64Array): void;
+  /** An estimate of the spectral norm ||A||_2 (power iteration); cached after the first call. */
+  normEstimate(): number;
+  /** Floating-point operations of one apply (the same for applyT), for GFLOP/s reports. */
+  readonly flopsPerApply: number;
+  /** The precision the GEMMs run in. */
+  readonly precision: 'float64' | 'float32';
+}
+
+/** A loss summed over samples, with its target bound in. pred is (N, c) row-major. */
+export interface Datafit {
+  readonly name: 'squared' | 'ce';
+  readonly samples: number;
+  readonly outputs: number;
+  value(pred: Float64Array): number;
+  gradient(pred: Float64Array, out: Float64Array): void;
+  /** Fenchel conjugate f*(u); +Infinity outside its domain. */
+  conjugate(u: Float64Array): number;
+  /** Lipschitz constant of the gradient. */
+  readonly lipschitz: number;
+}
+
+export interface Penalty {
+  readonly name: string;
+  value(w: Float64Array): number;
+  /** out = prox_{step * penalty}(v) */
+  prox(v: Float64Array, step: number, out: Float64Array): void;
+  /** The dual norm; the dual constraint is dualNorm(A^T theta) <= beta. */
+  dualNorm(u: Float64Array): number;
+}
+
+export interface Problem {
+  operator: LinearOperator;
+  datafit: Datafit;
+  penalty: Penalty;
+  beta: number;
+}
+
+/** What every convex solve returns: how close to the global optimum it provably is. */
+export interface Certificate {
+  primal: number;
+  /** The dual objective at a feasible dual point: a lower bound on the optimum. */
+  dual: number;
+  gap: number;
+  relGap: number;
+  iterations: number;
+  seconds: number;
+}
+
+export interface SolveResult {
+  w: Float64Array;
+  /** A w, carried with w so nothing recomputes it. */
+  pred: Float64Array;
+  certificate: Certificate;
+  converged: boolean;
+  operatorApplications: number;
+  operatorSeconds: number;
+}
+
+export interface Progress {
+  iteration: number;
+  seconds: number;
+  primal: number;
+  dual: number;
+  relGap: number;
+}
+
+export interface SolveOptions {
+  tol?: number;
+  maxIter?: number;
+  /** Warm start. */
+  w0?: Float64Array;
+  /** Called about every progressEvery iterations and at the end. */
+  onProgress?: (p: Progress) => void;
+  progressEvery?: number;
+  /** Stop once the primal objective is at or below this (benchmarks: time to a suboptimality). */
+  targetPrimal?: number;
+  /** Wall-clock limit in seconds. */
+  timeLimit?: number;
+}
+
+export type { FloatArray };

@@ -1,0 +1,72 @@
+// GEMM behind one interface: OpenBLAS through the native addon, or a pure-TypeScript
+// fallback with identical semantics (row-major, transpose flags, leading dimensions).
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import { gemmTs } from './gemm-ts';
+
+export type FloatArray = Float64Array | Float32Array;
+
+export interface BlasInfo {
+  backend: 'openblas' | 'typescript';
+  core?: string;
+  config?: string;
+  threads: number;
+  reason?: string;
+}
+
+/** C = alpha * op(A) * op(B) + beta * C, row-major, C of shape (m, n), op(A) (m, k), op(B) (k, n). */
+export type Gemm = <T extends FloatArray>(
+  transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+  A: T, lda: number, B: T, ldb: number, beta: number, C: T, ldc: number,
+) => void;
+
+export interface Blas {
+  gemm: Gemm;
+  info(): BlasInfo;
+}
+
+interface Addon {
+  gemm: Gemm;
+  info(): { core: string; config: string; threads: number };
+  setThreads(n: number): void;
+}
+
+const addonPath = path.resolve(__dirname, '..', '..', '..', 'build', 'Release', 'convexformer_blas.node');
+let loadError = '';
+
+function loadAddon(): Addon | null {
+  if (process.env.CONVEXFORMER_BLAS === 'typescript') {
+    loadError = 'CONVEXFORMER_BLAS=typescript';
+    return null;
+  }
+  if (!fs.existsSync(addonPath)) {
+    loadError = `addon not built (${addonPath} missing)`;
+    return null;
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(addonPath) as Addon;
+  } catch (e) {
+    loadError = `addon failed to load: ${(e as Error).message}`;
+    return null;
+  }
+}
+
+const addon = loadAddon();
+
+export const typescriptBlas: Blas = {
+  gemm: gemmTs,
+  info: () => ({ backend: 'typescript', threads: 1, reason: loadError || undefined }),
+};
+
+export const nativeBlas: Blas | null = addon && {
+  gemm: addon.gemm,
+  info: () => ({ backend: 'openblas', ...addon.info() }),
+};
+
+/** The GEMM the library uses: OpenBLAS when the addon loaded, the TypeScript loop otherwise. */
+export const blas: Blas = nativeBlas ?? typescriptBlas;
+
+export function setBlasThreads(n: number): void {
+  addon?.setThreads(n);
+}

@@ -1,0 +1,53 @@
+// `path`: the solution path over a grid of beta fractions, largest first, each solve warm-started
+// from the previous one. Per beta: objective, certificate, heads, training (and test) metrics.
+import type { Dataset } from '../data/dataset';
+import type { Progress } from '../convex/types';
+import { withBeta } from '../convex/problems';
+import { fitAt, prepareProblem, type FitConfig, type FitResult } from './fit';
+import { InputError } from '../data/errors';
+
+export interface PathRow {
+  betaFrac: number;
+  beta: number;
+  objective: number;
+  lowerBound: number;
+  relGap: number;
+  converged: boolean;
+  iterations: number;
+  seconds: number;
+  heads: number;
+  training: FitResult['training'];
+  test: FitResult['test'];
+}
+
+/** n fractions from 1 down to `min`, evenly spaced on a log scale. */
+export function geometricGrid(points: number, min: number): number[] {
+  if (!(Number.isInteger(points) && points >= 1)) throw new InputError('--points', `must be an integer >= 1, got ${points}`);
+  if (!(min > 0 && min <= 1)) throw new InputError('--min-frac', `must be in (0, 1], got ${min}`);
+  if (points === 1) return [1];
+  return Array.from({ length: points }, (_, i) => Math.pow(min, i / (points - 1)));
+}
+
+export function runPath(
+  data: Dataset, cfg: FitConfig, fracs: number[],
+  onRow?: (r: PathRow) => void, onProgress?: (p: Progress) => void,
+): PathRow[] {
+  const base = prepareProblem(data, cfg);
+  if (base.betaMax === 0) throw new InputError('--data', 'beta_max is 0 (zero already fits every target); nothing to trace');
+  const sorted = [...fracs].sort((a, b) => b - a);
+  let w0: Float64Array | undefined;
+  const rows: PathRow[] = [];
+  for (const f of sorted) {
+    const out = fitAt(withBeta(base, f * base.betaMax), data, cfg, onProgress, w0);
+    w0 = out.solution.w;
+    const r = out.result;
+    const row: PathRow = {
+      betaFrac: f, beta: r.beta, objective: r.objective, lowerBound: r.lowerBound, relGap: r.relGap,
+      converged: r.converged, iterations: r.iterations, seconds: r.seconds, heads: r.heads,
+      training: r.training, test: r.test,
+    };
+    rows.push(row);
+    onRow?.(row);
+  }
+  return rows;
+}

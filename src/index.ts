@@ -1,0 +1,25 @@
+// The library API of convexformer.
+export * from './convex/types';
+export { blas, nativeBlas, typescriptBlas, setBlasThreads, type Blas, type BlasInfo, type FloatArray } from './core/blas';
+export { Rng } from './core/rng';
+export { DenseOperator } from './convex/operators/dense';
+export { AttentionOperator } from './convex/operators/attention';
+export { GatedOperator } from './convex/operators/gated';
+export { computeGates } from './convex/operators/gates';
+export { SquaredLoss } from './convex/datafits/squared';
+export { CrossEntropyLoss } from './convex/datafits/cross-entropy';
+export { GroupL2 } from './convex/penalties/group-l2';
+export { primalValue, dualValue, betaMax, relativeGap } from './convex/problem';
+export { buildProblem, withBeta, drawGating, predictConvex, type AttentionProblem, type ProblemSpec } from './convex/problems';
+export { fista } from './convex/solvers/fista';
+export { adamConvex } from './convex/solvers/adam';
+export { solve, type SolverKind } from './convex/solve';
+export { recoverHeads, type RecoveredWeights, type Head } from './convex/recovery/heads';
+export { nonconvexObjective, nonconvexPredict } from './convex/recovery/nonconvex-objective';
+export { parseNpy, encodeNpy, type NdArray } from './data/npy';
+export { readNpz, encodeNpz } from './data/npz';
+export { loadDataset, datasetFromArrays, type Dataset } from './data/dataset';
+export { plantedDataset } from './data/planted';
+export { InputError } from './data/errors';
+export { runFit, type FitConfig, type FitResult } from './experiments/fit';
+export { runPath, geometricGrid } from './experiments/path';
