@@ -9,12 +9,12 @@ import { infoCommand } from './info';
 const program = new Command('convexformer')
   .description('Convex attention: solve the convex programs of (simplex) attention to a certified global optimum,\n' +
     'recover ordinary attention weights, and compare with non-convex training.')
-  .version(require('../../../package.json').version)
-  .showHelpAfterError()
-  .configureOutput({ outputError: (s, write) => write(`convexformer: ${s}`) });
-program.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
-program.addCommand(fitCommand());
-program.addCommand(pathCommand());
-program.addCommand(demoCommand());
-program.addCommand(infoCommand());
+  .version(require('../../../package.json').version);
+
+// Usage errors are one line on stderr and exit code 2, for every subcommand.
+for (const cmd of [program, fitCommand(), pathCommand(), demoCommand(), infoCommand()]) {
+  cmd.configureOutput({ outputError: (s, write) => write(`convexformer: ${s}`) });
+  cmd.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+  if (cmd !== program) program.addCommand(cmd);
+}
 program.parseAsync(process.argv);

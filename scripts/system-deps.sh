@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Debian packages convexformer needs: OpenBLAS for the GEMM addon, NumPy (Debian's) for the
+# .npz interoperability test and the NumPy baseline in bench/. Installs only what is missing.
+set -euo pipefail
+need=()
+for pkg in libopenblas-dev python3-numpy; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "${need[@]}"
+fi

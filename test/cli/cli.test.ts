@@ -1,0 +1,157 @@
+// The command end to end: a fit writes a complete run directory; bad input is refused with one
+// line naming the field, a non-zero exit, and nothing written to --out.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { encodeNpz, readNpz, type NamedArray } from '../../src/data/npz';
+import { cli, randLabels, randn, relDiff } from '../helpers';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-cli-'));
+const N = 40, n = 4, d = 3, c = 2;
+
+function npz(name: string, arrays: Record<string, NamedArray>): string {
+  const file = path.join(tmp, name);
+  fs.writeFileSync(file, encodeNpz(arrays));
+  return file;
+}
+
+function run(args: string[]) {
+  return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+}
+
+const X = { data: randn(N * n * d, 1), shape: [N, n, d] };
+const Y = { data: randn(N * c, 2), shape: [N, c] };
+const y = { data: randLabels(N, 3, 3), shape: [N] };
+const good = npz('good.npz', {
+  X, Y, y, X_test: { data: randn(10 * n * d, 4), shape: [10, n, d] },
+  Y_test: { data: randn(10 * c, 5), shape: [10, c] }, y_test: { data: randLabels(10, 3, 6), shape: [10] },
+});
+
+test('fit writes result.json with every field and weights.npz NumPy can read', () => {
+  const out = path.join(tmp, 'run-sq');
+  const r = run(['fit', '--data', good, '--beta-frac', '0.3', '--out', out, '--quiet', '--tol', '1e-8']);
+  assert.equal(r.status, 0, r.stderr);
+  const res = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8'));
+  for (const k of ['model', 'loss', 'beta', 'betaMax', 'objective', 'lowerBound', 'gap', 'relGap', 'iterations', 'seconds',
+    'solver', 'nonzeroGroups', 'totalGroups', 'heads', 'recoveredObjective', 'training', 'test']) {
+    assert.ok(k in res, `result.json lacks ${k}`);
+  }
+  assert.ok(res.relGap <= 1e-8 && res.lowerBound <= res.objective);
+  assert.ok(relDiff(res.recoveredObjective, res.objective) < 1e-10);
+  assert.equal(res.totalGroups, c * n);
+  assert.ok(res.test.loss > 0 && res.test.accuracy !== null);
+  const w = readNpz(path.join(out, 'weights.npz'));
+  assert.deepEqual(w.Z.shape, [c, n, d]);
+  assert.deepEqual(w.W1.shape, [res.heads, n]);
+  assert.deepEqual(w.W3.shape, [res.heads, c]);
+  assert.ok(!fs.readdirSync(tmp).some((f) => f.includes('.tmp-')), 'temporary directory left behind');
+});
+
+test('fit --model gated --loss ce writes the gates and reaches the gap', () => {
+  const out = path.join(tmp, 'run-ce');
+  const r = run(['fit', '--data', good, '--model', 'gated', '--loss', 'ce', '--heads', '2', '--beta-frac', '0.2', '--out', out, '--quiet']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /certified/);
+  const res = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8'));
+  assert.equal(res.c, 3);
+  assert.equal(res.h, 2);
+  assert.ok(res.relGap <= 1e-6);
+  const w = readNpz(path.join(out, 'weights.npz'));
+  assert.deepEqual(w.Z.shape, [2, 3, n, d]);
+  assert.deepEqual(w.U1.shape, [2, n]);
+  assert.deepEqual(w.gate.shape, [res.heads]);
+});
+
+test('fit --solver adam reports the same kind of certificate', () => {
+  const out = path.join(tmp, 'run-adam');
+  const r = run(['fit', '--data', good, '--solver', 'adam', '--beta-frac', '0.3', '--max-iter', '300', '--out', out, '--quiet']);
+  assert.equal(r.status, 3, 'Adam does not reach 1e-6 in 300 steps: exit 3, results still written');
+  const res = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8'));
+  assert.equal(res.solver, 'adam');
+  assert.equal(res.converged, false);
+  assert.ok(res.lowerBound <= res.objective);
+});
+
+test('path prints a row per beta, warm-started, and writes path.json', () => {
+  const out = path.join(tmp, 'run-path');
+  const r = run(['path', '--data', good, '--fracs', '1,0.5,0.1', '--out', out, '--quiet']);
+  assert.equal(r.status, 0, r.stderr);
+  const rows = JSON.parse(fs.readFileSync(path.join(out, 'path.json'), 'utf8'));
+  assert.deepEqual(rows.map((x: { betaFrac: number }) => x.betaFrac), [1, 0.5, 0.1]);
+  assert.equal(rows[0].heads, 0);
+  assert.ok(rows[2].heads >= rows[1].heads);
+});
+
+const bad: [string, Record<string, NamedArray> | null, string[], RegExp][] = [
+  ['missing X', { Y }, [], /X: missing/],
+  ['X of rank 2', { X: { data: X.data, shape: [N, n * d] }, Y }, [], /X: has shape \(40, 12\); expected rank 3/],
+  ['NaN in X', { X: { data: Float64Array.from(X.data, (v, i) => (i === 5 ? NaN : v)), shape: X.shape }, Y }, [], /X: contains NaN at flat index 5/],
+  ['Inf in Y', { X, Y: { data: Float64Array.from(Y.data, (v, i) => (i === 2 ? Infinity : v)), shape: Y.shape } }, [], /Y: contains Infinity/],
+  ['Y rows differ from N', { X, Y: { data: randn(30, 1), shape: [15, 2] } }, [], /Y: has shape \(15, 2\); expected \(40, c\)/],
+  ['labels for squared loss', { X, y }, [], /Y: missing; the file has labels y: use --loss ce/],
+  ['non-integer labels', { X, y: { data: Float64Array.from(y.data, (v, i) => (i === 3 ? 0.5 : v)), shape: [N] } }, ['--loss', 'ce'], /y: label 0.5 at index 3/],
+  ['negative labels', { X, y: { data: Int32Array.from(y.data, (v, i) => (i === 1 ? -1 : v)), shape: [N] } }, ['--loss', 'ce'], /y: label -1/],
+  ['labels beyond --classes', { X, y }, ['--loss', 'ce', '--classes', '2'], /y: label 2 is out of range \[0, 1\]/],
+  ['U1 without U2', { X, Y, U1: { data: randn(2 * n, 1), shape: [2, n] } }, ['--model', 'gated'], /U2: missing/],
+  ['U2 of the wrong width', { X, Y, U1: { data: randn(2 * n, 1), shape: [2, n] }, U2: { data: randn(2 * 5, 1), shape: [2, 5] } }, ['--model', 'gated'], /U2: has shape \(2, 5\); expected \(2, 3\)/],
+  ['X_test of other width', { X, Y, X_test: { data: randn(5 * n * 2, 1), shape: [5, n, 2] }, Y_test: { data: randn(10, 1), shape: [5, 2] } }, [], /X_test: has tokens \(4, 2\); expected \(4, 3\)/],
+  ['beta <= 0', null, ['--beta', '0'], /--beta must be a number > 0, got '0'/],
+  ['negative beta-frac', null, ['--beta-frac=-0.5'], /--beta-frac must be a number > 0/],
+  ['both beta and beta-frac', null, ['--beta', '1', '--beta-frac', '0.5'], /--beta: give exactly one of --beta B or --beta-frac F/],
+  ['neither beta nor beta-frac', null, [], /--beta: give exactly one/],
+  ['unknown model', null, ['--model', 'mlp'], /--model <kind>' argument 'mlp' is invalid/],
+  ['heads not matching U1', { X, Y, U1: { data: randn(2 * n, 1), shape: [2, n] }, U2: { data: randn(2 * d, 1), shape: [2, d] } }, ['--model', 'gated', '--heads', '3'], /--heads: is 3 but the data file's U1\/U2 hold 2 gates/],
+];
+
+for (const [name, arrays, extra, pattern] of bad) {
+  test(`bad input is refused: ${name}`, () => {
+    const file = arrays ? npz(`${name.replace(/\W+/g, '_')}.npz`, arrays) : good;
+    const out = path.join(tmp, `out-${name.replace(/\W+/g, '_')}`);
+    const needsBeta = !extra.some((a) => a.startsWith('--beta')) && name !== 'neither beta nor beta-frac';
+    const r = run(['fit', '--data', file, ...(needsBeta ? ['--beta-frac', '0.5'] : []), ...extra, '--out', out, '--quiet']);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, pattern);
+    assert.equal(r.stderr.trim().split('\n').length, 1, `more than one line: ${r.stderr}`);
+    assert.ok(!fs.existsSync(out), 'output written');
+    assert.ok(!fs.readdirSync(tmp).some((f) => f.includes('.tmp-')), 'temporary directory left behind');
+  });
+}
+
+test('bad input is refused: truncated and missing data files', () => {
+  const z = fs.readFileSync(good);
+  const cut = path.join(tmp, 'cut.npz');
+  fs.writeFileSync(cut, z.subarray(0, Math.floor(z.length * 0.7)));
+  for (const [file, pattern] of [[cut, /--data: .*not a readable .npz/], [path.join(tmp, 'nope.npz'), /--data: cannot read .*ENOENT/]] as const) {
+    const out = path.join(tmp, 'out-cut');
+    const r = run(['fit', '--data', file, '--beta-frac', '0.5', '--out', out]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, pattern);
+    assert.ok(!fs.existsSync(out));
+  }
+});
+
+test('bad input is refused: an --out that cannot be written, or already exists', () => {
+  const blocker = path.join(tmp, 'a-file');
+  fs.writeFileSync(blocker, 'x');
+  const r = run(['fit', '--data', good, '--beta-frac', '0.5', '--out', path.join(blocker, 'sub'), '--quiet']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--out: cannot create .*ENOTDIR/);
+  const r2 = run(['fit', '--data', good, '--beta-frac', '0.5', '--out', blocker, '--quiet']);
+  assert.equal(r2.status, 2);
+  assert.match(r2.stderr, /--out: .* already exists; choose a new directory or pass --force/);
+  assert.equal(fs.readFileSync(blocker, 'utf8'), 'x');
+});
+
+test('demo finds the planted tokens; info names the backend', () => {
+  const out = path.join(tmp, 'demo');
+  const r = run(['demo', '--out', out, '--quiet']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /tokens used: 1, 5; planted: 1, 5 \(found exactly\)/);
+  assert.match(r.stdout, /certified/);
+  const i = run(['info']);
+  assert.equal(i.status, 0);
+  assert.match(i.stdout, /gemm backend: (openblas|typescript)/);
+});

@@ -1,0 +1,77 @@
+// Losses: gradient against central finite differences; Fenchel-Young equality at the gradient,
+// f(p) + f*(grad f(p)) = <grad f(p), p>, and the inequality elsewhere in the conjugate's domain.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { SquaredLoss } from '../../src/convex/datafits/squared';
+import { CrossEntropyLoss } from '../../src/convex/datafits/cross-entropy';
+import type { Datafit } from '../../src/convex/types';
+import { GroupL2 } from '../../src/convex/penalties/group-l2';
+import { dot } from '../../src/core/vec';
+import { randLabels, randn, relDiff } from '../helpers';
+
+const N = 9, c = 4;
+const fits: [string, Datafit][] = [
+  ['squared', new SquaredLoss(randn(N * c, 1), N, c)],
+  ['cross-entropy', new CrossEntropyLoss(randLabels(N, c, 2), c)],
+];
+
+for (const [name, f] of fits) {
+  test(`${name}: gradient matches central finite differences`, () => {
+    const p = randn(N * c, 3, 2);
+    const g = new Float64Array(N * c);
+    f.gradient(p, g);
+    const eps = 1e-6;
+    for (let t = 0; t < p.length; t++) {
+      const q = p.slice();
+      q[t] += eps;
+      const up = f.value(q);
+      q[t] -= 2 * eps;
+      const fd = (up - f.value(q)) / (2 * eps);
+      assert.ok(Math.abs(fd - g[t]) < 1e-7, `coordinate ${t}: fd ${fd} vs ${g[t]}`);
+    }
+  });
+
+  test(`${name}: Fenchel-Young equality at the gradient`, () => {
+    for (const seed of [4, 5, 6]) {
+      const p = randn(N * c, seed, 3);
+      const g = new Float64Array(N * c);
+      f.gradient(p, g);
+      const lhs = f.value(p) + f.conjugate(g);
+      assert.ok(relDiff(lhs, dot(g, p)) < 1e-12, `${lhs} vs ${dot(g, p)}`);
+    }
+  });
+
+  test(`${name}: Fenchel-Young inequality at other points of the domain`, () => {
+    const p = randn(N * c, 7);
+    const g = new Float64Array(N * c);
+    f.gradient(randn(N * c, 8), g); // a point of the conjugate's domain, not the gradient at p
+    assert.ok(f.value(p) + f.conjugate(g) >= dot(g, p) - 1e-12);
+  });
+}
+
+test('cross-entropy conjugate is +Infinity off the simplex', () => {
+  const f = new CrossEntropyLoss(new Int32Array([0, 1]), 2);
+  assert.equal(f.conjugate(new Float64Array([0.5, 0.5, 0, 0])), Infinity); // row 0 sums to 2
+  assert.equal(f.conjugate(new Float64Array([-2, 2, 0, 0])), Infinity); // negative entry
+  assert.ok(Number.isFinite(f.conjugate(new Float64Array([-0.5, 0.5, 0, 0]))));
+});
+
+test('cross-entropy refuses labels outside [0, c)', () => {
+  assert.throws(() => new CrossEntropyLoss(new Int32Array([0, 3]), 3), /outside \[0, 2\]/);
+});
+
+test('group-l2 prox is block soft-thresholding and minimises its objective', () => {
+  const pen = new GroupL2(3);
+  const v = new Float64Array([3, 4, 0, 0.1, 0.1, 0.1, -1, 0, 0]);
+  const out = new Float64Array(9);
+  pen.prox(v, 1, out);
+  // ||(3,4,0)|| = 5 -> scaled by 4/5; ||(0.1,0.1,0.1)|| < 1 -> 0; ||(-1,0,0)|| = 1 -> 0
+  assert.deepEqual(Array.from(out).map((x) => +x.toFixed(12)), [2.4, 3.2, 0, 0, 0, 0, 0, 0, 0]);
+  const obj = (w: Float64Array) => 0.5 * w.reduce((s, x, i) => s + (x - v[i]) ** 2, 0) + pen.value(w);
+  const best = obj(out);
+  for (let s = 0; s < 50; s++) {
+    const w = out.map((x, i) => x + 0.01 * Math.sin(7 * s + i));
+    assert.ok(obj(w) >= best - 1e-12);
+  }
+  assert.equal(pen.dualNorm(v), 5);
+});

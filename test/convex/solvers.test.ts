@@ -1,0 +1,111 @@
+// Solvers are judged by certificates: beta >= beta_max gives Z = 0 with a zero gap; the lower
+// bound never exceeds the primal; the gap closes below 1e-9 on small problems of every kind;
+// an orthogonal design has the closed-form answer of group soft-thresholding.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { buildProblem, withBeta, type LossKind, type ModelKind } from '../../src/convex/problems';
+import { fista } from '../../src/convex/solvers/fista';
+import { adamConvex } from '../../src/convex/solvers/adam';
+import { dualValue, primalValue } from '../../src/convex/problem';
+import { GroupL2 } from '../../src/convex/penalties/group-l2';
+import { AttentionOperator } from '../../src/convex/operators/attention';
+import { SquaredLoss } from '../../src/convex/datafits/squared';
+import type { Problem } from '../../src/convex/types';
+import { assertClose, randLabels, randn, relDiff } from '../helpers';
+
+const N = 60, n = 5, d = 4, c = 3;
+
+function small(model: ModelKind, loss: LossKind, frac: number) {
+  const X = randn(N * n * d, 21);
+  const targets = loss === 'squared' ? { Y: randn(N * c, 22), c } : { y: randLabels(N, c, 23), c };
+  const ap = buildProblem({ X, N, n, d }, targets, { model, loss, heads: 3, seed: 5 });
+  return withBeta(ap, frac * ap.betaMax);
+}
+
+for (const model of ['attention', 'gated'] as const) {
+  for (const loss of ['squared', 'ce'] as const) {
+    test(`${model}/${loss}: beta >= beta_max gives Z = 0 and a zero gap`, () => {
+      for (const frac of [1, 1.5]) {
+        const { problem } = small(model, loss, frac);
+        const r = fista(problem, { tol: 1e-12 });
+        assert.ok(r.w.every((v) => v === 0), 'Z is not zero');
+        assert.ok(r.certificate.relGap <= 1e-12, `gap ${r.certificate.relGap}`);
+      }
+      // just below beta_max some group must be active
+      const r = fista(small(model, loss, 0.95).problem, { tol: 1e-10 });
+      assert.ok(r.w.some((v) => v !== 0));
+    });
+
+    test(`${model}/${loss}: FISTA closes the gap below 1e-9 and the bound never exceeds the primal`, () => {
+      const { problem } = small(model, loss, 0.3);
+      const seen: { primal: number; dual: number }[] = [];
+      const r = fista(problem, { tol: 1e-10, maxIter: 50000, progressEvery: 1, onProgress: (p) => seen.push(p) });
+      assert.ok(r.converged, `rel gap ${r.certificate.relGap} after ${r.certificate.iterations}`);
+      assert.ok(r.certificate.relGap <= 1e-9);
+      for (const p of seen) assert.ok(p.dual <= p.primal + 1e-12 * Math.abs(p.primal), `bound ${p.dual} > primal ${p.primal}`);
+      // the reported numbers are what they claim: recompute both at the returned point
+      const pred = new Float64Array(problem.operator.rows);
+      problem.operator.apply(r.w, pred);
+      assertClose(pred, r.pred, 1e-12, 'pred travels with w');
+      assert.ok(relDiff(primalValue(problem, r.w, pred), r.certificate.primal) < 1e-12);
+      const grad = new Float64Array(pred.length);
+      problem.datafit.gradient(pred, grad);
+      const g = new Float64Array(problem.operator.cols);
+      problem.operator.applyT(grad, g);
+      const lower = dualValue(problem, grad, g, new Float64Array(pred.length));
+      assert.ok(lower <= r.certificate.primal + 1e-12 * Math.abs(lower));
+      assert.ok(relDiff(lower, r.certificate.primal) < 1e-8, 'the dual at the solution is tight');
+      // some groups are exactly zero: the sparsity across tokens
+      const norms = (problem.penalty as GroupL2).groupNorms(r.w);
+      assert.ok(norms.some((v) => v === 0), 'no exact zeros');
+    });
+  }
+}
+
+test('orthogonal design: the solution is group soft-thresholding of X^T y', () => {
+  // Build Xf (N x nd) with orthonormal columns by Gram-Schmidt, so A^T A = I.
+  const Nn = 40, nn = 3, dd = 4, p = nn * dd;
+  const Q = randn(Nn * p, 31);
+  for (let j = 0; j < p; j++) {
+    for (let k = 0; k < j; k++) {
+      let s = 0;
+      for (let i = 0; i < Nn; i++) s += Q[i * p + j] * Q[i * p + k];
+      for (let i = 0; i < Nn; i++) Q[i * p + j] -= s * Q[i * p + k];
+    }
+    let s = 0;
+    for (let i = 0; i < Nn; i++) s += Q[i * p + j] ** 2;
+    for (let i = 0; i < Nn; i++) Q[i * p + j] /= Math.sqrt(s);
+  }
+  const y = randn(Nn, 32, 3);
+  const operator = new AttentionOperator(Q, Nn, nn, dd, 1);
+  const penalty = new GroupL2(dd);
+  const Aty = new Float64Array(p);
+  operator.applyT(y, Aty);
+  const norms = penalty.groupNorms(Aty);
+  const beta = (Math.min(...norms) + Math.max(...norms)) / 2; // some groups in, some out
+  const want = new Float64Array(p);
+  penalty.prox(Aty, beta, want);
+  const problem: Problem = { operator, datafit: new SquaredLoss(y, Nn, 1), penalty, beta };
+  const r = fista(problem, { tol: 1e-13 });
+  assertClose(r.w, want, 1e-7, 'closed form');
+  assert.ok(want.some((v) => v === 0) && want.some((v) => v !== 0));
+});
+
+test('Adam on the convex objective reports a valid bound and approaches the FISTA optimum', () => {
+  const { problem } = small('attention', 'squared', 0.1);
+  const opt = fista(problem, { tol: 1e-11 }).certificate.primal;
+  const r = adamConvex(problem, { lr: 0.05, maxIter: 3000, tol: 1e-12 });
+  assert.ok(r.certificate.dual <= opt * (1 + 1e-12), 'Adam bound above the optimum');
+  assert.ok(r.certificate.primal >= opt * (1 - 1e-12), 'Adam below the optimum');
+  assert.ok((r.certificate.primal - opt) / opt < 1e-2, `Adam suboptimality ${(r.certificate.primal - opt) / opt}`);
+  // Adam's subgradient steps never land exactly on zero groups
+  const zeros = (problem.penalty as GroupL2).groupNorms(r.w).filter((v) => v === 0).length;
+  assert.equal(zeros, 0);
+});
+
+test('warm start from the optimum needs far fewer iterations', () => {
+  const { problem } = small('gated', 'ce', 0.2);
+  const r1 = fista(problem, { tol: 1e-9 });
+  const r2 = fista(problem, { tol: 1e-9, w0: r1.w });
+  assert.ok(r2.certificate.iterations < r1.certificate.iterations / 2, `${r2.certificate.iterations} vs ${r1.certificate.iterations}`);
+});

@@ -1,0 +1,38 @@
+// Shared test helpers: fixtures, random problems, plain reference implementations.
+import * as path from 'node:path';
+import * as assert from 'node:assert/strict';
+import { Rng } from '../src/core/rng';
+
+export const repoRoot = path.resolve(__dirname, '..', '..');
+export const fixture = (name: string): string => path.join(repoRoot, 'test', 'fixtures', name);
+export const cli = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+
+export function randn(len: number, seed: number, scale = 1): Float64Array {
+  return new Rng(seed).normals(len, scale);
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length, 'length mismatch');
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+export function assertClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what = 'arrays'): void {
+  let scale = 1;
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+  const diff = maxAbsDiff(a, b);
+  assert.ok(diff <= tol * scale, `${what}: max abs diff ${diff} > ${tol} x ${scale}`);
+}
+
+export function relDiff(a: number, b: number): number {
+  return Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1e-300);
+}
+
+/** Labels 0..c-1, each class present. */
+export function randLabels(N: number, c: number, seed: number): Int32Array {
+  const rng = new Rng(seed);
+  const y = new Int32Array(N);
+  for (let i = 0; i < N; i++) y[i] = i < c ? i : rng.int(c);
+  return y;
+}
