@@ -45,6 +45,8 @@ test('the non-convex forward equals the per-head loop, with general simplex rows
   const gating = { h, U1: randn(h * n, 7), U2: randn(h * d, 8) };
   assertClose(nonconvexPredict(X, N, w), predictByLoop(w), 1e-12, 'ungated');
   assertClose(nonconvexPredict(X, N, w, gating), predictByLoop(w, gating), 1e-12, 'gated');
+  // in blocks of 7 samples (50 = 7 x 7 + 1), as for large N
+  assertClose(nonconvexPredict(X, N, w, gating, 7 * n * H), predictByLoop(w, gating), 1e-12, 'gated, blocked');
 });
 
 for (const model of ['attention', 'gated'] as const) {

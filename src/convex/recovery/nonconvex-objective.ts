@@ -12,27 +12,34 @@ import { blas } from '../../core/blas';
 import { computeGates } from '../operators/gates';
 
 export function nonconvexPredict(
-  X: Float64Array, N: number, w: RecoveredWeights, gating?: Gating,
+  X: Float64Array, N: number, w: RecoveredWeights, gating?: Gating, blockEntries = 4_000_000,
 ): Float64Array {
   const { H, n, d, c } = w;
   const pred = new Float64Array(N * c);
   if (H === 0) return pred;
-  const Q = new Float64Array(N * n * H);
-  blas.gemm(false, true, N * n, H, d, 1, X, d, w.W2, d, 0, Q, H);
-  const s = new Float64Array(N * H);
-  for (let i = 0; i < N; i++) {
-    for (let k = 0; k < n; k++) {
-      const q = (i * n + k) * H;
-      for (let j = 0; j < H; j++) s[i * H + j] += w.W1[j * n + k] * Q[q + j];
+  // Samples in blocks, so the head activations Q stay near 32 MB however many heads there are.
+  const block = Math.max(1, Math.min(N, Math.floor(blockEntries / (n * H))));
+  const Q = new Float64Array(block * n * H);
+  const s = new Float64Array(block * H);
+  for (let i0 = 0; i0 < N; i0 += block) {
+    const b = Math.min(block, N - i0);
+    const Xb = X.subarray(i0 * n * d, (i0 + b) * n * d);
+    blas.gemm(false, true, b * n, H, d, 1, Xb, d, w.W2, d, 0, Q, H);
+    s.fill(0);
+    for (let i = 0; i < b; i++) {
+      for (let k = 0; k < n; k++) {
+        const q = (i * n + k) * H;
+        for (let j = 0; j < H; j++) s[i * H + j] += w.W1[j * n + k] * Q[q + j];
+      }
     }
-  }
-  if (gating) {
-    const D = computeGates(X, N, n, d, gating.U1, gating.U2, gating.h);
-    for (let i = 0; i < N; i++) {
-      for (let j = 0; j < H; j++) if (!D[i * gating.h + w.gate[j]]) s[i * H + j] = 0;
+    if (gating) {
+      const D = computeGates(Xb, b, n, d, gating.U1, gating.U2, gating.h);
+      for (let i = 0; i < b; i++) {
+        for (let j = 0; j < H; j++) if (!D[i * gating.h + w.gate[j]]) s[i * H + j] = 0;
+      }
     }
+    blas.gemm(false, false, b, c, H, 1, s, H, w.W3, c, 0, pred.subarray(i0 * c, (i0 + b) * c), c);
   }
-  blas.gemm(false, false, N, c, H, 1, s, H, w.W3, c, 0, pred, c);
   return pred;
 }
 

@@ -10,6 +10,10 @@ import { dualValue, primalValue } from '../problem';
 import { TimedOperator } from './timed-operator';
 import { GapTracker } from './tracker';
 
+// Each iteration first tries a 10% longer step; backtracking undoes it where the curvature is
+// higher. Cross-entropy gains most: its global constant 1/2 is far above the local curvature.
+const SHRINK = 0.9;
+
 export function fista(problem: Problem, opts: SolveOptions = {}): SolveResult {
   const { datafit, penalty, beta } = problem;
   const op = new TimedOperator(problem.operator);
@@ -34,7 +38,8 @@ export function fista(problem: Problem, opts: SolveOptions = {}): SolveResult {
   const scratch = new Float64Array(rows);
 
   const norm = problem.operator.normEstimate();
-  let L = Math.max(datafit.lipschitz * norm * norm, 1e-12);
+  // Power iteration approaches ||A|| from below; 2% headroom saves most first backtracks.
+  let L = Math.max(1.02 * datafit.lipschitz * norm * norm, 1e-12);
   let t = 1;
   let mom = 0;
   let prevPrimal = primalValue(problem, x, Ax);
@@ -51,6 +56,7 @@ export function fista(problem: Problem, opts: SolveOptions = {}): SolveResult {
     tracker.offerDual(dualValue(problem, grad, g, scratch));
 
     let fNew = 0;
+    L *= SHRINK;
     for (;;) {
       for (let i = 0; i < cols; i++) v[i] = y[i] - g[i] / L;
       penalty.prox(v, beta / L, xNew);

@@ -1,0 +1,79 @@
+// One benchmark configuration, run in its own process so its peak memory is its own:
+//   node dist/bench/solve-one.js '{"model":"attention","loss":"squared","N":2000,...}'
+// Prints one JSON line: FISTA time to the certified gap, Adam time to a suboptimality, operator
+// GFLOP/s, GEMM peak, peak RSS. With "npz": path, also writes the data for the NumPy baseline.
+import * as fs from 'node:fs';
+import { plantedDataset } from '../src/data/planted';
+import { buildProblem, withBeta, type LossKind, type ModelKind } from '../src/convex/problems';
+import { fista } from '../src/convex/solvers/fista';
+import { adamConvex } from '../src/convex/solvers/adam';
+import { encodeNpz } from '../src/data/npz';
+import { blas } from '../src/core/blas';
+import { gemmPeak } from './gemm-peak';
+
+interface Config {
+  model: ModelKind; loss: LossKind; N: number; n: number; d: number; c: number; h: number;
+  betaFrac: number; tol: number; float32: boolean; adamSubopt: number; adamLrs: number[];
+  adamTimeLimit: number; npz?: string; seed: number; skipAdam?: boolean;
+}
+
+const cfg = JSON.parse(process.argv[2]) as Config;
+const mb = (b: number): number => b / 2 ** 20;
+const rssBefore = process.memoryUsage().rss;
+const tokens = Array.from({ length: Math.max(2, Math.floor(cfg.n / 4)) }, (_, i) => (3 * i + 1) % cfg.n);
+const { data } = plantedDataset({ N: cfg.N, n: cfg.n, d: cfg.d, c: cfg.c, tokens, noise: 0.1, seed: cfg.seed, loss: cfg.loss });
+const base = buildProblem(data.train, data.trainTargets, { model: cfg.model, loss: cfg.loss, heads: cfg.h, seed: cfg.seed, float32: cfg.float32 });
+const ap = withBeta(base, cfg.betaFrac * base.betaMax);
+const { problem } = ap;
+
+if (cfg.npz) {
+  const arrays: Parameters<typeof encodeNpz>[0] = {
+    X: { data: data.train.X, shape: [cfg.N, cfg.n, cfg.d] },
+    beta: { data: new Float64Array([problem.beta]), shape: [] },
+  };
+  if (cfg.loss === 'squared') arrays.Y = { data: data.trainTargets.Y!, shape: [cfg.N, cfg.c] };
+  else arrays.y = { data: data.trainTargets.y!, shape: [cfg.N] };
+  if (ap.gating) {
+    arrays.U1 = { data: ap.gating.U1, shape: [cfg.h, cfg.n] };
+    arrays.U2 = { data: ap.gating.U2, shape: [cfg.h, cfg.d] };
+  }
+  fs.writeFileSync(cfg.npz, encodeNpz(arrays));
+}
+
+const f = fista(problem, { tol: cfg.tol, maxIter: 100000 });
+const fistaRss = process.memoryUsage().rss;
+// The reference optimum for Adam's suboptimality: the certified primal (within tol of p*).
+const pStar = f.certificate.primal;
+const adam: Record<string, unknown>[] = [];
+if (!cfg.skipAdam) {
+  for (const lr of cfg.adamLrs) {
+    const a = adamConvex(problem, {
+      lr, tol: 0, maxIter: 10_000_000, targetPrimal: pStar * (1 + cfg.adamSubopt), timeLimit: cfg.adamTimeLimit,
+    });
+    adam.push({
+      lr, reached: a.certificate.primal <= pStar * (1 + cfg.adamSubopt), seconds: a.certificate.seconds,
+      iterations: a.certificate.iterations, subopt: (a.certificate.primal - pStar) / Math.abs(pStar), relGap: a.certificate.relGap,
+    });
+  }
+}
+const peak = gemmPeak(cfg.float32);
+const xBytes = cfg.N * cfg.n * cfg.d * 8;
+console.log(JSON.stringify({
+  config: cfg,
+  blas: blas.info().backend,
+  betaMax: base.betaMax,
+  fista: {
+    seconds: f.certificate.seconds, iterations: f.certificate.iterations, relGap: f.certificate.relGap,
+    converged: f.converged, primal: f.certificate.primal, dual: f.certificate.dual,
+    operatorApplications: f.operatorApplications, operatorSeconds: f.operatorSeconds,
+    operatorGflops: (f.operatorApplications * problem.operator.flopsPerApply) / f.operatorSeconds / 1e9,
+    nonzeroGroups: (() => { let k = 0; for (let s = 0; s < f.w.length; s += cfg.d) { let z = false; for (let t = s; t < s + cfg.d; t++) if (f.w[t] !== 0) z = true; if (z) k++; } return k; })(),
+    totalGroups: f.w.length / cfg.d,
+  },
+  adam,
+  gemmPeakGflops: peak,
+  memory: {
+    xMB: mb(xBytes), rssAtStartMB: mb(rssBefore), rssAfterFistaMB: mb(fistaRss),
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
+  },
+}));
