@@ -24,6 +24,11 @@ export interface Datafit {
   gradient(pred: Float64Array, out: Float64Array): void;
   /** Fenchel conjugate f*(u); +Infinity outside its domain. */
   conjugate(u: Float64Array): number;
+  /**
+   * Bregman divergence f(p) - f(q) - <grad f(q), p - q>, computed without the cancellation of
+   * subtracting two values of f, so the step-size test stays exact near the optimum.
+   */
+  bregman(p: Float64Array, q: Float64Array): number;
   /** Lipschitz constant of the gradient. */
   readonly lipschitz: number;
 }

@@ -75,3 +75,24 @@ test('group-l2 prox is block soft-thresholding and minimises its objective', () 
   }
   assert.equal(pen.dualNorm(v), 5);
 });
+
+for (const [name, f] of fits) {
+  test(`${name}: Bregman divergence equals f(p) - f(q) - <grad f(q), p - q>, and stays accurate for tiny steps`, () => {
+    const q = randn(N * c, 9, 2);
+    const g = new Float64Array(N * c);
+    f.gradient(q, g);
+    const p = randn(N * c, 10, 2);
+    const direct = f.value(p) - f.value(q) - dot(g, Float64Array.from(p, (v, i) => v - q[i]));
+    assert.ok(relDiff(f.bregman(p, q), direct) < 1e-10);
+    // a step of 1e-7: the divergence is ~1e-14, far below the rounding of f itself (~1e-14 x f)
+    const dir = randn(N * c, 11);
+    const t = 1e-7;
+    const pt = Float64Array.from(q, (v, i) => v + t * dir[i]);
+    // second-order model: 1/2 t^2 dir^T H dir, with H from finite differences of the gradient
+    const gp = new Float64Array(N * c);
+    f.gradient(Float64Array.from(q, (v, i) => v + 1e-5 * dir[i]), gp);
+    const curv = dot(dir, Float64Array.from(gp, (v, i) => (v - g[i]) / 1e-5));
+    assert.ok(relDiff(f.bregman(pt, q), 0.5 * t * t * curv) < 1e-4, `${f.bregman(pt, q)} vs ${0.5 * t * t * curv}`);
+    assert.equal(f.bregman(q, q), 0);
+  });
+}

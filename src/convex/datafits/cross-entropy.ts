@@ -8,6 +8,23 @@ import type { Datafit } from '../types';
 /** Slack for "q lies on the simplex", far above rounding and far below any real violation. */
 const SIMPLEX_SLACK = 1e-9;
 
+function logSumExp(a: Float64Array, o: number, c: number): number {
+  let m = -Infinity;
+  for (let l = 0; l < c; l++) m = Math.max(m, a[o + l]);
+  let z = 0;
+  for (let l = 0; l < c; l++) z += Math.exp(a[o + l] - m);
+  return m + Math.log(z);
+}
+
+/** log(1 + x) - x without cancellation for small x (Taylor series below 1e-3). */
+function log1pMinusX(x: number): number {
+  if (Math.abs(x) < 1e-3) {
+    const x2 = x * x;
+    return -x2 / 2 + (x2 * x) / 3 - (x2 * x2) / 4 + (x2 * x2 * x) / 5;
+  }
+  return Math.log1p(x) - x;
+}
+
 export class CrossEntropyLoss implements Datafit {
   readonly name = 'ce';
   readonly lipschitz = 0.5;
@@ -49,6 +66,31 @@ export class CrossEntropyLoss implements Datafit {
       for (let l = 0; l < c; l++) out[o + l] /= z;
       out[o + this.labels[i]] -= 1;
     }
+  }
+
+  /**
+   * For logsumexp the Bregman divergence is KL(softmax(q) || softmax(p)) per row. With
+   * delta = p - q and s = softmax(q) it equals log(sum_l s_l e^delta_l) - <s, delta>; written as
+   * b + (log1p(a + b) - (a + b)) with a = <s, delta>, b = <s, expm1(delta) - delta> >= 0, every
+   * term is computed to full relative precision, however small the step.
+   */
+  bregman(p: Float64Array, q: Float64Array): number {
+    const c = this.outputs;
+    let total = 0;
+    for (let i = 0; i < this.labels.length; i++) {
+      const o = i * c;
+      const lq = logSumExp(q, o, c);
+      let a = 0;
+      let b = 0;
+      for (let l = 0; l < c; l++) {
+        const s = Math.exp(q[o + l] - lq);
+        const dl = p[o + l] - q[o + l];
+        a += s * dl;
+        b += s * (Math.expm1(dl) - dl);
+      }
+      total += b + log1pMinusX(a + b);
+    }
+    return Math.max(0, total);
   }
 
   conjugate(u: Float64Array): number {

@@ -23,6 +23,12 @@ export class SquaredLoss implements Datafit {
     for (let i = 0; i < pred.length; i++) out[i] = pred[i] - this.Y[i];
   }
 
+  bregman(p: Float64Array, q: Float64Array): number {
+    let s = 0;
+    for (let i = 0; i < p.length; i++) s += (p[i] - q[i]) ** 2;
+    return 0.5 * s;
+  }
+
   conjugate(u: Float64Array): number {
     let s = 0;
     for (let i = 0; i < u.length; i++) s += u[i] * (0.5 * u[i] + this.Y[i]);

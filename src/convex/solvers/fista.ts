@@ -40,6 +40,7 @@ export function fista(problem: Problem, opts: SolveOptions = {}): SolveResult {
   const norm = problem.operator.normEstimate();
   // Power iteration approaches ||A|| from below; 2% headroom saves most first backtracks.
   let L = Math.max(1.02 * datafit.lipschitz * norm * norm, 1e-12);
+  const Lmin = 1e-6 * L;
   let t = 1;
   let mom = 0;
   let prevPrimal = primalValue(problem, x, Ax);
@@ -50,27 +51,24 @@ export function fista(problem: Problem, opts: SolveOptions = {}): SolveResult {
     it++;
     for (let i = 0; i < cols; i++) y[i] = x[i] + mom * (x[i] - xPrev[i]);
     for (let i = 0; i < rows; i++) Ay[i] = (1 + mom) * Ax[i] - mom * AxPrev[i];
-    const fy = datafit.value(Ay);
     datafit.gradient(Ay, grad);
     op.applyT(grad, g);
     tracker.offerDual(dualValue(problem, grad, g, scratch));
 
     let fNew = 0;
-    L *= SHRINK;
+    L = Math.max(L * SHRINK, Lmin);
     for (;;) {
       for (let i = 0; i < cols; i++) v[i] = y[i] - g[i] / L;
       penalty.prox(v, beta / L, xNew);
       op.apply(xNew, AxNew);
-      fNew = datafit.value(AxNew);
-      let lin = 0;
       let sq = 0;
-      for (let i = 0; i < cols; i++) {
-        const dlt = xNew[i] - y[i];
-        lin += g[i] * dlt;
-        sq += dlt * dlt;
+      for (let i = 0; i < cols; i++) sq += (xNew[i] - y[i]) ** 2;
+      // Sufficient decrease, f(x+) <= f(y) + <g, x+ - y> + L/2 ||x+ - y||^2, tested through the
+      // Bregman divergence so that it stays exact when f(x+) and f(y) agree to many digits.
+      if (datafit.bregman(AxNew, Ay) <= 0.5 * L * sq) {
+        fNew = datafit.value(AxNew);
+        break;
       }
-      // The 1e-12 relative slack keeps rounding from forcing endless halvings near the optimum.
-      if (fNew <= fy + lin + 0.5 * L * sq + 1e-12 * Math.abs(fy)) break;
       L *= 2;
     }
     const primal = fNew + beta * penalty.value(xNew);
