@@ -49,6 +49,8 @@ export interface ProblemSpec {
 
 export interface AttentionProblem {
   problem: Problem;
+  /** With float32 GEMMs: the same problem in float64, in which the certificate is finished. */
+  exact?: Problem;
   betaMax: number;
   spec: ProblemSpec;
   gating?: Gating;
@@ -74,38 +76,39 @@ export function makeDatafit(loss: LossKind, t: Targets, N: number): Datafit {
 export function buildProblem(tokens: Tokens, targets: Targets, spec: ProblemSpec): AttentionProblem {
   const { N, n, d } = tokens;
   const c = targets.c;
-  const X: FloatArray = spec.float32 ? Float32Array.from(tokens.X) : tokens.X;
-  let operator: LinearOperator;
   let gating: Gating | undefined;
   let zShape: number[];
+  let makeOperator: (X: FloatArray) => LinearOperator;
   if (spec.model === 'attention') {
-    operator = new AttentionOperator(X, N, n, d, c);
+    makeOperator = (X) => new AttentionOperator(X, N, n, d, c);
     zShape = [c, n, d];
   } else {
-    gating = spec.gating ?? drawGating(spec.heads ?? 8, n, d, spec.seed ?? 0);
-    const D = computeGates(tokens.X, N, n, d, gating.U1, gating.U2, gating.h);
-    operator = new GatedOperator(X, N, n, d, c, D, gating.h);
-    zShape = [gating.h, c, n, d];
+    const g = (gating = spec.gating ?? drawGating(spec.heads ?? 8, n, d, spec.seed ?? 0));
+    const D = computeGates(tokens.X, N, n, d, g.U1, g.U2, g.h);
+    makeOperator = (X) => new GatedOperator(X, N, n, d, c, D, g.h);
+    zShape = [g.h, c, n, d];
   }
+  const operator = makeOperator(spec.float32 ? Float32Array.from(tokens.X) : tokens.X);
   const datafit = makeDatafit(spec.loss, targets, N);
   const penalty = new GroupL2(d);
-  const bmax = betaMax(operator, datafit, penalty);
-  return { problem: { operator, datafit, penalty, beta: bmax }, betaMax: bmax, spec, gating, zShape };
+  const exactOperator = spec.float32 ? makeOperator(tokens.X) : operator;
+  const bmax = betaMax(exactOperator, datafit, penalty);
+  const exact = spec.float32 ? { operator: exactOperator, datafit, penalty, beta: bmax } : undefined;
+  return { problem: { operator, datafit, penalty, beta: bmax }, exact, betaMax: bmax, spec, gating, zShape };
 }
 
 /** The same problem at another beta (a path shares operator and data). */
 export function withBeta(ap: AttentionProblem, beta: number): AttentionProblem {
   if (!(beta > 0) || !Number.isFinite(beta)) throw new Error(`beta must be a positive finite number, got ${beta}`);
-  return { ...ap, problem: { ...ap.problem, beta } };
+  return { ...ap, problem: { ...ap.problem, beta }, exact: ap.exact && { ...ap.exact, beta } };
 }
 
 /** Predictions of the convex model Z on other tokens (a test split), with the same gates. */
 export function predictConvex(ap: AttentionProblem, Z: Float64Array, tokens: Tokens, c: number): Float64Array {
   const { X, N, n, d } = tokens;
-  const Xp: FloatArray = ap.spec.float32 ? Float32Array.from(X) : X;
   const op: LinearOperator = ap.gating
-    ? new GatedOperator(Xp, N, n, d, c, computeGates(X, N, n, d, ap.gating.U1, ap.gating.U2, ap.gating.h), ap.gating.h)
-    : new AttentionOperator(Xp, N, n, d, c);
+    ? new GatedOperator(X, N, n, d, c, computeGates(X, N, n, d, ap.gating.U1, ap.gating.U2, ap.gating.h), ap.gating.h)
+    : new AttentionOperator(X, N, n, d, c);
   const pred = new Float64Array(N * c);
   op.apply(Z, pred);
   return pred;

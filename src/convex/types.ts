@@ -90,6 +90,8 @@ export interface SolveOptions {
   targetPrimal?: number;
   /** Wall-clock limit in seconds. */
   timeLimit?: number;
+  /** Stop when the gap has not shrunk by 1% for this many iterations (rounding floor reached). */
+  stallIterations?: number;
 }
 
 export type { FloatArray };

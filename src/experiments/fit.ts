@@ -5,7 +5,7 @@ import type { Dataset } from '../data/dataset';
 import type { Progress, SolveResult } from '../convex/types';
 import type { NamedArray } from '../data/npz';
 import { buildProblem, predictConvex, withBeta, type AttentionProblem, type LossKind, type ModelKind } from '../convex/problems';
-import { solve, type SolverKind } from '../convex/solve';
+import { solveCertified, type SolverKind } from '../convex/solve';
 import { recoverHeads, type Head } from '../convex/recovery/heads';
 import { nonconvexObjective } from '../convex/recovery/nonconvex-objective';
 import { splitMetrics, type SplitMetrics } from '../convex/metrics';
@@ -107,7 +107,7 @@ export function fitAt(
   ap: AttentionProblem, data: Dataset, cfg: FitConfig, onProgress?: (p: Progress) => void, w0?: Float64Array,
 ): FitOutcome {
   const { problem } = ap;
-  const sol = solve(problem, cfg.solver, {
+  const sol = solveCertified(ap, cfg.solver, {
     tol: cfg.tol, maxIter: cfg.maxIter, onProgress, lr: cfg.lr, w0, timeLimit: cfg.timeLimit,
   });
   const rec = recoverHeads(cfg.model, sol.w, ap.zShape);
@@ -123,7 +123,7 @@ export function fitAt(
     : null;
   const cert = sol.certificate;
   const result: FitResult = {
-    model: cfg.model, loss: cfg.loss, solver: cfg.solver, precision: problem.operator.precision,
+    model: cfg.model, loss: cfg.loss, solver: cfg.solver, precision: problem.operator.precision, // float32: iterations in float32, certificate in float64
     N, n: data.train.n, d: data.train.d, c, h: ap.gating ? ap.gating.h : null,
     beta: problem.beta, betaMax: ap.betaMax, betaFrac: problem.beta / ap.betaMax,
     objective: cert.primal, lowerBound: cert.dual, gap: cert.gap, relGap: cert.relGap, tol: cfg.tol,

@@ -62,13 +62,5 @@ export function adamConvex(problem: Problem, opts: AdamOptions = {}): SolveResul
       w[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + eps);
     }
   }
-  tracker.report(it, true);
-  return {
-    w: tracker.bestW,
-    pred: tracker.bestPred,
-    certificate: tracker.certificate(it),
-    converged: tracker.relGap() <= tol,
-    operatorApplications: op.applications,
-    operatorSeconds: op.seconds,
-  };
+  return tracker.finish(it, tol, op);
 }

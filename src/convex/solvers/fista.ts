@@ -90,13 +90,5 @@ export function fista(problem: Problem, opts: SolveOptions = {}): SolveResult {
     tracker.report(it);
     if (tracker.done(tol)) break;
   }
-  tracker.report(it, true);
-  return {
-    w: tracker.bestW,
-    pred: tracker.bestPred,
-    certificate: tracker.certificate(it),
-    converged: tracker.relGap() <= tol,
-    operatorApplications: op.applications,
-    operatorSeconds: op.seconds,
-  };
+  return tracker.finish(it, tol, op);
 }

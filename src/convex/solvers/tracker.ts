@@ -1,6 +1,7 @@
 // Keeps the best primal point and the best lower bound seen so far; their difference is the
 // certificate. Any dual-feasible point gives a valid bound, so the best one is kept.
-import type { Certificate, Progress, SolveOptions } from '../types';
+import type { Certificate, Progress, SolveOptions, SolveResult } from '../types';
+import type { TimedOperator } from './timed-operator';
 import { relativeGap } from '../problem';
 
 export class GapTracker {
@@ -10,6 +11,8 @@ export class GapTracker {
   bestPred: Float64Array;
   private readonly t0 = process.hrtime.bigint();
   private lastReport = -1;
+  private stallRef = Infinity;
+  private stalled = 0;
 
   constructor(cols: number, rows: number, private readonly opts: SolveOptions) {
     this.bestW = new Float64Array(cols);
@@ -38,7 +41,14 @@ export class GapTracker {
 
   /** True when the solve should stop: gap reached, target reached, or out of time. */
   done(tol: number): boolean {
-    if (this.relGap() <= tol) return true;
+    const gap = this.relGap();
+    if (gap <= tol) return true;
+    if (this.opts.stallIterations !== undefined) {
+      if (gap < 0.99 * this.stallRef) {
+        this.stallRef = gap;
+        this.stalled = 0;
+      } else if (++this.stalled >= this.opts.stallIterations) return true;
+    }
     if (this.opts.targetPrimal !== undefined && this.bestPrimal <= this.opts.targetPrimal) return true;
     if (this.opts.timeLimit !== undefined && this.seconds() >= this.opts.timeLimit) return true;
     return false;
@@ -62,6 +72,19 @@ export class GapTracker {
       relGap: this.relGap(),
       iterations,
       seconds: this.seconds(),
+    };
+  }
+
+  /** The final report and the result: the best point, its prediction and the certificate. */
+  finish(iterations: number, tol: number, op: TimedOperator): SolveResult {
+    this.report(iterations, true);
+    return {
+      w: this.bestW,
+      pred: this.bestPred,
+      certificate: this.certificate(iterations),
+      converged: this.relGap() <= tol,
+      operatorApplications: op.applications,
+      operatorSeconds: op.seconds,
     };
   }
 }

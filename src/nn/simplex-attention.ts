@@ -1,0 +1,86 @@
+// The non-convex simplex ("alternative") attention of eq. (9), and with gates eq. (29):
+//   yhat_i = sum_j g_ij (a_j^T X_i w2_j) w3_j,   a_j = softmax(theta_j) on the simplex,
+// with free logits theta (H, n), W2 (H, d), W3 (H, c) and fixed gates g (N, H) of 0/1 (all
+// ones without an FCN). Its weight decay is beta/2 sum_j (||w2_j||^2 + ||w3_j||_1^2).
+// The cache holds a = softmax(theta) (H, n) and the head scalars s_ij (N, H).
+import type { FloatArray } from '../core/blas';
+
+export interface SimplexParams<T extends FloatArray> {
+  theta: T; // (H, n)
+  W2: T; // (H, d)
+  W3: T; // (H, c)
+}
+
+export interface SimplexShape {
+  N: number; n: number; d: number; c: number; H: number;
+}
+
+export function softmaxRows<T extends FloatArray>(out: T, logits: T, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let m = -Infinity;
+    for (let k = 0; k < cols; k++) m = Math.max(m, logits[o + k]);
+    let z = 0;
+    for (let k = 0; k < cols; k++) z += (out[o + k] = Math.exp(logits[o + k] - m));
+    for (let k = 0; k < cols; k++) out[o + k] /= z;
+  }
+}
+
+/** pred (N, c); a (H, n) and s (N, H) are caches; gates (N, H) or null. */
+export function simplexForward<T extends FloatArray>(
+  pred: T, a: T, s: T, X: T, p: SimplexParams<T>, gates: Uint8Array | null, sh: SimplexShape,
+): void {
+  const { N, n, d, c, H } = sh;
+  softmaxRows(a, p.theta, H, n);
+  pred.fill(0);
+  for (let i = 0; i < N; i++) {
+    for (let j = 0; j < H; j++) {
+      let v = 0;
+      if (!gates || gates[i * H + j]) {
+        for (let k = 0; k < n; k++) {
+          const ak = a[j * n + k];
+          if (ak === 0) continue;
+          let dot = 0;
+          for (let m = 0; m < d; m++) dot += X[(i * n + k) * d + m] * p.W2[j * d + m];
+          v += ak * dot;
+        }
+      }
+      s[i * H + j] = v;
+      for (let l = 0; l < c; l++) pred[i * c + l] += v * p.W3[j * c + l];
+    }
+  }
+}
+
+/** grads += d loss / d params, given dpred (N, c) and the forward caches. */
+export function simplexBackward<T extends FloatArray>(
+  grads: SimplexParams<T>, dpred: T, a: T, s: T, X: T, p: SimplexParams<T>, gates: Uint8Array | null, sh: SimplexShape,
+): void {
+  const { N, n, d, c, H } = sh;
+  const da = new Float64Array(H * n);
+  for (let i = 0; i < N; i++) {
+    for (let j = 0; j < H; j++) {
+      let ds = 0;
+      for (let l = 0; l < c; l++) {
+        ds += dpred[i * c + l] * p.W3[j * c + l];
+        grads.W3[j * c + l] += s[i * H + j] * dpred[i * c + l];
+      }
+      if (ds === 0 || (gates && !gates[i * H + j])) continue;
+      for (let k = 0; k < n; k++) {
+        const x = (i * n + k) * d;
+        const ak = a[j * n + k];
+        let dot = 0;
+        for (let m = 0; m < d; m++) {
+          dot += X[x + m] * p.W2[j * d + m];
+          grads.W2[j * d + m] += ds * ak * X[x + m];
+        }
+        da[j * n + k] += ds * dot;
+      }
+    }
+  }
+  // softmax backward per head: dtheta = a * (da - <a, da>)
+  for (let j = 0; j < H; j++) {
+    let inner = 0;
+    for (let k = 0; k < n; k++) inner += a[j * n + k] * da[j * n + k];
+    for (let k = 0; k < n; k++) grads.theta[j * n + k] += a[j * n + k] * (da[j * n + k] - inner);
+  }
+}

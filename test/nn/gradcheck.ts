@@ -1,0 +1,21 @@
+// Central finite differences of a scalar function of a flat buffer, for gradient checks.
+import * as assert from 'node:assert/strict';
+
+/** Checks analytic gradient `grad` of `f` at `x` (perturbed in place, restored) on every coordinate. */
+export function checkGradient(name: string, f: () => number, x: Float64Array, grad: ArrayLike<number>, tol = 1e-6, eps = 1e-6): void {
+  assert.equal(grad.length, x.length, `${name}: gradient length`);
+  let worst = 0;
+  for (let i = 0; i < x.length; i++) {
+    const old = x[i];
+    x[i] = old + eps;
+    const up = f();
+    x[i] = old - eps;
+    const down = f();
+    x[i] = old;
+    const fd = (up - down) / (2 * eps);
+    const err = Math.abs(fd - grad[i]) / Math.max(1, Math.abs(fd));
+    worst = Math.max(worst, err);
+    assert.ok(err <= tol, `${name}[${i}]: analytic ${grad[i]} vs finite difference ${fd}`);
+  }
+  assert.ok(Number.isFinite(worst));
+}
