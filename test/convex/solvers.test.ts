@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import { buildProblem, withBeta, type LossKind, type ModelKind } from '../../src/convex/problems';
 import { fista } from '../../src/convex/solvers/fista';
 import { adamConvex } from '../../src/convex/solvers/adam';
+import { solveCertified } from '../../src/convex/solve';
 import { dualValue, primalValue } from '../../src/convex/problem';
 import { GroupL2 } from '../../src/convex/penalties/group-l2';
 import { AttentionOperator } from '../../src/convex/operators/attention';
@@ -108,4 +109,23 @@ test('warm start from the optimum needs far fewer iterations', () => {
   const r1 = fista(problem, { tol: 1e-9 });
   const r2 = fista(problem, { tol: 1e-9, w0: r1.w });
   assert.ok(r2.certificate.iterations < r1.certificate.iterations / 2, `${r2.certificate.iterations} vs ${r1.certificate.iterations}`);
+});
+
+test('float32 iterations end with a float64 certificate that holds in float64', () => {
+  const X = randn(N * n * d, 51);
+  const targets = { y: randLabels(N, c, 52), c };
+  const ap32 = buildProblem({ X, N, n, d }, targets, { model: 'gated', loss: 'ce', heads: 3, seed: 5, float32: true });
+  const p32 = withBeta(ap32, 0.2 * ap32.betaMax);
+  assert.equal(p32.problem.operator.precision, 'float32');
+  assert.equal(p32.exact!.operator.precision, 'float64');
+  const r = solveCertified(p32, 'fista', { tol: 1e-8 });
+  assert.ok(r.converged, `rel gap ${r.certificate.relGap}`);
+  // the certificate is re-derived on a separately built float64 problem
+  const ap64 = buildProblem({ X, N, n, d }, targets, { model: 'gated', loss: 'ce', heads: 3, seed: 5 });
+  const exact = withBeta(ap64, 0.2 * ap64.betaMax).problem;
+  const pred = new Float64Array(exact.operator.rows);
+  exact.operator.apply(r.w, pred);
+  assert.ok(relDiff(primalValue(exact, r.w, pred), r.certificate.primal) < 1e-14);
+  const opt = fista(exact, { tol: 1e-11 }).certificate;
+  assert.ok(r.certificate.dual <= opt.primal * (1 + 1e-12) && r.certificate.primal >= opt.dual * (1 - 1e-12));
 });
