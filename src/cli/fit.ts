@@ -28,7 +28,8 @@ export function fitToDir(data: Dataset, cfg: FitConfig, out: string, force: bool
   try {
     const lines: string[] = [];
     const outcome = runFit(data, cfg, (p) => {
-      lines.push(JSON.stringify(p));
+      const { w: _w, ...numbers } = p; // the point itself stays out of the log
+      lines.push(JSON.stringify(numbers));
       onProgress?.(p);
     });
     dir.writeJson('config.json', cfg);

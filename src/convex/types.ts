@@ -76,6 +76,8 @@ export interface Progress {
   primal: number;
   dual: number;
   relGap: number;
+  /** the best point so far (a live reference: copy it to keep it) */
+  w?: Float64Array;
 }
 
 export interface SolveOptions {

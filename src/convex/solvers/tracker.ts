@@ -19,8 +19,11 @@ export class GapTracker {
     this.bestPred = new Float64Array(rows);
   }
 
+  /** Time spent in onProgress callbacks (evaluating test loss, printing) is not solver time. */
+  private callbackSeconds = 0;
+
   seconds(): number {
-    return Number(process.hrtime.bigint() - this.t0) / 1e9;
+    return Number(process.hrtime.bigint() - this.t0) / 1e9 - this.callbackSeconds;
   }
 
   offerPrimal(value: number, w: Float64Array, pred: Float64Array): void {
@@ -59,9 +62,11 @@ export class GapTracker {
     if (!this.opts.onProgress || (!force && iteration - this.lastReport < every)) return;
     this.lastReport = iteration;
     const p: Progress = {
-      iteration, seconds: this.seconds(), primal: this.bestPrimal, dual: this.bestDual, relGap: this.relGap(),
+      iteration, seconds: this.seconds(), primal: this.bestPrimal, dual: this.bestDual, relGap: this.relGap(), w: this.bestW,
     };
+    const t = process.hrtime.bigint();
     this.opts.onProgress(p);
+    this.callbackSeconds += Number(process.hrtime.bigint() - t) / 1e9;
   }
 
   certificate(iterations: number): Certificate {
