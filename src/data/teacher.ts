@@ -1,5 +1,6 @@
 // Student-teacher data: a softmax attention layer whose attention from the query token
-// concentrates on a few tokens. Scores are a positional bias (large on the chosen tokens) plus a
+// concentrates on a few tokens. Tokens carry a fixed position embedding P (as in BERT), so a
+// softmax student can learn where to look: x_iu = g_iu + P_u with g_iu ~ N(0, I). Scores are a positional bias (large on the chosen tokens) plus a
 // content term, logits_iu = b_u + gamma (x_i0 W_q) . (x_iu W_k) / sqrt(d); the targets are
 // y_i = sum_u att_iu x_iu W_vo + noise. The true map is att averaged over samples.
 import { Rng } from '../core/rng';
@@ -29,21 +30,28 @@ export function teacherDataset(o: TeacherOptions): Teacher {
   const Wq = rng.normals(d * d, 1 / Math.sqrt(d));
   const Wk = rng.normals(d * d, 1 / Math.sqrt(d));
   const Wvo = rng.normals(d * c, 1 / Math.sqrt(d));
+  const P = rng.normals(n * d);
   const bias = new Float64Array(n);
   for (const t of o.tokens) bias[t] = o.focus;
   const map = new Float64Array(n);
 
   function split(N: number, accumulate: boolean) {
     const X = rng.normals(N * n * d);
+    for (let i = 0; i < N; i++) for (let t = 0; t < n * d; t++) X[i * n * d + t] += P[t];
     const Y = new Float64Array(N * c);
     const q = new Float64Array(d), k = new Float64Array(d), att = new Float64Array(n), z = new Float64Array(d);
     for (let i = 0; i < N; i++) {
       const x0 = i * n * d;
-      for (let a = 0; a < d; a++) { q[a] = 0; for (let b = 0; b < d; b++) q[a] += X[x0 + b] * Wq[b * d + a]; }
+      // the content score reads g = x - P; the position preference is the bias alone
+      for (let a = 0; a < d; a++) { q[a] = 0; for (let b = 0; b < d; b++) q[a] += (X[x0 + b] - P[b]) * Wq[b * d + a]; }
       let max = -Infinity;
       for (let u = 0; u < n; u++) {
         let s = 0;
-        for (let a = 0; a < d; a++) { k[a] = 0; for (let b = 0; b < d; b++) k[a] += X[x0 + u * d + b] * Wk[b * d + a]; s += q[a] * k[a]; }
+        for (let a = 0; a < d; a++) {
+          k[a] = 0;
+          for (let b = 0; b < d; b++) k[a] += (X[x0 + u * d + b] - P[u * d + b]) * Wk[b * d + a];
+          s += q[a] * k[a];
+        }
         att[u] = bias[u] + (o.gamma * s) / Math.sqrt(d);
         max = Math.max(max, att[u]);
       }

@@ -69,18 +69,14 @@ export function runCompare(data: Dataset, cfg: CompareConfig, teacherMap: Float6
   const base = buildProblem(train, trainTargets, { model: 'attention', loss });
   const beta = chooseBeta(base, cfg);
   const ap = withBeta(base, beta);
-  let nextLog = 1;
   const sol = fista(ap.problem, {
-    tol: cfg.tol, maxIter: 100000, progressEvery: 1, timeLimit: cfg.timeBudget,
+    tol: cfg.tol, maxIter: 100000, timeLimit: cfg.timeBudget,
     onProgress: (p) => {
-      if (p.iteration < nextLog) return;
-      nextLog = Math.max(p.iteration + 1, Math.floor(p.iteration * 1.25));
       const testLoss = meanLoss(predictConvex(ap, p.w!, test, c), test, testTargets);
       log({ model: 'convex', iteration: p.iteration, seconds: p.seconds, objective: p.primal, relGap: p.relGap, testLoss });
     },
   });
   const convexTest = meanLoss(predictConvex(ap, sol.w, test, c), test, testTargets);
-  log({ model: 'convex', iteration: sol.certificate.iterations, seconds: sol.certificate.seconds, objective: sol.certificate.primal, relGap: sol.certificate.relGap, testLoss: convexTest });
   const rec = recoverHeads('attention', sol.w, ap.zShape);
   const convexMap = new Float64Array(train.n);
   let total = 0;

@@ -108,7 +108,7 @@ export function fitAt(
 ): FitOutcome {
   const { problem } = ap;
   const sol = solveCertified(ap, cfg.solver, {
-    tol: cfg.tol, maxIter: cfg.maxIter, onProgress, lr: cfg.lr, w0, timeLimit: cfg.timeLimit,
+    tol: cfg.tol, maxIter: cfg.maxIter, lr: cfg.lr, w0, timeLimit: cfg.timeLimit, onProgress,
   });
   const rec = recoverHeads(cfg.model, sol.w, ap.zShape);
   const { X, N } = data.train;

@@ -4,6 +4,7 @@ import type { Model } from '../nn/models/model';
 import { zeros } from '../nn/models/model';
 import { adam } from '../optim/transform';
 import { applyUpdates } from '../optim/transform';
+import { geometricSteps } from '../core/log-steps';
 
 export interface TrainPoint {
   iteration: number;
@@ -32,17 +33,14 @@ export function trainModel(model: Model, o: TrainOptions): TrainPoint {
   };
   let last: TrainPoint = { iteration: 0, seconds: 0, objective: model.objective(null) };
   logged(last);
-  let nextLog = 1; // geometric: each logged step is about 1.25x the previous one
+  const due = geometricSteps();
   for (let step = 1; step <= (o.maxSteps ?? Infinity); step++) {
     const objective = model.objective(grads);
     state = opt.update(grads, state, model.params);
     applyUpdates(model.params, grads);
     last = { iteration: step, seconds: seconds(), objective };
     const out = last.seconds >= o.timeBudget || step === o.maxSteps;
-    if (step >= nextLog || out) {
-      logged(last);
-      nextLog = Math.max(step + 1, Math.floor(step * 1.25));
-    }
+    if (due(step) || out) logged(last);
     if (out || !Number.isFinite(objective)) break;
   }
   return last;

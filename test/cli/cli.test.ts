@@ -145,12 +145,15 @@ test('bad input is refused: an --out that cannot be written, or already exists',
   assert.equal(fs.readFileSync(blocker, 'utf8'), 'x');
 });
 
-test('demo finds the planted tokens; info names the backend', () => {
+test("demo finds the teacher's tokens and writes the report; info names the backend", () => {
   const out = path.join(tmp, 'demo');
-  const r = run(['demo', '--out', out, '--quiet']);
+  const r = run(['demo', '--out', out, '--quiet', '--time-budget', '0.5']);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /tokens used: 1, 5; planted: 1, 5 \(found exactly\)/);
+  assert.match(r.stdout, /strongest tokens: 1, 5; the teacher's: 1, 5/);
   assert.match(r.stdout, /certified/);
+  for (const f of ['fit/result.json', 'fit/weights.npz', 'compare/metrics.jsonl', 'compare/result.json', 'report.html']) {
+    assert.ok(fs.existsSync(path.join(out, f)), `demo did not write ${f}`);
+  }
   const i = run(['info']);
   assert.equal(i.status, 0);
   assert.match(i.stdout, /gemm backend: (openblas|typescript)/);

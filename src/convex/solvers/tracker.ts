@@ -2,6 +2,7 @@
 // certificate. Any dual-feasible point gives a valid bound, so the best one is kept.
 import type { Certificate, Progress, SolveOptions, SolveResult } from '../types';
 import type { TimedOperator } from './timed-operator';
+import { geometricSteps } from '../../core/log-steps';
 import { relativeGap } from '../problem';
 
 export class GapTracker {
@@ -11,6 +12,7 @@ export class GapTracker {
   bestPred: Float64Array;
   private readonly t0 = process.hrtime.bigint();
   private lastReport = -1;
+  private readonly geometric = geometricSteps();
   private stallRef = Infinity;
   private stalled = 0;
 
@@ -57,9 +59,12 @@ export class GapTracker {
     return false;
   }
 
+  /** Reports every progressEvery iterations, or at geometric steps (log-x plots) by default. */
   report(iteration: number, force = false): void {
-    const every = this.opts.progressEvery ?? 50;
-    if (!this.opts.onProgress || (!force && iteration - this.lastReport < every)) return;
+    if (!this.opts.onProgress || iteration === this.lastReport) return;
+    const every = this.opts.progressEvery;
+    const due = every === undefined ? this.geometric(iteration) : iteration - this.lastReport >= every;
+    if (!force && !due) return;
     this.lastReport = iteration;
     const p: Progress = {
       iteration, seconds: this.seconds(), primal: this.bestPrimal, dual: this.bestDual, relGap: this.relGap(), w: this.bestW,
