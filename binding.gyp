@@ -2,9 +2,9 @@
   "targets": [
     {
       "target_name": "convexformer_blas",
-      "sources": ["native/blas.c"],
+      "sources": ["native/blas.c", "native/attention.c"],
       "include_dirs": ["/usr/include/x86_64-linux-gnu/openblas-pthread", "/usr/include/openblas"],
-      "libraries": ["-lopenblas"],
+      "libraries": ["-lopenblas", "-lm"],
       "cflags": ["-O3", "-std=c11"]
     }
   ]

@@ -1,4 +1,4 @@
-// N-API binding to OpenBLAS: row-major sgemm/dgemm on typed arrays, without copies.
+// N-API binding to OpenBLAS (and the fused kernels of attention.c): row-major sgemm/dgemm on typed arrays, without copies.
 // gemm(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc)
 //   computes C = alpha * op(A) * op(B) + beta * C, with C of shape (m, n).
 // The typed arrays may be subarrays: N-API hands back the data pointer with the
@@ -133,13 +133,18 @@ static napi_value SetThreads(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+napi_value AttentionForward(napi_env env, napi_callback_info info);
+napi_value AttentionBackward(napi_env env, napi_callback_info info);
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"gemm", NULL, Gemm, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, Info, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
+      {"attentionForward", NULL, AttentionForward, NULL, NULL, NULL, napi_default, NULL},
+      {"attentionBackward", NULL, AttentionBackward, NULL, NULL, NULL, napi_default, NULL},
   };
-  CHECK(napi_define_properties(env, exports, 3, props));
+  CHECK(napi_define_properties(env, exports, 5, props));
   return exports;
 }
 

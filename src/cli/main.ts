@@ -7,6 +7,7 @@ import { demoCommand } from './demo';
 import { infoCommand } from './info';
 import { compareCommand } from './compare';
 import { reportCommand } from './report';
+import { benchCommand } from './bench';
 
 const program = new Command('convexformer')
   .description('Convex attention: solve the convex programs of (simplex) attention to a certified global optimum,\n' +
@@ -14,7 +15,7 @@ const program = new Command('convexformer')
   .version(require('../../../package.json').version);
 
 // Usage errors are one line on stderr and exit code 2, for every subcommand.
-for (const cmd of [program, fitCommand(), pathCommand(), compareCommand(), reportCommand(), demoCommand(), infoCommand()]) {
+for (const cmd of [program, fitCommand(), pathCommand(), compareCommand(), reportCommand(), benchCommand(), demoCommand(), infoCommand()]) {
   cmd.configureOutput({ outputError: (s, write) => write(`convexformer: ${s}`) });
   cmd.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
   if (cmd !== program) program.addCommand(cmd);

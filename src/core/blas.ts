@@ -25,7 +25,13 @@ export interface Blas {
   info(): BlasInfo;
 }
 
-interface Addon {
+/** Fused loops in C (native/attention.c), same contracts as their TypeScript references. */
+export interface NativeKernels {
+  attentionForward(B: number, T: number, C: number, NH: number, scale: number, out: FloatArray, att: FloatArray, inp: FloatArray): void;
+  attentionBackward(B: number, T: number, C: number, NH: number, scale: number, dinp: FloatArray, dout: FloatArray, inp: FloatArray, att: FloatArray): void;
+}
+
+interface Addon extends NativeKernels {
   gemm: Gemm;
   info(): { core: string; config: string; threads: number };
   setThreads(n: number): void;
@@ -66,6 +72,8 @@ export const nativeBlas: Blas | null = addon && {
 
 /** The GEMM the library uses: OpenBLAS when the addon loaded, the TypeScript loop otherwise. */
 export const blas: Blas = nativeBlas ?? typescriptBlas;
+
+export const nativeKernels: NativeKernels | null = addon;
 
 export function setBlasThreads(n: number): void {
   addon?.setThreads(n);

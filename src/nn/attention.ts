@@ -2,8 +2,9 @@
 //   att = softmax(scale * Q K^T) (T x T),  out = att V.
 // inp is packed qkv (B, T, 3C) as produced by one linear layer X [Wq Wk Wv]; out is (B, T, C);
 // the cache `att` (B, NH, T, T) holds the softmax for the backward pass. W_o is a linear layer
-// after this one.
-import type { FloatArray } from '../core/blas';
+// after this one. The fused C kernels (native/attention.c) run when the addon is built; these
+// TypeScript loops are the reference and the fallback.
+import { nativeKernels, type FloatArray } from '../core/blas';
 
 export interface AttentionShape {
   B: number;
@@ -14,7 +15,7 @@ export interface AttentionShape {
   scale: number;
 }
 
-export function attentionForward<T extends FloatArray>(out: T, att: T, inp: T, s: AttentionShape): void {
+export function attentionForwardTs<T extends FloatArray>(out: T, att: T, inp: T, s: AttentionShape): void {
   const { B, T: Tn, C, NH, scale } = s;
   const hs = C / NH;
   const C3 = 3 * C;
@@ -47,7 +48,7 @@ export function attentionForward<T extends FloatArray>(out: T, att: T, inp: T, s
 }
 
 /** dinp (B, T, 3C) += the gradient through the attention; `att` is the forward cache. */
-export function attentionBackward<T extends FloatArray>(dinp: T, dout: T, inp: T, att: T, s: AttentionShape): void {
+export function attentionBackwardTs<T extends FloatArray>(dinp: T, dout: T, inp: T, att: T, s: AttentionShape): void {
   const { B, T: Tn, C, NH, scale } = s;
   const hs = C / NH;
   const C3 = 3 * C;
@@ -82,4 +83,14 @@ export function attentionBackward<T extends FloatArray>(dinp: T, dout: T, inp: T
       }
     }
   }
+}
+
+export function attentionForward<T extends FloatArray>(out: T, att: T, inp: T, s: AttentionShape): void {
+  if (nativeKernels) nativeKernels.attentionForward(s.B, s.T, s.C, s.NH, s.scale, out, att, inp);
+  else attentionForwardTs(out, att, inp, s);
+}
+
+export function attentionBackward<T extends FloatArray>(dinp: T, dout: T, inp: T, att: T, s: AttentionShape): void {
+  if (nativeKernels) nativeKernels.attentionBackward(s.B, s.T, s.C, s.NH, s.scale, dinp, dout, inp, att);
+  else attentionBackwardTs(dinp, dout, inp, att, s);
 }

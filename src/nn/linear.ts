@@ -16,7 +16,14 @@ export function linearBackward<T extends FloatArray>(
 ): void {
   if (dinp) blas.gemm(false, true, B, C, OC, 1, dout, OC, W, OC, 0, dinp, C);
   blas.gemm(true, false, C, OC, B, 1, inp, C, dout, OC, 1, dW, OC);
-  if (db) {
-    for (let i = 0; i < B; i++) for (let o = 0; o < OC; o++) db[o] += dout[i * OC + o];
-  }
+  if (db) blas.gemm(false, false, 1, OC, B, 1, onesLike(dout, B), B, dout, OC, 1, db, OC); // db += 1^T dout
+}
+
+const ones = { f64: new Float64Array(0), f32: new Float32Array(0) };
+
+/** A cached vector of ones of at least `n` entries, in the precision of `like`. */
+function onesLike<T extends FloatArray>(like: T, n: number): T {
+  const key = like instanceof Float32Array ? 'f32' : 'f64';
+  if (ones[key].length < n) ones[key] = (key === 'f32' ? new Float32Array(n) : new Float64Array(n)).fill(1) as never;
+  return ones[key] as T;
 }

@@ -5,11 +5,12 @@ import * as assert from 'node:assert/strict';
 import { linearForward, linearBackward } from '../../src/nn/linear';
 import { layerNormForward, layerNormBackward } from '../../src/nn/layernorm';
 import { reluForward, reluBackward, gatedReluForward, gatedReluBackward } from '../../src/nn/activations';
-import { attentionForward, attentionBackward } from '../../src/nn/attention';
+import { attentionForward, attentionBackward, attentionForwardTs, attentionBackwardTs } from '../../src/nn/attention';
+import { nativeKernels } from '../../src/core/blas';
 import { simplexForward, simplexBackward, type SimplexParams } from '../../src/nn/simplex-attention';
 import { embeddingForward, embeddingBackward } from '../../src/nn/embedding';
 import { dot } from '../../src/core/vec';
-import { randn } from '../helpers';
+import { assertClose, randn } from '../helpers';
 import { checkGradient } from './gradcheck';
 
 test('linear: gradients of input, weight and bias', () => {
@@ -96,4 +97,22 @@ test('embedding: gradients of token and position tables', () => {
   embeddingBackward(dwte, dwpe, R, ids, B, T, C);
   checkGradient('wte', f, wte, dwte);
   checkGradient('wpe', f, wpe, dwpe);
+});
+
+test('fused C attention kernels equal the TypeScript reference (float64 and float32)', { skip: !nativeKernels && 'addon not built' }, () => {
+  const s = { B: 3, T: 5, C: 8, NH: 2, scale: 0.5 };
+  for (const f32 of [false, true]) {
+    const make = (len: number, seed: number) => (f32 ? Float32Array.from(randn(len, seed)) : randn(len, seed));
+    const inp = make(s.B * s.T * 3 * s.C, 30), dout = make(s.B * s.T * s.C, 31);
+    const outA = make(s.B * s.T * s.C, 0), attA = make(s.B * s.NH * s.T * s.T, 0);
+    const outB = make(s.B * s.T * s.C, 0), attB = make(s.B * s.NH * s.T * s.T, 0);
+    attentionForward(outA, attA, inp, s);
+    attentionForwardTs(outB, attB, inp, s);
+    assertClose(outA, outB, f32 ? 1e-6 : 1e-14, 'out');
+    assertClose(attA, attB, f32 ? 1e-6 : 1e-14, 'att');
+    const dA = make(inp.length, 32), ref = make(inp.length, 32); // the backward adds into these
+    attentionBackward(dA, dout, inp, attA, s);
+    attentionBackwardTs(ref, dout, inp, attA, s);
+    assertClose(dA, ref, f32 ? 1e-5 : 1e-13, 'dinp');
+  }
 });

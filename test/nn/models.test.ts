@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import { softmaxModel } from '../../src/nn/models/softmax-model';
 import { simplexModel } from '../../src/nn/models/simplex-model';
 import { zeros, type ModelData } from '../../src/nn/models/model';
+import { Transformer } from '../../src/nn/models/transformer';
 import { SquaredLoss } from '../../src/convex/datafits/squared';
 import { CrossEntropyLoss } from '../../src/convex/datafits/cross-entropy';
 import { randLabels, randn } from '../helpers';
@@ -32,3 +33,24 @@ for (const [lossName, datafit] of Object.entries(fits)) {
     });
   }
 }
+
+test('transformer (eq. 1, 2 layers, classification head): objective gradient matches finite differences', () => {
+  const cfg = { layers: 2, dModel: 4, heads: 2, seq: 3, vocab: 5, classes: 3, hidden: 6, token: 1, beta: 0.1, seed: 7 };
+  const model = new Transformer(cfg);
+  // larger than the 0.02 default init, so that every path carries gradient
+  model.params.forEach((p, k) => { if (!model.isMatrix[k]) p.forEach((_, i) => (p[i] += 0.3 * Math.sin(3 * i + k))); });
+  const ids = new Int32Array([0, 4, 2, 1, 1, 3]);
+  const labels = new Int32Array([2, 0]);
+  const grads = model.gradBuffers();
+  model.objective(ids, labels, grads);
+  model.params.forEach((p, k) => checkGradient(model.names[k], () => model.objective(ids, labels, null), p as Float64Array, grads[k], 1e-6));
+});
+
+test('transformer in float32 agrees with float64', () => {
+  const cfg = { layers: 2, dModel: 8, heads: 2, seq: 4, vocab: 7, classes: 5, seed: 3 };
+  const m64 = new Transformer(cfg);
+  const m32 = new Transformer({ ...cfg, float32: true });
+  const ids = Int32Array.from({ length: 12 }, (_, i) => (i * 5) % 7);
+  const a = m64.forward(ids, 3), b = m32.forward(ids, 3);
+  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-5, `${a[i]} vs ${b[i]}`);
+});
