@@ -42,7 +42,7 @@ export function demoCommand(): Command {
       console.log(`\n2. the same data, non-convex models trained with Adam for ${o.timeBudget} s each:`);
       const cmp = compareToDir(t.data, {
         heads: 2, betaFrac: o.betaFrac, timeBudget: o.timeBudget, seed: o.seed, lrGrid: [0.003, 0.01, 0.03], valFraction: 0.2, tol: 1e-8,
-      }, t.map, path.join(o.out, 'compare'), true, true);
+      }, t.map, path.join(o.out, 'compare'), { force: true, quiet: true });
       printCompare(cmp);
       const report = path.join(o.out, 'report.html');
       writeReport([path.join(o.out, 'compare'), fitDir], report);

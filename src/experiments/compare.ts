@@ -10,7 +10,7 @@ import { recoverHeads } from '../convex/recovery/heads';
 import { softmaxModel } from '../nn/models/softmax-model';
 import { simplexModel } from '../nn/models/simplex-model';
 import type { Model, ModelData } from '../nn/models/model';
-import { trainModel } from './train';
+import { trainModel, type TrainCheckpoint } from './train';
 import { chooseBeta } from './fit';
 import { InputError } from '../data/errors';
 
@@ -19,6 +19,8 @@ export interface CompareConfig {
   beta?: number;
   betaFrac?: number;
   timeBudget: number;
+  /** Adam steps per non-convex model (a quarter of it per learning rate tried); deterministic, resumable */
+  steps?: number;
   seed: number;
   lrGrid: number[];
   valFraction: number;
@@ -44,6 +46,20 @@ export interface CompareResult {
   maps: Record<string, number[]>;
 }
 
+/** What a killed compare run needs to go on: every phase finished so far, and the model in training. */
+export interface CompareCheckpoint {
+  lines: MetricPoint[];
+  result?: CompareResult;
+  training?: { name: 'softmax' | 'simplex'; state: TrainCheckpoint };
+}
+
+export interface CheckpointStore {
+  load(): CompareCheckpoint | null;
+  save(c: CompareCheckpoint): void;
+}
+
+const CHECKPOINT_EVERY = 50;
+
 function rows(t: Tokens, targets: Targets, from: number, to: number): { tokens: Tokens; targets: Targets } {
   const { n, d } = t;
   const c = targets.c;
@@ -58,32 +74,48 @@ function meanLoss(pred: Float64Array, tokens: Tokens, targets: Targets): number 
   return makeDatafit(targets.Y ? 'squared' : 'ce', targets, tokens.N).value(pred) / tokens.N;
 }
 
-export function runCompare(data: Dataset, cfg: CompareConfig, teacherMap: Float64Array | null, log: (p: MetricPoint) => void): CompareResult {
+export function runCompare(
+  data: Dataset, cfg: CompareConfig, teacherMap: Float64Array | null, log: (p: MetricPoint) => void, store?: CheckpointStore,
+): CompareResult {
   if (!data.test || !data.testTargets) throw new InputError('X_test', 'compare needs a test split (X_test with Y_test or y_test)');
   const loss = data.trainTargets.Y ? 'squared' : 'ce';
   const { train, trainTargets, test, testTargets } = data;
   const c = trainTargets.c;
   const mdata = (t: Tokens, g: Targets): ModelData => ({ ...t, c, datafit: makeDatafit(loss, g, t.N) });
+  const ck: CompareCheckpoint = store?.load() ?? { lines: [] };
+  ck.lines.forEach(log);
+  const emit = (p: MetricPoint) => { ck.lines.push(p); log(p); };
 
-  // (c) convex, first: it also fixes beta for everyone
   const base = buildProblem(train, trainTargets, { model: 'attention', loss });
   const beta = chooseBeta(base, cfg);
   const ap = withBeta(base, beta);
-  const sol = fista(ap.problem, {
-    tol: cfg.tol, maxIter: 100000, timeLimit: cfg.timeBudget,
-    onProgress: (p) => {
-      const testLoss = meanLoss(predictConvex(ap, p.w!, test, c), test, testTargets);
-      log({ model: 'convex', iteration: p.iteration, seconds: p.seconds, objective: p.primal, relGap: p.relGap, testLoss });
-    },
-  });
-  const convexTest = meanLoss(predictConvex(ap, sol.w, test, c), test, testTargets);
-  const rec = recoverHeads('attention', sol.w, ap.zShape);
-  const convexMap = new Float64Array(train.n);
-  let total = 0;
-  for (const h of rec.heads) { convexMap[h.token] += h.norm; total += h.norm; }
-  if (total > 0) for (let k = 0; k < convexMap.length; k++) convexMap[k] /= total;
+  let result = ck.result;
+  if (!result) {
+    // (c) convex, first: it also fixes beta for everyone
+    const sol = fista(ap.problem, {
+      tol: cfg.tol, maxIter: 100000, timeLimit: cfg.timeBudget,
+      onProgress: (p) => {
+        const testLoss = meanLoss(predictConvex(ap, p.w!, test, c), test, testTargets);
+        emit({ model: 'convex', iteration: p.iteration, seconds: p.seconds, objective: p.primal, relGap: p.relGap, testLoss });
+      },
+    });
+    const convexTest = meanLoss(predictConvex(ap, sol.w, test, c), test, testTargets);
+    const rec = recoverHeads('attention', sol.w, ap.zShape);
+    const convexMap = new Float64Array(train.n);
+    let total = 0;
+    for (const h of rec.heads) { convexMap[h.token] += h.norm; total += h.norm; }
+    if (total > 0) for (let k = 0; k < convexMap.length; k++) convexMap[k] /= total;
+    result = {
+      beta, betaMax: base.betaMax, chosenLr: {}, lrSearch: {}, final: {},
+      certificate: { objective: sol.certificate.primal, lowerBound: sol.certificate.dual, relGap: sol.certificate.relGap, heads: rec.H },
+      maps: { convex: Array.from(convexMap) },
+    };
+    result.final.convex = { objective: sol.certificate.primal, testLoss: convexTest, seconds: sol.certificate.seconds, iterations: sol.certificate.iterations };
+    ck.result = result;
+    store?.save(ck);
+  }
 
-  // (a), (b): learning rate on a validation split, then the full budget on all training data
+  // (a), (b): learning rate on a validation split, then the whole budget on all training data
   const nVal = Math.max(1, Math.floor(train.N * cfg.valFraction));
   const fitPart = rows(train, trainTargets, 0, train.N - nVal);
   const valPart = rows(train, trainTargets, train.N - nVal, train.N);
@@ -91,30 +123,35 @@ export function runCompare(data: Dataset, cfg: CompareConfig, teacherMap: Float6
     softmax: (m) => softmaxModel(m, cfg.heads, beta, cfg.seed),
     simplex: (m) => simplexModel(m, cfg.heads, beta, cfg.seed),
   };
-  const result: CompareResult = {
-    beta, betaMax: base.betaMax, chosenLr: {}, lrSearch: {}, final: {},
-    certificate: { objective: sol.certificate.primal, lowerBound: sol.certificate.dual, relGap: sol.certificate.relGap, heads: rec.H },
-    maps: { convex: Array.from(convexMap) },
-  };
-  result.final.convex = { objective: sol.certificate.primal, testLoss: convexTest, seconds: sol.certificate.seconds, iterations: sol.certificate.iterations };
+  const searchSteps = cfg.steps ? Math.max(1, Math.floor(cfg.steps / 4)) : undefined;
+  const budget = cfg.steps ? Infinity : cfg.timeBudget;
   for (const name of ['softmax', 'simplex'] as const) {
-    const search = cfg.lrGrid.map((lr) => {
-      const m = makers[name](mdata(fitPart.tokens, fitPart.targets));
-      trainModel(m, { lr, timeBudget: cfg.timeBudget / (2 * cfg.lrGrid.length) });
-      const v = meanLoss(m.predict(valPart.tokens.X, valPart.tokens.N), valPart.tokens, valPart.targets);
-      return { lr, valLoss: Number.isFinite(v) ? v : Infinity };
-    });
-    const best = search.reduce((a, b) => (b.valLoss < a.valLoss ? b : a));
-    result.lrSearch[name] = search;
-    result.chosenLr[name] = best.lr;
+    if (result.final[name]) continue;
+    if (!result.lrSearch[name]) {
+      result.lrSearch[name] = cfg.lrGrid.map((lr) => {
+        const m = makers[name](mdata(fitPart.tokens, fitPart.targets));
+        trainModel(m, { lr, timeBudget: budget === Infinity ? Infinity : budget / (2 * cfg.lrGrid.length), maxSteps: searchSteps });
+        const v = meanLoss(m.predict(valPart.tokens.X, valPart.tokens.N), valPart.tokens, valPart.targets);
+        return { lr, valLoss: Number.isFinite(v) ? v : Infinity };
+      });
+      result.chosenLr[name] = result.lrSearch[name].reduce((a, b) => (b.valLoss < a.valLoss ? b : a)).lr;
+      store?.save(ck);
+    }
     const model = makers[name](mdata(train, trainTargets));
+    const resume = ck.training?.name === name ? ck.training.state : undefined;
     const last = trainModel(model, {
-      lr: best.lr, timeBudget: cfg.timeBudget,
-      onLog: (p) => log({ model: name, ...p, testLoss: meanLoss(model.predict(test.X, test.N), test, testTargets) }),
+      lr: result.chosenLr[name], timeBudget: budget, maxSteps: cfg.steps, resume,
+      onLog: (p) => emit({ model: name, ...p, testLoss: meanLoss(model.predict(test.X, test.N), test, testTargets) }),
+      checkpointEvery: store && cfg.steps ? CHECKPOINT_EVERY : undefined,
+      onCheckpoint: (state) => { ck.training = { name, state }; store?.save(ck); },
     });
-    const objective = model.objective(null);
-    result.final[name] = { objective, testLoss: meanLoss(model.predict(test.X, test.N), test, testTargets), seconds: last.seconds, iterations: last.iteration };
+    result.final[name] = {
+      objective: model.objective(null), testLoss: meanLoss(model.predict(test.X, test.N), test, testTargets),
+      seconds: last.seconds, iterations: last.iteration,
+    };
     result.maps[name] = Array.from(model.attentionMap());
+    ck.training = undefined;
+    store?.save(ck);
   }
   if (teacherMap) result.maps.teacher = Array.from(teacherMap);
   return result;
