@@ -158,3 +158,12 @@ test("demo finds the teacher's tokens and writes the report; info names the back
   assert.equal(i.status, 0);
   assert.match(i.stdout, /gemm backend: (openblas|typescript)/);
 });
+
+test('report refuses a directory that is not a finished run, and writes nothing', () => {
+  const out = path.join(tmp, 'r.html');
+  const r = run(['report', path.join(tmp, 'no-such-run'), '--out', out]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /run: .*no-such-run has no result.json/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  assert.ok(!fs.existsSync(out));
+});

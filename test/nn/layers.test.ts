@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { linearForward, linearBackward } from '../../src/nn/linear';
 import { layerNormForward, layerNormBackward } from '../../src/nn/layernorm';
-import { reluForward, reluBackward, gatedReluForward, gatedReluBackward } from '../../src/nn/activations';
+import { reluForward, reluBackward, gatedReluForward, gatedReluBackward, residualForward } from '../../src/nn/activations';
 import { attentionForward, attentionBackward, attentionForwardTs, attentionBackwardTs } from '../../src/nn/attention';
 import { nativeKernels } from '../../src/core/blas';
 import { simplexForward, simplexBackward, type SimplexParams } from '../../src/nn/simplex-attention';
@@ -115,4 +115,11 @@ test('fused C attention kernels equal the TypeScript reference (float64 and floa
     attentionBackwardTs(ref, dout, inp, attA, s);
     assertClose(dA, ref, f32 ? 1e-5 : 1e-13, 'dinp');
   }
+});
+
+test('residual: out = a + b passes its gradient unchanged to both inputs', () => {
+  const a = randn(10, 40), b = randn(10, 41), R = randn(10, 42), out = new Float64Array(10);
+  const f = () => (residualForward(out, a, b), dot(out, R));
+  checkGradient('a', f, a, R);
+  checkGradient('b', f, b, R);
 });

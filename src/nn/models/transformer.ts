@@ -11,7 +11,7 @@ import { Rng } from '../../core/rng';
 import { linearBackward, linearForward } from '../linear';
 import { attentionBackward, attentionForward, type AttentionShape } from '../attention';
 import { layerNormBackward, layerNormForward } from '../layernorm';
-import { reluBackward, reluForward } from '../activations';
+import { reluBackward, reluForward, residualForward } from '../activations';
 import { embeddingBackward, embeddingForward } from '../embedding';
 import { CrossEntropyLoss } from '../../convex/datafits/cross-entropy';
 
@@ -115,13 +115,13 @@ export class Transformer {
       attentionForward(A('a'), A('att'), A('qkv'), this.shape(B));
       linearForward(A('ao'), A('a'), P('Wo'), P('bo'), BT, D, D);
       layerNormForward(A('ln'), A('mean'), A('rstd'), A('ao'), P('lnw'), P('lnb'), BT, D);
-      const xa = A('xa'), ln = A('ln');
-      for (let i = 0; i < xa.length; i++) xa[i] = ln[i] + x[i];
+      const xa = A('xa');
+      residualForward(xa, A('ln'), x);
       linearForward(A('h'), xa, P('W1'), P('b1'), BT, D, F);
       reluForward(A('hr'), A('h'));
       const xo = A('x');
       linearForward(xo, A('hr'), P('W2'), P('b2'), BT, F, D);
-      for (let i = 0; i < xo.length; i++) xo[i] += xa[i];
+      residualForward(xo, xo, xa);
       x = xo;
     }
     for (let b = 0; b < B; b++) a.z.set(x.subarray((b * T + this.token) * D, (b * T + this.token + 1) * D), b * D);
