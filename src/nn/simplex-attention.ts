@@ -4,6 +4,9 @@
 // ones without an FCN). Its weight decay is beta/2 sum_j (||w2_j||^2 + ||w3_j||_1^2).
 // The cache holds a = softmax(theta) (H, n) and the head scalars s_ij (N, H).
 import type { FloatArray } from '../core/blas';
+import { softmaxRows } from '../core/vec';
+
+export { softmaxRows };
 
 export interface SimplexParams<T extends FloatArray> {
   theta: T; // (H, n)
@@ -13,17 +16,6 @@ export interface SimplexParams<T extends FloatArray> {
 
 export interface SimplexShape {
   N: number; n: number; d: number; c: number; H: number;
-}
-
-export function softmaxRows<T extends FloatArray>(out: T, logits: T, rows: number, cols: number): void {
-  for (let r = 0; r < rows; r++) {
-    const o = r * cols;
-    let m = -Infinity;
-    for (let k = 0; k < cols; k++) m = Math.max(m, logits[o + k]);
-    let z = 0;
-    for (let k = 0; k < cols; k++) z += (out[o + k] = Math.exp(logits[o + k] - m));
-    for (let k = 0; k < cols; k++) out[o + k] /= z;
-  }
 }
 
 /** pred (N, c); a (H, n) and s (N, H) are caches; gates (N, H) or null. */

@@ -4,6 +4,7 @@
 //   f*(U) = sum_i sum_l q_il log q_il   (negative entropy).
 // The gradient (softmax - one-hot) of each row has Lipschitz constant 1/2.
 import type { Datafit } from '../types';
+import { softmaxRows } from '../../core/vec';
 
 /** Slack for "q lies on the simplex", far above rounding and far below any real violation. */
 const SIMPLEX_SLACK = 1e-9;
@@ -56,16 +57,8 @@ export class CrossEntropyLoss implements Datafit {
   }
 
   gradient(pred: Float64Array, out: Float64Array): void {
-    const c = this.outputs;
-    for (let i = 0; i < this.labels.length; i++) {
-      const o = i * c;
-      let m = -Infinity;
-      for (let l = 0; l < c; l++) m = Math.max(m, pred[o + l]);
-      let z = 0;
-      for (let l = 0; l < c; l++) z += (out[o + l] = Math.exp(pred[o + l] - m));
-      for (let l = 0; l < c; l++) out[o + l] /= z;
-      out[o + this.labels[i]] -= 1;
-    }
+    softmaxRows(out, pred, this.labels.length, this.outputs);
+    for (let i = 0; i < this.labels.length; i++) out[i * this.outputs + this.labels[i]] -= 1;
   }
 
   /**
