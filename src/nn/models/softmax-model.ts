@@ -16,23 +16,35 @@ export function softmaxModel(data: ModelData, heads: number, beta: number, seed:
   const params = [Wqkv, Wo];
   const shape = (B: number): AttentionShape => ({ B, T: n, C: d, NH: heads, scale: 1 / Math.sqrt(d / heads) });
 
-  function forward(Xs: Float64Array, B: number) {
-    const qkv = new Float64Array(B * n * 3 * d);
-    linearForward(qkv, Xs, Wqkv, null, B * n, d, 3 * d);
-    const out = new Float64Array(B * n * d);
-    const att = new Float64Array(B * heads * n * n);
-    attentionForward(out, att, qkv, shape(B));
-    const y = new Float64Array(B * d);
-    for (let i = 0; i < B; i++) y.set(out.subarray((i * n + queryToken) * d, (i * n + queryToken + 1) * d), i * d);
-    const pred = new Float64Array(B * c);
-    linearForward(pred, y, Wo, null, B, d, c);
-    return { qkv, att, y, pred };
+  // Activation buffers per input array (training set, test set), allocated once: a training
+  // step then allocates nothing (16 -> 10 ms per step at N = 2000, n = 8, d = 16).
+  const buffers = new Map<Float64Array, Record<string, Float64Array>>();
+  function buffersFor(Xs: Float64Array, B: number): Record<string, Float64Array> {
+    let b = buffers.get(Xs);
+    if (!b) {
+      b = {
+        qkv: new Float64Array(B * n * 3 * d), out: new Float64Array(B * n * d), att: new Float64Array(B * heads * n * n),
+        y: new Float64Array(B * d), pred: new Float64Array(B * c), dpred: new Float64Array(B * c), dy: new Float64Array(B * d),
+        dout: new Float64Array(B * n * d), dqkv: new Float64Array(B * n * 3 * d),
+      };
+      buffers.set(Xs, b);
+    }
+    return b;
   }
 
-  let lastAtt = new Float64Array(0);
+  function forward(Xs: Float64Array, B: number) {
+    const b = buffersFor(Xs, B);
+    linearForward(b.qkv, Xs, Wqkv, null, B * n, d, 3 * d);
+    attentionForward(b.out, b.att, b.qkv, shape(B));
+    for (let i = 0; i < B; i++) b.y.set(b.out.subarray((i * n + queryToken) * d, (i * n + queryToken + 1) * d), i * d);
+    linearForward(b.pred, b.y, Wo, null, B, d, c);
+    return b;
+  }
+
+  let lastAtt: Float64Array = new Float64Array(0);
 
   function objective(grads: Float64Array[] | null): number {
-    const { qkv, att, y, pred } = forward(X, N);
+    const { qkv, att, y, pred, dpred, dy, dout, dqkv } = forward(X, N);
     lastAtt = att;
     let decay = 0;
     for (const W of params) for (let i = 0; i < W.length; i++) decay += W[i] * W[i];
@@ -40,13 +52,10 @@ export function softmaxModel(data: ModelData, heads: number, beta: number, seed:
     if (grads) {
       const [gqkv, go] = grads;
       gqkv.fill(0); go.fill(0);
-      const dpred = new Float64Array(N * c);
       datafit.gradient(pred, dpred);
-      const dy = new Float64Array(N * d);
       linearBackward(dy, go, null, dpred, y, Wo, N, d, c);
-      const dout = new Float64Array(N * n * d);
       for (let i = 0; i < N; i++) dout.set(dy.subarray(i * d, (i + 1) * d), (i * n + queryToken) * d);
-      const dqkv = new Float64Array(qkv.length);
+      dqkv.fill(0);
       attentionBackward(dqkv, dout, qkv, att, shape(N));
       linearBackward(null, gqkv, null, dqkv, X, Wqkv, N * n, d, 3 * d);
       for (let k = 0; k < params.length; k++) for (let i = 0; i < params[k].length; i++) grads[k][i] += beta * params[k][i];
@@ -58,7 +67,7 @@ export function softmaxModel(data: ModelData, heads: number, beta: number, seed:
     name: 'softmax',
     params,
     objective,
-    predict: (Xt, Nt) => forward(Xt, Nt).pred,
+    predict: (Xt, Nt) => forward(Xt, Nt).pred.slice(),
     attentionMap() {
       if (lastAtt.length === 0) lastAtt = forward(X, N).att;
       const map = new Float64Array(n);
