@@ -1,6 +1,6 @@
 // convexformer compare: softmax attention, simplex attention and the convex program on the same data.
 import { Command } from 'commander';
-import { loadDataset, type Dataset } from '../data/dataset';
+import { datasetFromArrays, type Dataset } from '../data/dataset';
 import { readNpz } from '../data/npz';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -77,7 +77,7 @@ export function compareCommand(): Command {
       if (lrGrid.some((v) => !(v > 0) || !Number.isFinite(v))) throw new InputError('--lrs', `must be comma-separated numbers > 0, got '${o.lrs}'`);
       const arrays = readNpz(o.data);
       const loss = arrays.Y ? 'squared' : 'ce';
-      const data = loadDataset(o.data, { loss });
+      const data = datasetFromArrays(arrays, { loss }); // the file is read once
       if (!data.test) throw new InputError('X_test', 'compare needs a test split (X_test with Y_test or y_test)');
       const map = arrays.attention_map;
       if (map && (map.shape.length !== 1 || map.shape[0] !== data.train.n)) {
