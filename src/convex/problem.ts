@@ -12,7 +12,8 @@ export function primalValue(problem: Problem, w: Float64Array, pred: Float64Arra
 
 /**
  * The dual value at the point built from the loss gradient `grad` (at some prediction) and
- * `AtGrad` = A^T grad, already computed by the caller (the solver has both for free).
+ * `AtGrad` = A^T grad, already computed by the caller (the solver has both for free). On return
+ * `scratch` holds -theta, the dual point itself.
  */
 export function dualValue(problem: Problem, grad: Float64Array, AtGrad: Float64Array, scratch: Float64Array): number {
   const omega = problem.penalty.dualNorm(AtGrad);
@@ -20,6 +21,17 @@ export function dualValue(problem: Problem, grad: Float64Array, AtGrad: Float64A
   // -theta = grad / scale
   for (let i = 0; i < grad.length; i++) scratch[i] = grad[i] / scale;
   return -problem.datafit.conjugate(scratch);
+}
+
+/**
+ * Checks a dual point from scratch: its value -f*(-theta) (a lower bound on the optimum) and its
+ * feasibility Omega_D(A^T theta) / beta, which must be at most 1 up to rounding.
+ */
+export function verifyDualPoint(problem: Problem, theta: Float64Array): { value: number; feasibility: number } {
+  const AtTheta = new Float64Array(problem.operator.cols);
+  problem.operator.applyT(theta, AtTheta);
+  const negTheta = theta.map((v) => -v);
+  return { value: -problem.datafit.conjugate(negTheta), feasibility: problem.penalty.dualNorm(AtTheta) / problem.beta };
 }
 
 /** The smallest beta at which w = 0 is optimal: Omega_D(A^T grad f(0)). */

@@ -65,6 +65,12 @@ export interface SolveResult {
   /** A w, carried with w so nothing recomputes it. */
   pred: Float64Array;
   certificate: Certificate;
+  /**
+   * The dual-feasible point theta (one value per prediction) whose value is certificate.dual:
+   * -f*(-theta) with Omega_D(A^T theta) <= beta. `verifyDualPoint` recomputes both from it, so
+   * the bound can be checked anywhere without trusting the solver's bookkeeping.
+   */
+  dualPoint: Float64Array;
   converged: boolean;
   operatorApplications: number;
   operatorSeconds: number;

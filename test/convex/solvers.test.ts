@@ -7,14 +7,21 @@ import { buildProblem, withBeta, type LossKind, type ModelKind } from '../../src
 import { fista } from '../../src/convex/solvers/fista';
 import { adamConvex } from '../../src/convex/solvers/adam';
 import { solveCertified } from '../../src/convex/solve';
-import { dualValue, primalValue } from '../../src/convex/problem';
+import { dualValue, primalValue, verifyDualPoint } from '../../src/convex/problem';
 import { GroupL2 } from '../../src/convex/penalties/group-l2';
 import { AttentionOperator } from '../../src/convex/operators/attention';
 import { SquaredLoss } from '../../src/convex/datafits/squared';
-import type { Problem } from '../../src/convex/types';
-import { assertClose, randLabels, randn, relDiff } from '../helpers';
+import type { Problem, SolveResult } from '../../src/convex/types';
+import { assertClose, maxAbsDiff, randLabels, randn, relDiff } from '../helpers';
 
 const N = 60, n = 5, d = 4, c = 3;
+
+/** The certificate's bound holds at the dual point returned with it (tolerances relative to the objective). */
+function assertDualPoint(problem: Problem, r: SolveResult): void {
+  const v = verifyDualPoint(problem, r.dualPoint);
+  assert.ok(v.feasibility <= 1 + 1e-12, `dual point infeasible: Omega_D(A^T theta) / beta = ${v.feasibility}`);
+  assert.ok(relDiff(v.value, r.certificate.dual) < 1e-12, `dual point has value ${v.value}, certificate says ${r.certificate.dual}`);
+}
 
 function small(model: ModelKind, loss: LossKind, frac: number) {
   const X = randn(N * n * d, 21);
@@ -55,7 +62,17 @@ for (const model of ['attention', 'gated'] as const) {
       problem.operator.applyT(grad, g);
       const lower = dualValue(problem, grad, g, new Float64Array(pred.length));
       assert.ok(lower <= r.certificate.primal + 1e-12 * Math.abs(lower));
-      assert.ok(relDiff(lower, r.certificate.primal) < 1e-8, 'the dual at the solution is tight');
+      // The bound is re-derived from the dual point the solver returns: feasible, and of the
+      // claimed value to rounding relative to the objective, under every BLAS kernel.
+      assertDualPoint(problem, r);
+      // The dual point built at the returned w is looser than the certificate's: its error is of
+      // the order of the square root of w's primal suboptimality (f* is strongly convex), and
+      // near the optimum successive primal values differ only by rounding (~1e-15 relative, in
+      // an order each BLAS kernel sums differently), so which iterate is returned, and with it
+      // this dual, is fixed only to ~sqrt(1e-15) = 3e-8 relative. Under the Haswell and Zen
+      // kernels it is 1.03e-8, so the 1e-8 this test used to demand failed there. 1e-6 leaves
+      // room for the rounding and still catches a wrong dual scaling or conjugate.
+      assert.ok(relDiff(lower, r.certificate.primal) < 1e-6, 'the dual at the solution is tight');
       // some groups are exactly zero: the sparsity across tokens
       const norms = (problem.penalty as GroupL2).groupNorms(r.w);
       assert.ok(norms.some((v) => v === 0), 'no exact zeros');
@@ -88,7 +105,11 @@ test('orthogonal design: the solution is group soft-thresholding of X^T y', () =
   penalty.prox(Aty, beta, want);
   const problem: Problem = { operator, datafit: new SquaredLoss(y, Nn, 1), penalty, beta };
   const r = fista(problem, { tol: 1e-13 });
-  assertClose(r.w, want, 1e-7, 'closed form');
+  // A^T A = I makes the objective 1-strongly convex: 1/2 ||w - w*||^2 <= P(w) - P* <= gap, so
+  // the certificate itself bounds the distance to the closed form (plus rounding of w's scale).
+  const bound = Math.sqrt(2 * r.certificate.gap) + 1e-12 * Math.max(...want.map(Math.abs));
+  assert.ok(maxAbsDiff(r.w, want) <= bound, `closed form: ${maxAbsDiff(r.w, want)} > ${bound}`);
+  assertDualPoint(problem, r);
   assert.ok(want.some((v) => v === 0) && want.some((v) => v !== 0));
 });
 
@@ -99,6 +120,7 @@ test('Adam on the convex objective reports a valid bound and approaches the FIST
   assert.ok(r.certificate.dual <= opt * (1 + 1e-12), 'Adam bound above the optimum');
   assert.ok(r.certificate.primal >= opt * (1 - 1e-12), 'Adam below the optimum');
   assert.ok((r.certificate.primal - opt) / opt < 1e-2, `Adam suboptimality ${(r.certificate.primal - opt) / opt}`);
+  assertDualPoint(problem, r);
   // Adam's subgradient steps never land exactly on zero groups
   const zeros = (problem.penalty as GroupL2).groupNorms(r.w).filter((v) => v === 0).length;
   assert.equal(zeros, 0);
@@ -128,4 +150,5 @@ test('float32 iterations end with a float64 certificate that holds in float64', 
   assert.ok(relDiff(primalValue(exact, r.w, pred), r.certificate.primal) < 1e-14);
   const opt = fista(exact, { tol: 1e-11 }).certificate;
   assert.ok(r.certificate.dual <= opt.primal * (1 + 1e-12) && r.certificate.primal >= opt.dual * (1 - 1e-12));
+  assertDualPoint(exact, r);
 });

@@ -44,7 +44,7 @@ export function adamConvex(problem: Problem, opts: AdamOptions = {}): SolveResul
     tracker.offerPrimal(primalValue(problem, w, pred), w, pred);
     datafit.gradient(pred, grad);
     op.applyT(grad, g);
-    tracker.offerDual(dualValue(problem, grad, g, scratch));
+    tracker.offerDual(dualValue(problem, grad, g, scratch), scratch);
     tracker.report(it);
     if (tracker.done(tol)) break;
     it++;

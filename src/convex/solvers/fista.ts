@@ -53,7 +53,7 @@ export function fista(problem: Problem, opts: SolveOptions = {}): SolveResult {
     for (let i = 0; i < rows; i++) Ay[i] = (1 + mom) * Ax[i] - mom * AxPrev[i];
     datafit.gradient(Ay, grad);
     op.applyT(grad, g);
-    tracker.offerDual(dualValue(problem, grad, g, scratch));
+    tracker.offerDual(dualValue(problem, grad, g, scratch), scratch);
 
     let fNew = 0;
     L = Math.max(L * SHRINK, Lmin);

@@ -10,6 +10,7 @@ export class GapTracker {
   bestDual = -Infinity;
   bestW: Float64Array;
   bestPred: Float64Array;
+  bestTheta: Float64Array;
   private readonly t0 = process.hrtime.bigint();
   private lastReport = -1;
   private readonly geometric = geometricSteps();
@@ -19,6 +20,7 @@ export class GapTracker {
   constructor(cols: number, rows: number, private readonly opts: SolveOptions) {
     this.bestW = new Float64Array(cols);
     this.bestPred = new Float64Array(rows);
+    this.bestTheta = new Float64Array(rows);
   }
 
   /** Time spent in onProgress callbacks (evaluating test loss, printing) is not solver time. */
@@ -36,8 +38,12 @@ export class GapTracker {
     }
   }
 
-  offerDual(value: number): void {
-    if (value > this.bestDual) this.bestDual = value;
+  /** `negTheta` is -theta, the dual point of that value (as dualValue leaves it). */
+  offerDual(value: number, negTheta: Float64Array): void {
+    if (value > this.bestDual) {
+      this.bestDual = value;
+      for (let i = 0; i < negTheta.length; i++) this.bestTheta[i] = -negTheta[i];
+    }
   }
 
   relGap(): number {
@@ -92,6 +98,7 @@ export class GapTracker {
       w: this.bestW,
       pred: this.bestPred,
       certificate: this.certificate(iterations),
+      dualPoint: this.bestTheta,
       converged: this.relGap() <= tol,
       operatorApplications: op.applications,
       operatorSeconds: op.seconds,
