@@ -11,6 +11,7 @@ import { SquaredLoss } from './datafits/squared';
 import { CrossEntropyLoss } from './datafits/cross-entropy';
 import { GroupL2 } from './penalties/group-l2';
 import { betaMax } from './problem';
+import { checkScale } from './scale-check';
 import { Rng } from '../core/rng';
 
 export type ModelKind = 'attention' | 'gated';
@@ -93,6 +94,7 @@ export function buildProblem(tokens: Tokens, targets: Targets, spec: ProblemSpec
   const penalty = new GroupL2(d);
   const exactOperator = spec.float32 ? makeOperator(tokens.X) : operator;
   const bmax = betaMax(exactOperator, datafit, penalty);
+  checkScale(tokens.X, exactOperator, datafit, bmax, targets.Y);
   const exact = spec.float32 ? { operator: exactOperator, datafit, penalty, beta: bmax } : undefined;
   return { problem: { operator, datafit, penalty, beta: bmax }, exact, betaMax: bmax, spec, gating, zShape };
 }

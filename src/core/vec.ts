@@ -7,8 +7,15 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s;
 }
 
+/** ||a||_2; entries beyond ~1e154 would overflow the squares, so those are summed rescaled. */
 export function norm2(a: ArrayLike<number>): number {
-  return Math.sqrt(dot(a, a));
+  const plain = Math.sqrt(dot(a, a));
+  if (Number.isFinite(plain) && plain > 1e-150) return plain;
+  const m = maxAbs(a);
+  if (m === 0 || !Number.isFinite(m)) return m;
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] / m) ** 2;
+  return m * Math.sqrt(s);
 }
 
 /** out = a + s * b */

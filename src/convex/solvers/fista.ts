@@ -9,10 +9,14 @@ import type { Problem, SolveOptions, SolveResult } from '../types';
 import { dualValue, primalValue } from '../problem';
 import { TimedOperator } from './timed-operator';
 import { GapTracker } from './tracker';
+import { NumericError } from '../numeric-error';
 
 // Each iteration first tries a 10% longer step; backtracking undoes it where the curvature is
 // higher. Cross-entropy gains most: its global constant 1/2 is far above the local curvature.
 const SHRINK = 0.9;
+// L starts at the power-iteration estimate of the curvature and shrinks 10% per iteration, so a
+// handful of doublings restores it. 64 (a factor 1.8e19) only fail when values are not finite.
+const MAX_BACKTRACKS = 64;
 
 export function fista(problem: Problem, opts: SolveOptions = {}): SolveResult {
   const { datafit, penalty, beta } = problem;
@@ -39,7 +43,9 @@ export function fista(problem: Problem, opts: SolveOptions = {}): SolveResult {
 
   const norm = problem.operator.normEstimate();
   // Power iteration approaches ||A|| from below; 2% headroom saves most first backtracks.
-  let L = Math.max(1.02 * datafit.lipschitz * norm * norm, 1e-12);
+  // (An absolute floor here, once 1e-12, froze every solve on data with entries below ~1e-6:
+  // the step was 1e-12 / L too short. With A = 0 any step is exact.)
+  let L = norm > 0 ? 1.02 * datafit.lipschitz * norm * norm : 1;
   const Lmin = 1e-6 * L;
   let t = 1;
   let mom = 0;
@@ -55,9 +61,9 @@ export function fista(problem: Problem, opts: SolveOptions = {}): SolveResult {
     op.applyT(grad, g);
     tracker.offerDual(dualValue(problem, grad, g, scratch), scratch);
 
-    let fNew = 0;
+    let fNew = NaN;
     L = Math.max(L * SHRINK, Lmin);
-    for (;;) {
+    for (let backtracks = 0; ; backtracks++) {
       for (let i = 0; i < cols; i++) v[i] = y[i] - g[i] / L;
       penalty.prox(v, beta / L, xNew);
       op.apply(xNew, AxNew);
@@ -69,8 +75,14 @@ export function fista(problem: Problem, opts: SolveOptions = {}): SolveResult {
         fNew = datafit.value(AxNew);
         break;
       }
+      if (backtracks >= MAX_BACKTRACKS || !Number.isFinite(L)) {
+        throw new NumericError(`fista: the line search found no step after ${backtracks} doublings of L = ${L.toExponential(2)} ` +
+          `(the Bregman divergence is ${datafit.bregman(AxNew, Ay)}: the predictions overflow float64); rescale X or Y`);
+      }
+      if (tracker.timeUp()) break; // --time-limit holds inside the line search too
       L *= 2;
     }
+    if (Number.isNaN(fNew)) break; // out of time mid line search: keep the best point so far
     const primal = fNew + beta * penalty.value(xNew);
     tracker.offerPrimal(primal, xNew, AxNew);
 

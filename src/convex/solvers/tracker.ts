@@ -4,6 +4,7 @@ import type { Certificate, Progress, SolveOptions, SolveResult } from '../types'
 import type { TimedOperator } from './timed-operator';
 import { geometricSteps } from '../../core/log-steps';
 import { relativeGap } from '../problem';
+import { NumericError } from '../numeric-error';
 
 export class GapTracker {
   bestPrimal = Infinity;
@@ -31,6 +32,9 @@ export class GapTracker {
   }
 
   offerPrimal(value: number, w: Float64Array, pred: Float64Array): void {
+    if (!Number.isFinite(value)) {
+      throw new NumericError(`solver: the objective became ${value} (the predictions A w overflow float64); rescale X or Y, or lower --lr for adam`);
+    }
     if (value < this.bestPrimal) {
       this.bestPrimal = value;
       this.bestW.set(w);
@@ -40,6 +44,7 @@ export class GapTracker {
 
   /** `negTheta` is -theta, the dual point of that value (as dualValue leaves it). */
   offerDual(value: number, negTheta: Float64Array): void {
+    if (Number.isNaN(value) || value === Infinity) throw new NumericError(`solver: the dual bound became ${value} (the loss gradient overflows float64); rescale X or Y`);
     if (value > this.bestDual) {
       this.bestDual = value;
       for (let i = 0; i < negTheta.length; i++) this.bestTheta[i] = -negTheta[i];
@@ -48,6 +53,10 @@ export class GapTracker {
 
   relGap(): number {
     return relativeGap(this.bestPrimal, this.bestDual);
+  }
+
+  timeUp(): boolean {
+    return this.opts.timeLimit !== undefined && this.seconds() >= this.opts.timeLimit;
   }
 
   /** True when the solve should stop: gap reached, target reached, or out of time. */
@@ -61,7 +70,7 @@ export class GapTracker {
       } else if (++this.stalled >= this.opts.stallIterations) return true;
     }
     if (this.opts.targetPrimal !== undefined && this.bestPrimal <= this.opts.targetPrimal) return true;
-    if (this.opts.timeLimit !== undefined && this.seconds() >= this.opts.timeLimit) return true;
+    if (this.timeUp()) return true;
     return false;
   }
 
