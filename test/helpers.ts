@@ -18,9 +18,13 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
+/**
+ * max |a - b| <= tol x (the largest magnitude in a or b): rounding in a sum or a GEMM is relative
+ * to the size of the terms, so a tolerance is too (no absolute floor: data may be tiny or huge).
+ */
 export function assertClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what = 'arrays'): void {
-  let scale = 1;
-  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(a[i]), Math.abs(b[i]));
   const diff = maxAbsDiff(a, b);
   assert.ok(diff <= tol * scale, `${what}: max abs diff ${diff} > ${tol} x ${scale}`);
 }
