@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadRuns, statOrNull, type Warn } from '../report/load';
 import { renderReport, uplotAssets } from '../report/html';
-import { quote } from '../report/text';
+import { printable } from '../report/text';
 import { InputError } from '../data/errors';
 import { guarded } from './common';
 
@@ -16,17 +16,17 @@ const stderrWarn: Warn = (m) => process.stderr.write(`convexformer: warning: ${m
  */
 export function reportTarget(out: string): string {
   const st = statOrNull(out, '--out');
-  if (!st && /[/\\]$/.test(out)) throw new InputError('--out', `${quote(out)}: no such directory`);
+  if (!st && /[/\\]$/.test(out)) throw new InputError('--out', `${printable(out)}: no such directory`);
   const target = st?.isDirectory() ? path.join(out, 'report.html') : out;
-  if (statOrNull(target, '--out')?.isDirectory()) throw new InputError('--out', `${quote(target)} is a directory; expected a file to write`);
+  if (statOrNull(target, '--out')?.isDirectory()) throw new InputError('--out', `${printable(target)} is a directory; expected a file to write`);
   const parent = path.dirname(path.resolve(target));
   const pst = statOrNull(parent, '--out');
-  if (!pst) throw new InputError('--out', `${quote(out)}: directory ${quote(parent)} does not exist`);
-  if (!pst.isDirectory()) throw new InputError('--out', `${quote(out)}: ${quote(parent)} is not a directory`);
+  if (!pst) throw new InputError('--out', `${printable(out)}: directory ${printable(parent)} does not exist`);
+  if (!pst.isDirectory()) throw new InputError('--out', `${printable(out)}: ${printable(parent)} is not a directory`);
   try {
     fs.accessSync(parent, fs.constants.W_OK | fs.constants.X_OK);
   } catch (e) {
-    throw new InputError('--out', `${quote(out)}: directory ${quote(parent)} is not writable (${(e as NodeJS.ErrnoException).code})`);
+    throw new InputError('--out', `${printable(out)}: directory ${printable(parent)} is not writable (${(e as NodeJS.ErrnoException).code})`);
   }
   return target;
 }
@@ -39,7 +39,7 @@ function writeAtomic(target: string, text: string): void {
     fs.renameSync(tmp, target);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
-    throw new InputError('--out', `cannot write ${quote(target)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new InputError('--out', `cannot write ${printable(target)}: ${(e as NodeJS.ErrnoException).code ?? printable((e as Error).message)}`);
   }
 }
 

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../data/errors';
-import { jsonKind, oneLine, quote } from './text';
+import { jsonKind, printable } from './text';
 
 export type Json = Record<string, unknown>;
 
@@ -37,7 +37,7 @@ function readText(file: string): string {
     return fs.readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(quote(file), code === 'ENOENT' ? 'missing; every run directory has one' : `cannot be read (${code ?? oneLine((e as Error).message)})`);
+    throw new InputError(printable(file), code === 'ENOENT' ? 'missing; every run directory has one' : `cannot be read (${code ?? printable((e as Error).message)})`);
   }
 }
 
@@ -45,13 +45,13 @@ function parseJson(text: string, where: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new InputError(where, `is not valid JSON (${oneLine((e as Error).message)})`);
+    throw new InputError(where, `is not valid JSON (${printable((e as Error).message)})`);
   }
 }
 
 function readObject(file: string): Json {
-  const v = parseJson(readText(file), quote(file));
-  if (jsonKind(v) !== 'an object') throw new InputError(quote(file), `holds ${jsonKind(v)}; expected a JSON object`);
+  const v = parseJson(readText(file), printable(file));
+  if (jsonKind(v) !== 'an object') throw new InputError(printable(file), `holds ${jsonKind(v)}; expected a JSON object`);
   return v as Json;
 }
 
@@ -73,23 +73,23 @@ export function readMetrics(file: string, warn: Warn): Json[] {
       v = JSON.parse(lines[i]);
       if (jsonKind(v) !== 'an object') problem = `holds ${jsonKind(v)}; expected a JSON object`;
     } catch (e) {
-      problem = `is not valid JSON (${oneLine((e as Error).message)})`;
+      problem = `is not valid JSON (${printable((e as Error).message)})`;
     }
     if (!problem) { out.push(v as Json); continue; }
     if (i === last) {
-      warn(`${quote(file)} line ${i + 1} ${problem}: a torn last line (the run was stopped mid-write?); plotting the ${out.length} lines before it`);
+      warn(`${printable(file)} line ${i + 1} ${problem}: a torn last line (the run was stopped mid-write?); plotting the ${out.length} lines before it`);
     } else {
-      throw new InputError(`${quote(file)} line ${i + 1}`, `${problem}; expected one JSON object per line`);
+      throw new InputError(`${printable(file)} line ${i + 1}`, `${problem}; expected one JSON object per line`);
     }
   }
   return out;
 }
 
 function readPathRows(file: string): Json[] {
-  const v = parseJson(readText(file), quote(file));
-  if (!Array.isArray(v)) throw new InputError(quote(file), `holds ${jsonKind(v)}; expected an array with one object per beta`);
+  const v = parseJson(readText(file), printable(file));
+  if (!Array.isArray(v)) throw new InputError(printable(file), `holds ${jsonKind(v)}; expected an array with one object per beta`);
   v.forEach((row, i) => {
-    if (jsonKind(row) !== 'an object') throw new InputError(`${quote(file)} row ${i}`, `holds ${jsonKind(row)}; expected an object`);
+    if (jsonKind(row) !== 'an object') throw new InputError(`${printable(file)} row ${i}`, `holds ${jsonKind(row)}; expected an object`);
   });
   return v as Json[];
 }
@@ -101,18 +101,18 @@ export function statOrNull(p: string, field: string): fs.Stats | null {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
-    const reason = code === 'ENOTDIR' ? 'a part of the path is a file, not a directory' : `cannot be read (${code ?? oneLine((e as Error).message)})`;
-    throw new InputError(field, `${quote(p)}: ${reason}`);
+    const reason = code === 'ENOTDIR' ? 'a part of the path is a file, not a directory' : `cannot be read (${code ?? printable((e as Error).message)})`;
+    throw new InputError(field, `${printable(p)}: ${reason}`);
   }
 }
 
-const isFile = (f: string): boolean => statOrNull(f, quote(f))?.isFile() ?? false;
+const isFile = (f: string): boolean => statOrNull(f, printable(f))?.isFile() ?? false;
 
 /** The runs in one directory the tool wrote: itself, or for a demo directory its parts. */
 export function loadRuns(dir: string, warn: Warn): Run[] {
-  const st = statOrNull(dir, 'run directory');
-  if (!st) throw new InputError(quote(dir), 'no such directory; expected a run directory');
-  if (!st.isDirectory()) throw new InputError(quote(dir), 'is not a directory; expected a run directory');
+  const st = statOrNull(dir, 'run');
+  if (!st) throw new InputError('run', `${printable(dir)} has no result.json: no such directory`);
+  if (!st.isDirectory()) throw new InputError('run', `${printable(dir)} is a file; expected a run directory`);
   const file = (name: string): string => path.join(dir, name);
   if (isFile(file('path.json'))) {
     return [{ kind: 'path', dir, config: readObject(file('config.json')), rows: readPathRows(file('path.json')) }];
@@ -125,6 +125,6 @@ export function loadRuns(dir: string, warn: Warn): Run[] {
   }
   const parts = DEMO_PARTS.map(file).filter((d) => isFile(path.join(d, 'result.json')));
   if (parts.length > 0) return parts.flatMap((d) => loadRuns(d, warn));
-  const partial = fs.existsSync(`${path.resolve(dir)}.partial`) ? `; an unfinished run is in ${quote(`${dir}.partial`)}` : '';
-  throw new InputError(quote(dir), `is not a run directory: no result.json (fit, compare), path.json (path), or fit/ and compare/ (demo)${partial}`);
+  const partial = fs.existsSync(`${path.resolve(dir)}.partial`) ? `; an unfinished run is in ${printable(`${dir}.partial`)}` : '';
+  throw new InputError('run', `${printable(dir)} has no result.json (fit, compare), path.json (path) or fit/ and compare/ (demo): not a run directory${partial}`);
 }

@@ -14,11 +14,15 @@ export const escapeHtml = (s: string): string => s.replace(/[&<>"'\u2028\u2029]/
 export const jsonForScript = (v: unknown): string =>
   JSON.stringify(v).replace(/[<>&\u2028\u2029]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
-/** A file name for a message: quoted, control characters escaped, so the message stays one line. */
-export const quote = (file: string): string => JSON.stringify(file);
+const CONTROL_NAMES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
-/** Text from elsewhere (a parser's message quoting the input) made safe for a one-line message. */
-export const oneLine = (s: string): string => JSON.stringify(s).slice(1, -1);
+/**
+ * A file name (or a parser's message quoting the input) for a one-line message: control
+ * characters and line separators escaped as in JSON (\n, \u001b), so a name cannot break the
+ * line or drive the terminal. Left unquoted, like every path in the tool's messages.
+ */
+export const printable = (s: string): string =>
+  s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (ch) => CONTROL_NAMES[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /** The finite number, or null: for plots. */
 export const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);

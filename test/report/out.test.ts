@@ -24,7 +24,7 @@ test('report: an --out whose directory does not exist fails at once, before the 
   const r = cliRun(['report', path.join(tmp, 'no-such-run'), '--out', path.join(parent, 'r.html')]);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /^convexformer: error: --out: .* does not exist\n$/);
-  assert.ok(r.stderr.includes(JSON.stringify(parent)), r.stderr);
+  assert.ok(r.stderr.includes(parent), r.stderr);
   const file = path.join(tmp, 'a-file');
   fs.writeFileSync(file, '');
   const r2 = cliRun(['report', path.join(tmp, 'no-such-run'), '--out', path.join(file, 'r.html')]);
