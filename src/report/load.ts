@@ -45,7 +45,7 @@ function parseJson(text: string, where: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new InputError(where, `is not valid JSON (${printable((e as Error).message)})`);
+    throw new InputError(where, `not valid JSON (${printable((e as Error).message)})`);
   }
 }
 
@@ -73,11 +73,11 @@ export function readMetrics(file: string, warn: Warn): Json[] {
       v = JSON.parse(lines[i]);
       if (jsonKind(v) !== 'an object') problem = `holds ${jsonKind(v)}; expected a JSON object`;
     } catch (e) {
-      problem = `is not valid JSON (${printable((e as Error).message)})`;
+      problem = `not valid JSON (${printable((e as Error).message)})`;
     }
     if (!problem) { out.push(v as Json); continue; }
     if (i === last) {
-      warn(`${printable(file)} line ${i + 1} ${problem}: a torn last line (the run was stopped mid-write?); plotting the ${out.length} lines before it`);
+      warn(`${printable(file)} line ${i + 1}: ${problem}; a torn last line (the run was stopped mid-write?); plotting the ${out.length} lines before it`);
     } else {
       throw new InputError(`${printable(file)} line ${i + 1}`, `${problem}; expected one JSON object per line`);
     }
