@@ -1,84 +1,61 @@
-// One self-contained HTML page from run directories: objective and test loss against time
-// (log scales, uPlot inlined from the package), attention maps beside the teacher's, and a table
-// of final numbers with the convex certificate. Opens offline.
+// One self-contained HTML page from run directories: a section per run (fit, compare, path; a
+// demo directory contributes its fit and compare parts), uPlot inlined from the package, so it
+// opens offline. Run data reaches the page only as escaped text or as JSON inside a data block;
+// the same inputs give the same bytes (nothing here reads the clock).
 import * as fs from 'node:fs';
 import type { Run } from './load';
+import { ChartList } from './charts';
+import { timedSection } from './timed-section';
+import { pathSection } from './path-section';
+import { jsonForScript } from './text';
 
-const escape = (s: string): string => s.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[ch]!));
-const num = (v: unknown, digits = 6): string => (typeof v === 'number' && Number.isFinite(v) ? v.toPrecision(digits) : '-');
-
-function mapTable(maps: Record<string, number[]>): string {
-  const order = ['teacher', 'convex', 'simplex', 'softmax'].filter((k) => maps[k]).concat(Object.keys(maps).filter((k) => !['teacher', 'convex', 'simplex', 'softmax'].includes(k)));
-  if (order.length === 0) return '';
-  const n = maps[order[0]].length;
-  const head = `<tr><th>map</th>${Array.from({ length: n }, (_, k) => `<th>${k}</th>`).join('')}</tr>`;
-  const rows = order.map((name) => `<tr><th>${escape(name)}</th>${maps[name].map((v) => {
-    const a = Math.max(0, Math.min(1, v));
-    return `<td style="background: rgba(33, 102, 172, ${a.toFixed(3)}); color: ${a > 0.5 ? '#fff' : '#000'}">${v.toFixed(2)}</td>`;
-  }).join('')}</tr>`).join('');
-  return `<table class="map">${head}${rows}</table>`;
+// Draws the charts from the data block. Names come from run directories: they are used as text
+// (uPlot sets labels with textContent) and looked up in a Map, never as object keys.
+const PAGE_SCRIPT = `
+const charts = JSON.parse(document.getElementById('data').textContent);
+const colors = new Map([['convex', '#d7301f'], ['lower bound', '#fc8d59'], ['simplex', '#2166ac'], ['softmax', '#1a9850'], ['tol', '#999']]);
+const others = ['#555', '#8c510a', '#762a83', '#01665e'];
+// uPlot's default tick labels round a relative gap of 1e-7 to 0
+const tick = (v) => v == null ? '' : v !== 0 && (Math.abs(v) < 1e-2 || Math.abs(v) >= 1e5) ? v.toExponential(0) : String(+v.toPrecision(6));
+const ticks = (u, splits) => splits.map(tick);
+for (const c of charts) {
+  const el = document.getElementById(c.id);
+  if (c.series.length === 0) { el.textContent = c.title + ': no data'; continue; }
+  new uPlot({
+    title: c.title, width: 520, height: 320,
+    scales: { x: { time: false, distr: c.xLog ? 3 : 1 }, y: { distr: c.yLog ? 3 : 1 } },
+    axes: [{ label: c.xLabel, values: ticks }, { label: c.title, values: ticks, size: 60 }],
+    series: [{}].concat(c.series.map((s, k) => ({
+      label: s.name, stroke: colors.get(s.name) || others[k % others.length], width: 2, spanGaps: true, points: { show: true, size: 4 },
+    }))),
+  }, uPlot.join(c.series.map((s) => [s.x, s.y])), el);
 }
-
-function finalTable(run: Run): string {
-  const r = run.result;
-  if (run.kind === 'fit') {
-    return `<table><tr><th>model</th><th>objective</th><th>lower bound</th><th>rel. gap</th><th>heads</th><th>seconds</th><th>training loss</th><th>test loss</th></tr>
-<tr><td>${escape(`${r.model}/${r.loss}`)}</td><td>${num(r.objective, 10)}</td><td>${num(r.lowerBound, 10)}</td><td>${num(r.relGap, 2)}</td><td>${r.heads}</td><td>${num(r.seconds, 3)}</td><td>${num(r.training?.loss)}</td><td>${num(r.test?.loss)}</td></tr></table>`;
-  }
-  const rows = Object.entries(r.final as Record<string, any>).map(([name, f]) =>
-    `<tr><td>${escape(name)}</td><td>${num(f.objective, 8)}</td><td>${num(f.testLoss)}</td><td>${num(f.seconds, 3)}</td><td>${f.iterations}</td><td>${r.chosenLr?.[name] ?? '-'}</td></tr>`).join('');
-  const c = r.certificate;
-  return `<table><tr><th>model</th><th>objective</th><th>test loss</th><th>seconds</th><th>iterations</th><th>Adam lr</th></tr>${rows}</table>
-<p class="cert">Convex certificate: objective ${num(c.objective, 10)} &ge; optimum &ge; lower bound ${num(c.lowerBound, 10)} (relative gap ${num(c.relGap, 2)}), ${c.heads} heads; beta = ${num(r.beta)}.</p>`;
-}
+document.body.dataset.rendered = 'yes';
+`;
 
 export function renderReport(runs: Run[], uplotJs: string, uplotCss: string): string {
-  const payload = runs.map((r) => ({ dir: r.dir, series: r.series }));
-  const sections = runs.map((r, i) => `<section>
-<h2>${escape(r.dir)} <small>(${r.kind})</small></h2>
-<div class="charts"><div id="obj-${i}" class="chart"></div><div id="test-${i}" class="chart"></div></div>
-<h3>Attention: where each model looks (distribution over tokens)</h3>${mapTable(r.maps)}
-<h3>Final numbers</h3>${finalTable(r)}
-</section>`).join('\n');
+  const charts = new ChartList();
+  const sections = runs.map((r) =>
+    `<section class="run" data-kind="${r.kind}">\n${r.kind === 'path' ? pathSection(r, charts) : timedSection(r, charts)}\n</section>`).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>convexformer report</title>
 <style>${uplotCss}
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
 .charts { display: flex; flex-wrap: wrap; gap: 16px; }
 table { border-collapse: collapse; margin: 8px 0; } th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
-table.map td { width: 40px; text-align: center; } .cert { font-family: monospace; }
+table.map td { width: 40px; text-align: center; } .config { font-family: monospace; color: #555; overflow-wrap: anywhere; }
+.cert-certified { color: #1a7f37; }
+.cert-not { color: #fff; background: #b3261e; font-weight: bold; padding: 0 4px; }
+.cert-unknown { background: #f6c344; font-weight: bold; padding: 0 4px; }
 </style></head><body>
 <h1>convexformer report</h1>
-<p>Objective and test loss against wall-clock seconds (log scales). The convex curve ends at a certified optimum;
-its lower bound is in the table.</p>
+<p>Fit and compare runs against wall-clock seconds, path runs against beta / beta_max (log scales).
+A convex solve is called certified only where its relative duality gap reached its tolerance; every
+other one is marked NOT certified (or unknown) in its table and text.</p>
 ${sections}
 <script>${uplotJs}</script>
-<script id="data" type="application/json">${JSON.stringify(payload).replace(/</g, '\\u003c')}</script>
-<script>
-const runs = JSON.parse(document.getElementById('data').textContent);
-const colors = { convex: '#d7301f', simplex: '#2166ac', softmax: '#1a9850' };
-function chart(el, run, key, title) {
-  const series = run.series.filter(s => s[key].some(v => v !== null && v > 0));
-  if (series.length === 0) { el.textContent = title + ': no data'; return; }
-  const tables = series.map(s => {
-    const xs = [], ys = [];
-    s.seconds.forEach((t, j) => { const y = s[key][j]; if (y !== null && y > 0) { xs.push(Math.max(t, 1e-4)); ys.push(y); } });
-    return [xs, ys];
-  });
-  const data = uPlot.join(tables);
-  new uPlot({
-    title, width: 520, height: 320,
-    scales: { x: { time: false, distr: 3 }, y: { distr: 3 } },
-    axes: [{ label: 'seconds' }, { label: title }],
-    series: [{}].concat(series.map(s => ({ label: s.name, stroke: colors[s.name] || '#555', width: 2, spanGaps: true, points: { show: true, size: 4 } }))),
-  }, data, el);
-}
-runs.forEach((run, i) => {
-  chart(document.getElementById('obj-' + i), run, 'objective', 'objective');
-  chart(document.getElementById('test-' + i), run, 'testLoss', 'test loss');
-});
-document.body.dataset.rendered = 'yes';
-</script></body></html>
+<script id="data" type="application/json">${jsonForScript(charts.charts)}</script>
+<script>${PAGE_SCRIPT}</script></body></html>
 `;
 }
 

@@ -1,0 +1,56 @@
+// Run directories for the report tests: the CLI run as a user runs it, on a small teacher data set.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { teacherDataset } from '../../src/data/teacher';
+import { encodeNpz } from '../../src/data/npz';
+import { cli } from '../helpers';
+
+export const tmpDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'cf-report-'));
+
+export interface CliOutcome { status: number | null; stdout: string; stderr: string }
+
+export function cliRun(args: string[]): CliOutcome {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs the CLI and asserts its exit code. */
+export function cliOk(args: string[], status = 0): CliOutcome {
+  const r = cliRun(args);
+  assert.equal(r.status, status, `convexformer ${args.join(' ')}: ${r.stderr}`);
+  return r;
+}
+
+/** 300 training and 100 test sequences whose teacher attends to tokens 1 and 4. */
+export function teacherNpz(dir: string): string {
+  const t = teacherDataset({ N: 300, testN: 100, n: 6, d: 8, c: 2, tokens: [1, 4], focus: 4, gamma: 0.5, noise: 0.05, seed: 3 });
+  const D = t.data;
+  const file = path.join(dir, 'teacher.npz');
+  fs.writeFileSync(file, encodeNpz({
+    X: { data: D.train.X, shape: [300, 6, 8] }, Y: { data: D.trainTargets.Y!, shape: [300, 2] },
+    X_test: { data: D.test!.X, shape: [100, 6, 8] }, Y_test: { data: D.testTargets!.Y!, shape: [100, 2] },
+    attention_map: { data: t.map, shape: [6] },
+  }));
+  return file;
+}
+
+/** The visible text of the page's run sections (not its introduction), roughly: tags removed, entities decoded. */
+export function sectionsText(html: string): string {
+  const body = html.slice(html.indexOf('<section'), html.indexOf('<script>'));
+  return body.replace(/<[^>]*>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&ge;/g, '>=').replace(/&amp;/g, '&');
+}
+
+export const writeJson = (file: string, v: unknown): void => fs.writeFileSync(file, JSON.stringify(v, null, 2) + '\n');
+
+/** A small fit-shaped run directory: 3 metrics lines, converged. */
+export function fitRun(dir: string): string {
+  fs.mkdirSync(dir, { recursive: true });
+  writeJson(path.join(dir, 'config.json'), { model: 'attention', loss: 'squared', tol: 1e-6 });
+  writeJson(path.join(dir, 'result.json'), { model: 'attention', loss: 'squared', objective: 2, lowerBound: 2, relGap: 1e-7, tol: 1e-6, converged: true, heads: 1, n: 3, headList: [] });
+  const lines = [1, 2, 3].map((i) => JSON.stringify({ iteration: i, seconds: 0.1 * i, primal: 10 / i, dual: 2 - 1 / i, relGap: 1 / (i * i) }));
+  fs.writeFileSync(path.join(dir, 'metrics.jsonl'), lines.join('\n') + '\n');
+  return dir;
+}
