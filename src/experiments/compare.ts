@@ -28,8 +28,8 @@ export interface CompareConfig {
   timeBudget: number;
   /** Adam steps per non-convex model (a quarter of it per learning rate tried); deterministic, resumable; no time limit anywhere */
   steps?: number;
-  /** iteration limit of the convex solve */
-  maxIter: number;
+  /** iteration limit of the convex solve (default 100000) */
+  maxIter?: number;
   seed: number;
   lrGrid: number[];
   valFraction: number;
@@ -112,7 +112,7 @@ export function runCompare(
     // (c) convex, first: it also fixes beta for everyone
     // with --steps the work is fixed: the solve runs to --tol or --max-iter, never to a clock
     const sol = fista(ap.problem, {
-      tol: cfg.tol, maxIter: cfg.maxIter, timeLimit: cfg.steps ? undefined : cfg.timeBudget * CONVEX_SHARE,
+      tol: cfg.tol, maxIter: cfg.maxIter ?? 100000, timeLimit: cfg.steps ? undefined : cfg.timeBudget * CONVEX_SHARE,
       onProgress: (p) => {
         const testLoss = meanLoss(predictConvex(ap, p.w!, test, c), test, testTargets);
         emit({ model: 'convex', iteration: p.iteration, seconds: p.seconds, objective: p.primal, relGap: p.relGap, testLoss });
