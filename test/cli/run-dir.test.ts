@@ -71,6 +71,16 @@ test('an unwritable --out fails at once with the path and the reason', { timeout
   const r2 = fit(path.join(blocker, 'deeper', 'out'));
   assert.equal(r2.status, 2);
   assert.match(r2.stderr, /--out: cannot create .*a-file.*ENOTDIR/);
+  // a directory we may not write to: a read-only one, or (root may write anywhere) sysfs
+  let locked = '/sys/cf-out';
+  if (process.getuid?.() !== 0) {
+    locked = path.join(tmp, 'read-only', 'out');
+    fs.mkdirSync(path.dirname(locked));
+    fs.chmodSync(path.dirname(locked), 0o555);
+  }
+  const r3 = fit(locked);
+  assert.equal(r3.status, 2, r3.stderr);
+  assert.match(r3.stderr, /--out: cannot create .*(cf-out|read-only).*(EACCES|EPERM|EROFS)/);
 });
 
 test('a later run removes the temporary directories of runs that died', () => {
