@@ -97,7 +97,7 @@ export function compareCommand(): Command {
     .option('--lrs <list>', 'Adam learning rates to choose from on the validation split', '0.001,0.003,0.01,0.03')
     .option('--tol <t>', 'convex relative duality gap', positive('--tol'), 1e-6)
     .option('--quiet', 'no progress on stderr', false)
-    .option('--force', 'replace --out if it is a convexformer run directory', false)
+    .option('--force', 'replace --out if it is a convexformer run directory (holds .convexformer-run)', false)
     .requiredOption('--out <dir>', 'run directory: metrics.jsonl, result.json, config.json');
   return cmd.action((o: CompareOpts) => guarded(() => {
     const lrGrid = o.lrs.split(',').map(Number);
