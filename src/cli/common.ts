@@ -3,6 +3,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { Progress } from '../convex/types';
 import { InputError } from '../data/errors';
+import * as fs from 'node:fs';
 
 export function number(name: string, check: (v: number) => boolean, expected: string) {
   return (raw: string): number => {
@@ -52,12 +53,26 @@ export function sizeOf(t: { N: number; n: number; d: number }): string {
   return `N=${t.N} n=${t.n} d=${t.d} (the tokens alone take ${(t.N * t.n * t.d * 8 / 1e6).toFixed(1)} MB as float64)`;
 }
 
+/** "reading F (12.3 MB on disk)", for `doing`. */
+export function reading(file: string): string {
+  let size = '';
+  try {
+    size = ` (${(fs.statSync(file).size / 1e6).toFixed(1)} MB on disk, more once unpacked)`;
+  } catch { /* the reader says why it cannot read it */ }
+  return `reading ${file}${size}`;
+}
+
+/** V8's words for an allocation that did not fit; the .npz reader wraps them in its own message. */
+const ALLOCATION = /Array buffer allocation failed|Invalid typed array length|Invalid array length/;
+
 /** The one line a failure prints: `convexformer: error: ...`. */
 export function errorLine(e: unknown): string {
   const err = e instanceof Error ? e : new Error(String(e));
   let msg = err.message;
-  if (err instanceof RangeError && /allocation failed|Invalid (typed )?array length|Array buffer/i.test(msg)) {
-    msg = `out of memory${activity ? ` while ${activity}` : ''} (${msg}); try a smaller data set or a machine with more memory`;
+  const alloc = ALLOCATION.exec(msg);
+  if (alloc && (err instanceof RangeError || err instanceof InputError)) {
+    // not the file's fault: say that memory ran out, and doing what
+    msg = `out of memory${activity ? ` while ${activity}` : ''} (${alloc[0]}); try a smaller data set or a machine with more memory`;
   }
   return `convexformer: error: ${escapeControl(msg.trimEnd())}`;
 }

@@ -10,7 +10,7 @@ import { InputError } from '../data/errors';
 import { RunDir } from '../experiments/run-dir';
 import { checkTarget } from '../experiments/out-path';
 import { checkSameRun, generatedRecord, runRecord, type RunRecord } from '../experiments/run-record';
-import { doing, guarded, nonNegativeInt, positive, positiveInt, sizeOf } from './common';
+import { doing, reading, guarded, nonNegativeInt, positive, positiveInt, sizeOf } from './common';
 
 export interface CompareToDirOptions {
   force?: boolean;
@@ -106,7 +106,7 @@ export function compareCommand(): Command {
       throw new InputError('--time-budget', 'cannot be combined with --steps: with --steps the work is fixed (Adam steps; the convex solve runs to --tol or --max-iter)');
     }
     checkTarget(o.out, [o.data]); // before reading anything: a dangerous --out is refused first
-    doing(`reading ${o.data}`);
+    doing(reading(o.data));
     const arrays = readNpz(o.data);
     const loss = arrays.Y ? 'squared' : 'ce';
     const data = datasetFromArrays(arrays, { loss }); // the file is read once

@@ -8,7 +8,7 @@ import { finiteBeta } from '../experiments/beta';
 import { RunDir } from '../experiments/run-dir';
 import { checkTarget } from '../experiments/out-path';
 import { generatedRecord, runRecord } from '../experiments/run-record';
-import { doing, fmt, guarded, positive, progressPrinter, sizeOf } from './common';
+import { doing, reading, fmt, guarded, positive, progressPrinter, sizeOf } from './common';
 import { addSolveOptions, toFitConfig, type SolveOpts } from './fit-options';
 import type { Dataset } from '../data/dataset';
 import type { Progress } from '../convex/types';
@@ -66,7 +66,7 @@ export function fitCommand(): Command {
     .action((o: SolveOpts & { beta?: number; betaFrac?: number }) => guarded(() => {
       const cfg = toFitConfig(o, o.beta, o.betaFrac);
       checkTarget(o.out, [o.data]); // before reading anything: a dangerous --out is refused first
-      doing(`reading ${o.data}`);
+      doing(reading(o.data));
       const data = loadDataset(o.data, { loss: o.loss, classes: o.classes });
       const { result } = fitToDir(data, cfg, o.out, { force: o.force, dataFile: o.data, onProgress: progressPrinter(o.quiet) });
       printFit(result);

@@ -5,7 +5,7 @@ import { geometricGrid, runPath, type PathRow } from '../experiments/path';
 import { RunDir } from '../experiments/run-dir';
 import { checkTarget } from '../experiments/out-path';
 import { InputError } from '../data/errors';
-import { doing, fmt, guarded, positive, positiveInt, progressPrinter, sizeOf } from './common';
+import { doing, reading, fmt, guarded, positive, positiveInt, progressPrinter, sizeOf } from './common';
 import { runRecord } from '../experiments/run-record';
 import { addSolveOptions, toFitConfig, type SolveOpts } from './fit-options';
 
@@ -37,7 +37,7 @@ export function pathCommand(): Command {
       const fracs = o.fracs ? parseFracs(o.fracs) : geometricGrid(o.points, o.minFrac);
       const cfg = toFitConfig(o, undefined, 1);
       checkTarget(o.out, [o.data]); // before reading anything: a dangerous --out is refused first
-      doing(`reading ${o.data}`);
+      doing(reading(o.data));
       const data = loadDataset(o.data, { loss: o.loss, classes: o.classes });
       const dir = new RunDir(o.out, { kind: 'path', force: o.force, inputs: [o.data] });
       try {

@@ -167,7 +167,7 @@ test('--time-budget is the total wall time, the learning-rate search included', 
   const r = spawnSync(process.execPath, [cli, 'compare', '--data', data, '--time-budget', '3', '--out', out, '--quiet'], { encoding: 'utf8' });
   const seconds = (Date.now() - t0) / 1000;
   assert.equal(r.status, 0, r.stderr);
-  assert.ok(seconds < 4.5, `took ${seconds} s for a budget of 3 s`);
+  assert.ok(seconds < 5.5, `took ${seconds} s for a budget of 3 s`);
 });
 
 test('by default the non-convex models get the heads of the convex optimum; every model setting is recorded', () => {

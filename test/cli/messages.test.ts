@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { zipSync } from 'fflate';
 import { encodeNpz } from '../../src/data/npz';
 import { doing, errorLine, fmt } from '../../src/cli/common';
 import { cli, randn } from '../helpers';
@@ -44,6 +45,18 @@ test('bench fails only with one line and exit 2', () => {
   oneLine(run(['bench', 'step', '--nope']), /unknown option '--nope'/);
   oneLine(run(['bench']), /bench: missing subcommand; expected one of: step/);
   oneLine(run(['bench', 'step', '--heads', '3']), /d-model 128 is not divisible by 3 heads/);
+});
+
+test('a data file too large to unpack is reported as memory running out, not as a bad file', () => {
+  // a zip entry that claims 4 GB unpacked, read under a 3 GB address-space limit
+  const z = Buffer.from(zipSync({ 'X.npy': [new Uint8Array(100), { level: 6 }] }));
+  z.writeUInt32LE(0xfffffff0, 22);
+  z.writeUInt32LE(0xfffffff0, z.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])) + 24);
+  const huge = path.join(tmp, 'huge.npz');
+  fs.writeFileSync(huge, z);
+  const r = spawnSync('bash', ['-c', `ulimit -v 3000000 && exec "${process.execPath}" "${cli}" fit --data "${huge}" --beta-frac 0.1 --out huge-out`], { encoding: 'utf8', cwd: tmp });
+  oneLine(r, /^convexformer: error: out of memory while reading .*huge\.npz \(0\.0 MB on disk, more once unpacked\) \(Array buffer allocation failed\)/);
+  assert.doesNotMatch(r.stderr, /not a readable/);
 });
 
 test('an allocation failure is reported as memory, with what was being done', () => {
