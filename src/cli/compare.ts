@@ -4,7 +4,7 @@ import { datasetFromArrays, type Dataset } from '../data/dataset';
 import { readNpz } from '../data/npz';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CONVEX_SHARE, runCompare, type CheckpointStore, type CompareConfig, type CompareResult, type MetricPoint } from '../experiments/compare';
+import { CONVEX_SHARE, runCompare, softmaxWidth, type CheckpointStore, type CompareConfig, type CompareResult, type MetricPoint } from '../experiments/compare';
 import { checkHeads } from '../experiments/compare-models';
 import { InputError } from '../data/errors';
 import { RunDir } from '../experiments/run-dir';
@@ -63,7 +63,8 @@ export function printCompare(r: CompareResult): void {
   console.log(`beta = ${r.beta.toPrecision(6)} (beta_max ${r.betaMax.toPrecision(6)}); convex certificate: objective ${c.objective.toPrecision(10)}, ` +
     `lower bound ${c.lowerBound.toPrecision(10)}, rel. gap ${c.relGap.toExponential(1)} ${status}, ${c.heads} heads`);
   const m = r.models;
-  console.log(`non-convex models: softmax ${m.softmax.heads} heads, reads out at token ${m.softmax.readoutToken}, no positional encoding; ` +
+  console.log(`non-convex models: softmax ${m.softmax.heads} heads, reads out at token ${m.softmax.readoutToken}, ` +
+    `${m.softmax.positional ? 'positions one-hot appended (--positional)' : 'no positional encoding'}; ` +
     `simplex ${m.simplex.heads} heads, fixed attention weights per position`);
   for (const w of r.warnings) console.log(`warning: ${w}`);
   console.log('model      objective        test loss   seconds  iterations  heads  lr');
@@ -77,7 +78,7 @@ export function printCompare(r: CompareResult): void {
 
 interface CompareOpts {
   data: string; heads?: number; beta?: number; betaFrac?: number; timeBudget: number; steps?: number; maxIter: number;
-  resume: boolean; seed: number; lrs: string; tol: number; quiet: boolean; force: boolean; out: string;
+  positional: boolean; resume: boolean; seed: number; lrs: string; tol: number; quiet: boolean; force: boolean; out: string;
 }
 
 export function compareCommand(): Command {
@@ -91,6 +92,7 @@ export function compareCommand(): Command {
       'between the two non-convex models, each spending half on the learning-rate search and half on training', positive('--time-budget'), 20)
     .option('--steps <k>', 'Adam steps per non-convex model instead of a time budget (a quarter of it per learning rate tried); ' +
       'no clock limits anything: the convex solve runs to --tol or --max-iter; reproducible, and resumable mid-training', positiveInt('--steps'))
+    .option('--positional', 'the softmax model sees each token with a one-hot of its position appended (d + n features); by default it has no positional information', false)
     .option('--max-iter <k>', 'iteration limit of the convex solve', positiveInt('--max-iter'), 100000)
     .option('--resume', 'continue the unfinished run in OUT.partial (same data and options)', false)
     .option('--seed <s>', 'initialisation seed', nonNegativeInt('--seed'), 0)
@@ -111,7 +113,7 @@ export function compareCommand(): Command {
     const loss = arrays.Y ? 'squared' : 'ce';
     const data = datasetFromArrays(arrays, { loss }); // the file is read once
     if (!data.test) throw new InputError('X_test', 'compare needs a test split (X_test with Y_test or y_test)');
-    checkHeads(o.heads, data.train.d);
+    checkHeads(o.heads, softmaxWidth({ positional: o.positional }, data.train));
     const map = arrays.attention_map;
     if (map && (map.shape.length !== 1 || map.shape[0] !== data.train.n)) {
       throw new InputError('attention_map', `has shape (${map.shape.join(', ')}); expected (${data.train.n},), one weight per token`);
@@ -119,7 +121,7 @@ export function compareCommand(): Command {
     const teacher = map ? Float64Array.from(map.values) : null;
     const betaFrac = o.beta === undefined && o.betaFrac === undefined ? 0.1 : o.betaFrac;
     const cfg: CompareConfig = {
-      heads: o.heads, beta: o.beta, betaFrac, timeBudget: o.timeBudget, steps: o.steps, maxIter: o.maxIter,
+      heads: o.heads, beta: o.beta, betaFrac, timeBudget: o.timeBudget, steps: o.steps, positional: o.positional, maxIter: o.maxIter,
       seed: o.seed, lrGrid, valFraction: 0.2, tol: o.tol,
     };
     const result = compareToDir(data, cfg, teacher, o.out, { force: o.force, resume: o.resume, quiet: o.quiet, dataFile: o.data });

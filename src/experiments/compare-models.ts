@@ -26,10 +26,10 @@ export function divisors(d: number): number[] {
   return Array.from({ length: d }, (_, k) => k + 1).filter((h) => d % h === 0);
 }
 
-/** Refuses an explicit --heads the softmax model cannot have, before any work. */
+/** Refuses an explicit --heads the softmax model cannot have, before any work (d: its feature width). */
 export function checkHeads(heads: number | undefined, d: number): void {
   if (heads !== undefined && d % heads !== 0) {
-    throw new InputError('--heads', `${heads} does not divide d = ${d} (softmax attention splits the d features across heads); expected one of ${divisors(d).join(', ')}`);
+    throw new InputError('--heads', `${heads} does not divide d = ${d} (softmax attention splits its ${d} features across heads); expected one of ${divisors(d).join(', ')}`);
   }
 }
 
@@ -50,10 +50,12 @@ export function chooseHeads(explicit: number | undefined, convexHeads: number, d
   return { softmax, simplex, warnings };
 }
 
-export function softmaxSettings(heads: number, beta: number): ModelSettings {
+export function softmaxSettings(heads: number, beta: number, positional: boolean): ModelSettings {
   return {
-    heads, readoutToken: 0, positional: false,
-    attention: 'softmax(q K^T / sqrt(d/h)) V per head, query = token 0; no positional encoding, so it sees token contents only',
+    heads, readoutToken: 0, positional,
+    attention: 'softmax(q K^T / sqrt(d/h)) V per head, query = token 0; ' + (positional
+      ? 'each token carries a one-hot of its position (--positional)'
+      : 'no positional encoding, so it sees token contents only'),
     beta, penalty: '||W_q||^2 + ||W_k||^2 + ||W_v||^2 + ||W_o||^2',
   };
 }

@@ -28,6 +28,8 @@ export interface CompareConfig {
   timeBudget: number;
   /** Adam steps per non-convex model (a quarter of it per learning rate tried); deterministic, resumable; no time limit anywhere */
   steps?: number;
+  /** the softmax model sees each token with a one-hot of its position appended (n more features) */
+  positional?: boolean;
   /** iteration limit of the convex solve (default 100000) */
   maxIter?: number;
   seed: number;
@@ -84,6 +86,24 @@ function rows(t: Tokens, targets: Targets, from: number, to: number): { tokens: 
   };
 }
 
+/** Tokens with a one-hot of their position appended: (N, n, d) -> (N, n, d + n). */
+export function withPositions(t: Tokens): Tokens {
+  const { X, N, n, d } = t;
+  const D = d + n;
+  const out = new Float64Array(N * n * D);
+  for (let i = 0; i < N; i++) {
+    for (let k = 0; k < n; k++) {
+      const row = (i * n + k) * D;
+      out.set(X.subarray((i * n + k) * d, (i * n + k + 1) * d), row);
+      out[row + d + k] = 1;
+    }
+  }
+  return { X: out, N, n, d: D };
+}
+
+/** The feature width the softmax model works with; its heads must divide it. */
+export const softmaxWidth = (cfg: Pick<CompareConfig, 'positional'>, t: Tokens): number => t.d + (cfg.positional ? t.n : 0);
+
 /** Mean loss per sample of predictions on a split. */
 function meanLoss(pred: Float64Array, tokens: Tokens, targets: Targets): number {
   return makeDatafit(targets.Y ? 'squared' : 'ce', targets, tokens.N).value(pred) / tokens.N;
@@ -93,13 +113,20 @@ export function runCompare(
   data: Dataset, cfg: CompareConfig, teacherMap: Float64Array | null, log: (p: MetricPoint) => void, store?: CheckpointStore,
 ): CompareResult {
   if (!data.test || !data.testTargets) throw new InputError('X_test', 'compare needs a test split (X_test with Y_test or y_test)');
-  checkHeads(cfg.heads, data.train.d);
+  checkHeads(cfg.heads, softmaxWidth(cfg, data.train));
   const t0 = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - t0) / 1e9;
   const loss = data.trainTargets.Y ? 'squared' : 'ce';
   const { train, trainTargets, test, testTargets } = data;
   const c = trainTargets.c;
   const mdata = (t: Tokens, g: Targets): ModelData => ({ ...t, c, datafit: makeDatafit(loss, g, t.N) });
+  // what each model sees of a split: the softmax model, with --positional, the positions too
+  const seen = new Map<Float64Array, Tokens>();
+  const view = (name: 'softmax' | 'simplex', t: Tokens): Tokens => {
+    if (name === 'simplex' || !cfg.positional) return t;
+    if (!seen.has(t.X)) seen.set(t.X, withPositions(t));
+    return seen.get(t.X)!;
+  };
   const ck: CompareCheckpoint = store?.load() ?? { lines: [] };
   ck.lines.forEach(log);
   const emit = (p: MetricPoint) => { ck.lines.push(p); log(p); };
@@ -124,14 +151,14 @@ export function runCompare(
     let total = 0;
     for (const h of rec.heads) { convexMap[h.token] += h.norm; total += h.norm; }
     if (total > 0) for (let k = 0; k < convexMap.length; k++) convexMap[k] /= total;
-    const heads = chooseHeads(cfg.heads, rec.H, train.d);
+    const heads = chooseHeads(cfg.heads, rec.H, softmaxWidth(cfg, train));
     result = {
       beta, betaMax: base.betaMax, chosenLr: {}, lrSearch: {}, final: {},
       certificate: {
         objective: sol.certificate.primal, lowerBound: sol.certificate.dual, relGap: sol.certificate.relGap,
         tol: cfg.tol, converged: sol.converged, heads: rec.H,
       },
-      models: { softmax: softmaxSettings(heads.softmax, beta), simplex: simplexSettings(heads.simplex, beta) },
+      models: { softmax: softmaxSettings(heads.softmax, beta, !!cfg.positional), simplex: simplexSettings(heads.simplex, beta) },
       warnings: heads.warnings,
       maps: { convex: Array.from(convexMap) },
     };
@@ -162,9 +189,10 @@ export function runCompare(
     if (cfg.steps) { s.searchSteps = searchSteps; s.steps = cfg.steps; } else { s.searchSeconds = share / 2; s.trainSeconds = share / 2; }
     if (!result.lrSearch[name]) {
       result.lrSearch[name] = cfg.lrGrid.map((lr) => {
-        const m = makers[name](mdata(fitPart.tokens, fitPart.targets));
+        const m = makers[name](mdata(view(name, fitPart.tokens), fitPart.targets));
+        const val = view(name, valPart.tokens);
         trainModel(m, { lr, timeBudget: share / (2 * cfg.lrGrid.length), maxSteps: searchSteps });
-        const v = meanLoss(m.predict(valPart.tokens.X, valPart.tokens.N), valPart.tokens, valPart.targets);
+        const v = meanLoss(m.predict(val.X, val.N), valPart.tokens, valPart.targets);
         return { lr, valLoss: Number.isFinite(v) ? v : Infinity };
       });
       result.chosenLr[name] = result.lrSearch[name].reduce((a, b) => (b.valLoss < a.valLoss ? b : a)).lr;
@@ -172,16 +200,17 @@ export function runCompare(
       store?.save(ck);
     }
     const budget = cfg.steps ? Infinity : Math.max(0, modelStart + share - elapsed());
-    const model = makers[name](mdata(train, trainTargets));
+    const model = makers[name](mdata(view(name, train), trainTargets));
+    const seenTest = view(name, test);
     const resume = ck.training?.name === name ? ck.training.state : undefined;
     const last = trainModel(model, {
       lr: result.chosenLr[name], timeBudget: budget, maxSteps: cfg.steps, resume,
-      onLog: (p) => emit({ model: name, ...p, testLoss: meanLoss(model.predict(test.X, test.N), test, testTargets) }),
+      onLog: (p) => emit({ model: name, ...p, testLoss: meanLoss(model.predict(seenTest.X, seenTest.N), test, testTargets) }),
       checkpointEvery: store && cfg.steps ? CHECKPOINT_EVERY : undefined,
       onCheckpoint: (state) => { ck.training = { name, state }; store?.save(ck); },
     });
     result.final[name] = {
-      objective: model.objective(null), testLoss: meanLoss(model.predict(test.X, test.N), test, testTargets),
+      objective: model.objective(null), testLoss: meanLoss(model.predict(seenTest.X, seenTest.N), test, testTargets),
       seconds: last.seconds, iterations: last.iteration,
     };
     result.maps[name] = Array.from(model.attentionMap());

@@ -197,3 +197,17 @@ test('by default the non-convex models get the heads of the convex optimum; ever
   assert.equal(res2.models.softmax.heads, 2);
   assert.equal(res2.warnings.length, 2);
 });
+
+test('--positional gives the softmax model one-hot positions (d + n features), recorded and printed', () => {
+  const out = path.join(tmp, 'positional');
+  const r = spawnSync(process.execPath, [cli, 'compare', '--data', data, '--steps', '40', '--lrs', '0.01', '--positional', '--out', out, '--quiet'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const res = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8'));
+  assert.equal(res.models.softmax.positional, true);
+  assert.equal(13 % res.models.softmax.heads, 0, 'heads divide d + n = 8 + 5');
+  assert.ok(res.models.softmax.heads >= res.certificate.heads);
+  assert.match(r.stdout, /reads out at token 0, positions one-hot appended \(--positional\)/);
+  const bad = spawnSync(process.execPath, [cli, 'compare', '--data', data, '--steps', '40', '--positional', '--heads', '2', '--out', path.join(tmp, 'positional-2'), '--quiet'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--heads: 2 does not divide d = 13/);
+});
