@@ -1,7 +1,9 @@
 // The settings of compare's two non-convex models, fixed before training and recorded in
 // result.json: how many heads (by default enough for the convex optimum), where they read out,
-// whether they see positions, the penalty, the learning rate and the work done.
+// whether they see positions (and the one-hot positions --positional adds), the penalty, the
+// learning rate and the work done.
 import { InputError } from '../data/errors';
+import type { Tokens } from '../convex/problems';
 
 export interface ModelSettings {
   heads: number;
@@ -75,3 +77,21 @@ export function ordered(s: ModelSettings): ModelSettings {
     lr: s.lr, searchSteps: s.searchSteps, steps: s.steps, searchSeconds: s.searchSeconds, trainSeconds: s.trainSeconds,
   };
 }
+
+/** Tokens with a one-hot of their position appended: (N, n, d) -> (N, n, d + n). */
+export function withPositions(t: Tokens): Tokens {
+  const { X, N, n, d } = t;
+  const D = d + n;
+  const out = new Float64Array(N * n * D);
+  for (let i = 0; i < N; i++) {
+    for (let k = 0; k < n; k++) {
+      const row = (i * n + k) * D;
+      out.set(X.subarray((i * n + k) * d, (i * n + k + 1) * d), row);
+      out[row + d + k] = 1;
+    }
+  }
+  return { X: out, N, n, d: D };
+}
+
+/** The feature width the softmax model works with; its heads must divide it. */
+export const softmaxWidth = (cfg: { positional?: boolean }, t: Tokens): number => t.d + (cfg.positional ? t.n : 0);

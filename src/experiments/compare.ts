@@ -13,7 +13,7 @@ import type { Model, ModelData } from '../nn/models/model';
 import { trainModel, type TrainCheckpoint } from './train';
 import { finiteBeta } from './beta';
 import { InputError } from '../data/errors';
-import { checkHeads, chooseHeads, ordered, simplexSettings, softmaxSettings, type ModelSettings } from './compare-models';
+import { checkHeads, chooseHeads, ordered, simplexSettings, softmaxSettings, softmaxWidth, withPositions, type ModelSettings } from './compare-models';
 
 export interface CompareConfig {
   /** heads of both non-convex models; undefined: at least as many as the convex optimum uses */
@@ -85,24 +85,6 @@ function rows(t: Tokens, targets: Targets, from: number, to: number): { tokens: 
     targets: { c, Y: targets.Y?.subarray(from * c, to * c), y: targets.y?.subarray(from, to) },
   };
 }
-
-/** Tokens with a one-hot of their position appended: (N, n, d) -> (N, n, d + n). */
-export function withPositions(t: Tokens): Tokens {
-  const { X, N, n, d } = t;
-  const D = d + n;
-  const out = new Float64Array(N * n * D);
-  for (let i = 0; i < N; i++) {
-    for (let k = 0; k < n; k++) {
-      const row = (i * n + k) * D;
-      out.set(X.subarray((i * n + k) * d, (i * n + k + 1) * d), row);
-      out[row + d + k] = 1;
-    }
-  }
-  return { X: out, N, n, d: D };
-}
-
-/** The feature width the softmax model works with; its heads must divide it. */
-export const softmaxWidth = (cfg: Pick<CompareConfig, 'positional'>, t: Tokens): number => t.d + (cfg.positional ? t.n : 0);
 
 /** Mean loss per sample of predictions on a split. */
 function meanLoss(pred: Float64Array, tokens: Tokens, targets: Targets): number {
