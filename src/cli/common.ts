@@ -3,6 +3,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { Progress } from '../convex/types';
 import { InputError } from '../data/errors';
+import * as fs from 'node:fs';
 
 export function number(name: string, check: (v: number) => boolean, expected: string) {
   return (raw: string): number => {
@@ -32,19 +33,66 @@ export function progressPrinter(quiet: boolean, prefix = ''): ((p: Progress) => 
   };
 }
 
+/** Control characters (an escape sequence in a file name, say) shown as JSON escapes, not sent to the terminal. */
+export function escapeControl(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => {
+    const json = JSON.stringify(ch).slice(1, -1); // \n, \t, \u001b; JSON leaves 0x7f-0x9f alone
+    return json.length > 1 && json !== ch ? json : `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+}
+
+/** What the command is doing, for the message when memory runs out (set by the commands). */
+let activity = '';
+export function doing(what: string): void {
+  activity = what;
+}
+
+/** "N=.. n=.. d=.. (X: 12.3 MB)", the size of what a solve works on, for `doing`. */
+export function sizeOf(t: { N: number; n: number; d: number }): string {
+  return `N=${t.N} n=${t.n} d=${t.d} (the tokens alone take ${(t.N * t.n * t.d * 8 / 1e6).toFixed(1)} MB as float64)`;
+}
+
+/** "reading F (12.3 MB on disk)", for `doing`. */
+export function reading(file: string): string {
+  let size = '';
+  try {
+    size = ` (${(fs.statSync(file).size / 1e6).toFixed(1)} MB on disk, more once unpacked)`;
+  } catch { /* the reader says why it cannot read it */ }
+  return `reading ${file}${size}`;
+}
+
+/** V8's words for an allocation that did not fit; the .npz reader wraps them in its own message. */
+const ALLOCATION = /Array buffer allocation failed|Invalid typed array length|Invalid array length/;
+
+/** The one line a failure prints: `convexformer: error: ...`. */
+export function errorLine(e: unknown): string {
+  const err = e instanceof Error ? e : new Error(String(e));
+  let msg = err.message;
+  const alloc = ALLOCATION.exec(msg);
+  if (alloc && (err instanceof RangeError || err instanceof InputError)) {
+    // not the file's fault: say that memory ran out, and doing what
+    msg = `out of memory${activity ? ` while ${activity}` : ''} (${alloc[0]}); try a smaller data set or a machine with more memory`;
+  }
+  return `convexformer: error: ${escapeControl(msg.trimEnd())}`;
+}
+
 /** Runs a command body; any error becomes one line on stderr and exit code 2. */
 export async function guarded(body: () => void | Promise<void>): Promise<void> {
   try {
     await body();
   } catch (e) {
-    const msg = e instanceof InputError ? e.message : `${(e as Error).message}`;
-    process.stderr.write(`convexformer: error: ${msg}\n`);
+    process.stderr.write(`${errorLine(e)}\n`);
     if (process.env.CONVEXFORMER_DEBUG) console.error(e);
     process.exitCode = 2;
   }
 }
 
+/**
+ * A number for the terminal: fixed point between 0.01 and 1e4, else exponential, with `digits`
+ * significant digits so that different values print differently (0.001 is 1.0e-3, not 0.00).
+ */
 export function fmt(v: number | null | undefined, digits = 6): string {
   if (v === null || v === undefined) return '-';
-  return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(digits - 3) : v.toFixed(digits - 2);
+  return Math.abs(v) >= 1e4 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(digits - 3) : v.toPrecision(digits);
 }

@@ -3,7 +3,8 @@
 // attention beside it (compare); writes the HTML report.
 import { Command } from 'commander';
 import * as path from 'node:path';
-import * as fs from 'node:fs';
+import { InputError } from '../data/errors';
+import { checkTarget, makeDirs } from '../experiments/out-path';
 import { teacherDataset } from '../data/teacher';
 import { guarded, nonNegativeInt, positive, progressPrinter } from './common';
 import { fitToDir, printFit } from './fit';
@@ -16,19 +17,24 @@ export function demoCommand(): Command {
     .option('--out <dir>', 'directory for the runs and report.html', 'runs/demo')
     .option('--seed <s>', 'seed for the data and the initialisations', nonNegativeInt('--seed'), 1)
     .option('--beta-frac <F>', 'beta as a fraction of beta_max', positive('--beta-frac'), 0.2)
-    .option('--time-budget <s>', 'seconds of Adam training per non-convex model', positive('--time-budget'), 5)
+    .option('--time-budget <s>', 'total seconds of the comparison (split as in compare --time-budget)', positive('--time-budget'), 15)
     .option('--quiet', 'no progress on stderr', false)
     .action((o: { out: string; seed: number; betaFrac: number; timeBudget: number; quiet: boolean }) => guarded(() => {
       const planted = [1, 5];
       const t = teacherDataset({ N: 2000, testN: 500, n: 8, d: 16, c: 3, tokens: planted, focus: 4, gamma: 0.5, noise: 0.05, seed: o.seed });
       console.log(`demo: 2000 sequences of n=8 tokens, d=16, c=3 outputs; the teacher attends to tokens ${planted.join(' and ')}`);
       console.log(`teacher's attention: ${Array.from(t.map).map((v) => v.toFixed(2)).join(' ')}`);
-      fs.mkdirSync(o.out, { recursive: true });
+      checkTarget(o.out, []);
+      try {
+        makeDirs(o.out);
+      } catch (e) {
+        throw new InputError('--out', `cannot create ${o.out}: ${(e as Error).message}`);
+      }
       const fitDir = path.join(o.out, 'fit');
       const { result } = fitToDir(t.data, {
         model: 'attention', loss: 'squared', betaFrac: o.betaFrac, seed: o.seed, tol: 1e-8, maxIter: 20000,
         solver: 'fista', float32: false,
-      }, fitDir, true, progressPrinter(o.quiet));
+      }, fitDir, { force: true, onProgress: progressPrinter(o.quiet) });
       console.log('\n1. convex program (eq. 10), certified:');
       printFit(result);
       console.log('recovered heads (W1 = e_token, W2 = z/sqrt|z|, W3 = e_output sqrt|z|):');
@@ -39,13 +45,14 @@ export function demoCommand(): Command {
       const top = [...weight.entries()].sort((a, b) => b[1] - a[1]).slice(0, planted.length).map(([k]) => k).sort((a, b) => a - b);
       console.log(`strongest tokens: ${top.join(', ')}; the teacher's: ${planted.join(', ')}`);
 
-      console.log(`\n2. the same data, non-convex models trained with Adam for ${o.timeBudget} s each:`);
+      console.log(`\n2. the same data, non-convex models trained with Adam, ${o.timeBudget} s in all:`);
       const cmp = compareToDir(t.data, {
-        heads: 2, betaFrac: o.betaFrac, timeBudget: o.timeBudget, seed: o.seed, lrGrid: [0.003, 0.01, 0.03], valFraction: 0.2, tol: 1e-8,
+        betaFrac: o.betaFrac, timeBudget: o.timeBudget, maxIter: 100000, seed: o.seed, lrGrid: [0.003, 0.01, 0.03], valFraction: 0.2, tol: 1e-8,
       }, t.map, path.join(o.out, 'compare'), { force: true, quiet: true });
       printCompare(cmp);
       const report = path.join(o.out, 'report.html');
       writeReport([path.join(o.out, 'compare'), fitDir], report);
       console.log(`\nreport: ${report}`);
+      if (!result.converged || !cmp.certificate.converged) process.exitCode = 3;
     }));
 }

@@ -18,7 +18,7 @@ export function addSolveOptions(cmd: Command): Command {
     .option('--lr <rate>', 'adam: learning rate', positive('--lr'), 1e-2)
     .option('--float32', 'run the GEMMs in single precision (the certificate stays float64)', false)
     .option('--quiet', 'no progress on stderr', false)
-    .addOption(new Option('--force', 'replace --out if it exists').default(false));
+    .addOption(new Option('--force', 'replace --out if it is a convexformer run directory (holds .convexformer-run)').default(false));
 }
 
 export interface SolveOpts {

@@ -2,9 +2,13 @@
 import { Command } from 'commander';
 import { loadDataset } from '../data/dataset';
 import { encodeNpz } from '../data/npz';
-import { runFit, type FitConfig, type FitOutcome } from '../experiments/fit';
+import { fitAt, prepareProblem, type FitConfig, type FitOutcome } from '../experiments/fit';
+import { withBeta } from '../convex/problems';
+import { finiteBeta } from '../experiments/beta';
 import { RunDir } from '../experiments/run-dir';
-import { fmt, guarded, positive, progressPrinter } from './common';
+import { checkTarget } from '../experiments/out-path';
+import { generatedRecord, runRecord } from '../experiments/run-record';
+import { doing, reading, fmt, guarded, positive, progressPrinter, sizeOf } from './common';
 import { addSolveOptions, toFitConfig, type SolveOpts } from './fit-options';
 import type { Dataset } from '../data/dataset';
 import type { Progress } from '../convex/types';
@@ -22,17 +26,26 @@ export function printFit(r: FitOutcome['result'], log: (s: string) => void = con
   if (!r.equivalent) log(`  warning: the optimum uses ${r.heads} heads, more than the budget; the non-convex model with that budget is not equivalent`);
 }
 
-/** Solves and writes DIR/{config.json, result.json, weights.npz, metrics.jsonl}. */
-export function fitToDir(data: Dataset, cfg: FitConfig, out: string, force: boolean, onProgress?: (p: Progress) => void): FitOutcome {
-  const dir = new RunDir(out, force);
+export interface FitToDirOptions {
+  force: boolean;
+  /** the data file, recorded with its hash in config.json; absent for generated data (demo) */
+  dataFile?: string;
+  onProgress?: (p: Progress) => void;
+}
+
+/** Solves and writes DIR/{.convexformer-run, config.json, result.json, weights.npz, metrics.jsonl}. */
+export function fitToDir(data: Dataset, cfg: FitConfig, out: string, o: FitToDirOptions): FitOutcome {
+  const dir = new RunDir(out, { kind: 'fit', force: o.force, inputs: o.dataFile ? [o.dataFile] : [] });
   try {
+    dir.writeJson('config.json', o.dataFile ? runRecord('fit', o.dataFile, cfg) : generatedRecord('fit', cfg));
+    doing(`solving the convex program for ${sizeOf(data.train)}`);
+    const ap = prepareProblem(data, cfg);
     const lines: string[] = [];
-    const outcome = runFit(data, cfg, (p) => {
+    const outcome = fitAt(withBeta(ap, finiteBeta(ap, cfg)), data, cfg, (p) => {
       const { w: _w, ...numbers } = p; // the point itself stays out of the log
       lines.push(JSON.stringify(numbers));
-      onProgress?.(p);
+      o.onProgress?.(p);
     });
-    dir.writeJson('config.json', cfg);
     dir.write('metrics.jsonl', lines.join('\n') + (lines.length ? '\n' : ''));
     dir.writeJson('result.json', outcome.result);
     dir.write('weights.npz', encodeNpz(outcome.weights));
@@ -52,8 +65,10 @@ export function fitCommand(): Command {
     .requiredOption('--out <dir>', 'run directory to create: result.json, weights.npz, config.json, metrics.jsonl')
     .action((o: SolveOpts & { beta?: number; betaFrac?: number }) => guarded(() => {
       const cfg = toFitConfig(o, o.beta, o.betaFrac);
+      checkTarget(o.out, [o.data]); // before reading anything: a dangerous --out is refused first
+      doing(reading(o.data));
       const data = loadDataset(o.data, { loss: o.loss, classes: o.classes });
-      const { result } = fitToDir(data, cfg, o.out, o.force, progressPrinter(o.quiet));
+      const { result } = fitToDir(data, cfg, o.out, { force: o.force, dataFile: o.data, onProgress: progressPrinter(o.quiet) });
       printFit(result);
       console.log(`wrote ${o.out}/result.json and weights.npz`);
       if (!result.converged) process.exitCode = 3;

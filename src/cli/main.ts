@@ -1,23 +1,35 @@
 #!/usr/bin/env node
-// The convexformer command: one subcommand per file in this folder.
-import { Command } from 'commander';
-import { fitCommand } from './fit';
-import { pathCommand } from './path';
-import { demoCommand } from './demo';
-import { infoCommand } from './info';
-import { compareCommand } from './compare';
-import { reportCommand } from './report';
-import { benchCommand } from './bench';
+// Entry point. The command runs in a worker thread (program.ts) so that this thread stays idle
+// and can answer SIGINT and SIGTERM at once: a handler in the computing thread would run only
+// after the (synchronous) solve. On a signal it stops the worker, removes the temporary run
+// directories the worker announced (src/experiments/run-dir.ts) and exits with 128 + signal.
+import { Worker } from 'node:worker_threads';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { errorLine } from './common';
 
-const program = new Command('convexformer')
-  .description('Convex attention: solve the convex programs of (simplex) attention to a certified global optimum,\n' +
-    'recover ordinary attention weights, and compare with non-convex training.')
-  .version(require('../../../package.json').version);
+const temps = new Set<string>();
+const worker = new Worker(path.join(__dirname, 'program.js'), { argv: process.argv.slice(2) });
+worker.on('message', (m: { convexformerRunDir?: { removeOnSignal?: string; release?: string } }) => {
+  const r = m?.convexformerRunDir;
+  if (r?.removeOnSignal) temps.add(r.removeOnSignal);
+  if (r?.release) temps.delete(r.release);
+});
+worker.on('error', (e) => {
+  process.stderr.write(`${errorLine(e)}\n`);
+  process.exitCode = 2;
+});
+worker.on('exit', (code) => {
+  if (process.exitCode === undefined) process.exitCode = code;
+});
 
-// Usage errors are one line on stderr and exit code 2, for every subcommand.
-for (const cmd of [program, fitCommand(), pathCommand(), compareCommand(), reportCommand(), benchCommand(), demoCommand(), infoCommand()]) {
-  cmd.configureOutput({ outputError: (s, write) => write(`convexformer: ${s}`) });
-  cmd.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
-  if (cmd !== program) program.addCommand(cmd);
+let stopping = false;
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    await worker.terminate();
+    for (const dir of temps) fs.rmSync(dir, { recursive: true, force: true });
+    process.exit(code);
+  });
 }
-program.parseAsync(process.argv);

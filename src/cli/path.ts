@@ -3,8 +3,10 @@ import { Command } from 'commander';
 import { loadDataset } from '../data/dataset';
 import { geometricGrid, runPath, type PathRow } from '../experiments/path';
 import { RunDir } from '../experiments/run-dir';
+import { checkTarget } from '../experiments/out-path';
 import { InputError } from '../data/errors';
-import { fmt, guarded, positive, positiveInt, progressPrinter } from './common';
+import { doing, reading, fmt, guarded, positive, positiveInt, progressPrinter, sizeOf } from './common';
+import { runRecord } from '../experiments/run-record';
 import { addSolveOptions, toFitConfig, type SolveOpts } from './fit-options';
 
 function parseFracs(raw: string): number[] {
@@ -34,16 +36,19 @@ export function pathCommand(): Command {
     .action((o: SolveOpts & { fracs?: string; points: number; minFrac: number }) => guarded(() => {
       const fracs = o.fracs ? parseFracs(o.fracs) : geometricGrid(o.points, o.minFrac);
       const cfg = toFitConfig(o, undefined, 1);
+      checkTarget(o.out, [o.data]); // before reading anything: a dangerous --out is refused first
+      doing(reading(o.data));
       const data = loadDataset(o.data, { loss: o.loss, classes: o.classes });
-      const dir = new RunDir(o.out, o.force);
+      const dir = new RunDir(o.out, { kind: 'path', force: o.force, inputs: [o.data] });
       try {
+        dir.writeJson('config.json', runRecord('path', o.data, { ...cfg, betaFrac: undefined, fracs }));
+        doing(`solving the convex programs for ${sizeOf(data.train)}`);
         console.log('beta/bmax         beta       objective  rel.gap  heads  iters train.acc train.loss test.acc');
         const lines: string[] = [];
         const rows = runPath(data, cfg, fracs, (r) => {
           console.log(rowLine(r));
           lines.push(JSON.stringify(r));
         }, progressPrinter(o.quiet, '  '));
-        dir.writeJson('config.json', { ...cfg, betaFrac: undefined, fracs });
         dir.write('path.jsonl', lines.join('\n') + '\n');
         dir.writeJson('path.json', rows);
         dir.commit();

@@ -11,21 +11,35 @@ import { softmaxModel } from '../nn/models/softmax-model';
 import { simplexModel } from '../nn/models/simplex-model';
 import type { Model, ModelData } from '../nn/models/model';
 import { trainModel, type TrainCheckpoint } from './train';
-import { chooseBeta } from './fit';
+import { finiteBeta } from './beta';
 import { InputError } from '../data/errors';
+import { checkHeads, chooseHeads, ordered, simplexSettings, softmaxSettings, softmaxWidth, withPositions, type ModelSettings } from './compare-models';
 
 export interface CompareConfig {
-  heads: number;
+  /** heads of both non-convex models; undefined: at least as many as the convex optimum uses */
+  heads?: number;
   beta?: number;
   betaFrac?: number;
+  /**
+   * Total seconds (without `steps`): the convex solve gets up to a third; the rest is split
+   * equally between the two non-convex models, each spending half of its share on the
+   * learning-rate search (equal parts per rate) and half on training on all the data.
+   */
   timeBudget: number;
-  /** Adam steps per non-convex model (a quarter of it per learning rate tried); deterministic, resumable */
+  /** Adam steps per non-convex model (a quarter of it per learning rate tried); deterministic, resumable; no time limit anywhere */
   steps?: number;
+  /** the softmax model sees each token with a one-hot of its position appended (n more features) */
+  positional?: boolean;
+  /** iteration limit of the convex solve (default 100000) */
+  maxIter?: number;
   seed: number;
   lrGrid: number[];
   valFraction: number;
   tol: number;
 }
+
+/** The share of --time-budget the convex solve may use. */
+export const CONVEX_SHARE = 1 / 3;
 
 export interface MetricPoint {
   model: 'softmax' | 'simplex' | 'convex';
@@ -41,8 +55,11 @@ export interface CompareResult {
   betaMax: number;
   chosenLr: Record<string, number>;
   lrSearch: Record<string, { lr: number; valLoss: number }[]>;
-  final: Record<string, { objective: number; testLoss: number; seconds: number; iterations: number }>;
-  certificate: { objective: number; lowerBound: number; relGap: number; heads: number };
+  final: Record<string, { objective: number; testLoss: number; seconds: number; iterations: number; converged?: boolean }>;
+  certificate: { objective: number; lowerBound: number; relGap: number; tol: number; converged: boolean; heads: number };
+  /** every setting that shapes the non-convex models */
+  models: Record<'softmax' | 'simplex', ModelSettings>;
+  warnings: string[];
   maps: Record<string, number[]>;
 }
 
@@ -78,22 +95,33 @@ export function runCompare(
   data: Dataset, cfg: CompareConfig, teacherMap: Float64Array | null, log: (p: MetricPoint) => void, store?: CheckpointStore,
 ): CompareResult {
   if (!data.test || !data.testTargets) throw new InputError('X_test', 'compare needs a test split (X_test with Y_test or y_test)');
+  checkHeads(cfg.heads, softmaxWidth(cfg, data.train));
+  const t0 = process.hrtime.bigint();
+  const elapsed = () => Number(process.hrtime.bigint() - t0) / 1e9;
   const loss = data.trainTargets.Y ? 'squared' : 'ce';
   const { train, trainTargets, test, testTargets } = data;
   const c = trainTargets.c;
   const mdata = (t: Tokens, g: Targets): ModelData => ({ ...t, c, datafit: makeDatafit(loss, g, t.N) });
+  // what each model sees of a split: the softmax model, with --positional, the positions too
+  const seen = new Map<Float64Array, Tokens>();
+  const view = (name: 'softmax' | 'simplex', t: Tokens): Tokens => {
+    if (name === 'simplex' || !cfg.positional) return t;
+    if (!seen.has(t.X)) seen.set(t.X, withPositions(t));
+    return seen.get(t.X)!;
+  };
   const ck: CompareCheckpoint = store?.load() ?? { lines: [] };
   ck.lines.forEach(log);
   const emit = (p: MetricPoint) => { ck.lines.push(p); log(p); };
 
   const base = buildProblem(train, trainTargets, { model: 'attention', loss });
-  const beta = chooseBeta(base, cfg);
+  const beta = finiteBeta(base, cfg);
   const ap = withBeta(base, beta);
   let result = ck.result;
   if (!result) {
     // (c) convex, first: it also fixes beta for everyone
+    // with --steps the work is fixed: the solve runs to --tol or --max-iter, never to a clock
     const sol = fista(ap.problem, {
-      tol: cfg.tol, maxIter: 100000, timeLimit: cfg.timeBudget,
+      tol: cfg.tol, maxIter: cfg.maxIter ?? 100000, timeLimit: cfg.steps ? undefined : cfg.timeBudget * CONVEX_SHARE,
       onProgress: (p) => {
         const testLoss = meanLoss(predictConvex(ap, p.w!, test, c), test, testTargets);
         emit({ model: 'convex', iteration: p.iteration, seconds: p.seconds, objective: p.primal, relGap: p.relGap, testLoss });
@@ -105,12 +133,21 @@ export function runCompare(
     let total = 0;
     for (const h of rec.heads) { convexMap[h.token] += h.norm; total += h.norm; }
     if (total > 0) for (let k = 0; k < convexMap.length; k++) convexMap[k] /= total;
+    const heads = chooseHeads(cfg.heads, rec.H, softmaxWidth(cfg, train));
     result = {
       beta, betaMax: base.betaMax, chosenLr: {}, lrSearch: {}, final: {},
-      certificate: { objective: sol.certificate.primal, lowerBound: sol.certificate.dual, relGap: sol.certificate.relGap, heads: rec.H },
+      certificate: {
+        objective: sol.certificate.primal, lowerBound: sol.certificate.dual, relGap: sol.certificate.relGap,
+        tol: cfg.tol, converged: sol.converged, heads: rec.H,
+      },
+      models: { softmax: softmaxSettings(heads.softmax, beta, !!cfg.positional), simplex: simplexSettings(heads.simplex, beta) },
+      warnings: heads.warnings,
       maps: { convex: Array.from(convexMap) },
     };
-    result.final.convex = { objective: sol.certificate.primal, testLoss: convexTest, seconds: sol.certificate.seconds, iterations: sol.certificate.iterations };
+    result.final.convex = {
+      objective: sol.certificate.primal, testLoss: convexTest, seconds: sol.certificate.seconds,
+      iterations: sol.certificate.iterations, converged: sol.converged,
+    };
     ck.result = result;
     store?.save(ck);
   }
@@ -119,34 +156,43 @@ export function runCompare(
   const nVal = Math.max(1, Math.floor(train.N * cfg.valFraction));
   const fitPart = rows(train, trainTargets, 0, train.N - nVal);
   const valPart = rows(train, trainTargets, train.N - nVal, train.N);
+  const settings = result.models;
   const makers: Record<'softmax' | 'simplex', (m: ModelData) => Model> = {
-    softmax: (m) => softmaxModel(m, cfg.heads, beta, cfg.seed),
-    simplex: (m) => simplexModel(m, cfg.heads, beta, cfg.seed),
+    softmax: (m) => softmaxModel(m, settings.softmax.heads, beta, cfg.seed, settings.softmax.readoutToken!),
+    simplex: (m) => simplexModel(m, settings.simplex.heads, beta, cfg.seed),
   };
   const searchSteps = cfg.steps ? Math.max(1, Math.floor(cfg.steps / 4)) : undefined;
-  const budget = cfg.steps ? Infinity : cfg.timeBudget;
   for (const name of ['softmax', 'simplex'] as const) {
     if (result.final[name]) continue;
+    // without --steps: this model's share of what is left of the budget, half of it for the search
+    const modelStart = elapsed();
+    const share = cfg.steps ? Infinity : Math.max(0, cfg.timeBudget - modelStart) / (name === 'softmax' ? 2 : 1);
+    const s = settings[name];
+    if (cfg.steps) { s.searchSteps = searchSteps; s.steps = cfg.steps; } else { s.searchSeconds = share / 2; s.trainSeconds = share / 2; }
     if (!result.lrSearch[name]) {
       result.lrSearch[name] = cfg.lrGrid.map((lr) => {
-        const m = makers[name](mdata(fitPart.tokens, fitPart.targets));
-        trainModel(m, { lr, timeBudget: budget === Infinity ? Infinity : budget / (2 * cfg.lrGrid.length), maxSteps: searchSteps });
-        const v = meanLoss(m.predict(valPart.tokens.X, valPart.tokens.N), valPart.tokens, valPart.targets);
+        const m = makers[name](mdata(view(name, fitPart.tokens), fitPart.targets));
+        const val = view(name, valPart.tokens);
+        trainModel(m, { lr, timeBudget: share / (2 * cfg.lrGrid.length), maxSteps: searchSteps });
+        const v = meanLoss(m.predict(val.X, val.N), valPart.tokens, valPart.targets);
         return { lr, valLoss: Number.isFinite(v) ? v : Infinity };
       });
       result.chosenLr[name] = result.lrSearch[name].reduce((a, b) => (b.valLoss < a.valLoss ? b : a)).lr;
+      s.lr = result.chosenLr[name];
       store?.save(ck);
     }
-    const model = makers[name](mdata(train, trainTargets));
+    const budget = cfg.steps ? Infinity : Math.max(0, modelStart + share - elapsed());
+    const model = makers[name](mdata(view(name, train), trainTargets));
+    const seenTest = view(name, test);
     const resume = ck.training?.name === name ? ck.training.state : undefined;
     const last = trainModel(model, {
       lr: result.chosenLr[name], timeBudget: budget, maxSteps: cfg.steps, resume,
-      onLog: (p) => emit({ model: name, ...p, testLoss: meanLoss(model.predict(test.X, test.N), test, testTargets) }),
+      onLog: (p) => emit({ model: name, ...p, testLoss: meanLoss(model.predict(seenTest.X, seenTest.N), test, testTargets) }),
       checkpointEvery: store && cfg.steps ? CHECKPOINT_EVERY : undefined,
       onCheckpoint: (state) => { ck.training = { name, state }; store?.save(ck); },
     });
     result.final[name] = {
-      objective: model.objective(null), testLoss: meanLoss(model.predict(test.X, test.N), test, testTargets),
+      objective: model.objective(null), testLoss: meanLoss(model.predict(seenTest.X, seenTest.N), test, testTargets),
       seconds: last.seconds, iterations: last.iteration,
     };
     result.maps[name] = Array.from(model.attentionMap());
@@ -154,5 +200,7 @@ export function runCompare(
     store?.save(ck);
   }
   if (teacherMap) result.maps.teacher = Array.from(teacherMap);
+  // the same key order whether or not the run was resumed from a checkpoint
+  result.models = { softmax: ordered(result.models.softmax), simplex: ordered(result.models.simplex) };
   return result;
 }

@@ -35,6 +35,10 @@ export function runPath(
   const base = prepareProblem(data, cfg);
   if (base.betaMax === 0) throw new InputError('--data', 'beta_max is 0 (zero already fits every target); nothing to trace');
   const sorted = [...fracs].sort((a, b) => b - a);
+  // every beta is checked before the first solve
+  if (!Number.isFinite(sorted[0] * base.betaMax)) {
+    throw new InputError('--fracs', `${sorted[0]} x beta_max ${base.betaMax} is not a finite beta; expected smaller fractions`);
+  }
   let w0: Float64Array | undefined;
   const rows: PathRow[] = [];
   for (const f of sorted) {

@@ -1,46 +1,77 @@
 // A run directory appears complete or not at all: everything is written under a temporary
-// name next to the destination and renamed into place at the end.
+// name next to the destination and renamed into place at the end. Every run directory holds
+// the marker file (MARKER), so that --force can tell a run from anything else.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parentPort } from 'node:worker_threads';
 import { InputError } from '../data/errors';
+import { MARKER, checkTarget, isRunDir, makeDirs, removeLeftovers } from './out-path';
+
+export type RunKind = 'fit' | 'path' | 'compare';
 
 export interface RunDirOptions {
+  kind: RunKind;
   force?: boolean;
   /** Work in OUT.partial, kept when the process dies, so that a later run can resume it. */
   resumable?: boolean;
   /** Continue the OUT.partial an earlier resumable run left. */
   resume?: boolean;
+  /** Input files: --out may neither be one nor contain one. */
+  inputs?: string[];
+}
+
+/**
+ * Tells the CLI's main thread (src/cli/main.ts), which runs the command in a worker, which
+ * temporary directory to remove if SIGINT or SIGTERM ends the run: a signal handler in the
+ * thread that computes would only run once the computation is over.
+ */
+function announce(msg: { removeOnSignal: string } | { release: string }): void {
+  parentPort?.postMessage({ convexformerRunDir: msg });
 }
 
 export class RunDir {
   readonly tmp: string;
+  private readonly abs: string;
   private closed = false;
   private readonly force: boolean;
 
-  /** Creates the temporary directory now, so an unwritable --out fails before any work. */
-  constructor(readonly out: string, opts: RunDirOptions | boolean = {}) {
-    const o = typeof opts === 'boolean' ? { force: opts } : opts;
+  /** Checks the target and creates the temporary directory now, so a bad --out fails before any work. */
+  constructor(readonly out: string, o: RunDirOptions) {
     this.force = !!o.force;
-    const abs = path.resolve(out);
-    if (fs.existsSync(abs) && !this.force) {
-      throw new InputError('--out', `${out} already exists; choose a new directory or pass --force`);
+    this.abs = checkTarget(out, o.inputs ?? []);
+    removeLeftovers(this.abs);
+    if (fs.existsSync(this.abs)) {
+      if (!this.force) throw new InputError('--out', `${out} already exists; choose a new directory or pass --force`);
+      if (!isRunDir(this.abs)) {
+        throw new InputError('--out', `${out} exists and is not a convexformer run directory (no ${MARKER}); --force replaces only run directories`);
+      }
     }
-    this.tmp = o.resumable ? `${abs}.partial` : `${abs}.tmp-${process.pid}`;
+    this.tmp = o.resumable ? `${this.abs}.partial` : `${this.abs}.tmp-${process.pid}`;
+    const partialExists = o.resumable && fs.existsSync(this.tmp);
     if (o.resumable) {
-      const exists = fs.existsSync(this.tmp);
-      if (o.resume && !exists) throw new InputError('--resume', `no unfinished run at ${out}.partial to resume`);
-      if (!o.resume && exists) {
+      if (o.resume && !partialExists) throw new InputError('--resume', `no unfinished run at ${out}.partial to resume`);
+      if (partialExists && !isRunDir(this.tmp)) {
+        throw new InputError('--out', `${out}.partial exists and is not a convexformer run directory (no ${MARKER}); move it away`);
+      }
+      if (!o.resume && partialExists) {
         if (!this.force) throw new InputError('--out', `${out}.partial holds an unfinished run; pass --resume to continue it or --force to start over`);
         fs.rmSync(this.tmp, { recursive: true, force: true });
       }
     }
-    try {
-      fs.mkdirSync(this.tmp, { recursive: true });
-    } catch (e) {
-      throw new InputError('--out', `cannot create ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    if (!(o.resume && partialExists)) {
+      try {
+        makeDirs(path.dirname(this.tmp));
+        fs.mkdirSync(this.tmp);
+      } catch (e) {
+        throw new InputError('--out', `cannot create ${this.tmp}: ${(e as Error).message}`);
+      }
     }
+    this.write(MARKER, JSON.stringify({ kind: o.kind }) + '\n');
     // A resumable run keeps its partial directory for --resume; any other is removed on exit.
-    if (!o.resumable) process.once('exit', () => this.abort());
+    if (!o.resumable) {
+      process.once('exit', () => this.abort());
+      announce({ removeOnSignal: this.tmp });
+    }
   }
 
   read(name: string): string | null {
@@ -63,12 +94,22 @@ export class RunDir {
     this.write(name, JSON.stringify(value, null, 2) + '\n');
   }
 
-  /** Moves the finished directory into place (replacing an old one only with --force). */
+  /** Moves the finished directory into place; an old run there (--force) goes only after that. */
   commit(): void {
-    const abs = path.resolve(this.out);
-    if (this.force && fs.existsSync(abs)) fs.rmSync(abs, { recursive: true, force: true });
-    fs.renameSync(this.tmp, abs);
+    if (fs.existsSync(this.abs)) {
+      if (!this.force || !isRunDir(this.abs)) {
+        this.closed = true; // keep the results
+        throw new InputError('--out', `${this.out} appeared while the run was working; results left in ${this.tmp}`);
+      }
+      const old = `${this.abs}.old-${process.pid}`;
+      fs.renameSync(this.abs, old);
+      fs.renameSync(this.tmp, this.abs);
+      fs.rmSync(old, { recursive: true, force: true });
+    } else {
+      fs.renameSync(this.tmp, this.abs);
+    }
     this.closed = true;
+    announce({ release: this.tmp });
   }
 
   /** Removes the partial output; called on failure and on exit. */
@@ -76,5 +117,6 @@ export class RunDir {
     if (this.closed) return;
     this.closed = true;
     fs.rmSync(this.tmp, { recursive: true, force: true });
+    announce({ release: this.tmp });
   }
 }

@@ -75,7 +75,7 @@ test('fit --solver adam reports the same kind of certificate', () => {
   assert.ok(res.lowerBound <= res.objective);
 });
 
-test('path prints a row per beta, warm-started, and writes path.json', () => {
+test('path prints a row per beta, warm-started, and writes path.json and config.json with kind and data hash', () => {
   const out = path.join(tmp, 'run-path');
   const r = run(['path', '--data', good, '--fracs', '1,0.5,0.1', '--out', out, '--quiet']);
   assert.equal(r.status, 0, r.stderr);
@@ -83,6 +83,10 @@ test('path prints a row per beta, warm-started, and writes path.json', () => {
   assert.deepEqual(rows.map((x: { betaFrac: number }) => x.betaFrac), [1, 0.5, 0.1]);
   assert.equal(rows[0].heads, 0);
   assert.ok(rows[2].heads >= rows[1].heads);
+  const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+  assert.equal(config.kind, 'path');
+  assert.match(config.dataHash, /^[0-9a-f]{64}$/);
+  assert.deepEqual(config.config.fracs, [1, 0.5, 0.1]);
 });
 
 const bad: [string, Record<string, NamedArray> | null, string[], RegExp][] = [
@@ -147,7 +151,7 @@ test('bad input is refused: an --out that cannot be written, or already exists',
 
 test("demo finds the teacher's tokens and writes the report; info names the backend", () => {
   const out = path.join(tmp, 'demo');
-  const r = run(['demo', '--out', out, '--quiet', '--time-budget', '0.5']);
+  const r = run(['demo', '--out', out, '--quiet', '--time-budget', '3']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /strongest tokens: 1, 5; the teacher's: 1, 5/);
   assert.match(r.stdout, /certified/);

@@ -81,13 +81,133 @@ test('compare refuses bad input: no test split, a teacher map of the wrong lengt
     [badMap, [], /attention_map: has shape \(3\); expected \(5,\)/],
     [data, ['--resume'], /--resume: no unfinished run/],
     [data, ['--lrs', '0.1,x'], /--lrs: must be comma-separated numbers > 0/],
+    [data, ['--heads', '3'], /--heads: 3 does not divide d = 8 .*expected one of 1, 2, 4, 8/],
+    [data, ['--time-budget', '5'], /--time-budget: cannot be combined with --steps/],
   ] as const) {
     const out = path.join(tmp, `bad-${path.basename(file)}-${extra.length}`);
+    const t0 = Date.now();
     const r = spawnSync(process.execPath, [cli, 'compare', '--data', file, '--steps', '10', ...extra, '--out', out, '--quiet'], { encoding: 'utf8' });
     assert.equal(r.status, 2, r.stderr);
+    assert.ok(Date.now() - t0 < 3000, 'refused only after some work');
     assert.match(r.stderr, pattern);
     assert.equal(r.stderr.trim().split('\n').length, 1);
     assert.ok(!fs.existsSync(out));
     if (!(extra as readonly string[]).includes('--resume')) assert.ok(!fs.existsSync(`${out}.partial`), 'partial directory left behind');
   }
+});
+
+const other = path.join(tmp, 'other.npz');
+{
+  const u = teacherDataset({ N: 400, testN: 100, n: 5, d: 8, c: 2, tokens: [0, 2], focus: 4, gamma: 0.5, noise: 0.05, seed: 10 });
+  fs.writeFileSync(other, encodeNpz({
+    X: { data: u.data.train.X, shape: [400, 5, 8] }, Y: { data: u.data.trainTargets.Y!, shape: [400, 2] },
+    X_test: { data: u.data.test!.X, shape: [100, 5, 8] }, Y_test: { data: u.data.testTargets!.Y!, shape: [100, 2] },
+  }));
+}
+
+/** A compare run killed after its first checkpoint: OUT.partial waits for --resume. */
+async function killedRun(name: string): Promise<string> {
+  const out = path.join(tmp, name);
+  const child = spawn(process.execPath, args(out), { stdio: 'ignore' });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (fs.existsSync(path.join(`${out}.partial`, 'checkpoint.json'))) { clearInterval(timer); child.kill('SIGKILL'); resolve(); }
+    }, 2);
+    child.on('exit', () => { clearInterval(timer); reject(new Error('the run finished before it could be killed')); });
+  });
+  await new Promise((res) => child.on('exit', res));
+  return out;
+}
+
+const partialFiles = (out: string) => Object.fromEntries(fs.readdirSync(`${out}.partial`).map((f) => [f, fs.readFileSync(path.join(`${out}.partial`, f), 'utf8')]));
+
+test('--resume with another data file is refused, naming the hashes, and the partial run is kept', async () => {
+  const out = await killedRun('resume-data');
+  const config = JSON.parse(fs.readFileSync(path.join(`${out}.partial`, 'config.json'), 'utf8'));
+  assert.equal(config.kind, 'compare');
+  assert.match(config.dataHash, /^[0-9a-f]{64}$/);
+  const before = partialFiles(out);
+  const a = args(out);
+  a[a.indexOf(data)] = other;
+  const r = spawnSync(process.execPath, [...a, '--resume'], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, new RegExp(`--resume: data differs: sha256 ${config.dataHash.slice(0, 12)}\\.\\. .*config\\.json, [0-9a-f]{12}\\.\\. .*other\\.npz\\) now`));
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  assert.deepEqual(partialFiles(out), before);
+  assert.ok(!fs.existsSync(out));
+});
+
+test('--resume with other options is refused, naming each option that differs', async () => {
+  const out = await killedRun('resume-config');
+  const before = partialFiles(out);
+  const a = args(out);
+  a[a.indexOf('--seed') + 1] = '5';
+  const r = spawnSync(process.execPath, [...a, '--tol', '1e-7', '--resume'], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /--resume: options differ from .*config\.json: seed 4 there, 5 now; tol 0\.000001 there, 1e-7 now/);
+  assert.deepEqual(partialFiles(out), before);
+});
+
+test('an uncertified convex solve says so: converged false, a mark in the summary, exit 3', () => {
+  for (const [name, extra] of [['maxiter', ['--steps', '20', '--max-iter', '5']], ['budget', ['--time-budget', '0.01']]] as const) {
+    const out = path.join(tmp, `uncertified-${name}`);
+    const r = spawnSync(process.execPath, [cli, 'compare', '--data', data, ...extra, '--lrs', '0.01', '--out', out, '--quiet'], { encoding: 'utf8' });
+    assert.equal(r.status, 3, `${name}: ${r.stderr}`);
+    assert.match(r.stdout, /rel\. gap \S+ NOT converged \(tol 1e-6\)/);
+    assert.match(r.stdout, /^convex .*NOT converged$/m);
+    const res = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8'));
+    assert.equal(res.certificate.converged, false);
+    assert.equal(res.final.convex.converged, false);
+  }
+});
+
+test('--time-budget is the total wall time, the learning-rate search included', () => {
+  const out = path.join(tmp, 'budget');
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [cli, 'compare', '--data', data, '--time-budget', '3', '--out', out, '--quiet'], { encoding: 'utf8' });
+  const seconds = (Date.now() - t0) / 1000;
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(seconds < 5.5, `took ${seconds} s for a budget of 3 s`);
+});
+
+test('by default the non-convex models get the heads of the convex optimum; every model setting is recorded', () => {
+  const out = path.join(tmp, 'heads-default');
+  const r = spawnSync(process.execPath, [cli, 'compare', '--data', data, '--steps', '40', '--lrs', '0.01', '--out', out, '--quiet'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const res = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8'));
+  const H = res.certificate.heads;
+  assert.ok(H > 2, `the test needs an optimum with more than 2 heads, got ${H}`);
+  assert.equal(res.models.simplex.heads, H);
+  assert.ok(res.models.softmax.heads >= H && 8 % res.models.softmax.heads === 0);
+  assert.deepEqual(res.warnings, []);
+  for (const m of ['softmax', 'simplex']) {
+    for (const k of ['heads', 'readoutToken', 'positional', 'beta', 'lr', 'searchSteps', 'steps']) assert.ok(k in res.models[m], `${m} lacks ${k}`);
+    assert.equal(res.models[m].steps, 40);
+    assert.equal(res.models[m].lr, 0.01);
+  }
+  assert.equal(res.models.softmax.readoutToken, 0);
+  assert.equal(res.models.softmax.positional, false);
+  assert.match(r.stdout, new RegExp(`softmax ${res.models.softmax.heads} heads, reads out at token 0, no positional encoding`));
+
+  const few = path.join(tmp, 'heads-2');
+  const r2 = spawnSync(process.execPath, [cli, 'compare', '--data', data, '--steps', '40', '--lrs', '0.01', '--heads', '2', '--out', few, '--quiet'], { encoding: 'utf8' });
+  assert.equal(r2.status, 0, r2.stderr);
+  assert.match(r2.stdout, new RegExp(`warning: the convex optimum uses ${H} heads, the softmax model has 2 \\(--heads\\)`));
+  const res2 = JSON.parse(fs.readFileSync(path.join(few, 'result.json'), 'utf8'));
+  assert.equal(res2.models.softmax.heads, 2);
+  assert.equal(res2.warnings.length, 2);
+});
+
+test('--positional gives the softmax model one-hot positions (d + n features), recorded and printed', () => {
+  const out = path.join(tmp, 'positional');
+  const r = spawnSync(process.execPath, [cli, 'compare', '--data', data, '--steps', '40', '--lrs', '0.01', '--positional', '--out', out, '--quiet'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const res = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8'));
+  assert.equal(res.models.softmax.positional, true);
+  assert.equal(13 % res.models.softmax.heads, 0, 'heads divide d + n = 8 + 5');
+  assert.ok(res.models.softmax.heads >= res.certificate.heads);
+  assert.match(r.stdout, /reads out at token 0, positions one-hot appended \(--positional\)/);
+  const bad = spawnSync(process.execPath, [cli, 'compare', '--data', data, '--steps', '40', '--positional', '--heads', '2', '--out', path.join(tmp, 'positional-2'), '--quiet'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--heads: 2 does not divide d = 13/);
 });

@@ -1,0 +1,97 @@
+// The settings of compare's two non-convex models, fixed before training and recorded in
+// result.json: how many heads (by default enough for the convex optimum), where they read out,
+// whether they see positions (and the one-hot positions --positional adds), the penalty, the
+// learning rate and the work done.
+import { InputError } from '../data/errors';
+import type { Tokens } from '../convex/problems';
+
+export interface ModelSettings {
+  heads: number;
+  /** the token whose output is the prediction; null: the model has no query token */
+  readoutToken: number | null;
+  /** whether the model can tell positions apart */
+  positional: boolean;
+  attention: string;
+  /** the objective's penalty, beta/2 times the squared norms below; Adam itself adds no decay */
+  beta: number;
+  penalty: string;
+  lr?: number;
+  /** Adam steps per learning rate tried and for the final training (--steps), or seconds (--time-budget) */
+  searchSteps?: number;
+  steps?: number;
+  searchSeconds?: number;
+  trainSeconds?: number;
+}
+
+/** The heads the softmax model can have: divisors of d (it splits the d features across heads). */
+export function divisors(d: number): number[] {
+  return Array.from({ length: d }, (_, k) => k + 1).filter((h) => d % h === 0);
+}
+
+/** Refuses an explicit --heads the softmax model cannot have, before any work (d: its feature width). */
+export function checkHeads(heads: number | undefined, d: number): void {
+  if (heads !== undefined && d % heads !== 0) {
+    throw new InputError('--heads', `${heads} does not divide d = ${d} (softmax attention splits its ${d} features across heads); expected one of ${divisors(d).join(', ')}`);
+  }
+}
+
+/**
+ * Heads for each model: the explicit --heads, or at least the convex optimum's heads (the
+ * softmax model rounds up to a divisor of d, at most d). Warnings when a model has fewer.
+ */
+export function chooseHeads(explicit: number | undefined, convexHeads: number, d: number): { softmax: number; simplex: number; warnings: string[] } {
+  const need = Math.max(1, convexHeads);
+  const softmax = explicit ?? divisors(d).find((h) => h >= need) ?? d;
+  const simplex = explicit ?? need;
+  const warnings: string[] = [];
+  for (const [name, h] of [['softmax', softmax], ['simplex', simplex]] as const) {
+    if (h < convexHeads) {
+      warnings.push(`the convex optimum uses ${convexHeads} heads, the ${name} model has ${h}${explicit === undefined ? ` (at most d = ${d})` : ' (--heads)'}: it cannot reach the optimum`);
+    }
+  }
+  return { softmax, simplex, warnings };
+}
+
+export function softmaxSettings(heads: number, beta: number, positional: boolean): ModelSettings {
+  return {
+    heads, readoutToken: 0, positional,
+    attention: 'softmax(q K^T / sqrt(d/h)) V per head, query = token 0; ' + (positional
+      ? 'each token carries a one-hot of its position (--positional)'
+      : 'no positional encoding, so it sees token contents only'),
+    beta, penalty: '||W_q||^2 + ||W_k||^2 + ||W_v||^2 + ||W_o||^2',
+  };
+}
+
+export function simplexSettings(heads: number, beta: number): ModelSettings {
+  return {
+    heads, readoutToken: null, positional: true,
+    attention: 'one fixed weight per position and head, a_j = softmax(theta_j), eq. (9)',
+    beta, penalty: 'sum_j ||w2_j||^2 + ||w3_j||_1^2',
+  };
+}
+
+/** The settings with their keys in one fixed order (JSON drops the unset ones). */
+export function ordered(s: ModelSettings): ModelSettings {
+  return {
+    heads: s.heads, readoutToken: s.readoutToken, positional: s.positional, attention: s.attention, beta: s.beta, penalty: s.penalty,
+    lr: s.lr, searchSteps: s.searchSteps, steps: s.steps, searchSeconds: s.searchSeconds, trainSeconds: s.trainSeconds,
+  };
+}
+
+/** Tokens with a one-hot of their position appended: (N, n, d) -> (N, n, d + n). */
+export function withPositions(t: Tokens): Tokens {
+  const { X, N, n, d } = t;
+  const D = d + n;
+  const out = new Float64Array(N * n * D);
+  for (let i = 0; i < N; i++) {
+    for (let k = 0; k < n; k++) {
+      const row = (i * n + k) * D;
+      out.set(X.subarray((i * n + k) * d, (i * n + k + 1) * d), row);
+      out[row + d + k] = 1;
+    }
+  }
+  return { X: out, N, n, d: D };
+}
+
+/** The feature width the softmax model works with; its heads must divide it. */
+export const softmaxWidth = (cfg: { positional?: boolean }, t: Tokens): number => t.d + (cfg.positional ? t.n : 0);
