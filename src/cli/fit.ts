@@ -2,9 +2,8 @@
 import { Command } from 'commander';
 import { loadDataset } from '../data/dataset';
 import { encodeNpz } from '../data/npz';
-import { fitAt, prepareProblem, type FitConfig, type FitOutcome } from '../experiments/fit';
+import { chooseBeta, fitAt, prepareProblem, type FitConfig, type FitOutcome } from '../experiments/fit';
 import { withBeta } from '../convex/problems';
-import { finiteBeta } from '../experiments/beta';
 import { RunDir } from '../experiments/run-dir';
 import { checkTarget } from '../experiments/out-path';
 import { generatedRecord, runRecord } from '../experiments/run-record';
@@ -41,7 +40,7 @@ export function fitToDir(data: Dataset, cfg: FitConfig, out: string, o: FitToDir
     doing(`solving the convex program for ${sizeOf(data.train)}`);
     const ap = prepareProblem(data, cfg);
     const lines: string[] = [];
-    const outcome = fitAt(withBeta(ap, finiteBeta(ap, cfg)), data, cfg, (p) => {
+    const outcome = fitAt(withBeta(ap, chooseBeta(ap, cfg)), data, cfg, (p) => {
       const { w: _w, ...numbers } = p; // the point itself stays out of the log
       lines.push(JSON.stringify(numbers));
       o.onProgress?.(p);

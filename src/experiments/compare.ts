@@ -11,7 +11,7 @@ import { softmaxModel } from '../nn/models/softmax-model';
 import { simplexModel } from '../nn/models/simplex-model';
 import type { Model, ModelData } from '../nn/models/model';
 import { trainModel, type TrainCheckpoint } from './train';
-import { finiteBeta } from './beta';
+import { chooseBeta } from './fit';
 import { InputError } from '../data/errors';
 import { checkHeads, chooseHeads, ordered, simplexSettings, softmaxSettings, softmaxWidth, withPositions, type ModelSettings } from './compare-models';
 
@@ -114,7 +114,7 @@ export function runCompare(
   const emit = (p: MetricPoint) => { ck.lines.push(p); log(p); };
 
   const base = buildProblem(train, trainTargets, { model: 'attention', loss });
-  const beta = finiteBeta(base, cfg);
+  const beta = chooseBeta(base, cfg);
   const ap = withBeta(base, beta);
   let result = ck.result;
   if (!result) {

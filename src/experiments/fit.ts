@@ -81,7 +81,10 @@ export function chooseBeta(ap: AttentionProblem, cfg: Pick<FitConfig, 'beta' | '
   const f = cfg.betaFrac!;
   if (!(f > 0) || !Number.isFinite(f)) throw new InputError('--beta-frac', `must be a finite number > 0, got ${f}`);
   if (ap.betaMax === 0) throw new InputError('--beta-frac', 'beta_max is 0 for this data (all targets fit by zero); give --beta');
-  return f * ap.betaMax;
+  const beta = f * ap.betaMax;
+  // 1e308 x beta_max is Infinity, which the problem would refuse without naming the option
+  if (!Number.isFinite(beta)) throw new InputError('--beta-frac', `gives beta = ${beta} (beta_max ${ap.betaMax}); expected a finite beta, use a smaller --beta-frac`);
+  return beta;
 }
 
 export function prepareProblem(data: Dataset, cfg: FitConfig): AttentionProblem {

@@ -47,6 +47,7 @@ table.map td { width: 40px; text-align: center; } .config { font-family: monospa
 .cert-certified { color: #1a7f37; }
 .cert-not { color: #fff; background: #b3261e; font-weight: bold; padding: 0 4px; }
 .cert-unknown { background: #f6c344; font-weight: bold; padding: 0 4px; }
+.warn { color: #9a4d00; }
 </style></head><body>
 <h1>convexformer report</h1>
 <p>Fit and compare runs against wall-clock seconds, path runs against beta / beta_max (log scales).

@@ -106,11 +106,27 @@ function compareNumbers(run: TimedRun): string {
 <p class="prose">Convex certificate: objective ${cell(c.objective, precision(10))} &ge; optimum &ge; lower bound ${cell(c.lowerBound, precision(10))} (relative gap ${gapText(c.relGap)}), ${cell(c.heads)} heads; beta = ${cell(r.beta, precision(6))}: ${certMark(status)}.</p>`;
 }
 
+/** Every setting that shapes a non-convex model (heads, read-out, positions, penalty, lr), as recorded. */
+function modelSettings(run: TimedRun): string {
+  const models = Object.entries(fields(run.result.models));
+  const warnings = Array.isArray(run.result.warnings) ? run.result.warnings : [];
+  if (models.length === 0 && warnings.length === 0) return '';
+  const rows = models.map(([name, v]) => {
+    const m = fields(v);
+    const readout = m.readoutToken === null ? 'none (no query token)' : cell(m.readoutToken);
+    return `<tr><td>${escapeHtml(name)}</td><td>${cell(m.heads)}</td><td>${cell(m.attention)}</td><td>${readout}</td><td>${typeof m.positional === 'boolean' ? (m.positional ? 'yes' : 'no') : '-'}</td>` +
+      `<td>${cell(m.penalty)}</td><td>${cell(m.lr)}</td><td>${cell(m.steps ?? m.trainSeconds)}</td></tr>`;
+  }).join('');
+  const warn = warnings.map((w) => `<p class="prose warn">warning: ${cell(w)}</p>`).join('');
+  return `<h3>Settings of the non-convex models</h3><table><tr><th>model</th><th>heads</th><th>attention</th><th>read-out token</th><th>positional information</th><th>penalty</th><th>Adam lr</th><th>steps (or seconds)</th></tr>${rows}</table>${warn}`;
+}
+
 export function timedSection(run: TimedRun, charts: ChartList): string {
   return `<h2>${escapeHtml(run.dir)} <small>(${run.kind})</small></h2>
 <div class="charts">${timeCharts(run, charts)}</div>
 ${mapTable(run)}
 <h3>Final numbers</h3>${run.kind === 'fit' ? fitNumbers(run) : compareNumbers(run)}
+${run.kind === 'compare' ? modelSettings(run) : ''}
 ${configLine(run.config)}`;
 }
 

@@ -13,10 +13,11 @@ test('report: compare, fit, path and demo runs render in headless Chromium witho
   const tmp = tmpDir();
   const data = teacherNpz(tmp);
   const dir = (name: string) => path.join(tmp, name);
-  cliOk(['compare', '--data', data, '--time-budget', '0.6', '--lrs', '0.01,0.03', '--out', dir('cmp'), '--quiet']);
+  cliOk(['compare', '--data', data, '--time-budget', '1.5', '--lrs', '0.01,0.03', '--out', dir('cmp'), '--quiet']);
   cliOk(['fit', '--data', data, '--beta-frac', '0.2', '--out', dir('fit'), '--quiet']);
   cliOk(['path', '--data', data, '--points', '4', '--min-frac', '0.05', '--out', dir('path'), '--quiet']);
-  cliOk(['demo', '--out', dir('demo'), '--time-budget', '0.3', '--quiet']);
+  // budgets are totals now: a third goes to the convex solve, which must certify (exit 0)
+  cliOk(['demo', '--out', dir('demo'), '--time-budget', '1.5', '--quiet']);
   const html = dir('report.html');
   cliOk(['report', dir('cmp'), dir('fit'), dir('path'), dir('demo'), '--out', html]);
   const page0 = fs.readFileSync(html, 'utf8');
@@ -43,5 +44,12 @@ test('report: compare, fit, path and demo runs render in headless Chromium witho
     for (const s of ['teacher', 'convex', 'simplex', 'softmax', 'Convex certificate', 'beta / beta_max', path.join(dir('demo'), 'fit')]) {
       assert.ok(text.includes(s), `page lacks ${s}`);
     }
+    // the compare section says how many heads each non-convex model had (and how it reads out)
+    const cmp = JSON.parse(fs.readFileSync(path.join(dir('cmp'), 'result.json'), 'utf8'));
+    const settings = (await page.locator('section.run:nth-of-type(1) table:below(h3:has-text("Settings of the non-convex models"))').first().textContent())!;
+    for (const m of ['softmax', 'simplex']) {
+      assert.ok(settings.includes(`${m}${cmp.models[m].heads}`), `settings table lacks ${m} with ${cmp.models[m].heads} heads: ${settings}`);
+    }
+    assert.ok(settings.includes('read-out token'));
   });
 });
