@@ -115,7 +115,7 @@ function modelSettings(run: TimedRun): string {
     const m = fields(v);
     const readout = m.readoutToken === null ? 'none (no query token)' : cell(m.readoutToken);
     return `<tr><td>${escapeHtml(name)}</td><td>${cell(m.heads)}</td><td>${cell(m.attention)}</td><td>${readout}</td><td>${typeof m.positional === 'boolean' ? (m.positional ? 'yes' : 'no') : '-'}</td>` +
-      `<td>${cell(m.penalty)}</td><td>${cell(m.lr)}</td><td>${cell(m.steps ?? m.trainSeconds)}</td></tr>`;
+      `<td>${cell(m.penalty)}</td><td>${cell(m.lr)}</td><td>${m.steps !== undefined ? cell(m.steps) : cell(m.trainSeconds, (x) => `${x.toFixed(2)} s`)}</td></tr>`;
   }).join('');
   const warn = warnings.map((w) => `<p class="prose warn">warning: ${cell(w)}</p>`).join('');
   return `<h3>Settings of the non-convex models</h3><table><tr><th>model</th><th>heads</th><th>attention</th><th>read-out token</th><th>positional information</th><th>penalty</th><th>Adam lr</th><th>steps (or seconds)</th></tr>${rows}</table>${warn}`;
