@@ -94,6 +94,9 @@ export function readDirectory(src: ByteSource): ZipDirectory {
     p = entry.next;
   }
   if (p !== cdSize) throw structural(src, `central directory holds ${cdSize - p} bytes after its ${count} entries`);
+  // Nothing checksums the central directory: a damaged name would silently rename or hide an
+  // array. Each entry's local header repeats its name, so compare them (no data is read).
+  for (const e of entries) dataStart(src, e, cdOffset, (detail) => structural(src, `entry ${quote(e.name)}: ${detail}`));
   return { entries, dataEnd: cdOffset };
 }
 
@@ -140,6 +143,18 @@ function findExtra(v: DataView, start: number, length: number, id: number): { st
   return undefined;
 }
 
+/** Checks the entry's local header against the central directory; returns where its data starts. */
+function dataStart(src: ByteSource, e: ZipEntry, dataEnd: number, fail: (detail: string) => InputError): number {
+  const nameLen = e.rawName.length;
+  if (e.localOffset + 30 + nameLen > dataEnd) throw fail(`local header at byte ${e.localOffset} is past the data`);
+  const local = readAt(src, e.localOffset, 30 + nameLen, 'local header');
+  if (local.getUint32(0, true) !== LOCAL || local.getUint16(8, true) !== e.method || local.getUint16(26, true) !== nameLen) {
+    throw fail('local header does not match the central directory');
+  }
+  for (let i = 0; i < nameLen; i++) if (local.getUint8(30 + i) !== e.rawName[i]) throw fail('local header names another entry');
+  return e.localOffset + 30 + nameLen + local.getUint16(28, true);
+}
+
 /**
  * Streams one entry's uncompressed bytes to `sink` in chunks of at most `chunkSize` (and at most
  * the entry's size in total), then checks size and CRC-32. `field` names the entry in errors.
@@ -148,14 +163,8 @@ export function streamEntry(src: ByteSource, dir: ZipDirectory, e: ZipEntry, fie
   const fail = (detail: string) => new InputError(field, `${detail} (zip entry ${quote(e.name)} in ${src.label})`);
   if (e.flags & 1) throw fail('is encrypted');
   if (e.method !== 0 && e.method !== 8) throw fail(`uses zip compression method ${e.method}; expected 0 (stored, np.savez) or 8 (deflate, np.savez_compressed)`);
-  if (e.localOffset + 30 > dir.dataEnd) throw fail(`local header at byte ${e.localOffset} is past the data`);
-  const local = readAt(src, e.localOffset, 30, 'local header');
-  const nameLen = local.getUint16(26, true);
-  if (local.getUint32(0, true) !== LOCAL || local.getUint16(8, true) !== e.method || nameLen !== e.rawName.length) throw fail('local header does not match the central directory');
-  const start = e.localOffset + 30 + nameLen + local.getUint16(28, true);
+  const start = dataStart(src, e, dir.dataEnd, fail);
   if (start + e.compressedSize > dir.dataEnd) throw fail(`${e.compressedSize} bytes at byte ${start} run past the data (${dir.dataEnd})`);
-  const localName = new Uint8Array(readAt(src, e.localOffset + 30, nameLen, 'local name').buffer);
-  if (localName.some((b, i) => b !== e.rawName[i])) throw fail('local header names another entry');
   if (e.method === 0 && e.compressedSize !== e.size) throw fail(`stored entry of ${e.compressedSize} bytes says it holds ${e.size}`);
   if (e.method === 8 && e.size > e.compressedSize * MAX_DEFLATE_RATIO + 64) {
     throw fail(`${e.compressedSize} deflated bytes cannot expand to the ${e.size} the zip announces`);
