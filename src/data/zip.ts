@@ -76,6 +76,8 @@ export function readDirectory(src: ByteSource): ZipDirectory {
     if (at + 56 > end.at - 20) throw structural(src, `zip64 end record at byte ${at} is past its locator`);
     const z = readAt(src, at, 56, 'zip64 end record');
     if (z.getUint32(0, true) !== EOCD64) throw structural(src, `no zip64 end record at byte ${at}`);
+    // the record (12 bytes + its stated size) ends where the locator starts, as Python reads it
+    if (at + 12 + u64(z, 4) !== end.at - 20) throw structural(src, `zip64 end record at byte ${at} does not end at its locator (byte ${end.at - 20})`);
     const [c64, size64, offset64] = [u64(z, 32), u64(z, 40), u64(z, 48)];
     if (u64(z, 24) !== c64 || z.getUint32(16, true) !== 0 || z.getUint32(20, true) !== 0) throw structural(src, 'zip64 end record: inconsistent disk or entry counts');
     if ((count !== U16_MAX && count !== c64) || (cdSize !== U32_MAX && cdSize !== size64) || (cdOffset !== U32_MAX && cdOffset !== offset64)) {

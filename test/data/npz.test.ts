@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
-import { crc32 } from '../../src/data/crc32';
+import * as zlib from 'node:zlib';
+import { crc32, crc32Sliced } from '../../src/data/crc32';
 import { allocationStats } from '../../src/data/alloc';
 import { InputError } from '../../src/data/errors';
 import { parseNpy, encodeNpy } from '../../src/data/npy';
@@ -68,12 +69,21 @@ test('float16 is read exactly as NumPy widens it, including -0, subnormals, inf 
 // Defect 2: CRC-32 and sizes.
 test('CRC-32 matches the standard check value and the CRCs NumPy wrote, in one piece or in chunks', () => {
   assert.equal(crc32(new TextEncoder().encode('123456789')), 0xcbf43926);
+  assert.equal(crc32Sliced(new TextEncoder().encode('123456789')), 0xcbf43926);
+  const noise = Uint8Array.from({ length: 4099 }, (_, i) => (i * 2654435761) >>> 24);
+  for (const [from, to] of [[0, 0], [0, 1], [3, 12], [5, 4099], [0, 4099]]) {
+    const part = noise.subarray(from, to);
+    assert.equal(crc32Sliced(part.subarray(7), crc32Sliced(part.subarray(0, 7))), crc32Sliced(part), `chunked ${from}..${to}`);
+    const native = (zlib as { crc32?: (d: Uint8Array) => number }).crc32;
+    if (native) assert.equal(crc32Sliced(part), native(part), `zlib ${from}..${to}`);
+  }
   for (const name of ['squared.npz', 'ce_compressed.npz']) {
     const bytes = bytesOf(name);
     const contents = unzipSync(bytes);
     for (const e of readDirectory(memorySource(bytes, name)).entries) {
       const data = contents[e.name];
       assert.equal(crc32(data), e.crc, `${name} ${e.name}`);
+      assert.equal(crc32Sliced(data), e.crc, `${name} ${e.name} (hand-written)`);
       assert.equal(crc32(data.subarray(7), crc32(data.subarray(0, 7))), e.crc, 'chunked');
     }
   }
