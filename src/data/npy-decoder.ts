@@ -57,7 +57,6 @@ export class NpyDecoder {
   private headLen = 0;
   private layout?: Layout;
   private values?: Float64Array;
-  private valueBytes?: Uint8Array;
   private dataAt = 0; // data bytes consumed
   private carry = new Uint8Array(8);
   private carryLen = 0;
@@ -128,12 +127,12 @@ export class NpyDecoder {
     this.layout = { dtype: header.descr, kind, size, little, fortran: header.fortran, shape: header.shape, read, copy: kind === 'f' && size === 8 && little === HOST_LITTLE };
     // count * size === have <= total, so this is at most 8 bytes per byte of input (u1 -> f64).
     this.values = allocFloat64(count, 8 * this.total, `array ${this.name}`);
-    this.valueBytes = new Uint8Array(this.values.buffer);
   }
 
   private decode(bytes: Uint8Array, L: Layout): void {
     if (L.copy) {
-      this.valueBytes!.set(bytes, this.dataAt);
+      // a view of this chunk's span only: V8 refuses a Uint8Array over more than 4 GiB
+      new Uint8Array(this.values!.buffer, this.dataAt, bytes.length).set(bytes);
       this.dataAt += bytes.length;
       return;
     }
