@@ -54,8 +54,8 @@ function findEnd(src: ByteSource): { at: number; v: DataView } {
       return { at: src.size - tailLength + i, v: new DataView(tail.buffer, i, 22) };
     }
   }
-  const head = new Uint8Array(tail.buffer, 0, Math.min(8, tailLength));
-  if (src.size <= tailLength && head[0] === 0x80 && head[1] >= 2 && head[1] <= 5) {
+  const head = src.size >= 2 ? new Uint8Array(readAt(src, 0, 2, 'first bytes').buffer) : new Uint8Array(2);
+  if (head[0] === 0x80 && head[1] >= 2 && head[1] <= 5) { // pickle protocols 2-5
     throw structural(src, 'it is a Python pickle (an old torch.save file?); save the arrays with NumPy instead: np.savez(f, X=X.numpy(), y=y.numpy())');
   }
   throw structural(src, 'no end-of-central-directory record (truncated, or not a zip)');

@@ -142,6 +142,10 @@ test('every chunk size, down to 1 byte, reads the same arrays (stored, deflated,
     }
   }
   assert.deepEqual(values(readNpz(fixture('zip64.npz')), 'X'), values(readNpz(fixture('squared.npz')), 'X'));
+  for (const name of ['f8.npy', 'f4.npy', 'f8_bigendian.npy', 'i8.npy', 'f2.npy']) { // a lone .npy is read as X
+    const whole = parseNpy(bytesOf(name), 'X');
+    for (const chunkSize of [1, 3, 1000]) assert.deepEqual(readNpz(fixture(name), { chunkSize }).X, whole, `${name} chunk ${chunkSize}`);
+  }
 });
 
 test('a 5 GiB (sparse) .npz whose arrays lie past 4 GiB is read through zip64 offsets', () => {
@@ -170,6 +174,8 @@ test('a missing key lists the keys the file holds, with a hint for the usual nea
 test('a PyTorch .pt file is recognised and the message says how to save with NumPy', () => {
   assert.throws(() => loadDataset(fixture('tensors.pt'), { loss: 'ce' }),
     /^InputError: --data: ".*tensors.pt" is a PyTorch file \(it holds "archive\/data.pkl"\), not an .npz; save the tensors with NumPy: np.savez\(f, X=X.numpy\(\), y=y.numpy\(\)\)$/);
+  const legacy = writeTmp('legacy.pt', Uint8Array.from([0x80, 0x02, 0x8a, 0x0a, ...new Array(100).fill(0x6c)])); // torch.save(..., _use_new_zipfile_serialization=False)
+  assert.throws(() => loadDataset(legacy, { loss: 'ce' }), /^InputError: --data: ".*legacy.pt" is not a readable .npz \(zip\) file: it is a Python pickle \(an old torch.save file\?\); save the arrays with NumPy instead: np.savez\(f, X=X.numpy\(\), y=y.numpy\(\)\)$/);
 });
 
 test('control characters in file names and keys are escaped: every message is one line', () => {
