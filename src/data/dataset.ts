@@ -82,10 +82,14 @@ export interface LoadOptions {
 }
 
 export function datasetFromArrays(arrays: Record<string, NdArray>, opts: LoadOptions): Dataset {
-  // `in`, not a read: readNpz's record decodes an array only when its value is taken.
-  const has = (key: string) => key in arrays;
+  // Not a read: readNpz's record decodes an array only when its getter runs. A plain record
+  // may also hold a key with the value undefined, which counts as absent (as it always did).
+  const has = (key: string) => {
+    const p = Object.getOwnPropertyDescriptor(arrays, key);
+    return p !== undefined && (p.get !== undefined || p.value !== undefined);
+  };
   const need = (key: string, expected: string) => {
-    if (!has(key)) throw missingKey(key, expected, Object.keys(arrays));
+    if (!has(key)) throw missingKey(key, expected, Object.keys(arrays).filter(has));
     return arrays[key];
   };
   const train = tokens('X', need('X', 'tokens of shape (N, n, d)'));

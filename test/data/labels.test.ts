@@ -1,5 +1,6 @@
 // Cross-entropy labels: the class count comes from the training labels (or --classes), only after
 // they are checked to be below N (or below --classes); test labels must fall in [0, c).
+// Also: a plain record's undefined values count as absent.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { datasetFromArrays } from '../../src/data/dataset';
@@ -48,4 +49,10 @@ test('an empty class is refused when the count is inferred, and allowed with an 
   assert.throws(() => datasetFromArrays({ X, y: labels(gaps) }, { loss: 'ce' }), /^InputError: y: classes 1, 3 of 0\.\.4 have no training sample/);
   assert.equal(datasetFromArrays({ X, y: labels(from1) }, { loss: 'ce', classes: 4 }).trainTargets.c, 4);
   assert.throws(() => datasetFromArrays({ X, y: labels(new Array(N).fill(0)) }, { loss: 'ce' }), /^InputError: y: every label is 0; cross-entropy needs 2 or more classes$/);
+});
+
+test('a key given as undefined in a plain record counts as absent', () => {
+  const Y = arr(Array.from({ length: N * 2 }, (_, i) => i % 5), [N, 2]);
+  const ds = datasetFromArrays({ X, Y, X_test: undefined as unknown as NdArray }, { loss: 'squared' });
+  assert.equal(ds.test, undefined);
 });
