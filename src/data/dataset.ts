@@ -5,6 +5,7 @@ import type { LossKind, Tokens, Targets, Gating } from '../convex/problems';
 import type { NdArray } from './npy';
 import { readNpz } from './npz';
 import { InputError } from './errors';
+import { missingKey } from './missing-key';
 
 export interface Dataset {
   train: Tokens;
@@ -12,12 +13,6 @@ export interface Dataset {
   test?: Tokens;
   testTargets?: Targets;
   gating?: Gating;
-}
-
-function maxOf(a: Int32Array): number {
-  let m = 0;
-  for (const v of a) m = Math.max(m, v);
-  return m;
 }
 
 function shapeText(s: number[]): string {
@@ -31,29 +26,45 @@ function finite(key: string, a: NdArray): Float64Array {
   return a.values;
 }
 
-function tokens(key: string, a: NdArray | undefined): Tokens {
-  if (!a) throw new InputError(key, 'missing; expected tokens of shape (N, n, d)');
+function tokens(key: string, a: NdArray): Tokens {
   if (a.shape.length !== 3) throw new InputError(key, `has shape ${shapeText(a.shape)}; expected rank 3 (N, n, d)`);
   const [N, n, d] = a.shape;
   if (N < 1 || n < 1 || d < 1) throw new InputError(key, `has shape ${shapeText(a.shape)}; every dimension must be >= 1`);
   return { X: finite(key, a), N, n, d };
 }
 
-function labels(key: string, a: NdArray, N: number): Int32Array {
+/** Integer labels in [0, below); `why` says where the bound comes from. */
+function labels(key: string, a: NdArray, N: number, below: number, why: string): Int32Array {
   if (a.shape.length !== 1 || a.shape[0] !== N) throw new InputError(key, `has shape ${shapeText(a.shape)}; expected (${N},) integer labels`);
   const out = new Int32Array(N);
   for (let i = 0; i < N; i++) {
     const v = a.values[i];
-    if (!Number.isInteger(v) || v < 0 || v > 2 ** 31 - 1) {
-      throw new InputError(key, `label ${v} at index ${i}; expected integers >= 0`);
-    }
+    if (!Number.isInteger(v) || v < 0) throw new InputError(key, `label ${v} at index ${i}; expected integers >= 0`);
+    if (v >= below) throw new InputError(key, `label ${v} is out of range [0, ${below - 1}] (at index ${i}): ${why}`);
     out[i] = v;
   }
   return out;
 }
 
-function targets(key: string, a: NdArray | undefined, N: number): Float64Array {
-  if (!a) throw new InputError(key, `missing; squared loss needs targets of shape (${N}, c)`);
+/** The class count from the training labels, once they are known to be below N: every class must occur. */
+function inferredClasses(y: Int32Array): number {
+  let largest = 0;
+  for (const v of y) largest = Math.max(largest, v);
+  const c = largest + 1;
+  if (c < 2) throw new InputError('y', 'every label is 0; cross-entropy needs 2 or more classes');
+  const count = new Int32Array(c);
+  for (const v of y) count[v]++;
+  const empty: number[] = [];
+  count.forEach((k, cls) => { if (k === 0) empty.push(cls); });
+  if (empty.length > 0) {
+    const shown = empty.length > 5 ? `${empty.slice(0, 5).join(', ')} and ${empty.length - 5} more` : empty.join(', ');
+    throw new InputError('y', `class${empty.length > 1 ? 'es' : ''} ${shown} of 0..${largest} ha${empty.length > 1 ? 've' : 's'} no training sample; ` +
+      'labels must be 0..c-1 with every class present, or give the class count with --classes C to allow empty classes');
+  }
+  return c;
+}
+
+function targets(key: string, a: NdArray, N: number): Float64Array {
   if (a.shape.length !== 2 || a.shape[0] !== N || a.shape[1] < 1) {
     throw new InputError(key, `has shape ${shapeText(a.shape)}; expected (${N}, c) with c >= 1`);
   }
@@ -62,46 +73,62 @@ function targets(key: string, a: NdArray | undefined, N: number): Float64Array {
 
 export interface LoadOptions {
   loss: LossKind;
-  /** number of classes for cross-entropy; default: largest label + 1 */
+  /**
+   * number of classes for cross-entropy. Default: largest training label + 1, where labels must
+   * be below N and every class in 0..c-1 must occur. Given: labels must be below it, classes
+   * may be empty.
+   */
   classes?: number;
 }
 
 export function datasetFromArrays(arrays: Record<string, NdArray>, opts: LoadOptions): Dataset {
-  const train = tokens('X', arrays.X);
-  const test = arrays.X_test ? tokens('X_test', arrays.X_test) : undefined;
+  // Not a read: readNpz's record decodes an array only when its getter runs. A plain record
+  // may also hold a key with the value undefined, which counts as absent (as it always did).
+  const has = (key: string) => {
+    const p = Object.getOwnPropertyDescriptor(arrays, key);
+    return p !== undefined && (p.get !== undefined || p.value !== undefined);
+  };
+  const need = (key: string, expected: string) => {
+    if (!has(key)) throw missingKey(key, expected, Object.keys(arrays).filter(has));
+    return arrays[key];
+  };
+  const train = tokens('X', need('X', 'tokens of shape (N, n, d)'));
+  const test = has('X_test') ? tokens('X_test', arrays.X_test) : undefined;
   if (test && (test.n !== train.n || test.d !== train.d)) {
     throw new InputError('X_test', `has tokens (${test.n}, ${test.d}); expected (${train.n}, ${train.d}) as in X`);
   }
   let trainTargets: Targets;
   let testTargets: Targets | undefined;
   if (opts.loss === 'squared') {
-    if (!arrays.Y && arrays.y) throw new InputError('Y', 'missing; the file has labels y: use --loss ce, or give targets Y (N, c)');
-    const Y = targets('Y', arrays.Y, train.N);
+    if (!has('Y') && has('y')) throw new InputError('Y', 'missing; the file has labels y: use --loss ce, or give targets Y (N, c)');
+    const Y = targets('Y', need('Y', `targets of shape (${train.N}, c) for squared loss`), train.N);
     const c = arrays.Y.shape[1];
     trainTargets = { Y, c };
     if (test) {
-      const Yt = targets('Y_test', arrays.Y_test, test.N);
+      const Yt = targets('Y_test', need('Y_test', `targets of shape (${test.N}, ${c}) for X_test`), test.N);
       if (arrays.Y_test.shape[1] !== c) throw new InputError('Y_test', `has ${arrays.Y_test.shape[1]} outputs; expected ${c} as in Y`);
       testTargets = { Y: Yt, c };
     }
   } else {
-    if (!arrays.y) throw new InputError('y', `missing; cross-entropy needs integer labels of shape (${train.N},)`);
-    const y = labels('y', arrays.y, train.N);
-    let yt: Int32Array | undefined;
-    if (test) {
-      if (!arrays.y_test) throw new InputError('y_test', `missing; X_test needs labels of shape (${test.N},)`);
-      yt = labels('y_test', arrays.y_test, test.N);
-    }
-    const largest = Math.max(maxOf(y), yt ? maxOf(yt) : 0);
-    const c = opts.classes ?? largest + 1;
-    if (!Number.isInteger(c) || c < 2) throw new InputError('--classes', `must be an integer >= 2, got ${c}`);
-    if (largest >= c) throw new InputError(yt && maxOf(yt) >= c ? 'y_test' : 'y', `label ${largest} is out of range [0, ${c - 1}]`);
+    const given = opts.classes;
+    if (given !== undefined && !(Number.isInteger(given) && given >= 2)) throw new InputError('--classes', `must be an integer >= 2, got ${given}`);
+    const yArr = need('y', `integer labels of shape (${train.N},) for cross-entropy`);
+    // Without a class count, a label >= N cannot be right (N samples fill at most N classes) and
+    // would make the solver allocate for it: check before the count is taken from the labels.
+    const y = given === undefined
+      ? labels('y', yArr, train.N, train.N, `without --classes, labels must be below N = ${train.N}, the number of samples`)
+      : labels('y', yArr, train.N, given, `--classes is ${given}`);
+    const c = given ?? inferredClasses(y);
     trainTargets = { y, c };
-    if (yt) testTargets = { y: yt, c };
+    if (test) {
+      const from = given === undefined ? `c = ${c} classes, from the training labels y` : `--classes is ${given}`;
+      const yt = labels('y_test', need('y_test', `labels of shape (${test.N},) for X_test`), test.N, c, from);
+      testTargets = { y: yt, c };
+    }
   }
   let gating: Gating | undefined;
-  if (arrays.U1 || arrays.U2) {
-    if (!arrays.U1 || !arrays.U2) throw new InputError(arrays.U1 ? 'U2' : 'U1', 'missing; U1 (h, n) and U2 (h, d) go together');
+  if (has('U1') || has('U2')) {
+    if (!has('U1') || !has('U2')) throw new InputError(has('U1') ? 'U2' : 'U1', 'missing; U1 (h, n) and U2 (h, d) go together');
     const h = arrays.U1.shape[0];
     if (arrays.U1.shape.length !== 2 || arrays.U1.shape[1] !== train.n) throw new InputError('U1', `has shape ${shapeText(arrays.U1.shape)}; expected (h, ${train.n})`);
     if (arrays.U2.shape.length !== 2 || arrays.U2.shape[0] !== h || arrays.U2.shape[1] !== train.d) {
