@@ -72,7 +72,7 @@ export function errorLine(e: unknown): string {
   const alloc = ALLOCATION.exec(msg);
   if (alloc && (err instanceof RangeError || err instanceof InputError)) {
     // not the file's fault: say that memory ran out, and doing what
-    msg = `out of memory${activity ? ` while ${activity}` : ''} (${alloc[0]}); try a smaller data set or a machine with more memory`;
+    msg = `out of memory${activity ? ` while ${activity}` : ''} (${msg.trimEnd()}); try a smaller data set or a machine with more memory`;
   }
   return `convexformer: error: ${escapeControl(msg.trimEnd())}`;
 }

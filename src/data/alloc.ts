@@ -11,12 +11,29 @@ function account(bytes: number, bound: number, what: string): void {
   allocationStats.largestBytes = Math.max(allocationStats.largestBytes, bytes);
 }
 
+/** V8 could not allocate a buffer the file legitimately asks for: how much, and for what. */
+export class OutOfMemory extends RangeError {
+  constructor(bytes: number, what: string) {
+    super(`Array buffer allocation failed: ${(bytes / 1e9).toFixed(2)} GB needed for ${what}`);
+    this.name = 'OutOfMemory';
+  }
+}
+
+function allocate<T>(bytes: number, what: string, make: () => T): T {
+  try {
+    return make();
+  } catch (e) {
+    if (e instanceof RangeError) throw new OutOfMemory(bytes, what);
+    throw e;
+  }
+}
+
 export function allocBytes(length: number, bound: number, what: string): Uint8Array {
   account(length, bound, what);
-  return new Uint8Array(length);
+  return allocate(length, what, () => new Uint8Array(length));
 }
 
 export function allocFloat64(length: number, boundBytes: number, what: string): Float64Array {
   account(8 * length, boundBytes, what);
-  return new Float64Array(length);
+  return allocate(8 * length, what, () => new Float64Array(length));
 }

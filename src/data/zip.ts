@@ -3,7 +3,7 @@
 // when asked for, streamed in chunks, and their CRC-32 and sizes checked. Every size is checked
 // against the file before anything is allocated.
 import { Inflate } from 'fflate';
-import { allocBytes } from './alloc';
+import { allocBytes, OutOfMemory } from './alloc';
 import { crc32 } from './crc32';
 import { InputError, quote } from './errors';
 import type { ByteSource } from './source';
@@ -183,6 +183,9 @@ export function streamEntry(src: ByteSource, dir: ZipDirectory, e: ZipEntry, fie
       try {
         sink(data);
       } catch (err) {
+        // Memory running out is no sign of damage (the sizes were checked against the file
+        // before anything was allocated): say so now rather than after reading the whole entry.
+        if (err instanceof OutOfMemory) throw err;
         sinkError = err;
       }
     }
