@@ -24,8 +24,11 @@ const repo = path.resolve(__dirname, '..', '..');
 const cli = path.join(repo, 'dist', 'src', 'cli', 'main.js');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-memory-'));
 const hook = path.join(work, 'maxrss.js');
-// ru_maxrss of the process itself, in KiB on Linux; written to a file named by the environment.
-fs.writeFileSync(hook, "process.on('exit', () => require('fs').writeFileSync(process.env.CF_MAXRSS_FILE, String(process.resourceUsage().maxRSS)));\n");
+// VmHWM (the peak resident set of this address space, KiB), written to a file named by the
+// environment. Not ru_maxrss: Linux carries that across fork and exec, so a child spawned by this
+// process (which holds the generated data) would report this process's size as its own.
+fs.writeFileSync(hook, "process.on('exit', () => { const s = require('fs').readFileSync('/proc/self/status', 'utf8'); " +
+  "require('fs').writeFileSync(process.env.CF_MAXRSS_FILE, /VmHWM:\\s*(\\d+)/.exec(s)[1]); });\n");
 
 function peakRssMB(args: string[]): { mb: number; status: number | null; stderr: string } {
   const file = path.join(work, 'maxrss.txt');

@@ -78,6 +78,17 @@ test('float32 operators agree with the dense reference to single precision', () 
   checkAgainst(new GatedOperator(Float32Array.from(X), N, n, d, c, D, h), denseReference(D), 1e-5);
 });
 
+test('operators computed in blocks of samples equal the dense reference, whatever the block', () => {
+  // N = 23: blocks of 1, of 7 (the last one partial), of exactly N, and one GEMM over all samples
+  const D = gatesByLoop();
+  for (const block of [1, 7, 23, Infinity]) {
+    checkAgainst(new AttentionOperator(X, N, n, d, c, block), denseReference(null), 1e-12);
+    checkAgainst(new GatedOperator(X, N, n, d, c, D, h, block), denseReference(D), 1e-12);
+    checkAgainst(new AttentionOperator(Float32Array.from(X), N, n, d, c, block), denseReference(null), 1e-5);
+    checkAgainst(new GatedOperator(Float32Array.from(X), N, n, d, c, D, h, block), denseReference(D), 1e-5);
+  }
+});
+
 test('dense operator satisfies the adjoint identity', () => {
   const A = new DenseOperator(randn(6 * 4, 11), 6, 4);
   const w = randn(4, 12), r = randn(6, 13);

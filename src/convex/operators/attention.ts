@@ -1,10 +1,11 @@
 // The token-feature operator of Theorem 2, eq. (10): pred[i, l] = <Z_l, X_i> = trace(Z_l^T X_i).
 // With X flattened to Xf (N x nd) and Z to (c x nd), pred = Xf Z^T and A^T R = R^T Xf:
-// one GEMM each way. Theorem 1 is the case c = 1.
+// one GEMM each way per block of samples (row-blocks.ts). Theorem 1 is the case c = 1.
 import type { LinearOperator } from '../types';
 import { blas, type FloatArray } from '../../core/blas';
 import { powerNorm } from './power';
 import { Float32Bridge } from './float32-bridge';
+import { forBlocks, rowsPerBlock } from './row-blocks';
 
 export class AttentionOperator implements LinearOperator {
   readonly rows: number;
@@ -13,10 +14,14 @@ export class AttentionOperator implements LinearOperator {
   readonly precision: 'float64' | 'float32';
   private readonly p: number;
   private readonly bridge: Float32Bridge | null;
+  private readonly block: number;
   private norm = -1;
 
-  /** X is (N, n, d) row-major, in the precision the GEMMs should run in. */
-  constructor(readonly X: FloatArray, readonly N: number, readonly n: number, readonly d: number, readonly c: number) {
+  /**
+   * X is (N, n, d) row-major, in the precision the GEMMs should run in. `blockRows`: samples per
+   * GEMM (default ~8 MB of X; Infinity: one GEMM over all samples).
+   */
+  constructor(readonly X: FloatArray, readonly N: number, readonly n: number, readonly d: number, readonly c: number, blockRows?: number) {
     this.p = n * d;
     if (X.length !== N * this.p) throw new Error(`AttentionOperator: X has ${X.length} entries, expected ${N}x${n}x${d}`);
     this.rows = N * c;
@@ -24,30 +29,32 @@ export class AttentionOperator implements LinearOperator {
     this.flopsPerApply = 2 * N * this.p * c;
     this.precision = X instanceof Float32Array ? 'float32' : 'float64';
     this.bridge = X instanceof Float32Array ? new Float32Bridge(this.cols, this.rows) : null;
+    this.block = Math.min(N, blockRows ?? rowsPerBlock(this.p, X.BYTES_PER_ELEMENT));
   }
 
   apply(w: Float64Array, out: Float64Array): void {
-    const { N, c, p } = this;
-    if (this.bridge) {
-      const b = this.bridge;
-      b.toW(w);
-      blas.gemm(false, true, N, c, p, 1, this.X as Float32Array, p, b.w, p, 0, b.r, c);
-      b.fromR(out);
-    } else {
-      blas.gemm(false, true, N, c, p, 1, this.X as Float64Array, p, w, p, 0, out, c);
-    }
+    const { c, p, X } = this;
+    const b = this.bridge;
+    if (b) b.toW(w);
+    const W = b ? b.w : w;
+    const R = b ? b.r : out;
+    forBlocks(this.N, this.block, (i0, m) => {
+      blas.gemm(false, true, m, c, p, 1, X.subarray(i0 * p, (i0 + m) * p), p, W, p, 0, R.subarray(i0 * c, (i0 + m) * c), c);
+    });
+    if (b) b.fromR(out);
   }
 
   applyT(r: Float64Array, out: Float64Array): void {
-    const { N, c, p } = this;
-    if (this.bridge) {
-      const b = this.bridge;
-      b.toR(r);
-      blas.gemm(true, false, c, p, N, 1, b.r, c, this.X as Float32Array, p, 0, b.w, p);
-      b.fromW(out);
-    } else {
-      blas.gemm(true, false, c, p, N, 1, r, c, this.X as Float64Array, p, 0, out, p);
-    }
+    const { c, p, X } = this;
+    const b = this.bridge;
+    if (b) b.toR(r);
+    const R = b ? b.r : r;
+    const G = b ? b.w : out;
+    // A^T r = sum over blocks of R_b^T X_b: the first block writes, the others accumulate
+    forBlocks(this.N, this.block, (i0, m) => {
+      blas.gemm(true, false, c, p, m, 1, R.subarray(i0 * c, (i0 + m) * c), c, X.subarray(i0 * p, (i0 + m) * p), p, i0 === 0 ? 0 : 1, G, p);
+    });
+    if (b) b.fromW(out);
   }
 
   normEstimate(): number {

@@ -1,9 +1,11 @@
 // The gated operator of Theorem 3, eq. (12): pred[i, l] = sum_j D[i, j] <Z_{j l}, X_i>.
 // Z is (h, c, n, d) = (hc x nd). Forward: T = Xf Z^T (N x hc), then a masked sum over j.
-// Adjoint: M[i, j c + l] = D[i, j] r[i, l], then A^T r = M^T Xf. One GEMM each way.
+// Adjoint: M[i, j c + l] = D[i, j] r[i, l], then A^T r = M^T Xf. One GEMM each way per block of
+// samples (row-blocks.ts), so T and M are (block x hc), not (N x hc).
 import type { LinearOperator } from '../types';
 import { blas, type FloatArray } from '../../core/blas';
 import { powerNorm } from './power';
+import { forBlocks, rowsPerBlock } from './row-blocks';
 
 export class GatedOperator implements LinearOperator {
   readonly rows: number;
@@ -13,12 +15,16 @@ export class GatedOperator implements LinearOperator {
   private readonly p: number;
   private readonly T: FloatArray;
   private readonly w32: Float32Array | null;
+  private readonly block: number;
   private norm = -1;
 
-  /** X (N, n, d) row-major; D (N, h) gates of 0/1. */
+  /**
+   * X (N, n, d) row-major; D (N, h) gates of 0/1. `blockRows`: samples per GEMM (default ~8 MB
+   * of X; Infinity: one GEMM over all samples).
+   */
   constructor(
     readonly X: FloatArray, readonly N: number, readonly n: number, readonly d: number,
-    readonly c: number, readonly D: Uint8Array, readonly h: number,
+    readonly c: number, readonly D: Uint8Array, readonly h: number, blockRows?: number,
   ) {
     this.p = n * d;
     if (X.length !== N * this.p) throw new Error(`GatedOperator: X has ${X.length} entries, expected ${N}x${n}x${d}`);
@@ -28,46 +34,48 @@ export class GatedOperator implements LinearOperator {
     this.flopsPerApply = 2 * N * this.p * h * c;
     const f32 = X instanceof Float32Array;
     this.precision = f32 ? 'float32' : 'float64';
-    this.T = f32 ? new Float32Array(N * h * c) : new Float64Array(N * h * c);
+    this.block = Math.min(N, blockRows ?? rowsPerBlock(this.p, X.BYTES_PER_ELEMENT));
+    this.T = f32 ? new Float32Array(this.block * h * c) : new Float64Array(this.block * h * c);
     this.w32 = f32 ? new Float32Array(this.cols) : null;
   }
 
   apply(w: Float64Array, out: Float64Array): void {
-    const { N, c, h, p, T, D } = this;
+    const { c, h, p, T, D, X } = this;
     const hc = h * c;
-    if (this.w32) {
-      this.w32.set(w);
-      blas.gemm(false, true, N, hc, p, 1, this.X as Float32Array, p, this.w32, p, 0, T as Float32Array, hc);
-    } else {
-      blas.gemm(false, true, N, hc, p, 1, this.X as Float64Array, p, w, p, 0, T as Float64Array, hc);
-    }
+    if (this.w32) this.w32.set(w);
+    const W = this.w32 ?? w;
     out.fill(0);
-    for (let i = 0; i < N; i++) {
-      const o = i * c;
-      for (let j = 0; j < h; j++) {
-        if (!D[i * h + j]) continue;
-        const t = i * hc + j * c;
-        for (let l = 0; l < c; l++) out[o + l] += T[t + l];
+    forBlocks(this.N, this.block, (i0, m) => {
+      blas.gemm(false, true, m, hc, p, 1, X.subarray(i0 * p, (i0 + m) * p), p, W, p, 0, T, hc);
+      for (let b = 0; b < m; b++) {
+        const i = i0 + b;
+        const o = i * c;
+        for (let j = 0; j < h; j++) {
+          if (!D[i * h + j]) continue;
+          const t = b * hc + j * c;
+          for (let l = 0; l < c; l++) out[o + l] += T[t + l];
+        }
       }
-    }
+    });
   }
 
   applyT(r: Float64Array, out: Float64Array): void {
-    const { N, c, h, p, T: M, D } = this;
+    const { c, h, p, T: M, D, X } = this;
     const hc = h * c;
-    for (let i = 0; i < N; i++) {
-      for (let j = 0; j < h; j++) {
-        const m = i * hc + j * c;
-        const on = D[i * h + j];
-        for (let l = 0; l < c; l++) M[m + l] = on ? r[i * c + l] : 0;
+    const G = this.w32 ?? out;
+    forBlocks(this.N, this.block, (i0, m) => {
+      for (let b = 0; b < m; b++) {
+        const i = i0 + b;
+        for (let j = 0; j < h; j++) {
+          const at = b * hc + j * c;
+          const on = D[i * h + j];
+          for (let l = 0; l < c; l++) M[at + l] = on ? r[i * c + l] : 0;
+        }
       }
-    }
-    if (this.w32) {
-      blas.gemm(true, false, hc, p, N, 1, M as Float32Array, hc, this.X as Float32Array, p, 0, this.w32, p);
-      out.set(this.w32);
-    } else {
-      blas.gemm(true, false, hc, p, N, 1, M as Float64Array, hc, this.X as Float64Array, p, 0, out, p);
-    }
+      // the first block writes, the others accumulate
+      blas.gemm(true, false, hc, p, m, 1, M, hc, X.subarray(i0 * p, (i0 + m) * p), p, i0 === 0 ? 0 : 1, G, p);
+    });
+    if (this.w32) out.set(this.w32);
   }
 
   normEstimate(): number {
