@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { InputError } from '../data/errors';
 import { checkTarget, makeDirs } from '../experiments/out-path';
 import { teacherDataset } from '../data/teacher';
-import { guarded, nonNegativeInt, positive, progressPrinter } from './common';
+import { guarded, nonNegativeInt, positive, positiveInt, progressPrinter } from './common';
 import { fitToDir, printFit } from './fit';
 import { compareToDir, printCompare } from './compare';
 import { writeReport } from './report';
@@ -18,8 +18,9 @@ export function demoCommand(): Command {
     .option('--seed <s>', 'seed for the data and the initialisations', nonNegativeInt('--seed'), 1)
     .option('--beta-frac <F>', 'beta as a fraction of beta_max', positive('--beta-frac'), 0.2)
     .option('--time-budget <s>', 'total seconds of the comparison (split as in compare --time-budget)', positive('--time-budget'), 15)
+    .option('--steps <K>', 'instead of a time budget: Adam steps per non-convex model (reproducible, as compare --steps)', positiveInt('--steps'))
     .option('--quiet', 'no progress on stderr', false)
-    .action((o: { out: string; seed: number; betaFrac: number; timeBudget: number; quiet: boolean }) => guarded(() => {
+    .action((o: { out: string; seed: number; betaFrac: number; timeBudget: number; steps?: number; quiet: boolean }) => guarded(() => {
       const planted = [1, 5];
       const t = teacherDataset({ N: 2000, testN: 500, n: 8, d: 16, c: 3, tokens: planted, focus: 4, gamma: 0.5, noise: 0.05, seed: o.seed });
       console.log(`demo: 2000 sequences of n=8 tokens, d=16, c=3 outputs; the teacher attends to tokens ${planted.join(' and ')}`);
@@ -45,9 +46,9 @@ export function demoCommand(): Command {
       const top = [...weight.entries()].sort((a, b) => b[1] - a[1]).slice(0, planted.length).map(([k]) => k).sort((a, b) => a - b);
       console.log(`strongest tokens: ${top.join(', ')}; the teacher's: ${planted.join(', ')}`);
 
-      console.log(`\n2. the same data, non-convex models trained with Adam, ${o.timeBudget} s in all:`);
+      console.log(`\n2. the same data, non-convex models trained with Adam, ${o.steps ? `${o.steps} steps each` : `${o.timeBudget} s in all`}:`);
       const cmp = compareToDir(t.data, {
-        betaFrac: o.betaFrac, timeBudget: o.timeBudget, maxIter: 100000, seed: o.seed, lrGrid: [0.003, 0.01, 0.03], valFraction: 0.2, tol: 1e-8,
+        betaFrac: o.betaFrac, timeBudget: o.timeBudget, steps: o.steps, maxIter: 100000, seed: o.seed, lrGrid: [0.003, 0.01, 0.03], valFraction: 0.2, tol: 1e-8,
       }, t.map, path.join(o.out, 'compare'), { force: true, quiet: true });
       printCompare(cmp);
       const report = path.join(o.out, 'report.html');

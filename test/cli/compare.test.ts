@@ -166,7 +166,8 @@ test('--time-budget is the total wall time, the learning-rate search included', 
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [cli, 'compare', '--data', data, '--time-budget', '3', '--out', out, '--quiet'], { encoding: 'utf8' });
   const seconds = (Date.now() - t0) / 1000;
-  assert.equal(r.status, 0, r.stderr);
+  // 0, or 3 on a machine too slow to certify in the convex share of the budget; either way on time
+  assert.ok(r.status === 0 || r.status === 3, r.stderr);
   assert.ok(seconds < 5.5, `took ${seconds} s for a budget of 3 s`);
 });
 
