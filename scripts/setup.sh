@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh
 npm ci
 node dist/src/cli/main.js info
-node dist/src/cli/main.js demo
+node dist/src/cli/main.js demo --force   # --force: a rerun replaces the earlier demo in runs/demo (and nothing else)

@@ -3,10 +3,9 @@
 // attention beside it (compare); writes the HTML report.
 import { Command } from 'commander';
 import * as path from 'node:path';
-import { InputError } from '../data/errors';
-import { checkTarget, makeDirs } from '../experiments/out-path';
+import { RunDir } from '../experiments/run-dir';
 import { teacherDataset } from '../data/teacher';
-import { guarded, nonNegativeInt, positive, positiveInt, progressPrinter } from './common';
+import { escapeControl, guarded, nonNegativeInt, positive, positiveInt, progressPrinter } from './common';
 import { fitToDir, printFit } from './fit';
 import { compareToDir, printCompare } from './compare';
 import { writeReport } from './report';
@@ -20,22 +19,20 @@ export function demoCommand(): Command {
     .option('--time-budget <s>', 'total seconds of the comparison (split as in compare --time-budget)', positive('--time-budget'), 15)
     .option('--steps <K>', 'instead of a time budget: Adam steps per non-convex model (reproducible, as compare --steps)', positiveInt('--steps'))
     .option('--quiet', 'no progress on stderr', false)
-    .action((o: { out: string; seed: number; betaFrac: number; timeBudget: number; steps?: number; quiet: boolean }) => guarded(() => {
+    .option('--force', 'replace --out if it is an earlier demo (never anything else)', false)
+    .action((o: { out: string; seed: number; betaFrac: number; timeBudget: number; steps?: number; quiet: boolean; force: boolean }) => guarded(() => {
       const planted = [1, 5];
       const t = teacherDataset({ N: 2000, testN: 500, n: 8, d: 16, c: 3, tokens: planted, focus: 4, gamma: 0.5, noise: 0.05, seed: o.seed });
       console.log(`demo: 2000 sequences of n=8 tokens, d=16, c=3 outputs; the teacher attends to tokens ${planted.join(' and ')}`);
       console.log(`teacher's attention: ${Array.from(t.map).map((v) => v.toFixed(2)).join(' ')}`);
-      checkTarget(o.out, []);
-      try {
-        makeDirs(o.out);
-      } catch (e) {
-        throw new InputError('--out', `cannot create ${o.out}: ${(e as Error).message}`);
-      }
-      const fitDir = path.join(o.out, 'fit');
+      // One run directory holding both runs, written whole under a temporary name like any other:
+      // an existing --out is replaced only with --force, and only if it is an earlier demo.
+      const dir = new RunDir(o.out, { kind: 'demo', force: o.force });
+      const fitDir = path.join(dir.tmp, 'fit');
       const { result } = fitToDir(t.data, {
         model: 'attention', loss: 'squared', betaFrac: o.betaFrac, seed: o.seed, tol: 1e-8, maxIter: 20000,
         solver: 'fista', float32: false,
-      }, fitDir, { force: true, onProgress: progressPrinter(o.quiet) });
+      }, fitDir, { force: false, onProgress: progressPrinter(o.quiet) });
       console.log('\n1. convex program (eq. 10), certified:');
       printFit(result);
       console.log('recovered heads (W1 = e_token, W2 = z/sqrt|z|, W3 = e_output sqrt|z|):');
@@ -49,11 +46,13 @@ export function demoCommand(): Command {
       console.log(`\n2. the same data, non-convex models trained with Adam, ${o.steps ? `${o.steps} steps each` : `${o.timeBudget} s in all`}:`);
       const cmp = compareToDir(t.data, {
         betaFrac: o.betaFrac, timeBudget: o.timeBudget, steps: o.steps, maxIter: 100000, seed: o.seed, lrGrid: [0.003, 0.01, 0.03], valFraction: 0.2, tol: 1e-8,
-      }, t.map, path.join(o.out, 'compare'), { force: true, quiet: true });
+      }, t.map, path.join(dir.tmp, 'compare'), { force: false, quiet: true });
       printCompare(cmp);
+      dir.commit();
+      // after the rename, so that the page names the runs where they are
       const report = path.join(o.out, 'report.html');
-      writeReport([path.join(o.out, 'compare'), fitDir], report);
-      console.log(`\nreport: ${report}`);
+      writeReport([path.join(o.out, 'compare'), path.join(o.out, 'fit')], report);
+      console.log(`\nreport: ${escapeControl(report)}`);
       if (!result.converged || !cmp.certificate.converged) process.exitCode = 3;
     }));
 }

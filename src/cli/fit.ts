@@ -7,7 +7,7 @@ import { withBeta } from '../convex/problems';
 import { RunDir } from '../experiments/run-dir';
 import { checkTarget } from '../experiments/out-path';
 import { generatedRecord, runRecord } from '../experiments/run-record';
-import { doing, reading, fmt, guarded, positive, progressPrinter, sizeOf } from './common';
+import { doing, escapeControl, reading, fmt, guarded, positive, progressPrinter, sizeOf } from './common';
 import { addSolveOptions, toFitConfig, type SolveOpts } from './fit-options';
 import type { Dataset } from '../data/dataset';
 import type { Progress } from '../convex/types';
@@ -69,7 +69,7 @@ export function fitCommand(): Command {
       const data = loadDataset(o.data, { loss: o.loss, classes: o.classes });
       const { result } = fitToDir(data, cfg, o.out, { force: o.force, dataFile: o.data, onProgress: progressPrinter(o.quiet) });
       printFit(result);
-      console.log(`wrote ${o.out}/result.json and weights.npz`);
+      console.log(`wrote ${escapeControl(o.out)}/result.json and weights.npz`);
       if (!result.converged) process.exitCode = 3;
     }));
   return cmd;

@@ -6,7 +6,7 @@ import { loadRuns, statOrNull, type Warn } from '../report/load';
 import { renderReport, uplotAssets } from '../report/html';
 import { printable } from '../report/text';
 import { InputError } from '../data/errors';
-import { guarded } from './common';
+import { escapeControl, guarded } from './common';
 
 const stderrWarn: Warn = (m) => process.stderr.write(`convexformer: warning: ${m}\n`);
 
@@ -58,6 +58,6 @@ export function reportCommand(): Command {
     .argument('<dirs...>', 'run directories written by fit, path, compare or demo')
     .option('--out <file>', 'the HTML file to write (a directory: report.html in it)', 'report.html')
     .action((dirs: string[], o: { out: string }) => guarded(() => {
-      console.log(`wrote ${writeReport(dirs, o.out)}`);
+      console.log(`wrote ${escapeControl(writeReport(dirs, o.out))}`);
     }));
 }

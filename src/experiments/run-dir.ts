@@ -7,7 +7,8 @@ import { parentPort } from 'node:worker_threads';
 import { InputError } from '../data/errors';
 import { MARKER, checkTarget, isRunDir, makeDirs, removeLeftovers } from './out-path';
 
-export type RunKind = 'fit' | 'path' | 'compare';
+/** demo: a directory holding a fit and a compare run (and the report of both) */
+export type RunKind = 'fit' | 'path' | 'compare' | 'demo';
 
 export interface RunDirOptions {
   kind: RunKind;

@@ -171,3 +171,19 @@ test('report refuses a directory that is not a finished run, and writes nothing'
   assert.equal(r.stderr.trim().split('\n').length, 1);
   assert.ok(!fs.existsSync(out));
 });
+
+test('demo writes one run directory: a rerun needs --force, and nothing but an earlier demo is replaced', () => {
+  const out = path.join(tmp, 'demo-twice');
+  assert.equal(run(['demo', '--out', out, '--quiet', '--steps', '5']).status, 0);
+  const again = run(['demo', '--out', out, '--quiet', '--steps', '5']);
+  assert.equal(again.status, 2);
+  assert.match(again.stderr, /--out: .*demo-twice already exists/);
+  assert.equal(run(['demo', '--out', out, '--quiet', '--steps', '5', '--force']).status, 0);
+  const mine = path.join(tmp, 'not-a-demo');
+  fs.mkdirSync(mine);
+  fs.writeFileSync(path.join(mine, 'report.html'), 'mine');
+  const r = run(['demo', '--out', mine, '--quiet', '--steps', '5', '--force']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /not a convexformer run directory/);
+  assert.equal(fs.readFileSync(path.join(mine, 'report.html'), 'utf8'), 'mine');
+});

@@ -85,3 +85,15 @@ test('an allocation failure is reported as memory, with what was being done', ()
     'convexformer: error: out of memory while solving the convex program for N=10 n=2 d=2 (Array buffer allocation failed); try a smaller data set or a machine with more memory');
   assert.equal(errorLine(new Error('a\nb\x1b')), 'convexformer: error: a\\nb\\u001b');
 });
+
+test('names echoed on success are escaped too (fit, report)', () => {
+  const out = 'o\x1b[1mut';
+  const f = run(['fit', '--data', data, '--beta-frac', '0.3', '--out', out, '--quiet']);
+  assert.equal(f.status, 0, f.stderr);
+  const r = run(['report', out, '--out', 'r\x1b[1m.html']);
+  assert.equal(r.status, 0, r.stderr);
+  for (const s of [f.stdout, r.stdout]) {
+    assert.ok(!/[\x00-\x09\x0b-\x1f]/.test(s), JSON.stringify(s));
+    assert.match(s, /\\u001b\[1m/);
+  }
+});
