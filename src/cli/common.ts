@@ -49,8 +49,8 @@ export function doing(what: string): void {
 }
 
 /** "N=.. n=.. d=.. (X: 12.3 MB)", the size of what a solve works on, for `doing`. */
-export function sizeOf(t: { N: number; n: number; d: number }): string {
-  return `N=${t.N} n=${t.n} d=${t.d} (the tokens alone take ${(t.N * t.n * t.d * 8 / 1e6).toFixed(1)} MB as float64)`;
+export function sizeOf(t: { N: number; n: number; d: number }, c?: number): string {
+  return `N=${t.N} n=${t.n} d=${t.d}${c === undefined ? '' : ` c=${c}`} (the tokens alone take ${(t.N * t.n * t.d * 8 / 1e6).toFixed(1)} MB as float64)`;
 }
 
 /** "reading F (12.3 MB on disk)", for `doing`. */

@@ -20,8 +20,10 @@ export function printFit(r: FitOutcome['result'], log: (s: string) => void = con
   log(`  lower bound ${r.lowerBound.toPrecision(12)}   rel. gap ${r.relGap.toExponential(2)}  ${status}`);
   log(`  ${r.solver}: ${r.iterations} iterations, ${r.seconds.toFixed(3)} s, ${r.operatorApplications} operator applications at ${r.operatorGflops.toFixed(1)} GFLOP/s (${r.blas.backend}, ${r.precision})`);
   log(`  heads: ${r.heads} of ${r.totalGroups} token groups; recovered non-convex objective ${r.recoveredObjective.toPrecision(12)} (rel. diff ${r.recoveryRelError.toExponential(1)})`);
-  log(`  training loss ${fmt(r.training.loss)} accuracy ${fmt(r.training.accuracy, 4)}` +
-    (r.test ? `; test loss ${fmt(r.test.loss)} accuracy ${fmt(r.test.accuracy, 4)}` : ''));
+  // squared loss: how often the largest output is where Y's largest is (null for c = 1)
+  const acc = r.loss === 'ce' ? 'accuracy' : 'argmax agreement with Y';
+  log(`  training loss ${fmt(r.training.loss)} ${acc} ${fmt(r.training.accuracy, 4)}` +
+    (r.test ? `; test loss ${fmt(r.test.loss)} ${acc} ${fmt(r.test.accuracy, 4)}` : ''));
   if (!r.equivalent) log(`  warning: the optimum uses ${r.heads} heads, more than the budget; the non-convex model with that budget is not equivalent`);
 }
 
@@ -37,7 +39,7 @@ export function fitToDir(data: Dataset, cfg: FitConfig, out: string, o: FitToDir
   const dir = new RunDir(out, { kind: 'fit', force: o.force, inputs: o.dataFile ? [o.dataFile] : [] });
   try {
     dir.writeJson('config.json', o.dataFile ? runRecord('fit', o.dataFile, cfg) : generatedRecord('fit', cfg));
-    doing(`solving the convex program for ${sizeOf(data.train)}`);
+    doing(`solving the convex program for ${sizeOf(data.train, data.trainTargets.c)}`);
     const ap = prepareProblem(data, cfg);
     const lines: string[] = [];
     const outcome = fitAt(withBeta(ap, chooseBeta(ap, cfg)), data, cfg, (p) => {

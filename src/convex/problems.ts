@@ -12,6 +12,7 @@ import { CrossEntropyLoss } from './datafits/cross-entropy';
 import { GroupL2 } from './penalties/group-l2';
 import { betaMax } from './problem';
 import { checkScale } from './scale-check';
+import { checkSolveFits } from './memory-estimate';
 import { Rng } from '../core/rng';
 
 export type ModelKind = 'attention' | 'gated';
@@ -77,6 +78,7 @@ export function makeDatafit(loss: LossKind, t: Targets, N: number): Datafit {
 export function buildProblem(tokens: Tokens, targets: Targets, spec: ProblemSpec): AttentionProblem {
   const { N, n, d } = tokens;
   const c = targets.c;
+  checkSolveFits(N, n, d, c, spec.model === 'gated' ? spec.gating?.h ?? spec.heads ?? 8 : 1);
   let gating: Gating | undefined;
   let zShape: number[];
   let makeOperator: (X: FloatArray) => LinearOperator;

@@ -211,7 +211,7 @@ export function streamEntry(src: ByteSource, dir: ZipDirectory, e: ZipEntry, fie
     }
   } while (done < e.compressedSize);
   if (produced !== e.size) throw fail(`holds ${produced} bytes; the zip announces ${e.size}`);
-  if (crc !== e.crc) throw fail(`is damaged: CRC-32 0x${hex(crc)}, the zip says 0x${hex(e.crc)}`);
+  if (crc !== e.crc) throw fail(`the bytes are damaged: their CRC-32 is 0x${hex(crc)}, the zip says 0x${hex(e.crc)}`);
   if (sinkError !== undefined) throw sinkError;
 }
 

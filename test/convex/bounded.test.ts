@@ -9,6 +9,7 @@ import { fista } from '../../src/convex/solvers/fista';
 import { adamConvex } from '../../src/convex/solvers/adam';
 import { NumericError } from '../../src/convex/numeric-error';
 import { InputError } from '../../src/data/errors';
+import { checkSolveFits } from '../../src/convex/memory-estimate';
 import type { Datafit, LinearOperator, Problem } from '../../src/convex/types';
 import { randLabels, randn, relDiff } from '../helpers';
 
@@ -98,4 +99,15 @@ test('data at any magnitude solves to the scale-1 optimum or is refused with the
 test('a diverging Adam stops with the objective named, not with NaN weights', () => {
   const p = problemAt(1);
   assert.throws(() => adamConvex(p, { lr: 1e300, maxIter: 50, tol: 1e-12 }), (e: Error) => e instanceof NumericError && /objective became/.test(e.message));
+});
+
+test('a problem whose solver vectors cannot fit in memory is refused before any work, naming the class count', () => {
+  assert.throws(() => checkSolveFits(200, 4, 8, 1e8), (e: Error) => e instanceof InputError && /^c: 100000000 classes \(outputs\) x 200 samples need 1804\.8 GB/.test(e.message));
+  // what solves today fits: 200000 samples, 10 outputs (0.16 GB); 8 gates x 160 classes of n d = 256
+  checkSolveFits(200000, 8, 32, 10);
+  checkSolveFits(20000, 8, 32, 160, 8);
+  assert.throws(() => checkSolveFits(1000, 4, 8, 100, 1, 1e6), /more than this machine's 0\.0 GB/);
+  // and the problem builder applies it
+  const X = randn(10 * n * d, 1);
+  assert.throws(() => buildProblem({ X, N: 10, n, d }, { y: new Int32Array(10), c: 1e9 }, { model: 'attention', loss: 'ce' }), /^InputError: c: 1000000000 classes/);
 });
