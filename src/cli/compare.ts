@@ -5,12 +5,12 @@ import { readNpz } from '../data/npz';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONVEX_SHARE, runCompare, type CheckpointStore, type CompareConfig, type CompareResult, type MetricPoint } from '../experiments/compare';
-import { checkHeads, softmaxWidth } from '../experiments/compare-models';
+import { checkHeads } from '../experiments/compare-models';
 import { InputError } from '../data/errors';
 import { RunDir } from '../experiments/run-dir';
 import { checkTarget } from '../experiments/out-path';
 import { checkSameRun, generatedRecord, runRecord, type RunRecord } from '../experiments/run-record';
-import { doing, reading, guarded, nonNegativeInt, positive, positiveInt, sizeOf } from './common';
+import { doing, escapeControl, reading, guarded, nonNegativeInt, positive, positiveInt, sizeOf } from './common';
 
 export interface CompareToDirOptions {
   force?: boolean;
@@ -18,6 +18,8 @@ export interface CompareToDirOptions {
   quiet?: boolean;
   /** the data file, recorded with its hash in config.json; absent for generated data (demo) */
   dataFile?: string;
+  /** process.hrtime.bigint() when the command started: --time-budget counts from there (default: now) */
+  startedAt?: bigint;
 }
 
 /**
@@ -44,7 +46,7 @@ export function compareToDir(data: Dataset, cfg: CompareConfig, teacherMap: Floa
     result = runCompare(data, cfg, teacherMap, (p: MetricPoint) => {
       lines.push(JSON.stringify(p));
       if (!opts.quiet) process.stderr.write(`${p.model.padEnd(8)} iter ${String(p.iteration).padStart(6)}  ${p.seconds.toFixed(2)}s  objective ${p.objective.toExponential(6)}  test loss ${p.testLoss.toFixed(5)}\n`);
-    }, store);
+    }, store, opts.startedAt);
   } catch (e) {
     // nothing to resume yet (refused before the first checkpoint): leave nothing behind
     if (dir.read('checkpoint.json') === null) dir.abort();
@@ -77,7 +79,7 @@ export function printCompare(r: CompareResult): void {
 }
 
 interface CompareOpts {
-  data: string; heads?: number; beta?: number; betaFrac?: number; timeBudget: number; steps?: number; maxIter: number;
+  data: string; classes?: number; heads?: number; beta?: number; betaFrac?: number; timeBudget: number; steps?: number; maxIter: number;
   positional: boolean; resume: boolean; seed: number; lrs: string; tol: number; quiet: boolean; force: boolean; out: string;
 }
 
@@ -85,11 +87,13 @@ export function compareCommand(): Command {
   const cmd = new Command('compare')
     .description('train softmax attention and simplex attention with Adam and solve the convex program, on the same data')
     .requiredOption('--data <file>', '.npz with X, Y (or y), X_test, Y_test (or y_test); optional attention_map (n,) of the teacher')
+    .option('--classes <c>', 'labels y (cross-entropy): number of classes (default: largest label + 1, every class present)', positiveInt('--classes'))
     .option('--heads <h>', 'heads of the non-convex models (default: at least the heads of the convex optimum; softmax: rounded up to a divisor of d)', positiveInt('--heads'))
     .option('--beta <B>', 'regularization strength (all models)', positive('--beta'))
     .option('--beta-frac <F>', 'beta as a fraction of the convex beta_max (default 0.1)', positive('--beta-frac'))
     .option('--time-budget <s>', `total wall-clock seconds: the convex solve gets up to ${CONVEX_SHARE === 1 / 3 ? 'a third' : CONVEX_SHARE}, the rest is split equally ` +
-      'between the two non-convex models, each spending half on the learning-rate search and half on training', positive('--time-budget'), 20)
+      'between the two non-convex models, each spending half on the learning-rate search and half on training; a share too short for 3 steps ' +
+      'per rate keeps only the middle rates of --lrs (or none), with a warning', positive('--time-budget'), 20)
     .option('--steps <k>', 'Adam steps per non-convex model instead of a time budget (a quarter of it per learning rate tried); ' +
       'no clock limits anything: the convex solve runs to --tol or --max-iter; reproducible, and resumable mid-training', positiveInt('--steps'))
     .option('--positional', 'the softmax model sees each token with a one-hot of its position appended (d + n features); by default it has no positional information', false)
@@ -102,6 +106,7 @@ export function compareCommand(): Command {
     .option('--force', 'replace --out if it is a convexformer run directory (holds .convexformer-run)', false)
     .requiredOption('--out <dir>', 'run directory: metrics.jsonl, result.json, config.json');
   return cmd.action((o: CompareOpts) => guarded(() => {
+    const startedAt = process.hrtime.bigint(); // the time budget includes reading the data
     const lrGrid = o.lrs.split(',').map(Number);
     if (lrGrid.some((v) => !(v > 0) || !Number.isFinite(v))) throw new InputError('--lrs', `must be comma-separated numbers > 0, got '${o.lrs}'`);
     if (o.steps !== undefined && cmd.getOptionValueSource('timeBudget') === 'cli') {
@@ -111,9 +116,10 @@ export function compareCommand(): Command {
     doing(reading(o.data));
     const arrays = readNpz(o.data);
     const loss = arrays.Y ? 'squared' : 'ce';
-    const data = datasetFromArrays(arrays, { loss }); // the file is read once
+    if (o.classes !== undefined && loss === 'squared') throw new InputError('--classes', `is for labels y (cross-entropy); ${o.data} has targets Y`);
+    const data = datasetFromArrays(arrays, { loss, classes: o.classes }); // the file is read once
     if (!data.test) throw new InputError('X_test', 'compare needs a test split (X_test with Y_test or y_test)');
-    checkHeads(o.heads, softmaxWidth({ positional: o.positional }, data.train));
+    checkHeads(o.heads, { positional: o.positional }, data.train);
     const map = arrays.attention_map;
     if (map && (map.shape.length !== 1 || map.shape[0] !== data.train.n)) {
       throw new InputError('attention_map', `has shape (${map.shape.join(', ')}); expected (${data.train.n},), one weight per token`);
@@ -122,11 +128,11 @@ export function compareCommand(): Command {
     const betaFrac = o.beta === undefined && o.betaFrac === undefined ? 0.1 : o.betaFrac;
     const cfg: CompareConfig = {
       heads: o.heads, beta: o.beta, betaFrac, timeBudget: o.timeBudget, steps: o.steps, positional: o.positional, maxIter: o.maxIter,
-      seed: o.seed, lrGrid, valFraction: 0.2, tol: o.tol,
+      seed: o.seed, lrGrid, valFraction: 0.2, tol: o.tol, classes: o.classes,
     };
-    const result = compareToDir(data, cfg, teacher, o.out, { force: o.force, resume: o.resume, quiet: o.quiet, dataFile: o.data });
+    const result = compareToDir(data, cfg, teacher, o.out, { force: o.force, resume: o.resume, quiet: o.quiet, dataFile: o.data, startedAt });
     printCompare(result);
-    console.log(`wrote ${o.out}/metrics.jsonl and result.json`);
+    console.log(`wrote ${escapeControl(o.out)}/metrics.jsonl and result.json`);
     if (!result.certificate.converged) process.exitCode = 3;
   }));
 }

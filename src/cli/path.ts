@@ -5,7 +5,7 @@ import { geometricGrid, runPath, type PathRow } from '../experiments/path';
 import { RunDir } from '../experiments/run-dir';
 import { checkTarget } from '../experiments/out-path';
 import { InputError } from '../data/errors';
-import { doing, reading, fmt, guarded, positive, positiveInt, progressPrinter, sizeOf } from './common';
+import { doing, escapeControl, reading, fmt, guarded, positive, positiveInt, progressPrinter, sizeOf } from './common';
 import { runRecord } from '../experiments/run-record';
 import { addSolveOptions, toFitConfig, type SolveOpts } from './fit-options';
 
@@ -43,16 +43,18 @@ export function pathCommand(): Command {
       try {
         dir.writeJson('config.json', runRecord('path', o.data, { ...cfg, betaFrac: undefined, fracs }));
         doing(`solving the convex programs for ${sizeOf(data.train)}`);
-        console.log('beta/bmax         beta       objective  rel.gap  heads  iters train.acc train.loss test.acc');
         const lines: string[] = [];
+        // the header waits for the first row: runPath checks every fraction and its beta first,
+        // and an error then leaves stdout empty
         const rows = runPath(data, cfg, fracs, (r) => {
+          if (lines.length === 0) console.log('beta/bmax         beta       objective  rel.gap  heads  iters train.acc train.loss test.acc');
           console.log(rowLine(r));
           lines.push(JSON.stringify(r));
         }, progressPrinter(o.quiet, '  '));
         dir.write('path.jsonl', lines.join('\n') + '\n');
         dir.writeJson('path.json', rows);
         dir.commit();
-        console.log(`wrote ${o.out}/path.json`);
+        console.log(`wrote ${escapeControl(o.out)}/path.json`);
         if (rows.some((r) => !r.converged)) process.exitCode = 3;
       } catch (e) {
         dir.abort();

@@ -16,11 +16,16 @@ export interface ModelSettings {
   beta: number;
   penalty: string;
   lr?: number;
-  /** Adam steps per learning rate tried and for the final training (--steps), or seconds (--time-budget) */
+  /** --steps: Adam steps per learning rate tried */
   searchSteps?: number;
+  /** Adam steps of the final training (done, also without --steps) */
   steps?: number;
+  /** --time-budget: this model's share (planned), the wall seconds its search and its training took (measured) */
+  shareSeconds?: number;
   searchSeconds?: number;
   trainSeconds?: number;
+  /** --time-budget: measured seconds of one training step (estimated from the search's first step when none ran) */
+  stepSeconds?: number;
 }
 
 /** The heads the softmax model can have: divisors of d (it splits the d features across heads). */
@@ -28,10 +33,12 @@ export function divisors(d: number): number[] {
   return Array.from({ length: d }, (_, k) => k + 1).filter((h) => d % h === 0);
 }
 
-/** Refuses an explicit --heads the softmax model cannot have, before any work (d: its feature width). */
-export function checkHeads(heads: number | undefined, d: number): void {
+/** Refuses an explicit --heads the softmax model cannot have, before any work. */
+export function checkHeads(heads: number | undefined, cfg: { positional?: boolean }, t: Tokens): void {
+  const d = softmaxWidth(cfg, t);
   if (heads !== undefined && d % heads !== 0) {
-    throw new InputError('--heads', `${heads} does not divide d = ${d} (softmax attention splits its ${d} features across heads); expected one of ${divisors(d).join(', ')}`);
+    const width = cfg.positional ? `d + n = ${d} (d = ${t.d} plus n = ${t.n} positions, --positional)` : `d = ${d}`;
+    throw new InputError('--heads', `${heads} does not divide ${width} (softmax attention splits its ${d} features across heads); expected one of ${divisors(d).join(', ')}`);
   }
 }
 
@@ -74,7 +81,8 @@ export function simplexSettings(heads: number, beta: number): ModelSettings {
 export function ordered(s: ModelSettings): ModelSettings {
   return {
     heads: s.heads, readoutToken: s.readoutToken, positional: s.positional, attention: s.attention, beta: s.beta, penalty: s.penalty,
-    lr: s.lr, searchSteps: s.searchSteps, steps: s.steps, searchSeconds: s.searchSeconds, trainSeconds: s.trainSeconds,
+    lr: s.lr, searchSteps: s.searchSteps, steps: s.steps,
+    shareSeconds: s.shareSeconds, searchSeconds: s.searchSeconds, trainSeconds: s.trainSeconds, stepSeconds: s.stepSeconds,
   };
 }
 

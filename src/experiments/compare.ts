@@ -11,6 +11,7 @@ import { softmaxModel } from '../nn/models/softmax-model';
 import { simplexModel } from '../nn/models/simplex-model';
 import type { Model, ModelData } from '../nn/models/model';
 import { trainModel, type TrainCheckpoint } from './train';
+import { FEW_STEPS, searchLr, type LrTrial } from './lr-search';
 import { chooseBeta } from './fit';
 import { InputError } from '../data/errors';
 import { checkHeads, chooseHeads, ordered, simplexSettings, softmaxSettings, softmaxWidth, withPositions, type ModelSettings } from './compare-models';
@@ -23,11 +24,14 @@ export interface CompareConfig {
   /**
    * Total seconds (without `steps`): the convex solve gets up to a third; the rest is split
    * equally between the two non-convex models, each spending half of its share on the
-   * learning-rate search (equal parts per rate) and half on training on all the data.
+   * learning-rate search (equal parts per rate) and half on training on all the data. A share
+   * too short for the steps it needs is reported in `warnings` (see lr-search.ts).
    */
   timeBudget: number;
   /** Adam steps per non-convex model (a quarter of it per learning rate tried); deterministic, resumable; no time limit anywhere */
   steps?: number;
+  /** labels y: the class count given with --classes (recorded: it shapes the data read) */
+  classes?: number;
   /** the softmax model sees each token with a one-hot of its position appended (n more features) */
   positional?: boolean;
   /** iteration limit of the convex solve (default 100000) */
@@ -54,7 +58,8 @@ export interface CompareResult {
   beta: number;
   betaMax: number;
   chosenLr: Record<string, number>;
-  lrSearch: Record<string, { lr: number; valLoss: number }[]>;
+  /** the rates each model's search tried, with their steps and validation loss (null: the only rate left, not scored) */
+  lrSearch: Record<string, LrTrial[]>;
   final: Record<string, { objective: number; testLoss: number; seconds: number; iterations: number; converged?: boolean }>;
   certificate: { objective: number; lowerBound: number; relGap: number; tol: number; converged: boolean; heads: number };
   /** every setting that shapes the non-convex models */
@@ -91,12 +96,14 @@ function meanLoss(pred: Float64Array, tokens: Tokens, targets: Targets): number 
   return makeDatafit(targets.Y ? 'squared' : 'ce', targets, tokens.N).value(pred) / tokens.N;
 }
 
+/** `startedAt`: the process.hrtime.bigint() the time budget counts from (default: now; the CLI's, before reading the data). */
 export function runCompare(
   data: Dataset, cfg: CompareConfig, teacherMap: Float64Array | null, log: (p: MetricPoint) => void, store?: CheckpointStore,
+  startedAt?: bigint,
 ): CompareResult {
   if (!data.test || !data.testTargets) throw new InputError('X_test', 'compare needs a test split (X_test with Y_test or y_test)');
-  checkHeads(cfg.heads, softmaxWidth(cfg, data.train));
-  const t0 = process.hrtime.bigint();
+  checkHeads(cfg.heads, cfg, data.train);
+  const t0 = startedAt ?? process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - t0) / 1e9;
   const loss = data.trainTargets.Y ? 'squared' : 'ce';
   const { train, trainTargets, test, testTargets } = data;
@@ -121,7 +128,7 @@ export function runCompare(
     // (c) convex, first: it also fixes beta for everyone
     // with --steps the work is fixed: the solve runs to --tol or --max-iter, never to a clock
     const sol = fista(ap.problem, {
-      tol: cfg.tol, maxIter: cfg.maxIter ?? 100000, timeLimit: cfg.steps ? undefined : cfg.timeBudget * CONVEX_SHARE,
+      tol: cfg.tol, maxIter: cfg.maxIter ?? 100000, timeLimit: cfg.steps ? undefined : Math.max(0, cfg.timeBudget * CONVEX_SHARE - elapsed()),
       onProgress: (p) => {
         const testLoss = meanLoss(predictConvex(ap, p.w!, test, c), test, testTargets);
         emit({ model: 'convex', iteration: p.iteration, seconds: p.seconds, objective: p.primal, relGap: p.relGap, testLoss });
@@ -168,34 +175,46 @@ export function runCompare(
     const modelStart = elapsed();
     const share = cfg.steps ? Infinity : Math.max(0, cfg.timeBudget - modelStart) / (name === 'softmax' ? 2 : 1);
     const s = settings[name];
-    if (cfg.steps) { s.searchSteps = searchSteps; s.steps = cfg.steps; } else { s.searchSeconds = share / 2; s.trainSeconds = share / 2; }
+    let searchStep: number | undefined; // seconds of one step on the fit part, measured by the search
     if (!result.lrSearch[name]) {
-      result.lrSearch[name] = cfg.lrGrid.map((lr) => {
-        const m = makers[name](mdata(view(name, fitPart.tokens), fitPart.targets));
-        const val = view(name, valPart.tokens);
-        trainModel(m, { lr, timeBudget: share / (2 * cfg.lrGrid.length), maxSteps: searchSteps });
-        const v = meanLoss(m.predict(val.X, val.N), valPart.tokens, valPart.targets);
-        return { lr, valLoss: Number.isFinite(v) ? v : Infinity };
-      });
-      result.chosenLr[name] = result.lrSearch[name].reduce((a, b) => (b.valLoss < a.valLoss ? b : a)).lr;
-      s.lr = result.chosenLr[name];
+      const val = view(name, valPart.tokens);
+      const found = searchLr(name, { grid: cfg.lrGrid, steps: searchSteps, seconds: share / 2, now: elapsed },
+        () => makers[name](mdata(view(name, fitPart.tokens), fitPart.targets)),
+        (m) => meanLoss(m.predict(val.X, val.N), valPart.tokens, valPart.targets));
+      result.lrSearch[name] = found.trials;
+      result.chosenLr[name] = s.lr = found.chosen;
+      if (found.warning) result.warnings.push(found.warning);
+      searchStep = found.stepSeconds;
+      if (cfg.steps) s.searchSteps = searchSteps;
+      else { s.shareSeconds = share; s.searchSeconds = elapsed() - modelStart; }
       store?.save(ck);
     }
-    const budget = cfg.steps ? Infinity : Math.max(0, modelStart + share - elapsed());
+    const trainStart = elapsed();
+    const budget = cfg.steps ? Infinity : Math.max(0, modelStart + share - trainStart);
+    // full batch: a step on all the training data costs about N / N_fit of one on the fit part
+    const predicted = searchStep === undefined ? undefined : searchStep * train.N / fitPart.tokens.N;
     const model = makers[name](mdata(view(name, train), trainTargets));
     const seenTest = view(name, test);
     const resume = ck.training?.name === name ? ck.training.state : undefined;
+    let logged: MetricPoint | undefined;
     const last = trainModel(model, {
-      lr: result.chosenLr[name], timeBudget: budget, maxSteps: cfg.steps, resume,
-      onLog: (p) => emit({ model: name, ...p, testLoss: meanLoss(model.predict(seenTest.X, seenTest.N), test, testTargets) }),
+      lr: result.chosenLr[name], timeBudget: budget, stepSeconds: predicted, maxSteps: cfg.steps, resume,
+      onLog: (p) => emit(logged = { model: name, ...p, testLoss: meanLoss(model.predict(seenTest.X, seenTest.N), test, testTargets) }),
       checkpointEvery: store && cfg.steps ? CHECKPOINT_EVERY : undefined,
       onCheckpoint: (state) => { ck.training = { name, state }; store?.save(ck); },
     });
-    result.final[name] = {
-      objective: model.objective(null), testLoss: meanLoss(model.predict(seenTest.X, seenTest.N), test, testTargets),
-      seconds: last.seconds, iterations: last.iteration,
-    };
+    // the last point is always logged: the final numbers are its numbers
+    result.final[name] = { objective: last.objective, testLoss: logged!.testLoss, seconds: last.seconds, iterations: last.iteration };
     result.maps[name] = Array.from(model.attentionMap());
+    s.steps = last.iteration;
+    if (!cfg.steps) {
+      s.trainSeconds = elapsed() - trainStart;
+      s.stepSeconds = last.iteration > 0 ? last.seconds / last.iteration : predicted;
+      if (last.iteration < FEW_STEPS) {
+        const cost = s.stepSeconds === undefined ? '' : `one takes ${s.stepSeconds.toPrecision(2)} s, `;
+        result.warnings.push(`${name}: trained for only ${last.iteration} Adam step${last.iteration === 1 ? '' : 's'} (${cost}its training had ${budget.toPrecision(2)} s): raise --time-budget`);
+      }
+    }
     ck.training = undefined;
     store?.save(ck);
   }

@@ -1,5 +1,7 @@
 // Full-batch training of a non-convex model with Adam, for a number of steps or a wall-clock
-// budget, logging at geometrically spaced steps (log-x plots). It can hand out checkpoints
+// budget, logging at geometrically spaced steps (log-x plots). Each logged point holds the
+// objective of the parameters after that many steps, so a caller's test loss, computed in the
+// log callback, is of the same parameters. It can hand out checkpoints
 // (parameters, optimizer state, step) and resume from one exactly: a resumed run computes the
 // same numbers as an uninterrupted one.
 import type { Model } from '../nn/models/model';
@@ -24,8 +26,15 @@ export interface TrainCheckpoint {
 
 export interface TrainOptions {
   lr: number;
+  /** training seconds (logging and checkpoints excluded); a step that would end past it is not begun */
   timeBudget: number;
+  /** the expected seconds of one step before any is measured (from a run on like data): without it the first step always runs */
+  stepSeconds?: number;
+  /** called once, after the first step, with its seconds; returns the new timeBudget (compare's search resizes its grid here) */
+  afterFirstStep?: (seconds: number) => number;
   maxSteps?: number;
+  /** false: the objective of the final parameters is not computed (NaN; the search scores them on validation data) */
+  evaluateEnd?: boolean;
   onLog?: (p: TrainPoint) => void;
   resume?: TrainCheckpoint;
   checkpointEvery?: number;
@@ -64,31 +73,37 @@ export function trainModel(model: Model, o: TrainOptions): TrainPoint {
     callbackSeconds += Number(process.hrtime.bigint() - t) / 1e9;
   };
   const due = geometricSteps();
-  let first = 1;
-  let last: TrainPoint;
+  let step = 0;
   if (o.resume) {
     const r = o.resume;
     model.params.forEach((p, k) => p.set(r.params[k]));
     state = decodeState(r.opt) as typeof state;
-    for (let s = 1; s <= r.step; s++) due(s); // the log schedule continues where it stopped
-    first = r.step + 1;
-    last = { iteration: r.step, seconds: r.seconds, objective: NaN };
-  } else {
-    last = { iteration: 0, seconds: 0, objective: model.objective(null) };
-    const p = last;
-    outside(() => o.onLog?.(p));
+    step = r.step;
+    for (let s = 0; s < step; s++) due(s); // the log schedule continues where it stopped
   }
-  for (let step = first; step <= (o.maxSteps ?? Infinity); step++) {
-    const objective = model.objective(grads);
+  const firstStep = step;
+  let budget = o.timeBudget;
+  let t = offset;
+  let last: TrainPoint;
+  for (;;) {
+    // no step is begun that would end past the budget, by the mean step so far (or the estimate)
+    const perStep = step > firstStep ? (t - offset) / (step - firstStep) : (o.stepSeconds ?? 0);
+    const stop = step === o.maxSteps || t >= budget || t + perStep > budget;
+    // the objective of the parameters after `step` steps, and the gradient for the next one
+    const objective = stop && o.evaluateEnd === false ? NaN : model.objective(stop ? null : grads);
+    const p: TrainPoint = (last = { iteration: step, seconds: t, objective });
+    const final = stop || !Number.isFinite(objective);
+    if (due(step) || final) outside(() => o.onLog?.(p));
+    if (final) return last;
     state = opt.update(grads, state, model.params);
     applyUpdates(model.params, grads);
-    const p: TrainPoint = (last = { iteration: step, seconds: seconds(), objective });
-    const out = p.seconds >= o.timeBudget || step === o.maxSteps;
-    if (due(step) || out) outside(() => o.onLog?.(p));
-    if (o.onCheckpoint && o.checkpointEvery && step % o.checkpointEvery === 0 && !out) {
-      outside(() => o.onCheckpoint!({ step, seconds: p.seconds, params: model.params.map((x) => Array.from(x)), opt: encodeState(state) }));
+    step++;
+    t = seconds();
+    if (step === 1 && o.afterFirstStep) budget = o.afterFirstStep(t);
+    if (o.onCheckpoint && o.checkpointEvery && step % o.checkpointEvery === 0 && step !== o.maxSteps) {
+      // saved before this step's objective is logged: a resumed run logs it, once
+      const at = t;
+      outside(() => o.onCheckpoint!({ step, seconds: at, params: model.params.map((x) => Array.from(x)), opt: encodeState(state) }));
     }
-    if (out || !Number.isFinite(objective)) break;
   }
-  return last;
 }

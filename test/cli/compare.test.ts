@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { teacherDataset } from '../../src/data/teacher';
 import { encodeNpz } from '../../src/data/npz';
-import { cli } from '../helpers';
+import { cli, randn } from '../helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-compare-'));
 const t = teacherDataset({ N: 400, testN: 100, n: 5, d: 8, c: 2, tokens: [1, 3], focus: 4, gamma: 0.5, noise: 0.05, seed: 9 });
@@ -210,5 +210,96 @@ test('--positional gives the softmax model one-hot positions (d + n features), r
   assert.match(r.stdout, /reads out at token 0, positions one-hot appended \(--positional\)/);
   const bad = spawnSync(process.execPath, [cli, 'compare', '--data', data, '--steps', '40', '--positional', '--heads', '2', '--out', path.join(tmp, 'positional-2'), '--quiet'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /--heads: 2 does not divide d = 13/);
+  assert.match(bad.stderr, /--heads: 2 does not divide d \+ n = 13 \(d = 8 plus n = 5 positions, --positional\)/);
+});
+
+const metricLines = (out: string) => fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+
+test('each metrics line holds the objective and test loss of the parameters after its iteration; the last is the result', () => {
+  const out = path.join(tmp, 'metrics-steps');
+  const r = spawnSync(process.execPath, [cli, 'compare', '--data', data, '--steps', '40', '--lrs', '0.01', '--out', out, '--quiet'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const res = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8'));
+  const lines = metricLines(out);
+  const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+  for (const m of ['softmax', 'simplex']) {
+    const mine = lines.filter((l) => l.model === m);
+    // the objective at iteration 1 is after one Adam step, not the initial one again
+    assert.deepEqual(mine.slice(0, 2).map((l) => l.iteration), [0, 1], m);
+    assert.notEqual(mine[1].objective, mine[0].objective, `${m}: iteration 1 repeats the objective of iteration 0`);
+    const last = mine[mine.length - 1];
+    assert.equal(last.iteration, 40, m);
+    assert.ok(rel(last.objective, res.final[m].objective) <= 1e-12, `${m}: last line ${last.objective}, result ${res.final[m].objective}`);
+    assert.ok(rel(last.testLoss, res.final[m].testLoss) <= 1e-12, `${m}: last test loss ${last.testLoss}, result ${res.final[m].testLoss}`);
+  }
+});
+
+test('--classes gives the class count of labels y (labels from 1, an empty class 0)', () => {
+  const labels = (Y: Float64Array, N: number) => Float64Array.from({ length: N }, (_, i) => 1 + (Y[2 * i] > Y[2 * i + 1] ? 0 : 1) + (i % 2));
+  const y1 = path.join(tmp, 'y1.npz');
+  fs.writeFileSync(y1, encodeNpz({
+    X: { data: t.data.train.X, shape: [400, 5, 8] }, y: { data: labels(t.data.trainTargets.Y!, 400), shape: [400] },
+    X_test: { data: t.data.test!.X, shape: [100, 5, 8] }, y_test: { data: labels(t.data.testTargets!.Y!, 100), shape: [100] },
+  }));
+  const run = (extra: string[], out: string) => spawnSync(process.execPath, [cli, 'compare', '--data', y1, '--steps', '10', '--lrs', '0.01', ...extra, '--out', path.join(tmp, out), '--quiet'], { encoding: 'utf8' });
+  const without = run([], 'classes-none');
+  assert.equal(without.status, 2);
+  assert.match(without.stderr, /give the class count with --classes C/);
+  const r = run(['--classes', '4'], 'classes-4');
+  assert.ok(r.status === 0 || r.status === 3, r.stderr);
+  const config = JSON.parse(fs.readFileSync(path.join(tmp, 'classes-4', 'config.json'), 'utf8'));
+  assert.equal(config.config.classes, 4);
+  const few = run(['--classes', '3'], 'classes-3');
+  assert.equal(few.status, 2);
+  assert.match(few.stderr, /^convexformer: error: y: label 3 is out of range \[0, 2\] .*--classes is 3/);
+  const squared = spawnSync(process.execPath, [cli, 'compare', '--data', data, '--steps', '10', '--classes', '4', '--out', path.join(tmp, 'classes-Y'), '--quiet'], { encoding: 'utf8' });
+  assert.equal(squared.status, 2);
+  assert.match(squared.stderr, /--classes: is for labels y \(cross-entropy\); .* has targets Y/);
+});
+
+test('the success lines escape control characters in --out', () => {
+  const out = path.join(tmp, 'o\x1b[1mut');
+  const r = spawnSync(process.execPath, [cli, 'compare', '--data', data, '--steps', '10', '--lrs', '0.01', '--out', out, '--quiet'], { encoding: 'utf8' });
+  assert.ok(r.status === 0 || r.status === 3, r.stderr);
+  assert.ok(fs.existsSync(path.join(out, 'result.json')));
+  // eslint-disable-next-line no-control-regex
+  assert.doesNotMatch(r.stdout.replace(/\n/g, ''), /[\u0000-\u001f\u007f-\u009f]/);
+  assert.match(r.stdout, /wrote .*o\\u001b\[1mut\/metrics\.jsonl/);
+});
+
+test('a --time-budget too short for the steps it needs: about one step of each model over it, warned and recorded', () => {
+  // steps of a fraction of a second or more: the search cannot give 6 rates 3 steps each
+  const N = 8000, n = 8, d = 32;
+  const big = path.join(tmp, 'big.npz');
+  fs.writeFileSync(big, encodeNpz({
+    X: { data: randn(N * n * d, 1), shape: [N, n, d] }, Y: { data: randn(N * 10, 2), shape: [N, 10] },
+    X_test: { data: randn(800 * n * d, 3), shape: [800, n, d] }, Y_test: { data: randn(8000, 4), shape: [800, 10] },
+  }));
+  const lrs = '0.001,0.002,0.005,0.01,0.02,0.05';
+  const timed = (extra: string[], out: string) => {
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, [cli, 'compare', '--data', big, ...extra, '--out', path.join(tmp, out), '--quiet'], { encoding: 'utf8' });
+    assert.ok(r.status === 0 || r.status === 3, r.stderr);
+    return { r, seconds: (Date.now() - t0) / 1000, res: JSON.parse(fs.readFileSync(path.join(tmp, out, 'result.json'), 'utf8')) };
+  };
+  // the yardstick, on this machine now: a run with one search step and one training step per model
+  const one = timed(['--steps', '1', '--max-iter', '1', '--lrs', '0.01'], 'one-step');
+  const budget = 1;
+  const { r, seconds, res } = timed(['--time-budget', String(budget), '--lrs', lrs], 'short-budget');
+  console.log(`# budget ${budget} s took ${seconds} s; one step of each model: ${one.seconds} s`);
+  // before the fix each of the 6 rates took a step: about 3 times the yardstick's model work;
+  // now the first search step (or one training step) of each model, and evaluations
+  assert.ok(seconds < budget + 1.5 * one.seconds + 0.5, `took ${seconds} s for a budget of ${budget} s; one step of everything took ${one.seconds} s`);
+  for (const m of ['softmax', 'simplex']) {
+    const s = res.models[m];
+    const warned = (what: RegExp) => res.warnings.some((w: string) => w.startsWith(`${m}: `) && what.test(w));
+    assert.equal(s.steps, res.final[m].iterations, m);
+    for (const k of ['shareSeconds', 'searchSeconds', 'trainSeconds']) assert.ok(s[k] >= 0, `${m}.${k} = ${s[k]}`);
+    assert.ok(s.searchSeconds + s.trainSeconds <= seconds, m);
+    for (const trial of res.lrSearch[m]) assert.ok(Number.isInteger(trial.steps), m);
+    // a shrunk or skipped search, and a short training, are said, in result.json and on stdout
+    assert.equal(warned(/learning-rate search/), res.lrSearch[m].length < 6, `${m}: ${res.warnings.join(' | ')}`);
+    assert.equal(warned(/trained for only/), s.steps < 3, `${m}: ${res.warnings.join(' | ')}`);
+    for (const w of res.warnings) assert.ok(r.stdout.includes(`warning: ${w}`));
+  }
 });
