@@ -20,12 +20,14 @@ const tick = (v) => v == null ? '' : v !== 0 && (Math.abs(v) < 1e-2 || Math.abs(
 const ticks = (u, splits) => splits.map(tick);
 // a log axis spans whole decades around the data, so it has ticks however narrow the data is
 const decades = (u, min, max) => [10 ** Math.floor(Math.log10(min)), 10 ** Math.ceil(Math.log10(max) + (min === max ? 1 : 0))];
+// the drawn plots, for the page's tests: their chart ids and uPlot instances
+window.plots = [];
 for (const c of charts) {
   const el = document.getElementById(c.id);
   if (c.series.length === 0) { el.textContent = c.title + ': no data'; el.classList.add('empty'); continue; }
   const scale = (log) => log ? { distr: 3, range: decades } : { distr: 1 };
   // a static legend: the series' names and colours, no live value boxes
-  new uPlot({
+  window.plots.push({ id: c.id, plot: new uPlot({
     title: c.title, width: 590, height: 300,
     legend: { live: false },
     scales: { x: { time: false, ...scale(c.xLog) }, y: scale(c.yLog) },
@@ -34,7 +36,7 @@ for (const c of charts) {
       label: s.name, stroke: colors.get(s.name) || others[k % others.length], width: 2, spanGaps: true,
       dash: s.name === 'tol' ? [6, 4] : undefined, points: { show: s.x.length <= 60, size: 4 },
     }))),
-  }, uPlot.join(c.series.map((s) => [s.x, s.y])), el);
+  }, uPlot.join(c.series.map((s) => [s.x, s.y])), el) });
 }
 document.body.dataset.rendered = 'yes';
 `;
