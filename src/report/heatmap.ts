@@ -27,6 +27,8 @@ function strongest(values: unknown[]): string {
   const v = values.map((x, k) => [k, finite(x)] as const).filter((p): p is readonly [number, number] => p[1] !== null && p[1] > 0);
   v.sort((a, b) => b[1] - a[1]);
   const total = v.reduce((s, p) => s + p[1], 0);
+  // no token stands out: listing some would suggest one does
+  if (v.length === values.length && v.length > 2 && v[0][1] < (1.5 * total) / values.length) return `near-uniform (largest ${v[0][1].toFixed(2)})`;
   const top: string[] = [];
   let mass = 0;
   for (const [k, x] of v) {

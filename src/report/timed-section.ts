@@ -45,7 +45,8 @@ function compareCharts(run: TimedRun): (charts: ChartList) => string {
   const ends = modelLines(run).map(([name, lines]) => {
     const last = [...lines].reverse().find((l) => finite(l.objective) !== null);
     const below = lines.filter((l) => { const s = sub(l); return typeof s === 'number' && s <= 0; }).length;
-    const o = last ? finite(last.objective)! : null;
+    // the final numbers of result.json (as in the table), else the last logged point
+    const o = finite(fields(fields(run.result.final)[name]).objective) ?? (last ? finite(last.objective) : null);
     const end = o === null || L === null ? '-' : `${num(o - L)}${L !== 0 ? ` (${num(100 * (o - L) / Math.abs(L))}% of L)` : ''}`;
     return { name, end, below };
   });
@@ -54,7 +55,7 @@ function compareCharts(run: TimedRun): (charts: ChartList) => string {
     ? 'The run records no finite lower bound, so no suboptimality can be drawn.'
     : `Objective minus L = ${L.toPrecision(10)}, the certified lower bound of the convex solve (objective &ge; optimum &ge; L), log scale. `
       + `The convex curve ends at its own duality gap; each other curve shows how far above the bound that model stays. `
-      + `Last values: ${ends.map((e) => `${escapeHtml(e.name)} ${e.end}`).join('; ')}.`
+      + `Final values: ${ends.map((e) => `${escapeHtml(e.name)} ${e.end}`).join('; ')}.`
       + (belowText ? ` Points at or below L cannot be drawn on a log axis and are left out (${belowText}).` : '');
   return (charts) => charts.add({ title: 'suboptimality vs. time', xLabel: 'seconds', yLabel: 'objective − L', xLog: true, yLog: true, caption },
     byModel(run, 'seconds', sub, true, true))

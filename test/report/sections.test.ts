@@ -56,7 +56,7 @@ test('report sections: compare suboptimality, the heatmap at 16 and 64 tokens, a
       const caption = (await page.locator(`${sel} figcaption`).first().textContent())!;
       assert.match(caption, /L = 10\.00000000, the certified lower bound/);
       assert.match(caption, /left out \(softmax: 1\)/);
-      assert.match(caption, /Last values: convex 1\.11e-3 \(0\.0111% of L\); simplex 1\.10 \(11\.0% of L\); softmax 2\.10 \(21\.0% of L\)/);
+      assert.match(caption, /Final values: convex 1\.00e-3 \(1\.00e-2% of L\); simplex 1\.00 \(10\.0% of L\); softmax 2\.00 \(20\.0% of L\)/);
       // the heatmap: teacher first, every token has its cell, a legend, and it fits the page
       const rows = await heatmapRows(page, sel);
       assert.deepEqual(rows, ['teacher', 'convex', 'simplex', 'softmax'].map((name) => ({ name, values: n })));
@@ -67,6 +67,7 @@ test('report sections: compare suboptimality, the heatmap at 16 and 64 tokens, a
       assert.equal(await page.getAttribute(`${sel} table.heatmap tr:nth-child(2) td:nth-of-type(4)`, 'title'), 'teacher, token 3: 0.4500');
       const strongest = (await page.locator(`${sel} table.heatmap tr:nth-child(2) td.top`).textContent())!;
       assert.equal(strongest, `3 (0.45), ${n - 2} (0.45)`);
+      assert.match((await page.locator(`${sel} table.heatmap tr:nth-child(5) td.top`).textContent())!, /^near-uniform \(largest 0\.0\d\)$/);
       assert.ok(await page.locator(`${sel} .scale .bar`).isVisible());
       // context: recorded values shown, the rest said to be missing
       const ctx = (await page.locator(`${sel} dl.context`).textContent())!;
