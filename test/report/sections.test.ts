@@ -37,8 +37,12 @@ test('report sections: compare suboptimality, the heatmap at 16 and 64 tokens, a
   const c16 = compareRun(path.join(tmp, 'c16'), 16);
   const c64 = compareRun(path.join(tmp, 'c64'), 64);
   const fit = fitRun(path.join(tmp, 'fit'));
+  // a classification fit: its context says accuracy (a squared-loss fit says argmax agreement)
+  const ce = fitRun(path.join(tmp, 'ce'));
+  const result = JSON.parse(fs.readFileSync(path.join(ce, 'result.json'), 'utf8'));
+  writeJson(path.join(ce, 'result.json'), { ...result, loss: 'ce', N: 50, n: 3, d: 4, c: 5, beta: 1, betaMax: 4, betaFrac: 0.25, training: { loss: 0.5, accuracy: 0.9 }, test: { loss: 0.6, accuracy: 0.8 } });
   const html = path.join(tmp, 'r.html');
-  cliOk(['report', c16, c64, fit, '--out', html]);
+  cliOk(['report', c16, c64, fit, ce, '--out', html]);
   await withPage(html, async ({ page, problems }) => {
     await page.setViewportSize({ width: 1300, height: 1400 });
     fs.mkdirSync(path.join(repoRoot, 'test-output'), { recursive: true });
@@ -82,5 +86,9 @@ test('report sections: compare suboptimality, the heatmap at 16 and 64 tokens, a
     const ctx = (await page.locator('section.run:nth-of-type(3) dl.context').textContent())!;
     assert.ok(ctx.includes('datanot recorded'), ctx);
     assert.ok(ctx.includes('losssquared'), ctx);
+    const ceCtx = (await page.locator('section.run:nth-of-type(4) dl.context').textContent())!;
+    for (const s of ['N = 50, n = 3, d = 4, c = 5', 'lossce', '1.00000 = 0.250 × beta_max (beta_max 4.00000)', 'trainingloss 0.500000, accuracy 0.9000', 'testloss 0.600000, accuracy 0.8000', 'certified at rel. gap 1.00e-7']) {
+      assert.ok(ceCtx.includes(s), `ce fit context lacks ${s}: ${ceCtx}`);
+    }
   });
 });
