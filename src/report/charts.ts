@@ -12,20 +12,28 @@ export interface Chart {
   id: string;
   title: string;
   xLabel: string;
+  /** the y axis's label: short, so it does not run into the tick labels */
+  yLabel: string;
   xLog: boolean;
   yLog: boolean;
   series: ChartSeries[];
 }
+
+export type ChartSpec = Omit<Chart, 'id' | 'series'> & {
+  /** HTML under the chart (escaped by the caller) */
+  caption?: string;
+};
 
 /** Collects the charts of one page; ids are numbered in page order, so the page is reproducible. */
 export class ChartList {
   readonly charts: Chart[] = [];
 
   /** Registers a chart and returns the element it is drawn into. */
-  add(c: Omit<Chart, 'id' | 'series'>, series: (ChartSeries | null)[]): string {
+  add(spec: ChartSpec, series: (ChartSeries | null)[]): string {
+    const { caption, ...c } = spec;
     const id = `chart-${this.charts.length}`;
     this.charts.push({ ...c, id, series: series.filter((s): s is ChartSeries => s !== null) });
-    return `<div id="${id}" class="chart"></div>`;
+    return `<figure class="plot"><div id="${id}" class="chart"></div>${caption ? `<figcaption>${caption}</figcaption>` : ''}</figure>`;
   }
 }
 

@@ -13,22 +13,30 @@ import { jsonForScript } from './text';
 // (uPlot sets labels with textContent) and looked up in a Map, never as object keys.
 const PAGE_SCRIPT = `
 const charts = JSON.parse(document.getElementById('data').textContent);
-const colors = new Map([['convex', '#d7301f'], ['lower bound', '#fc8d59'], ['simplex', '#2166ac'], ['softmax', '#1a9850'], ['tol', '#999']]);
+const colors = new Map([['convex', '#d7301f'], ['primal', '#d7301f'], ['dual bound', '#fc8d59'], ['simplex', '#2166ac'], ['softmax', '#1a9850'], ['tol', '#999']]);
 const others = ['#555', '#8c510a', '#762a83', '#01665e'];
-// uPlot's default tick labels round a relative gap of 1e-7 to 0
+// uPlot's default tick labels round a relative gap of 1e-7 to 0; a log axis never shows 0
 const tick = (v) => v == null ? '' : v !== 0 && (Math.abs(v) < 1e-2 || Math.abs(v) >= 1e5) ? v.toExponential(0) : String(+v.toPrecision(6));
 const ticks = (u, splits) => splits.map(tick);
+// a log axis spans whole decades around the data, so it has ticks however narrow the data is
+const decades = (u, min, max) => [10 ** Math.floor(Math.log10(min)), 10 ** Math.ceil(Math.log10(max) + (min === max ? 1 : 0))];
+// the drawn plots, for the page's tests: their chart ids and uPlot instances
+window.plots = [];
 for (const c of charts) {
   const el = document.getElementById(c.id);
-  if (c.series.length === 0) { el.textContent = c.title + ': no data'; continue; }
-  new uPlot({
-    title: c.title, width: 520, height: 320,
-    scales: { x: { time: false, distr: c.xLog ? 3 : 1 }, y: { distr: c.yLog ? 3 : 1 } },
-    axes: [{ label: c.xLabel, values: ticks }, { label: c.title, values: ticks, size: 60 }],
+  if (c.series.length === 0) { el.textContent = c.title + ': no data'; el.classList.add('empty'); continue; }
+  const scale = (log) => log ? { distr: 3, range: decades } : { distr: 1 };
+  // a static legend: the series' names and colours, no live value boxes
+  window.plots.push({ id: c.id, plot: new uPlot({
+    title: c.title, width: 590, height: 300,
+    legend: { live: false },
+    scales: { x: { time: false, ...scale(c.xLog) }, y: scale(c.yLog) },
+    axes: [{ label: c.xLabel, values: ticks, labelSize: 24 }, { label: c.yLabel, values: ticks, size: 64, labelSize: 24 }],
     series: [{}].concat(c.series.map((s, k) => ({
-      label: s.name, stroke: colors.get(s.name) || others[k % others.length], width: 2, spanGaps: true, points: { show: true, size: 4 },
+      label: s.name, stroke: colors.get(s.name) || others[k % others.length], width: 2, spanGaps: true,
+      dash: s.name === 'tol' ? [6, 4] : undefined, points: { show: s.x.length <= 60, size: 4 },
     }))),
-  }, uPlot.join(c.series.map((s) => [s.x, s.y])), el);
+  }, uPlot.join(c.series.map((s) => [s.x, s.y])), el) });
 }
 document.body.dataset.rendered = 'yes';
 `;
@@ -41,18 +49,34 @@ export function renderReport(runs: Run[], uplotJs: string, uplotCss: string): st
 <html lang="en"><head><meta charset="utf-8"><title>convexformer report</title>
 <style>${uplotCss}
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
-.charts { display: flex; flex-wrap: wrap; gap: 16px; }
+.charts { display: flex; flex-wrap: wrap; gap: 8px 24px; }
+figure.plot { margin: 0; width: 590px; } figcaption, .caption { color: #444; font-size: 13px; max-width: 590px; margin: 2px 0 8px; }
+.caption { max-width: 1200px; }
+.chart.empty { color: #777; padding: 24px 0; }
+section.run { border-top: 2px solid #ddd; margin-top: 24px; }
+dl.context { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; background: #f6f8fa; border: 1px solid #ddd; padding: 8px 12px; margin: 8px 0 12px; max-width: 1200px; }
+dl.context dt { font-weight: bold; } dl.context dd { margin: 0; overflow-wrap: anywhere; }
+.missing { color: #888; font-style: italic; }
 table { border-collapse: collapse; margin: 8px 0; } th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
-table.map td { width: 40px; text-align: center; } .config { font-family: monospace; color: #555; overflow-wrap: anywhere; }
+.heatwrap { overflow-x: auto; max-width: 100%; }
+table.heatmap { table-layout: fixed; } table.heatmap td, table.heatmap th.tok { width: var(--cell); min-width: var(--cell); max-width: var(--cell); padding: 0; height: 24px; text-align: center; font-size: 12px; }
+table.heatmap th.tok { border: none; font-weight: normal; color: #555; white-space: nowrap; overflow: visible; text-align: left; font-size: 11px; }
+table.heatmap td { border: 1px solid #fff; } table.heatmap th.name { padding: 0 8px; } table.heatmap.values th.tok { text-align: center; } table.heatmap th.top { text-align: left; border: none; padding: 0 8px; }
+table.heatmap td.top { width: auto; max-width: none; min-width: 200px; text-align: left; padding: 0 8px; border: none; white-space: nowrap; }
+.scale { display: flex; align-items: center; gap: 6px; font-size: 12px; margin: 4px 0; } .scale .bar { width: 200px; height: 12px; border: 1px solid #ccc; }
+.scale .note { color: #555; margin-left: 12px; }
+.config { font-family: monospace; color: #555; overflow-wrap: anywhere; }
 .cert-certified { color: #1a7f37; }
 .cert-not { color: #fff; background: #b3261e; font-weight: bold; padding: 0 4px; }
 .cert-unknown { background: #f6c344; font-weight: bold; padding: 0 4px; }
 .warn { color: #9a4d00; }
 </style></head><body>
 <h1>convexformer report</h1>
-<p>Fit and compare runs against wall-clock seconds, path runs against beta / beta_max (log scales).
-A convex solve is called certified only where its relative duality gap reached its tolerance; every
-other one is marked NOT certified (or unknown) in its table and text.</p>
+<p>Each convex solve carries a certificate: objective &ge; optimum &ge; a dual lower bound L. Compare runs
+plot how far every model's objective stays above L (log scale), against seconds and iterations; fit runs
+plot the primal objective and the dual bound closing on each other; path runs plot the heads along
+beta / beta_max. A convex solve is called certified only where its relative duality gap reached its
+tolerance; every other one is marked NOT certified (or unknown) in its context block and table.</p>
 ${sections}
 <script>${uplotJs}</script>
 <script id="data" type="application/json">${jsonForScript(charts.charts)}</script>

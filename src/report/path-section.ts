@@ -1,21 +1,24 @@
-// The section of a `path` run: objective, relative gap and heads against beta / beta_max (log x),
-// and one table row per beta with its certificate mark.
+// The section of a `path` run: its context, heads, objective and relative gap against
+// beta / beta_max (log x), and one table row per beta with its certificate mark.
 import type { PathRun } from './load';
 import { ChartList, series } from './charts';
 import { certMark, certStatus } from './certificate';
-import { cell, escapeHtml, fields, gapText, precision, tolText } from './text';
+import { cell, escapeHtml, fields, finite, gapText, precision, tolText } from './text';
 import { configLine } from './config-line';
+import { accuracyName, betaText, contextBlock, dataFact, lossFact, NOT_RECORDED, pick, shapeFact, sources } from './context';
 
 export function pathSection(run: PathRun, charts: ChartList): string {
   const rows = run.rows;
-  const tol = run.config.tol;
+  const tol = run.config.tol ?? fields(run.config.config).tol;
   const pts = (key: string) => rows.map((r): [unknown, unknown] => [r.betaFrac, r[key]]);
   const axes = { xLabel: 'beta / beta_max', xLog: true };
   // the tolerance as a flat line across the gap plot: a solve below it is certified
   const tolLine = typeof tol === 'number' && tol > 0 ? series('tol', rows.map((r): [unknown, unknown] => [r.betaFrac, tol]), true, true) : null;
-  const plots = charts.add({ ...axes, title: 'objective', yLog: true }, [series('convex', pts('objective'), true, true)])
-    + charts.add({ ...axes, title: 'relative gap', yLog: true }, [series('rel. gap', pts('relGap'), true, true), tolLine])
-    + charts.add({ ...axes, title: 'heads', yLog: false }, [series('heads', pts('heads'), true, false)]);
+  const plots = charts.add({ ...axes, title: 'heads along the path', yLabel: 'heads', yLog: false,
+    caption: 'Heads (token groups with a nonzero weight) of the solution at each beta: fewer as beta grows.' }, [series('heads', pts('heads'), true, false)])
+    + charts.add({ ...axes, title: 'objective', yLabel: 'objective', yLog: true }, [series('convex', pts('objective'), true, true)])
+    + charts.add({ ...axes, title: 'relative duality gap', yLabel: 'relative gap', yLog: true,
+      caption: `Each solve is certified once its gap is below tol = ${tolText(tol)}; a gap of exactly 0 cannot be drawn on a log axis.` }, [series('rel. gap', pts('relGap'), true, true), tolLine]);
 
   const statuses = rows.map((r) => certStatus({ converged: r.converged, relGap: r.relGap, tol }, 'not'));
   const failed = statuses.filter((s) => s.state !== 'certified').length;
@@ -30,8 +33,35 @@ export function pathSection(run: PathRun, charts: ChartList): string {
     return `<tr><td>${cell(r.betaFrac, precision(4))}</td><td>${cell(r.beta, precision(6))}</td><td>${cell(r.objective, precision(8))}</td><td>${cell(r.lowerBound, precision(8))}</td><td>${gapText(r.relGap)}</td><td>${certMark(statuses[i])}</td><td>${cell(r.heads)}</td><td>${cell(r.iterations)}</td><td>${cell(r.seconds, precision(3))}</td><td>${cell(train.loss, precision(6))}</td><td>${cell(train.accuracy, precision(4))}</td><td>${cell(test.loss, precision(6))}</td><td>${cell(test.accuracy, precision(4))}</td></tr>`;
   }).join('');
   return `<h2>${escapeHtml(run.dir)} <small>(path)</small></h2>
-<p class="prose">Regularization path, warm-started from the largest beta: ${prose}</p>
+${pathContext(run, prose)}
 <div class="charts">${plots}</div>
 <h3>Solutions along the path</h3><table>${head}${body}</table>
 ${configLine(run.config)}`;
+}
+
+/** "from a to b" over the rows (in path order), or not recorded. */
+function span(rows: unknown[], format: (x: number) => string): string {
+  const v = rows.map(finite).filter((x): x is number => x !== null);
+  if (v.length === 0) return NOT_RECORDED;
+  return v.length === 1 ? format(v[0]) : `${format(v[0])} to ${format(v[v.length - 1])}`;
+}
+
+function pathContext(run: PathRun, prose: string): string {
+  const rows = run.rows;
+  const src = sources(rows.length ? rows[0] : {}, run.config);
+  const loss = pick(src, 'loss');
+  const first = rows[0] ?? {};
+  const last = rows[rows.length - 1] ?? {};
+  const split = (key: 'training' | 'test'): string => {
+    const get = (k: string) => rows.map((r) => fields(r[key])[k]);
+    return `loss ${span(get('loss'), precision(4))}, ${accuracyName(loss)} ${span(get('accuracy'), precision(3))}`;
+  };
+  return contextBlock([
+    dataFact(run.config), shapeFact(src), lossFact(src),
+    { label: 'beta', html: `${rows.length} values, from ${betaText(first.beta, undefined, first.betaFrac)} to ${betaText(last.beta, undefined, last.betaFrac)}${typeof first.beta === 'number' && typeof first.betaFrac === 'number' && first.betaFrac > 0 ? ` (beta_max ${cell(first.beta / first.betaFrac, precision(6))})` : ''}` },
+    { label: 'heads', html: `convex ${span(rows.map((r) => r.heads), String)} (no non-convex models on a path)` },
+    { label: 'training', html: split('training') },
+    { label: 'test', html: split('test') },
+    { label: 'certificate', html: `Regularization path, warm-started from the largest beta: ${prose}` },
+  ]);
 }

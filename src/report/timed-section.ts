@@ -1,39 +1,84 @@
-// The section of a fit or compare run: curves against seconds (compare: objective and test loss of
-// each model; fit: objective, lower bound and gap), where each model attends, the final numbers,
-// and what the convex certificate does (and does not) establish.
+// The section of a fit or compare run. compare: every model's suboptimality above the convex
+// solve's certified lower bound (objective - L, log axis) against seconds and against iterations,
+// and test loss. fit: the primal objective and the dual bound closing on each other, and the
+// relative gap closing on tol. Then where each model attends (heatmap), the final numbers, and
+// what the convex certificate does (and does not) establish.
 import type { TimedRun } from './load';
 import { ChartList, series, type ChartSeries } from './charts';
-import { certMark, certStatus } from './certificate';
+import { certMark, certStatus, type CertStatus } from './certificate';
 import { cell, escapeHtml, fields, finite, gapText, precision } from './text';
 import { configLine } from './config-line';
+import { accuracyName, betaText, contextBlock, dataFact, lossFact, NOT_RECORDED, pick, shapeFact, sources, type Fact } from './context';
+import { heatmap } from './heatmap';
 
-const MAP_ORDER = ['teacher', 'convex', 'simplex', 'softmax'];
+const MODEL_ORDER = ['convex', 'simplex', 'softmax'];
 
-/** Seconds on a log axis: the first log line can be at t = 0. */
-const seconds = (v: unknown): unknown => (typeof v === 'number' ? Math.max(v, 1e-4) : v);
-
-function byModel(run: TimedRun, key: string): (ChartSeries | null)[] {
-  const groups = new Map<string, [unknown, unknown][]>();
+/** The metrics lines of each model, in the order convex, simplex, softmax, then others as found. */
+function modelLines(run: TimedRun): [string, TimedRun['metrics']][] {
+  const groups = new Map<string, TimedRun['metrics']>();
   for (const l of run.metrics) {
     const name = typeof l.model === 'string' ? l.model : '?';
     if (!groups.has(name)) groups.set(name, []);
-    groups.get(name)!.push([seconds(l.seconds), l[key]]);
+    groups.get(name)!.push(l);
   }
-  return [...groups].map(([name, pts]) => series(name, pts, true, true));
+  const rank = (name: string) => (MODEL_ORDER.includes(name) ? MODEL_ORDER.indexOf(name) : MODEL_ORDER.length);
+  return [...groups].sort((a, b) => rank(a[0]) - rank(b[0]));
 }
 
-/** fit logs no test loss; its gap closing on tol is what the certificate rests on. */
-function timeCharts(run: TimedRun, charts: ChartList): string {
-  const axes = { xLabel: 'seconds', xLog: true, yLog: true };
-  if (run.kind === 'compare') {
-    return charts.add({ ...axes, title: 'objective' }, byModel(run, 'objective'))
-      + charts.add({ ...axes, title: 'test loss' }, byModel(run, 'testLoss'));
-  }
-  const pts = (k: string) => run.metrics.map((l): [unknown, unknown] => [seconds(l.seconds), l[k]]);
-  const tol = run.result.tol ?? run.config.tol;
-  const tolLine = typeof tol === 'number' && tol > 0 ? series('tol', run.metrics.map((l): [unknown, unknown] => [seconds(l.seconds), tol]), true, true) : null;
-  return charts.add({ ...axes, title: 'objective' }, [series('convex', pts('primal'), true, true), series('lower bound', pts('dual'), true, true)])
-    + charts.add({ ...axes, title: 'relative gap' }, [series('rel. gap', pts('relGap'), true, true), tolLine]);
+function byModel(run: TimedRun, x: string, y: (l: TimedRun['metrics'][number]) => unknown, xLog: boolean, yLog: boolean): (ChartSeries | null)[] {
+  return modelLines(run).map(([name, lines]) => series(name, lines.map((l): [unknown, unknown] => [l[x], y(l)]), xLog, yLog));
+}
+
+/** The convex solve's lower bound L, when the run records a finite one. */
+const lowerBound = (run: TimedRun): number | null => finite(fields(run.result.certificate).lowerBound);
+
+/** 3 significant digits; small ones as 1.70e-4. */
+const num = (x: number): string => (x !== 0 && Math.abs(x) < 0.01 ? x.toExponential(2) : x.toPrecision(3));
+
+function compareCharts(run: TimedRun): (charts: ChartList) => string {
+  const L = lowerBound(run);
+  const sub = (l: TimedRun['metrics'][number]): unknown => {
+    const o = finite(l.objective);
+    return o === null || L === null ? null : o - L;
+  };
+  // what the final point of each model says, relative to L; and the points a log axis cannot show
+  const ends = modelLines(run).map(([name, lines]) => {
+    const last = [...lines].reverse().find((l) => finite(l.objective) !== null);
+    const below = lines.filter((l) => { const s = sub(l); return typeof s === 'number' && s <= 0; }).length;
+    // the final numbers of result.json (as in the table), else the last logged point
+    const o = finite(fields(fields(run.result.final)[name]).objective) ?? (last ? finite(last.objective) : null);
+    const end = o === null || L === null ? '-' : `${num(o - L)}${L !== 0 ? ` (${num(100 * (o - L) / Math.abs(L))}% of L)` : ''}`;
+    return { name, end, below };
+  });
+  const belowText = ends.filter((e) => e.below > 0).map((e) => `${escapeHtml(e.name)}: ${e.below}`).join(', ');
+  const caption = L === null
+    ? 'The run records no finite lower bound, so no suboptimality can be drawn.'
+    : `Objective minus L = ${L.toPrecision(10)}, the certified lower bound of the convex solve (objective &ge; optimum &ge; L), log scale. `
+      + `The convex curve ends at its own duality gap; each other curve shows how far above the bound that model stays. `
+      + `Final values: ${ends.map((e) => `${escapeHtml(e.name)} ${e.end}`).join('; ')}.`
+      + (belowText ? ` Points at or below L cannot be drawn on a log axis and are left out (${belowText}).` : '');
+  return (charts) => charts.add({ title: 'suboptimality vs. time', xLabel: 'seconds', yLabel: 'objective − L', xLog: true, yLog: true, caption },
+    byModel(run, 'seconds', sub, true, true))
+    + charts.add({ title: 'suboptimality vs. iterations', xLabel: 'iterations (Adam steps; FISTA for convex)', yLabel: 'objective − L', xLog: false, yLog: true,
+      caption: 'The same, against iterations. The time chart leaves out the points at 0 s (the starting point), which a log axis cannot show.' },
+    byModel(run, 'iteration', sub, false, true))
+    + charts.add({ title: 'test loss vs. time', xLabel: 'seconds', yLabel: 'test loss', xLog: true, yLog: true,
+      caption: 'Mean loss per sample on the test split (log scales).' },
+    byModel(run, 'seconds', (l) => l.testLoss, true, true));
+}
+
+/** fit: the primal objective and the dual bound close on each other; the gap closes on tol. */
+function fitCharts(run: TimedRun, charts: ChartList): string {
+  const pts = (k: string) => run.metrics.map((l): [unknown, unknown] => [l.iteration, l[k]]);
+  const tol = run.result.tol ?? run.config.tol ?? fields(run.config.config).tol;
+  const tolLine = typeof tol === 'number' && tol > 0 ? series('tol', run.metrics.map((l): [unknown, unknown] => [l.iteration, tol]), false, true) : null;
+  const axes = { xLabel: 'iterations', xLog: false };
+  return charts.add({ ...axes, title: 'primal objective and dual lower bound', yLabel: 'objective', yLog: false,
+    caption: 'The optimum lies between the two curves at every iteration; where they meet, it is known.' },
+  [series('primal', pts('primal'), false, false), series('dual bound', pts('dual'), false, false)])
+    + charts.add({ ...axes, title: 'relative duality gap', yLabel: 'relative gap', yLog: true,
+      caption: `(primal - dual) / |primal| (log scale); the solve is certified once it is below tol = ${cell(tol)}.` },
+    [series('rel. gap', pts('relGap'), false, true), tolLine]);
 }
 
 /** fit: the convex map is the heads' norms summed per token (what recovery attends to). */
@@ -56,54 +101,89 @@ function attentionMaps(run: TimedRun): [string, unknown[]][] {
   return [['convex', total > 0 ? m.map((v) => v / total) : m]];
 }
 
-function mapTable(run: TimedRun): string {
-  const maps = attentionMaps(run);
-  if (maps.length === 0) return '';
-  const rank = (name: string) => (MAP_ORDER.includes(name) ? MAP_ORDER.indexOf(name) : MAP_ORDER.length);
-  maps.sort((a, b) => rank(a[0]) - rank(b[0])); // stable: other names keep their order
-  const n = Math.max(...maps.map(([, v]) => v.length));
-  const head = `<tr><th>map</th>${Array.from({ length: n }, (_, k) => `<th>${k}</th>`).join('')}</tr>`;
-  const rows = maps.map(([name, values]) => `<tr><th>${escapeHtml(name)}</th>${Array.from({ length: n }, (_, k) => {
-    const v = finite(values[k]);
-    if (v === null) return `<td>${cell(values[k])}</td>`;
-    const a = Math.max(0, Math.min(1, v));
-    return `<td style="background: rgba(33, 102, 172, ${a.toFixed(3)}); color: ${a > 0.5 ? '#fff' : '#000'}">${v.toFixed(2)}</td>`;
-  }).join('')}</tr>`).join('');
-  return `<h3>Attention: where each model looks (distribution over tokens)</h3><table class="map">${head}${rows}</table>`;
-}
+const MAP_CAPTION = {
+  compare: 'teacher: the map the data was generated with (when the file holds one); convex: the recovered heads\' norms summed per token, normalised to 1; '
+    + 'simplex: its per-position weights, heads weighted by ||w2|| ||w3||_1; softmax: the read-out token\'s attention averaged over the training sequences and heads.',
+  fit: 'convex: the recovered heads\' norms summed per token and normalised to 1.',
+};
 
-function fitNumbers(run: TimedRun): string {
+function fitStatus(run: TimedRun): CertStatus {
   const r = run.result;
-  const status = certStatus({ converged: r.converged, relGap: r.relGap, tol: r.tol ?? run.config.tol }, 'not');
-  const b = fields(r.blas);
-  return `<table><tr><th>model</th><th>objective</th><th>lower bound</th><th>rel. gap</th><th>certificate</th><th>heads</th><th>iterations</th><th>seconds</th><th>training loss</th><th>test loss</th></tr>
-<tr><td>${cell(r.model)} / ${cell(r.loss)}</td><td>${cell(r.objective, precision(10))}</td><td>${cell(r.lowerBound, precision(10))}</td><td>${gapText(r.relGap)}</td><td>${certMark(status)}</td><td>${cell(r.heads)}</td><td>${cell(r.iterations)}</td><td>${cell(r.seconds, precision(3))}</td><td>${cell(fields(r.training).loss, precision(6))}</td><td>${cell(fields(r.test).loss, precision(6))}</td></tr></table>
-<p class="prose">Convex objective ${cell(r.objective, precision(10))} &ge; optimum &ge; lower bound ${cell(r.lowerBound, precision(10))}: ${certMark(status)}.
-Solver ${cell(r.solver)} (${cell(r.precision)}), BLAS ${cell(b.backend)}${b.core !== undefined ? ` ${cell(b.core)}` : ''}, ${cell(b.threads)} threads${b.reason !== undefined ? ` (${cell(b.reason)})` : ''}.</p>`;
+  return certStatus({ converged: r.converged, relGap: r.relGap, tol: r.tol ?? run.config.tol ?? fields(run.config.config).tol }, 'not');
 }
 
 /** compare runs predating a `converged` flag for the convex side are judged by relGap <= tol. */
-function compareStatus(run: TimedRun) {
+function compareStatus(run: TimedRun): CertStatus {
   const r = run.result;
   const c = fields(r.certificate);
   const convex = fields(r.convex);
   const converged = [c.converged, convex.converged, fields(fields(r.final).convex).converged].find((v) => typeof v === 'boolean');
-  const tol = [c.tol, convex.tol, r.tol, run.config.tol].find((v) => v !== undefined);
+  const tol = [c.tol, convex.tol, r.tol, run.config.tol, fields(run.config.config).tol].find((v) => v !== undefined);
   return certStatus({ converged, relGap: c.relGap, tol }, 'compare-gap');
 }
 
-function compareNumbers(run: TimedRun): string {
+function fitContext(run: TimedRun, status: CertStatus): string {
+  const r = run.result;
+  const src = sources(r, run.config);
+  const loss = pick(src, 'loss');
+  const split = (s: unknown): string => {
+    const f = fields(s);
+    return `loss ${cell(f.loss, precision(6))}, ${accuracyName(loss)} ${cell(f.accuracy, precision(4))}`;
+  };
+  const facts: Fact[] = [
+    dataFact(run.config), shapeFact(src), lossFact(src),
+    { label: 'beta', html: betaText(r.beta, r.betaMax, r.betaFrac) },
+    { label: 'heads', html: `convex ${cell(r.heads)}${r.totalGroups !== undefined ? ` of ${cell(r.totalGroups)} token groups` : ''}` },
+    { label: 'training', html: split(r.training) },
+    { label: 'test', html: r.test === undefined || r.test === null ? NOT_RECORDED : split(r.test) },
+    { label: 'certificate', html: `objective ${cell(r.objective, precision(10))} &ge; optimum &ge; lower bound ${cell(r.lowerBound, precision(10))}: ${certMark(status)}.` },
+  ];
+  return contextBlock(facts);
+}
+
+function compareContext(run: TimedRun, status: CertStatus): string {
+  const r = run.result;
+  const src = sources(r, run.config);
+  const c = fields(r.certificate);
+  const models = fields(r.models);
+  const final = fields(r.final);
+  const loss = pick(src, 'loss');
+  const heads = [`convex ${cell(c.heads)}`, ...Object.entries(models).map(([name, m]) => `${escapeHtml(name)} ${cell(fields(m).heads)}`)].join(', ');
+  const perModel = (key: string, digits: number): string =>
+    Object.entries(final).map(([name, f]) => `${escapeHtml(name)} ${cell(fields(f)[key], precision(digits))}`).join(', ');
+  const accKey = ['testAccuracy', 'accuracy'].find((k) => Object.values(final).some((f) => fields(f)[k] !== undefined));
+  const facts: Fact[] = [
+    dataFact(run.config), shapeFact(src), lossFact(src),
+    { label: 'beta', html: betaText(r.beta, r.betaMax, r.betaFrac) },
+    { label: 'heads', html: heads },
+    { label: 'test loss', html: perModel('testLoss', 4) || NOT_RECORDED },
+  ];
+  if (accKey) facts.push({ label: `test ${accuracyName(loss)}`, html: perModel(accKey, 4) });
+  else if (loss === 'ce') facts.push({ label: 'test accuracy', html: NOT_RECORDED });
+  facts.push({ label: 'certificate', html: `convex objective ${cell(c.objective, precision(10))} &ge; optimum &ge; lower bound ${cell(c.lowerBound, precision(10))} (relative gap ${gapText(c.relGap)}): ${certMark(status)}. The non-convex models are trained with Adam and have no certificate.` });
+  return contextBlock(facts);
+}
+
+function fitNumbers(run: TimedRun, status: CertStatus): string {
+  const r = run.result;
+  const b = fields(r.blas);
+  return `<table><tr><th>model</th><th>objective</th><th>lower bound</th><th>rel. gap</th><th>certificate</th><th>heads</th><th>iterations</th><th>seconds</th><th>training loss</th><th>test loss</th></tr>
+<tr><td>${cell(r.model)} / ${cell(r.loss)}</td><td>${cell(r.objective, precision(10))}</td><td>${cell(r.lowerBound, precision(10))}</td><td>${gapText(r.relGap)}</td><td>${certMark(status)}</td><td>${cell(r.heads)}</td><td>${cell(r.iterations)}</td><td>${cell(r.seconds, precision(3))}</td><td>${cell(fields(r.training).loss, precision(6))}</td><td>${cell(fields(r.test).loss, precision(6))}</td></tr></table>
+<p class="prose">Solver ${cell(r.solver)} (${cell(r.precision)}), BLAS ${cell(b.backend)}${b.core !== undefined ? ` ${cell(b.core)}` : ''}, ${cell(b.threads)} threads${b.reason !== undefined ? ` (${cell(b.reason)})` : ''}.</p>`;
+}
+
+function compareNumbers(run: TimedRun, status: CertStatus): string {
   const r = run.result;
   const lr = fields(r.chosenLr);
-  const status = compareStatus(run);
+  const L = lowerBound(run);
   const rows = Object.entries(fields(r.final)).map(([name, v]) => {
     const f = fields(v);
+    const o = finite(f.objective);
+    const above = o === null || L === null ? '-' : (o - L).toPrecision(4);
     const mark = name === 'convex' ? certMark(status) : 'trained with Adam, no certificate';
-    return `<tr><td>${escapeHtml(name)}</td><td>${cell(f.objective, precision(8))}</td><td>${cell(f.testLoss, precision(6))}</td><td>${cell(f.seconds, precision(3))}</td><td>${cell(f.iterations)}</td><td>${cell(lr[name])}</td><td>${mark}</td></tr>`;
+    return `<tr><td>${escapeHtml(name)}</td><td>${cell(f.objective, precision(8))}</td><td>${above}</td><td>${cell(f.testLoss, precision(6))}</td><td>${cell(f.seconds, precision(3))}</td><td>${cell(f.iterations)}</td><td>${cell(lr[name])}</td><td>${mark}</td></tr>`;
   }).join('');
-  const c = fields(r.certificate);
-  return `<table><tr><th>model</th><th>objective</th><th>test loss</th><th>seconds</th><th>iterations</th><th>Adam lr</th><th>certificate</th></tr>${rows}</table>
-<p class="prose">Convex certificate: objective ${cell(c.objective, precision(10))} &ge; optimum &ge; lower bound ${cell(c.lowerBound, precision(10))} (relative gap ${gapText(c.relGap)}), ${cell(c.heads)} heads; beta = ${cell(r.beta, precision(6))}: ${certMark(status)}.</p>`;
+  return `<table><tr><th>model</th><th>objective</th><th>objective − L</th><th>test loss</th><th>seconds</th><th>iterations</th><th>Adam lr</th><th>certificate</th></tr>${rows}</table>`;
 }
 
 /** Every setting that shapes a non-convex model (heads, read-out, positions, penalty, lr), as recorded. */
@@ -122,11 +202,14 @@ function modelSettings(run: TimedRun): string {
 }
 
 export function timedSection(run: TimedRun, charts: ChartList): string {
+  const compare = run.kind === 'compare';
+  const status = compare ? compareStatus(run) : fitStatus(run);
+  const plots = compare ? compareCharts(run)(charts) : fitCharts(run, charts);
   return `<h2>${escapeHtml(run.dir)} <small>(${run.kind})</small></h2>
-<div class="charts">${timeCharts(run, charts)}</div>
-${mapTable(run)}
-<h3>Final numbers</h3>${run.kind === 'fit' ? fitNumbers(run) : compareNumbers(run)}
-${run.kind === 'compare' ? modelSettings(run) : ''}
+${compare ? compareContext(run, status) : fitContext(run, status)}
+<div class="charts">${plots}</div>
+${heatmap(attentionMaps(run), MAP_CAPTION[run.kind])}
+<h3>Final numbers</h3>${compare ? compareNumbers(run, status) : fitNumbers(run, status)}
+${compare ? modelSettings(run) : ''}
 ${configLine(run.config)}`;
 }
-

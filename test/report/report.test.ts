@@ -1,13 +1,13 @@
 // The HTML report of every run kind the tool writes (compare, fit, path, demo) opened in headless
-// Chromium: no console error, every section's charts drawn, the maps and the certificates on the
-// page. Screenshots are kept in test-output/report.png and test-output/report-path.png.
+// Chromium: no console error, every section's charts drawn with the series that matter, the
+// heatmaps filled, a context block in every section, legible axes and legends. Screenshots are kept in test-output/report.png and test-output/report-path.png.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from '../helpers';
 import { cliOk, teacherNpz, tmpDir } from './cli-runs';
-import { assertInked, inkPerCanvas, withPage } from './browser';
+import { assertInked, assertLegible, assertSeries, chartsIn, heatmapRows, inkPerCanvas, withPage } from './browser';
 
 test('report: compare, fit, path and demo runs render in headless Chromium without errors', async () => {
   const tmp = tmpDir();
@@ -33,16 +33,42 @@ test('report: compare, fit, path and demo runs render in headless Chromium witho
     const kinds = (await page.evaluate(`Array.from(document.querySelectorAll('section.run')).map((s) => s.dataset.kind)`)) as string[];
     // the demo directory contributes its compare and fit parts
     assert.deepEqual(kinds, ['compare', 'fit', 'path', 'compare', 'fit']);
-    // each section: its charts have data (compare: objective and test loss; fit: objective and gap;
-    // path: objective, gap, heads)
+    // each section: its charts are drawn, and hold the series that matter, with data
     const ink = async (i: number) => inkPerCanvas(page, `section.run:nth-of-type(${i + 1})`);
-    assertInked(await ink(0), 2, 'compare');
-    assertInked(await ink(1), 2, 'fit');
+    const charts = async (i: number) => chartsIn(page, `section.run:nth-of-type(${i + 1})`);
+    const models = ['convex', 'simplex', 'softmax'];
+    for (const [i, what] of [[0, 'compare'], [3, 'demo compare']] as const) {
+      assertInked(await ink(i), 3, what);
+      const c = await charts(i);
+      // suboptimality above the certified lower bound, every model, against seconds and iterations
+      assertSeries(c, 'suboptimality vs. time', models);
+      assertSeries(c, 'suboptimality vs. iterations', models);
+      assertSeries(c, 'test loss vs. time', models);
+      const rows = await heatmapRows(page, `section.run:nth-of-type(${i + 1})`);
+      assert.deepEqual(rows.map((r) => r.name), ['teacher', 'convex', 'simplex', 'softmax'], what);
+      for (const r of rows) assert.ok(r.values >= 6, `${what}: heatmap row ${r.name} has ${r.values} values`);
+    }
+    for (const [i, what] of [[1, 'fit'], [4, 'demo fit']] as const) {
+      assertInked(await ink(i), 2, what);
+      const c = await charts(i);
+      assertSeries(c, 'primal objective and dual lower bound', ['primal', 'dual bound']);
+      assertSeries(c, 'relative duality gap', ['rel. gap', 'tol']);
+      assert.equal((await heatmapRows(page, `section.run:nth-of-type(${i + 1})`))[0].name, 'convex');
+    }
     assertInked(await ink(2), 3, 'path');
-    assertInked(await ink(3), 2, 'demo compare');
-    assertInked(await ink(4), 2, 'demo fit');
+    assertSeries(await charts(2), 'heads along the path', ['heads'], 4);
+    await assertLegible(page);
+    // every section opens with its context: data, shape, loss, beta, heads, certificate
+    const contexts = (await page.evaluate(`Array.from(document.querySelectorAll('section.run dl.context')).map((d) => d.textContent)`)) as string[];
+    assert.equal(contexts.length, 5);
+    for (const t of contexts) for (const label of ['data', 'shape', 'loss', 'beta', 'heads', 'certificate']) assert.ok(t.includes(label), `context lacks ${label}: ${t}`);
+    assert.ok(contexts[0].includes(data) && contexts[0].includes('sha256'), contexts[0]);
+    assert.match(contexts[1], /N = 300, n = 6, d = 8, c = 2/);
+    assert.match(contexts[1], /= 0\.200 × beta_max/);
+    assert.match(contexts[0], /convex \d+, softmax \d+, simplex \d+/);
+    assert.match(contexts[3], /generated in memory/);
     const text = (await page.textContent('body'))!;
-    for (const s of ['teacher', 'convex', 'simplex', 'softmax', 'Convex certificate', 'beta / beta_max', path.join(dir('demo'), 'fit')]) {
+    for (const s of ['teacher', 'convex', 'simplex', 'softmax', 'certified lower bound of the convex solve', 'beta / beta_max', path.join(dir('demo'), 'fit')]) {
       assert.ok(text.includes(s), `page lacks ${s}`);
     }
     // the compare section says how many heads each non-convex model had (and how it reads out)
