@@ -55,6 +55,10 @@ export interface MetricPoint {
 }
 
 export interface CompareResult {
+  /** the training split's shape and the loss, so a report can state them */
+  loss: 'squared' | 'ce';
+  N: number; n: number; d: number; c: number;
+  testN: number;
   beta: number;
   betaMax: number;
   chosenLr: Record<string, number>;
@@ -142,6 +146,7 @@ export function runCompare(
     if (total > 0) for (let k = 0; k < convexMap.length; k++) convexMap[k] /= total;
     const heads = chooseHeads(cfg.heads, rec.H, softmaxWidth(cfg, train));
     result = {
+      loss, N: train.N, n: train.n, d: train.d, c, testN: test.N,
       beta, betaMax: base.betaMax, chosenLr: {}, lrSearch: {}, final: {},
       certificate: {
         objective: sol.certificate.primal, lowerBound: sol.certificate.dual, relGap: sol.certificate.relGap,

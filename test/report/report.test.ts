@@ -63,6 +63,7 @@ test('report: compare, fit, path and demo runs render in headless Chromium witho
     assert.equal(contexts.length, 5);
     for (const t of contexts) for (const label of ['data', 'shape', 'loss', 'beta', 'heads', 'certificate']) assert.ok(t.includes(label), `context lacks ${label}: ${t}`);
     assert.ok(contexts[0].includes(data) && contexts[0].includes('sha256'), contexts[0]);
+    assert.match(contexts[0], /N = 300, n = 6, d = 8, c = 2/); // compare records its shape too
     assert.match(contexts[1], /N = 300, n = 6, d = 8, c = 2/);
     assert.match(contexts[1], /= 0\.200 × beta_max/);
     assert.match(contexts[0], /convex \d+, softmax \d+, simplex \d+/);
