@@ -2,7 +2,7 @@
 // progress line on stderr, and one way to report failure.
 import { InvalidArgumentError, Option } from 'commander';
 import type { Progress } from '../convex/types';
-import { InputError } from '../data/errors';
+import { InputError, oneLine } from '../data/errors';
 import * as fs from 'node:fs';
 
 export function number(name: string, check: (v: number) => boolean, expected: string) {
@@ -33,14 +33,8 @@ export function progressPrinter(quiet: boolean, prefix = ''): ((p: Progress) => 
   };
 }
 
-/** Control characters (an escape sequence in a file name, say) shown as JSON escapes, not sent to the terminal. */
-export function escapeControl(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => {
-    const json = JSON.stringify(ch).slice(1, -1); // \n, \t, \u001b; JSON leaves 0x7f-0x9f alone
-    return json.length > 1 && json !== ch ? json : `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
-  });
-}
+/** Control characters in a name shown as escapes, never sent to the terminal (one escaper for the tool). */
+export const escapeControl = oneLine;
 
 /** What the command is doing, for the message when memory runs out (set by the commands). */
 let activity = '';

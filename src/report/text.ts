@@ -14,15 +14,12 @@ export const escapeHtml = (s: string): string => s.replace(/[&<>"'\u2028\u2029]/
 export const jsonForScript = (v: unknown): string =>
   JSON.stringify(v).replace(/[<>&\u2028\u2029]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
-const CONTROL_NAMES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-
 /**
  * A file name (or a parser's message quoting the input) for a one-line message: control
  * characters and line separators escaped as in JSON (\n, \u001b), so a name cannot break the
  * line or drive the terminal. Left unquoted, like every path in the tool's messages.
  */
-export const printable = (s: string): string =>
-  s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (ch) => CONTROL_NAMES[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+export { oneLine as printable } from '../data/errors';
 
 /** The finite number, or null: for plots. */
 export const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
