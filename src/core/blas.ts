@@ -31,7 +31,14 @@ export interface NativeKernels {
   attentionBackward(B: number, T: number, C: number, NH: number, scale: number, dinp: FloatArray, dout: FloatArray, inp: FloatArray, att: FloatArray): void;
 }
 
-interface Addon extends NativeKernels {
+/** LAPACK and the FWHT in C (native/lapack.c, native/fwht.c); src/core/linalg.ts and fwht.ts wrap them. */
+export interface NativeMaths {
+  eigh(n: number, A: Float64Array, values: Float64Array, vectors: Float64Array): void;
+  svd(m: number, n: number, A: Float64Array, U: Float64Array, s: Float64Array, Vt: Float64Array): void;
+  fwht(X: Float64Array, rows: number, n: number): void;
+}
+
+interface Addon extends NativeKernels, Partial<NativeMaths> {
   gemm: Gemm;
   info(): { core: string; config: string; threads: number };
   setThreads(n: number): void;
@@ -74,6 +81,13 @@ export const nativeBlas: Blas | null = addon && {
 export const blas: Blas = nativeBlas ?? typescriptBlas;
 
 export const nativeKernels: NativeKernels | null = addon;
+
+/** Null when the addon did not load, or is a build from before LAPACK was added (rebuild it). */
+export const nativeMaths: NativeMaths | null =
+  addon?.eigh && addon.svd && addon.fwht ? (addon as NativeMaths) : null;
+
+/** Why nativeMaths is null ('' when it is not). */
+export const nativeMathsReason = nativeMaths ? '' : addon ? 'addon built before eigh/svd/fwht: rerun node scripts/build-native.js' : loadError;
 
 export function setBlasThreads(n: number): void {
   addon?.setThreads(n);
