@@ -43,7 +43,7 @@ for (const [backend, name] of backends) {
   });
 }
 
-test('native and TypeScript fwht agree bit for bit (same butterflies, same order)', { skip: nativeMaths ? false : `addon not built, native FWHT not tested: ${nativeMathsReason}` }, () => {
+test('native and TypeScript fwht agree bit for bit (same butterflies, same order)', { skip: nativeMaths ? false : `addon not in use, native FWHT not tested: ${nativeMathsReason}` }, () => {
   const a = randn(64 * 1024, 5), b = Float64Array.from(a);
   fwht(a, 1024, 64); fwht(b, 1024, 64, 'typescript');
   assert.deepEqual(a, b);

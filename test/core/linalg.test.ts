@@ -7,7 +7,7 @@ import { eigh, svd, type Eigh, type Svd } from '../../src/core/linalg';
 import { randn } from '../helpers';
 
 const eps = 2.220446049250313e-16;
-const noAddon = nativeMaths ? false : `addon not built, LAPACK not tested: ${nativeMathsReason}`;
+const noAddon = nativeMaths ? false : `addon not in use, LAPACK not tested: ${nativeMathsReason}`;
 const backends: ['auto' | 'typescript', string][] = [['typescript', 'jacobi']];
 if (nativeMaths) backends.push(['auto', 'lapack']);
 
