@@ -138,6 +138,7 @@ napi_value AttentionBackward(napi_env env, napi_callback_info info);
 napi_value Eigh(napi_env env, napi_callback_info info);  // lapack.c
 napi_value Svd(napi_env env, napi_callback_info info);   // lapack.c
 napi_value Fwht(napi_env env, napi_callback_info info);  // fwht.c
+napi_value Fft(napi_env env, napi_callback_info info);   // fft.c
 
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
@@ -149,6 +150,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"eigh", NULL, Eigh, NULL, NULL, NULL, napi_default, NULL},
       {"svd", NULL, Svd, NULL, NULL, NULL, napi_default, NULL},
       {"fwht", NULL, Fwht, NULL, NULL, NULL, napi_default, NULL},
+      {"fft", NULL, Fft, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;
