@@ -135,6 +135,10 @@ static napi_value SetThreads(napi_env env, napi_callback_info info) {
 
 napi_value AttentionForward(napi_env env, napi_callback_info info);
 napi_value AttentionBackward(napi_env env, napi_callback_info info);
+napi_value Eigh(napi_env env, napi_callback_info info);  // lapack.c
+napi_value Svd(napi_env env, napi_callback_info info);   // lapack.c
+napi_value Fwht(napi_env env, napi_callback_info info);  // fwht.c
+napi_value Fft(napi_env env, napi_callback_info info);   // fft.c
 
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
@@ -143,8 +147,12 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
       {"attentionForward", NULL, AttentionForward, NULL, NULL, NULL, napi_default, NULL},
       {"attentionBackward", NULL, AttentionBackward, NULL, NULL, NULL, napi_default, NULL},
+      {"eigh", NULL, Eigh, NULL, NULL, NULL, napi_default, NULL},
+      {"svd", NULL, Svd, NULL, NULL, NULL, napi_default, NULL},
+      {"fwht", NULL, Fwht, NULL, NULL, NULL, napi_default, NULL},
+      {"fft", NULL, Fft, NULL, NULL, NULL, napi_default, NULL},
   };
-  CHECK(napi_define_properties(env, exports, 5, props));
+  CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;
 }
 

@@ -2,6 +2,9 @@
 export * from './convex/types';
 export { blas, nativeBlas, typescriptBlas, setBlasThreads, type Blas, type BlasInfo, type FloatArray } from './core/blas';
 export { Rng } from './core/rng';
+export { eigh, svd, eighJacobi, svdJacobi, linalgInfo, type Eigh, type Svd } from './core/linalg';
+export { fft, ifft, rfft, irfft, type Spectrum } from './core/fft';
+export { fwht } from './core/fwht';
 export { DenseOperator } from './convex/operators/dense';
 export { AttentionOperator } from './convex/operators/attention';
 export { GatedOperator } from './convex/operators/gated';

@@ -1,6 +1,7 @@
-// convexformer info: which GEMM path is active, and OpenBLAS's core and threads.
+// convexformer info: which GEMM and LAPACK paths are active, and OpenBLAS's core and threads.
 import { Command } from 'commander';
 import { blas } from '../core/blas';
+import { linalgInfo } from '../core/linalg';
 
 export function infoCommand(): Command {
   return new Command('info').description('show the numeric backend (OpenBLAS addon or TypeScript fallback)').action(() => {
@@ -13,6 +14,8 @@ export function infoCommand(): Command {
     } else {
       console.log(`reason: ${i.reason ?? 'unknown'}`);
     }
+    const l = linalgInfo();
+    console.log(`eigh/svd backend: ${l.backend === 'lapack' ? 'LAPACK (OpenBLAS, native addon)' : `TypeScript Jacobi (${l.reason})`}`);
     console.log(`node: ${process.version}, cpus: ${require('node:os').cpus().length}`);
   });
 }

@@ -31,7 +31,15 @@ export interface NativeKernels {
   attentionBackward(B: number, T: number, C: number, NH: number, scale: number, dinp: FloatArray, dout: FloatArray, inp: FloatArray, att: FloatArray): void;
 }
 
-interface Addon extends NativeKernels {
+/** LAPACK, FWHT and FFT in C (native/lapack.c, fwht.c, fft.c); src/core/linalg.ts, fwht.ts, fft.ts wrap them. */
+export interface NativeMaths {
+  eigh(n: number, A: Float64Array, values: Float64Array, vectors: Float64Array): void;
+  svd(m: number, n: number, A: Float64Array, U: Float64Array, s: Float64Array, Vt: Float64Array): void;
+  fwht(X: Float64Array, rows: number, n: number): void;
+  fft(re: Float64Array, im: Float64Array, cos: Float64Array, sin: Float64Array, bitrev: Uint32Array, sign: 1 | -1): void;
+}
+
+interface Addon extends NativeKernels, Partial<NativeMaths> {
   gemm: Gemm;
   info(): { core: string; config: string; threads: number };
   setThreads(n: number): void;
@@ -74,6 +82,13 @@ export const nativeBlas: Blas | null = addon && {
 export const blas: Blas = nativeBlas ?? typescriptBlas;
 
 export const nativeKernels: NativeKernels | null = addon;
+
+/** Null when the addon did not load, or is a build from before LAPACK was added (rebuild it). */
+export const nativeMaths: NativeMaths | null =
+  addon?.eigh && addon.svd && addon.fwht && addon.fft ? (addon as NativeMaths) : null;
+
+/** Why nativeMaths is null ('' when it is not). */
+export const nativeMathsReason = nativeMaths ? '' : addon ? 'addon built before eigh/svd/fwht/fft: rerun node scripts/build-native.js' : loadError;
 
 export function setBlasThreads(n: number): void {
   addon?.setThreads(n);

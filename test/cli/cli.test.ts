@@ -161,6 +161,7 @@ test("demo finds the teacher's tokens and writes the report; info names the back
   const i = run(['info']);
   assert.equal(i.status, 0);
   assert.match(i.stdout, /gemm backend: (openblas|typescript)/);
+  assert.match(i.stdout, /eigh\/svd backend: (LAPACK|TypeScript Jacobi)/);
 });
 
 test('report refuses a directory that is not a finished run, and writes nothing', () => {

@@ -1,0 +1,54 @@
+// Symmetric eigendecomposition and thin SVD behind one interface: LAPACK (dsyevd, dgesdd) through
+// the native addon, or Jacobi methods in TypeScript (jacobi-eigh.ts, jacobi-svd.ts) with the same
+// contract. Row-major Float64Arrays; the caller's A is never modified.
+import { nativeMaths, nativeMathsReason } from './blas';
+import { eighJacobi } from './jacobi-eigh';
+import { svdJacobi, type Svd } from './jacobi-svd';
+
+export { eighJacobi, svdJacobi, type Svd };
+
+export interface Eigh {
+  /** Ascending. */
+  values: Float64Array;
+  /** Row-major n x n; column j is the unit eigenvector of values[j]. */
+  vectors: Float64Array;
+}
+
+/** Which implementation eigh and svd use, and why not LAPACK if they do not. */
+export function linalgInfo(): { backend: 'lapack' | 'typescript'; reason?: string } {
+  return nativeMaths ? { backend: 'lapack' } : { backend: 'typescript', reason: nativeMathsReason };
+}
+
+function checkMatrix(what: string, A: Float64Array, m: number, n: number): void {
+  if (!Number.isInteger(m) || !Number.isInteger(n) || m < 1 || n < 1) throw new RangeError(`${what}: dimensions must be positive integers, got ${m} x ${n}`);
+  if (!(A instanceof Float64Array) || A.length !== m * n) throw new RangeError(`${what}: A must be a Float64Array of length ${m} x ${n} = ${m * n}`);
+  // LAPACK may loop or return garbage on NaN/Inf; the Jacobi sweeps would not converge.
+  for (let i = 0; i < A.length; i++) if (!Number.isFinite(A[i])) throw new RangeError(`${what}: A[${i}] = ${A[i]} is not finite`);
+}
+
+/**
+ * Eigenvalues (ascending) and orthonormal eigenvectors of the symmetric row-major n x n matrix A.
+ * Refuses A that is not symmetric to 1e-10 relative to its largest entry (LAPACK reads only one
+ * triangle, Jacobi all of A: beyond rounding the two would answer different questions).
+ */
+export function eigh(A: Float64Array, n: number, backend: 'auto' | 'typescript' = 'auto'): Eigh {
+  checkMatrix('eigh', A, n, n);
+  let max = 0, asym = 0;
+  for (let i = 0; i < n * n; i++) max = Math.max(max, Math.abs(A[i]));
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) asym = Math.max(asym, Math.abs(A[i * n + j] - A[j * n + i]));
+  if (asym > 1e-10 * max) throw new RangeError(`eigh: A is not symmetric (max |A_ij - A_ji| = ${asym}, max |A_ij| = ${max})`);
+  if (!nativeMaths || backend === 'typescript') return eighJacobi(A, n);
+  const values = new Float64Array(n), vectors = new Float64Array(n * n);
+  nativeMaths.eigh(n, A, values, vectors);
+  return { values, vectors };
+}
+
+/** Thin SVD A = U diag(s) Vt of the row-major m x n A: U (m x k), s (k, descending), Vt (k x n), k = min(m, n). */
+export function svd(A: Float64Array, m: number, n: number, backend: 'auto' | 'typescript' = 'auto'): Svd {
+  checkMatrix('svd', A, m, n);
+  if (!nativeMaths || backend === 'typescript') return svdJacobi(A, m, n);
+  const k = Math.min(m, n);
+  const U = new Float64Array(m * k), s = new Float64Array(k), Vt = new Float64Array(k * n);
+  nativeMaths.svd(m, n, A, U, s, Vt);
+  return { U, s, Vt };
+}
