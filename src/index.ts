@@ -24,7 +24,7 @@ export { readNpz, encodeNpz } from './data/npz';
 export { loadDataset, datasetFromArrays, type Dataset } from './data/dataset';
 export { plantedDataset } from './data/planted';
 export { InputError } from './data/errors';
-export { runFit, type FitConfig, type FitResult } from './experiments/fit';
+export { runFit, fitConfig, FIT_DEFAULTS, type FitConfig, type FitResult } from './experiments/fit';
 export { runPath, geometricGrid } from './experiments/path';
 export { linearForward, linearBackward } from './nn/linear';
 export { layerNormForward, layerNormBackward } from './nn/layernorm';

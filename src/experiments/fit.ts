@@ -29,6 +29,23 @@ export interface FitConfig {
   timeLimit?: number;
 }
 
+/** The one set of defaults: the CLI's flags default to these, and runFit fills what a caller leaves out. */
+export const FIT_DEFAULTS = {
+  model: 'attention', loss: 'squared', seed: 0, tol: 1e-6, maxIter: 20000, solver: 'fista', float32: false, lr: 1e-2,
+} as const satisfies Partial<FitConfig>;
+
+/**
+ * A complete FitConfig from what a caller gave (undefined counts as not given), checked: a library
+ * call without `tol` gets the CLI's 1e-6, not an unbounded solve.
+ */
+export function fitConfig(given: Partial<FitConfig>): FitConfig {
+  const set = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<FitConfig>;
+  const cfg: FitConfig = { ...FIT_DEFAULTS, ...set };
+  if (!(cfg.tol > 0 && Number.isFinite(cfg.tol))) throw new InputError('tol', `must be a finite number > 0, got ${cfg.tol}`);
+  if (!(Number.isInteger(cfg.maxIter) && cfg.maxIter >= 1)) throw new InputError('maxIter', `must be an integer >= 1, got ${cfg.maxIter}`);
+  return cfg;
+}
+
 export interface FitResult {
   model: ModelKind;
   loss: LossKind;
@@ -99,7 +116,9 @@ export function prepareProblem(data: Dataset, cfg: FitConfig): AttentionProblem 
   });
 }
 
-export function runFit(data: Dataset, cfg: FitConfig, onProgress?: (p: Progress) => void, w0?: Float64Array): FitOutcome {
+/** Solves one program to its certificate; options not given take FIT_DEFAULTS (beta or betaFrac is required). */
+export function runFit(data: Dataset, options: Partial<FitConfig>, onProgress?: (p: Progress) => void, w0?: Float64Array): FitOutcome {
+  const cfg = fitConfig(options);
   const base = prepareProblem(data, cfg);
   const beta = chooseBeta(base, cfg);
   return fitAt(withBeta(base, beta), data, cfg, onProgress, w0);

@@ -1,0 +1,25 @@
+// runFit from code takes the same defaults as the CLI: a call that gives only beta (or betaFrac)
+// solves to the CLI's tolerance and says so, instead of running without a tolerance.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { plantedDataset } from '../../src/data/planted';
+import { FIT_DEFAULTS, runFit } from '../../src/experiments/fit';
+import { InputError } from '../../src/data/errors';
+
+const { data } = plantedDataset({ N: 200, n: 6, d: 8, c: 2, tokens: [1, 4], noise: 0.1, seed: 1, loss: 'squared' });
+
+test('runFit with only betaFrac uses the CLI defaults and certifies at tol 1e-6', () => {
+  for (const options of [{ betaFrac: 0.2 }, { betaFrac: 0.2, tol: undefined, maxIter: undefined }]) {
+    const { result } = runFit(data, options);
+    assert.equal(result.tol, FIT_DEFAULTS.tol);
+    assert.equal(result.solver, 'fista');
+    assert.equal(result.model, 'attention');
+    assert.ok(result.converged && result.relGap <= 1e-6, `rel gap ${result.relGap}`);
+    assert.ok(result.iterations < FIT_DEFAULTS.maxIter);
+  }
+});
+
+test('runFit refuses a tolerance or iteration limit that cannot work, naming the option', () => {
+  assert.throws(() => runFit(data, { betaFrac: 0.2, tol: 0 }), (e: Error) => e instanceof InputError && /^tol: must be a finite number > 0/.test(e.message));
+  assert.throws(() => runFit(data, { betaFrac: 0.2, maxIter: 0.5 }), /^InputError: maxIter: must be an integer >= 1/);
+});
