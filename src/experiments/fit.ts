@@ -11,7 +11,6 @@ import { nonconvexObjective } from '../convex/recovery/nonconvex-objective';
 import { splitMetrics, type SplitMetrics } from '../convex/metrics';
 import { blas, type BlasInfo } from '../core/blas';
 import { InputError } from '../data/errors';
-import { GroupL2 } from '../convex/penalties/group-l2';
 
 export interface FitConfig {
   model: ModelKind;
@@ -138,8 +137,8 @@ export function fitAt(
   let diff = 0;
   for (let i = 0; i < nc.pred.length; i++) diff = Math.max(diff, Math.abs(nc.pred[i] - sol.pred[i]));
   const { c } = data.trainTargets;
-  const penalty = problem.penalty as GroupL2;
-  const totalGroups = sol.w.length / penalty.groupSize;
+  // token groups are the rows of length d of Z (c, n, d) or (h, c, n, d)
+  const totalGroups = sol.w.length / ap.zShape[ap.zShape.length - 1];
   const test = data.test && data.testTargets
     ? splitMetrics(cfg.loss, predictConvex(ap, sol.w, data.test, c), data.testTargets, data.test.N)
     : null;

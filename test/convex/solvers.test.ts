@@ -152,3 +152,20 @@ test('float32 iterations end with a float64 certificate that holds in float64', 
   assert.ok(r.certificate.dual <= opt.primal * (1 + 1e-12) && r.certificate.primal >= opt.dual * (1 - 1e-12));
   assertDualPoint(exact, r);
 });
+
+test('a solver is refused up front when the penalty lacks what it needs (no instanceof: declared capabilities)', () => {
+  const { problem } = small('attention', 'squared', 0.3);
+  const p = problem.penalty;
+  // the same penalty without a subgradient: fine for FISTA (prox), not for Adam
+  const proxOnly = { name: 'prox-only', value: (w: Float64Array) => p.value(w), prox: p.prox.bind(p), dualNorm: p.dualNorm.bind(p) };
+  let applications = 0;
+  const op = problem.operator;
+  const counted = { ...problem, penalty: proxOnly, operator: {
+    rows: op.rows, cols: op.cols, flopsPerApply: op.flopsPerApply, precision: op.precision, normEstimate: () => op.normEstimate(),
+    apply: (w: Float64Array, out: Float64Array) => { applications++; op.apply(w, out); },
+    applyT: (r: Float64Array, out: Float64Array) => { applications++; op.applyT(r, out); },
+  } };
+  assert.throws(() => adamConvex(counted, { maxIter: 10 }), /^InputError: --solver: adam steps along a subgradient of the penalty, and prox-only declares none/);
+  assert.equal(applications, 0, 'work started before the refusal');
+  assert.ok(fista(counted, { tol: 1e-8 }).converged);
+});

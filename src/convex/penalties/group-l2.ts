@@ -39,6 +39,17 @@ export class GroupL2 implements Penalty {
     }
   }
 
+  /** w_g / ||w_g|| for each group, and 0 (a valid choice in the unit ball) where w_g = 0. */
+  subgradient(w: Float64Array, out: Float64Array): void {
+    const g = this.groupSize;
+    for (let start = 0; start < w.length; start += g) {
+      let s = 0;
+      for (let t = start; t < start + g; t++) s += w[t] * w[t];
+      const nrm = Math.sqrt(s);
+      for (let t = start; t < start + g; t++) out[t] = nrm > 0 ? w[t] / nrm : 0;
+    }
+  }
+
   dualNorm(u: Float64Array): number {
     let m = 0;
     for (const v of this.groupNorms(u)) m = Math.max(m, v);

@@ -1,9 +1,9 @@
-// Adam on the convex objective f(A w) + beta * sum_g ||w_g||, what the papers ran. The
-// penalty's subgradient is w_g / ||w_g|| (0 at w_g = 0), so Adam never sets a group exactly to
-// zero. It reports the same certificate as FISTA: the dual point comes from the loss gradient
+// Adam on the convex objective f(A w) + beta * Omega(w), what the papers ran, along the subgradient
+// the penalty declares (group l2: w_g / ||w_g||, 0 at w_g = 0), so Adam never sets a group exactly
+// to zero. It reports the same certificate as FISTA: the dual point comes from the loss gradient
 // at the current prediction, which each step computes anyway.
 import type { Problem, SolveOptions, SolveResult } from '../types';
-import { GroupL2 } from '../penalties/group-l2';
+import { InputError } from '../../data/errors';
 import { dualValue, primalValue } from '../problem';
 import { TimedOperator } from './timed-operator';
 import { GapTracker } from './tracker';
@@ -17,7 +17,10 @@ export interface AdamOptions extends SolveOptions {
 
 export function adamConvex(problem: Problem, opts: AdamOptions = {}): SolveResult {
   const { datafit, penalty, beta } = problem;
-  if (!(penalty instanceof GroupL2)) throw new Error('adam: only the group-l2 penalty has a subgradient here');
+  const subgradient = penalty.subgradient?.bind(penalty);
+  if (!subgradient) {
+    throw new InputError('--solver', `adam steps along a subgradient of the penalty, and ${penalty.name} declares none; use --solver fista (it needs only the prox)`);
+  }
   const op = new TimedOperator(problem.operator);
   const tol = opts.tol ?? 1e-6;
   const maxIter = opts.maxIter ?? 20000;
@@ -27,7 +30,6 @@ export function adamConvex(problem: Problem, opts: AdamOptions = {}): SolveResul
   const eps = opts.eps ?? 1e-8;
   const rows = problem.operator.rows;
   const cols = problem.operator.cols;
-  const gs = penalty.groupSize;
   const tracker = new GapTracker(cols, rows, opts);
 
   const w = opts.w0 ? Float64Array.from(opts.w0) : new Float64Array(cols);
@@ -37,6 +39,7 @@ export function adamConvex(problem: Problem, opts: AdamOptions = {}): SolveResul
   const m = new Float64Array(cols);
   const v = new Float64Array(cols);
   const scratch = new Float64Array(rows);
+  const sub = new Float64Array(cols);
 
   let it = 0;
   while (it < maxIter) {
@@ -48,12 +51,8 @@ export function adamConvex(problem: Problem, opts: AdamOptions = {}): SolveResul
     tracker.report(it);
     if (tracker.done(tol)) break;
     it++;
-    for (let s = 0; s < cols; s += gs) {
-      let nrm = 0;
-      for (let t = s; t < s + gs; t++) nrm += w[t] * w[t];
-      nrm = Math.sqrt(nrm);
-      if (nrm > 0) for (let t = s; t < s + gs; t++) g[t] += (beta * w[t]) / nrm;
-    }
+    subgradient(w, sub);
+    for (let i = 0; i < cols; i++) g[i] += beta * sub[i];
     const c1 = 1 - Math.pow(b1, it);
     const c2 = 1 - Math.pow(b2, it);
     for (let i = 0; i < cols; i++) {
