@@ -46,8 +46,9 @@ test('a line search that can never succeed stops with one line instead of loopin
 });
 
 test('--time-limit holds inside the line search', { timeout: 20_000 }, () => {
-  // Each operator application takes 20 ms and no step is ever accepted: 64 doublings would
-  // take 1.3 s, the time limit is 0.15 s.
+  // Each operator application takes 20 ms and no step is ever accepted, so the line search ends
+  // either at the time limit (0.15 s: the solve returns, uncertified) or after 64 doublings
+  // (1.3 s: it throws). Returning is the proof; no clock is read here.
   const base = problemAt(1);
   const slow: LinearOperator = {
     rows: base.operator.rows, cols: base.operator.cols, flopsPerApply: 0, precision: 'float64',
@@ -56,10 +57,8 @@ test('--time-limit holds inside the line search', { timeout: 20_000 }, () => {
     applyT: (r, out) => base.operator.applyT(r, out),
   };
   const p = neverDecreasing({ ...base, operator: slow }, 1e300);
-  const t0 = Date.now();
   const r = fista(p, { tol: 1e-8, maxIter: 100, timeLimit: 0.15 });
   assert.equal(r.converged, false);
-  assert.ok(Date.now() - t0 < 1000, `took ${Date.now() - t0} ms`);
 });
 
 test('data at any magnitude solves to the scale-1 optimum or is refused with the array named', { timeout: 60_000 }, () => {
