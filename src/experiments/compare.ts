@@ -9,8 +9,9 @@ import { fista } from '../convex/solvers/fista';
 import { recoverHeads } from '../convex/recovery/heads';
 import { softmaxModel } from '../nn/models/softmax-model';
 import { simplexModel } from '../nn/models/simplex-model';
-import type { Model, ModelData } from '../nn/models/model';
+import type { Model, ModelShape } from '../nn/models/model';
 import { trainModel, type TrainCheckpoint } from './train';
+import { tokenSource } from './batches';
 import { FEW_STEPS, searchLr, type LrTrial } from './lr-search';
 import { chooseBeta } from './fit';
 import { InputError } from '../data/errors';
@@ -112,7 +113,6 @@ export function runCompare(
   const loss = data.trainTargets.Y ? 'squared' : 'ce';
   const { train, trainTargets, test, testTargets } = data;
   const c = trainTargets.c;
-  const mdata = (t: Tokens, g: Targets): ModelData => ({ ...t, c, datafit: makeDatafit(loss, g, t.N) });
   // what each model sees of a split: the softmax model, with --positional, the positions too
   const seen = new Map<Float64Array, Tokens>();
   const view = (name: 'softmax' | 'simplex', t: Tokens): Tokens => {
@@ -169,10 +169,11 @@ export function runCompare(
   const fitPart = rows(train, trainTargets, 0, train.N - nVal);
   const valPart = rows(train, trainTargets, train.N - nVal, train.N);
   const settings = result.models;
-  const makers: Record<'softmax' | 'simplex', (m: ModelData) => Model> = {
+  const makers: Record<'softmax' | 'simplex', (m: ModelShape) => Model> = {
     softmax: (m) => softmaxModel(m, settings.softmax.heads, beta, cfg.seed, settings.softmax.readoutToken!),
     simplex: (m) => simplexModel(m, settings.simplex.heads, beta, cfg.seed),
   };
+  const shape = (t: Tokens): ModelShape => ({ n: t.n, d: t.d, c });
   const searchSteps = cfg.steps ? Math.max(1, Math.floor(cfg.steps / 4)) : undefined;
   for (const name of ['softmax', 'simplex'] as const) {
     if (result.final[name]) continue;
@@ -183,9 +184,10 @@ export function runCompare(
     let searchStep: number | undefined; // seconds of one step on the fit part, measured by the search
     if (!result.lrSearch[name]) {
       const val = view(name, valPart.tokens);
+      const fit = view(name, fitPart.tokens);
       const found = searchLr(name, { grid: cfg.lrGrid, steps: searchSteps, seconds: share / 2, now: elapsed },
-        () => makers[name](mdata(view(name, fitPart.tokens), fitPart.targets)),
-        (m) => meanLoss(m.predict(val.X, val.N), valPart.tokens, valPart.targets));
+        () => makers[name](shape(fit)), tokenSource(fit, fitPart.targets, loss),
+        (m) => meanLoss(m.forward(val.X, val.N), valPart.tokens, valPart.targets));
       result.lrSearch[name] = found.trials;
       result.chosenLr[name] = s.lr = found.chosen;
       if (found.warning) result.warnings.push(found.warning);
@@ -198,19 +200,20 @@ export function runCompare(
     const budget = cfg.steps ? Infinity : Math.max(0, modelStart + share - trainStart);
     // full batch: a step on all the training data costs about N / N_fit of one on the fit part
     const predicted = searchStep === undefined ? undefined : searchStep * train.N / fitPart.tokens.N;
-    const model = makers[name](mdata(view(name, train), trainTargets));
+    const seenTrain = view(name, train);
+    const model = makers[name](shape(seenTrain));
     const seenTest = view(name, test);
     const resume = ck.training?.name === name ? ck.training.state : undefined;
     let logged: MetricPoint | undefined;
-    const last = trainModel(model, {
+    const last = trainModel(model, tokenSource(seenTrain, trainTargets, loss), {
       lr: result.chosenLr[name], timeBudget: budget, stepSeconds: predicted, maxSteps: cfg.steps, resume,
-      onLog: (p) => emit(logged = { model: name, ...p, testLoss: meanLoss(model.predict(seenTest.X, seenTest.N), test, testTargets) }),
+      onLog: (p) => emit(logged = { model: name, ...p, testLoss: meanLoss(model.forward(seenTest.X, seenTest.N), test, testTargets) }),
       checkpointEvery: store && cfg.steps ? CHECKPOINT_EVERY : undefined,
       onCheckpoint: (state) => { ck.training = { name, state }; store?.save(ck); },
     });
     // the last point is always logged: the final numbers are its numbers
     result.final[name] = { objective: last.objective, testLoss: logged!.testLoss, seconds: last.seconds, iterations: last.iteration };
-    result.maps[name] = Array.from(model.attentionMap());
+    result.maps[name] = Array.from(model.attentionMap(seenTrain.X, seenTrain.N));
     s.steps = last.iteration;
     if (!cfg.steps) {
       s.trainSeconds = elapsed() - trainStart;

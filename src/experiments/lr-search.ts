@@ -4,6 +4,7 @@
 // what a step costs; when the search's seconds cannot give every rate FEW_STEPS steps, the grid
 // shrinks to its middle rates, down to the middle one alone (no search), and a warning says so.
 import type { Model } from '../nn/models/model';
+import type { DataSource } from './batches';
 import { trainModel } from './train';
 
 /** Adam steps a rate needs before its validation loss says anything (and a model, to be called trained). */
@@ -40,7 +41,8 @@ export function middleRates(grid: number[], k: number): number[] {
   return grid.slice(from, from + k);
 }
 
-export function searchLr(name: string, plan: SearchPlan, fresh: () => Model, validate: (m: Model) => number): SearchOutcome {
+/** Trains fresh() models on `data` (full batch), one per rate, and scores each with validate(). */
+export function searchLr(name: string, plan: SearchPlan, fresh: () => Model, data: DataSource, validate: (m: Model) => number): SearchOutcome {
   const { grid } = plan;
   const score = (m: Model) => { const v = validate(m); return Number.isFinite(v) ? v : Infinity; };
   const trials: LrTrial[] = [];
@@ -49,7 +51,7 @@ export function searchLr(name: string, plan: SearchPlan, fresh: () => Model, val
   if (plan.steps !== undefined) {
     for (const lr of grid) {
       const m = fresh();
-      const last = trainModel(m, { lr, timeBudget: Infinity, maxSteps: plan.steps, evaluateEnd: false });
+      const last = trainModel(m, data, { lr, timeBudget: Infinity, maxSteps: plan.steps, evaluateEnd: false });
       trials.push({ lr, steps: last.iteration, valLoss: score(m) });
     }
   } else if (grid.length === 1) {
@@ -64,7 +66,7 @@ export function searchLr(name: string, plan: SearchPlan, fresh: () => Model, val
       const m = fresh();
       const start = plan.now();
       const measuring = trials.length === 0;
-      const last = trainModel(m, {
+      const last = trainModel(m, data, {
         lr, timeBudget: (end - start) / (kept.length - trials.length), stepSeconds, evaluateEnd: false,
         afterFirstStep: measuring ? (s) => {
           stepSeconds = s;

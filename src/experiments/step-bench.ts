@@ -1,6 +1,8 @@
 // Time per training step of model (c): forward, backward, AdamW, on random token ids and labels.
 // Reports the median over steps (after two warm-up steps) and where the time goes.
 import { Transformer, type TransformerConfig } from '../nn/models/transformer';
+import { gradBuffers, objective, paramData } from '../nn/models/model';
+import { CrossEntropyLoss } from '../convex/datafits/cross-entropy';
 import { adamw, applyUpdates } from '../optim/transform';
 import { Rng } from '../core/rng';
 import { blas } from '../core/blas';
@@ -24,18 +26,20 @@ export function stepBench(cfg: TransformerConfig, batch: number, steps: number):
   const rng = new Rng(cfg.seed ?? 0);
   const ids = Int32Array.from({ length: batch * cfg.seq }, () => rng.int(cfg.vocab));
   const labels = Int32Array.from({ length: batch }, () => rng.int(cfg.classes));
+  const batchData = { input: ids, B: batch, datafit: new CrossEntropyLoss(labels, cfg.classes) };
+  const params = paramData(model);
   const opt = adamw(1e-3, 0.01);
-  let state = opt.init(model.params);
-  const grads = model.gradBuffers();
+  let state = opt.init(params);
+  const grads = gradBuffers(model);
   const total: number[] = [], fwd: number[] = [], bwd: number[] = [], optim: number[] = [];
   for (let s = 0; s < steps + 2; s++) {
     const t0 = now();
     model.forward(ids, batch);
     const t1 = now();
-    model.objective(ids, labels, grads); // forward again + backward
+    objective(model, batchData, grads); // forward again + backward
     const t2 = now();
-    state = opt.update(grads, state, model.params);
-    applyUpdates(model.params, grads);
+    state = opt.update(grads, state, params);
+    applyUpdates(params, grads);
     const t3 = now();
     if (s < 2) continue;
     fwd.push(t1 - t0);
@@ -46,7 +50,7 @@ export function stepBench(cfg: TransformerConfig, batch: number, steps: number):
   return {
     config: { ...cfg, batch, steps },
     medianMs: median(total), forwardMs: median(fwd), backwardMs: median(bwd), optimizerMs: median(optim),
-    params: model.params.reduce((n, p) => n + p.length, 0),
+    params: params.reduce((n, p) => n + p.length, 0),
     backend: blas.info().backend, precision: cfg.float32 ? 'float32' : 'float64',
   };
 }

@@ -1,31 +1,47 @@
-// Full-batch training of a non-convex model with Adam, for a number of steps or a wall-clock
-// budget, logging at geometrically spaced steps (log-x plots). Each logged point holds the
-// objective of the parameters after that many steps, so a caller's test loss, computed in the
-// log callback, is of the same parameters. It can hand out checkpoints
-// (parameters, optimizer state, step) and resume from one exactly: a resumed run computes the
-// same numbers as an uninterrupted one.
+// The one minibatch trainer of the non-convex models (compare's, the grokking experiment's): a
+// model, an optimizer transform (optax style, Adam by default) with its learning-rate schedule,
+// a data source cut into seeded minibatches (or the full batch, in its order), for a number of
+// steps or a wall-clock budget. It evaluates at geometrically spaced steps (log-x plots) or every
+// k steps, and each evaluated point holds the full-data objective of the parameters after that
+// many steps, so a caller's test loss, computed in onLog, is of the same parameters. It stops
+// early once a target accuracy is reached, and hands out checkpoints (parameters by name,
+// optimizer state, sampler state, step) from which a resumed run computes the same numbers as
+// an uninterrupted one.
+import type { FloatArray } from '../core/blas';
 import type { Model } from '../nn/models/model';
-import { zeros } from '../nn/models/model';
-import { adam } from '../optim/transform';
-import { applyUpdates } from '../optim/transform';
+import { gradBuffers, objective, paramData } from '../nn/models/model';
+import { adam, applyUpdates, type Schedule, type Transform } from '../optim/transform';
 import { geometricSteps } from '../core/log-steps';
+import { Minibatches, type DataSource, type SamplerState } from './batches';
 
 export interface TrainPoint {
   iteration: number;
   seconds: number;
+  /** on all the training data (NaN: not computed, see evaluateEnd) */
   objective: number;
+  /** with earlyStop: the accuracy it measured at this point */
+  accuracy?: number;
 }
 
 export interface TrainCheckpoint {
   step: number;
   seconds: number;
-  params: number[][];
+  /** the parameters by name */
+  params: Record<string, number[]>;
   /** the optimizer state, typed arrays as { f64: [...] } */
   opt: unknown;
+  /** minibatches only: where the sampler is */
+  sampler?: SamplerState;
 }
 
 export interface TrainOptions {
-  lr: number;
+  /** the learning rate: a constant or a schedule of the step (e.g. linearWarmup) */
+  lr: Schedule;
+  /** the optimizer transform for a learning rate; default Adam (no decay: each model's objective holds its own) */
+  optimizer?: (lr: Schedule) => Transform<unknown>;
+  /** samples per step, drawn without replacement in an order seeded by `seed`; default (or >= N): the full batch */
+  batchSize?: number;
+  seed?: number;
   /** training seconds (logging and checkpoints excluded); a step that would end past it is not begun */
   timeBudget: number;
   /** the expected seconds of one step before any is measured (from a run on like data): without it the first step always runs */
@@ -35,7 +51,11 @@ export interface TrainOptions {
   maxSteps?: number;
   /** false: the objective of the final parameters is not computed (NaN; the search scores them on validation data) */
   evaluateEnd?: boolean;
+  /** evaluate every k steps; default at geometrically spaced steps. The first and last points are always evaluated */
+  evalEvery?: number;
   onLog?: (p: TrainPoint) => void;
+  /** stop at the first evaluated point whose accuracy() reaches target */
+  earlyStop?: { accuracy: () => number; target: number };
   resume?: TrainCheckpoint;
   checkpointEvery?: number;
   onCheckpoint?: (c: TrainCheckpoint) => void;
@@ -59,51 +79,72 @@ export function decodeState(v: unknown): unknown {
   return v;
 }
 
-export function trainModel(model: Model, o: TrainOptions): TrainPoint {
-  const opt = adam(o.lr);
-  let state = opt.init(model.params);
-  const grads = zeros(model.params);
+export function trainModel<In>(model: Model<In, FloatArray>, data: DataSource<In>, o: TrainOptions): TrainPoint {
+  const params: FloatArray[] = paramData(model);
+  const opt = (o.optimizer ?? adam)(o.lr);
+  let state = opt.init(params);
+  const grads = gradBuffers(model);
+  const batches = o.batchSize !== undefined && o.batchSize < data.N ? new Minibatches(data.N, o.batchSize, o.seed ?? 0) : null;
   const t0 = process.hrtime.bigint();
-  let callbackSeconds = 0; // logging (test loss) and checkpoints are not training time
+  let callbackSeconds = 0; // logging (test loss), accuracy and checkpoints are not training time
   const offset = o.resume?.seconds ?? 0;
   const seconds = () => offset + Number(process.hrtime.bigint() - t0) / 1e9 - callbackSeconds;
-  const outside = (f: () => void) => {
+  const outside = <T>(f: () => T): T => {
     const t = process.hrtime.bigint();
-    f();
+    const r = f();
     callbackSeconds += Number(process.hrtime.bigint() - t) / 1e9;
+    return r;
   };
-  const due = geometricSteps();
+  const every = o.evalEvery;
+  const due = every ? (s: number) => s % every === 0 : geometricSteps();
   let step = 0;
   if (o.resume) {
     const r = o.resume;
-    model.params.forEach((p, k) => p.set(r.params[k]));
+    model.params.forEach((p) => p.data.set(r.params[p.name]));
     state = decodeState(r.opt) as typeof state;
     step = r.step;
+    if (batches && r.sampler) batches.restore(r.sampler);
     for (let s = 0; s < step; s++) due(s); // the log schedule continues where it stopped
   }
   const firstStep = step;
   let budget = o.timeBudget;
   let t = offset;
-  let last: TrainPoint;
   for (;;) {
     // no step is begun that would end past the budget, by the mean step so far (or the estimate)
     const perStep = step > firstStep ? (t - offset) / (step - firstStep) : (o.stepSeconds ?? 0);
     const stop = step === o.maxSteps || t >= budget || t + perStep > budget;
+    const evaluate = due(step);
     // the objective of the parameters after `step` steps, and the gradient for the next one
-    const objective = stop && o.evaluateEnd === false ? NaN : model.objective(stop ? null : grads);
-    const p: TrainPoint = (last = { iteration: step, seconds: t, objective });
-    const final = stop || !Number.isFinite(objective);
-    if (due(step) || final) outside(() => o.onLog?.(p));
-    if (final) return last;
-    state = opt.update(grads, state, model.params);
-    applyUpdates(model.params, grads);
+    let value: number;
+    if (stop) value = o.evaluateEnd === false ? NaN : objective(model, data.all, null);
+    else if (!batches) value = objective(model, data.all, grads);
+    else {
+      const batch = data.gather(batches.next());
+      value = objective(model, batch, grads, data.N / batch.B);
+      if (evaluate) value = objective(model, data.all, null);
+    }
+    const p: TrainPoint = { iteration: step, seconds: t, objective: value };
+    let final = stop || !Number.isFinite(value);
+    if (evaluate || final) {
+      if (o.earlyStop && !(stop && o.evaluateEnd === false)) {
+        const accuracy = (p.accuracy = outside(o.earlyStop.accuracy));
+        if (accuracy >= o.earlyStop.target) final = true;
+      }
+      outside(() => o.onLog?.(p));
+    }
+    if (final) return p;
+    state = opt.update(grads, state, params);
+    applyUpdates(params, grads);
     step++;
     t = seconds();
     if (step === 1 && o.afterFirstStep) budget = o.afterFirstStep(t);
     if (o.onCheckpoint && o.checkpointEvery && step % o.checkpointEvery === 0 && step !== o.maxSteps) {
       // saved before this step's objective is logged: a resumed run logs it, once
-      const at = t;
-      outside(() => o.onCheckpoint!({ step, seconds: at, params: model.params.map((x) => Array.from(x)), opt: encodeState(state) }));
+      const c: TrainCheckpoint = {
+        step, seconds: t, params: Object.fromEntries(model.params.map((q) => [q.name, Array.from(q.data)])), opt: encodeState(state),
+        sampler: batches?.state(),
+      };
+      outside(() => o.onCheckpoint!(c));
     }
   }
 }

@@ -26,21 +26,33 @@ export function chain(...ts: Transform<any>[]): Transform<unknown[]> {
 
 export interface AdamState { mu: Float64Array[]; nu: Float64Array[]; count: number }
 
+/**
+ * Adam's moment update, the one both the optimizer below and the convex Adam solver run: with
+ * g the gradient on entry, mu = b1 mu + (1 - b1) g, nu = b2 nu + (1 - b2) g^2, and u becomes the
+ * bias-corrected direction mhat / (sqrt(vhat) + eps) of step `count` (1-based). Given `lr`, u
+ * becomes the step (lr mhat) / (sqrt(vhat) + eps): the convex solver multiplies by lr before
+ * dividing, and keeping that order keeps its iterates bit for bit (the two roundings drift apart
+ * by 1e-6 over a few thousand subgradient steps).
+ */
+export function adamMoments(
+  u: FloatArray, mu: Float64Array, nu: Float64Array, count: number, b1: number, b2: number, eps: number, lr?: number,
+): void {
+  const c1 = 1 - b1 ** count, c2 = 1 - b2 ** count;
+  for (let i = 0; i < u.length; i++) {
+    mu[i] = b1 * mu[i] + (1 - b1) * u[i];
+    nu[i] = b2 * nu[i] + (1 - b2) * u[i] * u[i];
+    const mhat = mu[i] / c1, den = Math.sqrt(nu[i] / c2) + eps;
+    u[i] = lr === undefined ? mhat / den : (lr * mhat) / den;
+  }
+}
+
 /** Adam's direction: mhat / (sqrt(vhat) + eps) with bias correction. */
 export function scaleByAdam(b1 = 0.9, b2 = 0.999, eps = 1e-8): Transform<AdamState> {
   return {
     init: (params) => ({ mu: zerosLike(params), nu: zerosLike(params), count: 0 }),
     update(updates, state) {
       const count = state.count + 1;
-      const c1 = 1 - b1 ** count, c2 = 1 - b2 ** count;
-      updates.forEach((u, k) => {
-        const mu = state.mu[k], nu = state.nu[k];
-        for (let i = 0; i < u.length; i++) {
-          mu[i] = b1 * mu[i] + (1 - b1) * u[i];
-          nu[i] = b2 * nu[i] + (1 - b2) * u[i] * u[i];
-          u[i] = mu[i] / c1 / (Math.sqrt(nu[i] / c2) + eps);
-        }
-      });
+      updates.forEach((u, k) => adamMoments(u, state.mu[k], state.nu[k], count, b1, b2, eps));
       return { ...state, count };
     },
   };

@@ -7,6 +7,7 @@ import { InputError } from '../../data/errors';
 import { dualValue, primalValue } from '../problem';
 import { TimedOperator } from './timed-operator';
 import { GapTracker } from './tracker';
+import { adamMoments } from '../../optim/transform';
 
 export interface AdamOptions extends SolveOptions {
   lr?: number;
@@ -53,13 +54,8 @@ export function adamConvex(problem: Problem, opts: AdamOptions = {}): SolveResul
     it++;
     subgradient(w, sub);
     for (let i = 0; i < cols; i++) g[i] += beta * sub[i];
-    const c1 = 1 - Math.pow(b1, it);
-    const c2 = 1 - Math.pow(b2, it);
-    for (let i = 0; i < cols; i++) {
-      m[i] = b1 * m[i] + (1 - b1) * g[i];
-      v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
-      w[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + eps);
-    }
+    adamMoments(g, m, v, it, b1, b2, eps, lr); // g becomes Adam's step (the optimizer's own moments)
+    for (let i = 0; i < cols; i++) w[i] -= g[i];
   }
   return tracker.finish(it, tol, op);
 }

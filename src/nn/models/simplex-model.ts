@@ -2,53 +2,54 @@
 //   sum_i L(sum_j (a_j^T X_i w2_j) w3_j, y_i) + beta/2 sum_j (||w2_j||^2 + ||w3_j||_1^2),
 // a_j = softmax(theta_j). The same objective the convex program (10) solves globally, so the
 // two sit on one scale. The ||.||_1^2 term is differentiated as 2 ||w3||_1 sign(w3).
-import type { Model, ModelData } from './model';
+import type { Model, ModelShape } from './model';
+import { sumSquares } from './model';
 import { simplexBackward, simplexForward, softmaxRows, type SimplexShape } from '../simplex-attention';
 import { Rng } from '../../core/rng';
 
-export function simplexModel(data: ModelData, H: number, beta: number, seed: number): Model {
-  const { X, N, n, d, c, datafit } = data;
+export function simplexModel(shape: ModelShape, H: number, beta: number, seed: number): Model {
+  const { n, d, c } = shape;
   const rng = new Rng(seed);
   const theta = rng.normals(H * n, 0.1);
   const W2 = rng.normals(H * d, 1 / Math.sqrt(d));
   const W3 = rng.normals(H * c, 1 / Math.sqrt(H));
-  const sh: SimplexShape = { N, n, d, c, H };
-  const pred = new Float64Array(N * c), a = new Float64Array(H * n), s = new Float64Array(N * H);
-  const dpred = new Float64Array(N * c);
-  const params = [theta, W2, W3];
-
-  function objective(grads: Float64Array[] | null): number {
-    simplexForward(pred, a, s, X, { theta, W2, W3 }, null, sh);
-    let decay = 0;
-    for (let i = 0; i < W2.length; i++) decay += W2[i] * W2[i];
-    const l1 = new Float64Array(H);
-    for (let j = 0; j < H; j++) {
-      for (let l = 0; l < c; l++) l1[j] += Math.abs(W3[j * c + l]);
-      decay += l1[j] * l1[j];
-    }
-    const value = datafit.value(pred) + (beta / 2) * decay;
-    if (grads) {
-      const [gt, g2, g3] = grads;
-      gt.fill(0); g2.fill(0); g3.fill(0);
-      datafit.gradient(pred, dpred);
-      simplexBackward({ theta: gt, W2: g2, W3: g3 }, dpred, a, s, X, { theta, W2, W3 }, null, sh);
-      for (let i = 0; i < W2.length; i++) g2[i] += beta * W2[i];
-      for (let j = 0; j < H; j++) for (let l = 0; l < c; l++) g3[j * c + l] += beta * l1[j] * Math.sign(W3[j * c + l]);
-    }
-    return value;
-  }
+  const p = { theta, W2, W3 };
+  const a = new Float64Array(H * n);
+  // prediction and head-scalar buffers per batch size, allocated once
+  const buffers = new Map<number, { pred: Float64Array; s: Float64Array }>();
+  let last: { X: Float64Array; B: number; s: Float64Array } = { X: new Float64Array(0), B: 0, s: new Float64Array(0) };
+  const sh = (B: number): SimplexShape => ({ N: B, n, d, c, H });
 
   return {
     name: 'simplex',
-    params,
-    objective,
-    predict(Xt, Nt) {
-      const out = new Float64Array(Nt * c);
-      simplexForward(out, new Float64Array(H * n), new Float64Array(Nt * H), Xt, { theta, W2, W3 }, null, { ...sh, N: Nt });
-      return out;
+    params: [{ name: 'theta', data: theta, shape: [H, n] }, { name: 'W2', data: W2, shape: [H, d] }, { name: 'W3', data: W3, shape: [H, c] }],
+    forward(X, B) {
+      let b = buffers.get(B);
+      if (!b) buffers.set(B, (b = { pred: new Float64Array(B * c), s: new Float64Array(B * H) }));
+      simplexForward(b.pred, a, b.s, X, p, null, sh(B));
+      last = { X, B, s: b.s };
+      return b.pred;
+    },
+    backward(dpred, grads) {
+      const [gt, g2, g3] = grads as Float64Array[];
+      simplexBackward({ theta: gt, W2: g2, W3: g3 }, dpred, a, last.s, last.X, p, null, sh(last.B));
+    },
+    weightDecay(grads) {
+      let decay = sumSquares([W2]);
+      const l1 = new Float64Array(H);
+      for (let j = 0; j < H; j++) {
+        for (let l = 0; l < c; l++) l1[j] += Math.abs(W3[j * c + l]);
+        decay += l1[j] * l1[j];
+      }
+      if (grads) {
+        const [, g2, g3] = grads;
+        for (let i = 0; i < W2.length; i++) g2[i] += beta * W2[i];
+        for (let j = 0; j < H; j++) for (let l = 0; l < c; l++) g3[j * c + l] += beta * l1[j] * Math.sign(W3[j * c + l]);
+      }
+      return (beta / 2) * decay;
     },
     attentionMap() {
-      // heads weighted by how much they contribute: ||w2_j|| ||w3_j||_1
+      // the same for every sample: heads weighted by how much they contribute, ||w2_j|| ||w3_j||_1
       softmaxRows(a, theta, H, n);
       const map = new Float64Array(n);
       let total = 0;

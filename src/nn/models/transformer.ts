@@ -5,15 +5,17 @@
 //   x' = xa + relu(xa W_1 + b_1) W_2 + b_2          (eq. 1's FCN, with a residual so layers stack)
 // Head: logits = x_L[token] W_h + b_h. Tokens are integer ids with learned token and position
 // embeddings. Buffers are preallocated for one batch size (llm.c style) and may be Float32Array.
-// The objective is the cross-entropy summed over the batch + beta/2 sum ||W||_F^2 over matrices.
+// Its loss is the cross-entropy summed over the batch; its weight decay beta/2 sum ||W||_F^2
+// over the weight matrices (not biases, norms or embeddings).
 import type { FloatArray } from '../../core/blas';
+import type { Model, Param } from './model';
+import { sumSquares } from './model';
 import { Rng } from '../../core/rng';
 import { linearBackward, linearForward } from '../linear';
 import { attentionBackward, attentionForward, type AttentionShape } from '../attention';
 import { layerNormBackward, layerNormForward } from '../layernorm';
 import { reluBackward, reluForward, residualForward } from '../activations';
 import { embeddingBackward, embeddingForward } from '../embedding';
-import { CrossEntropyLoss } from '../../convex/datafits/cross-entropy';
 
 export interface TransformerConfig {
   layers: number; dModel: number; heads: number; seq: number; vocab: number; classes: number;
@@ -26,14 +28,16 @@ export interface TransformerConfig {
   seed?: number;
 }
 
-export class Transformer {
-  readonly params: FloatArray[] = [];
-  readonly names: string[] = [];
+export class Transformer implements Model<Int32Array, FloatArray> {
+  readonly name = 'transformer';
+  readonly params: Param[] = [];
   /** which buffers are weight matrices (decayed), not biases, norms or embeddings */
   readonly isMatrix: boolean[] = [];
   private readonly p: Record<string, FloatArray> = {};
   private acts: Record<string, FloatArray> = {};
   private batch = 0;
+  /** the token ids of the last forward, for the embedding's backward */
+  private ids: Int32Array = new Int32Array(0);
   readonly F: number;
   readonly token: number;
 
@@ -43,39 +47,34 @@ export class Transformer {
     this.F = cfg.hidden ?? 4 * D;
     this.token = cfg.token ?? T - 1;
     const rng = new Rng(cfg.seed ?? 0);
-    const add = (name: string, len: number, init: 'normal' | 'zero' | 'one', scale = 0.02, matrix = false) => {
+    const add = (name: string, shape: number[], init: 'normal' | 'zero' | 'one', scale = 0.02, matrix = false) => {
+      const len = shape.reduce((a, b) => a * b, 1);
       const a = this.alloc(len);
       for (let i = 0; i < len; i++) a[i] = init === 'normal' ? scale * rng.normal() : init === 'one' ? 1 : 0;
       this.p[name] = a;
-      this.params.push(a);
-      this.names.push(name);
+      this.params.push({ name, data: a, shape });
       this.isMatrix.push(matrix);
     };
-    add('wte', V * D, 'normal');
-    add('wpe', T * D, 'normal');
+    add('wte', [V, D], 'normal');
+    add('wpe', [T, D], 'normal');
     for (let l = 0; l < layers; l++) {
-      add(`${l}.Wqkv`, D * 3 * D, 'normal', 1 / Math.sqrt(D), true);
-      add(`${l}.bqkv`, 3 * D, 'zero');
-      add(`${l}.Wo`, D * D, 'normal', 1 / Math.sqrt(D), true);
-      add(`${l}.bo`, D, 'zero');
-      add(`${l}.lnw`, D, 'one');
-      add(`${l}.lnb`, D, 'zero');
-      add(`${l}.W1`, D * this.F, 'normal', 1 / Math.sqrt(D), true);
-      add(`${l}.b1`, this.F, 'zero');
-      add(`${l}.W2`, this.F * D, 'normal', 1 / Math.sqrt(this.F) / Math.sqrt(2 * layers), true);
-      add(`${l}.b2`, D, 'zero');
+      add(`${l}.Wqkv`, [D, 3 * D], 'normal', 1 / Math.sqrt(D), true);
+      add(`${l}.bqkv`, [3 * D], 'zero');
+      add(`${l}.Wo`, [D, D], 'normal', 1 / Math.sqrt(D), true);
+      add(`${l}.bo`, [D], 'zero');
+      add(`${l}.lnw`, [D], 'one');
+      add(`${l}.lnb`, [D], 'zero');
+      add(`${l}.W1`, [D, this.F], 'normal', 1 / Math.sqrt(D), true);
+      add(`${l}.b1`, [this.F], 'zero');
+      add(`${l}.W2`, [this.F, D], 'normal', 1 / Math.sqrt(this.F) / Math.sqrt(2 * layers), true);
+      add(`${l}.b2`, [D], 'zero');
     }
-    add('Wh', D * C, 'normal', 1 / Math.sqrt(D), true);
-    add('bh', C, 'zero');
+    add('Wh', [D, C], 'normal', 1 / Math.sqrt(D), true);
+    add('bh', [C], 'zero');
   }
 
   alloc(len: number): FloatArray {
     return this.cfg.float32 ? new Float32Array(len) : new Float64Array(len);
-  }
-
-  /** Zeroed gradient buffers in the layout of params. */
-  gradBuffers(): FloatArray[] {
-    return this.params.map((p) => this.alloc(p.length));
   }
 
   private ensure(B: number): void {
@@ -105,6 +104,7 @@ export class Transformer {
   /** Logits (B, C) for token ids (B, T); the returned buffer is reused by the next call. */
   forward(ids: Int32Array, B: number): FloatArray {
     this.ensure(B);
+    this.ids = ids;
     const { layers, dModel: D, seq: T, classes: C } = this.cfg;
     const BT = B * T, F = this.F, p = this.p, a = this.acts;
     embeddingForward(a.x0, ids, p.wte, p.wpe, B, T, D);
@@ -129,33 +129,34 @@ export class Transformer {
     return a.logits;
   }
 
-  /** Objective (summed cross-entropy + weight decay) and, if given, its gradient into grads. */
-  objective(ids: Int32Array, labels: Int32Array, grads: FloatArray[] | null): number {
-    const B = labels.length;
-    const logits = this.forward(ids, B);
-    const ce = new CrossEntropyLoss(labels, this.cfg.classes);
-    const logits64 = logits instanceof Float64Array ? logits : Float64Array.from(logits);
+  weightDecay(grads: FloatArray[] | null): number {
     const beta = this.cfg.beta ?? 0;
-    let decay = 0;
-    this.params.forEach((w, k) => { if (this.isMatrix[k]) for (let i = 0; i < w.length; i++) decay += w[i] * w[i]; });
-    const value = ce.value(logits64) + (beta / 2) * decay;
-    if (grads) {
-      const g64 = new Float64Array(logits64.length);
-      ce.gradient(logits64, g64);
-      this.acts.dlogits.set(g64);
-      this.backward(ids, B, grads);
-      if (beta) this.params.forEach((w, k) => { if (this.isMatrix[k]) for (let i = 0; i < w.length; i++) grads[k][i] += beta * w[i]; });
-    }
-    return value;
+    const matrices = this.params.filter((_, k) => this.isMatrix[k]).map((q) => q.data);
+    if (grads && beta) this.params.forEach((q, k) => { if (this.isMatrix[k]) for (let i = 0; i < q.data.length; i++) grads[k][i] += beta * q.data[i]; });
+    return (beta / 2) * sumSquares(matrices);
   }
 
-  /** grads = d objective / d params given acts.dlogits (overwrites grads). */
-  private backward(ids: Int32Array, B: number, grads: FloatArray[]): void {
+  /** The readout token's attention in the last layer, averaged over samples and heads. */
+  attentionMap(ids: Int32Array, B: number): Float64Array {
+    this.forward(ids, B);
+    const { layers, heads, seq: T } = this.cfg;
+    const att = this.acts[`${layers - 1}.att`];
+    const map = new Float64Array(T);
+    for (let b = 0; b < B; b++) for (let h = 0; h < heads; h++) {
+      const a = ((b * heads + h) * T + this.token) * T;
+      for (let u = 0; u < T; u++) map[u] += att[a + u] / (B * heads);
+    }
+    return map;
+  }
+
+  /** grads += d loss / d params given dlogits of the last forward. */
+  backward(dlogits: Float64Array, grads: FloatArray[]): void {
     const { layers, dModel: D, seq: T, classes: C } = this.cfg;
+    const B = this.batch, ids = this.ids;
     const BT = B * T, F = this.F, p = this.p, a = this.acts;
-    for (const g of grads) g.fill(0);
+    a.dlogits.set(dlogits);
     const G: Record<string, FloatArray> = {};
-    this.names.forEach((n, k) => (G[n] = grads[k]));
+    this.params.forEach((q, k) => (G[q.name] = grads[k]));
     linearBackward(a.dz, G.Wh, G.bh, a.dlogits, a.z, p.Wh, B, D, C);
     const dx = a.dx;
     dx.fill(0);
