@@ -2,8 +2,8 @@
 // f(p) + f*(grad f(p)) = <grad f(p), p>, and the inequality elsewhere in the conjugate's domain.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { SquaredLoss } from '../../src/convex/datafits/squared';
-import { CrossEntropyLoss } from '../../src/convex/datafits/cross-entropy';
+import { SquaredLoss } from '../../src/losses/squared';
+import { CrossEntropyLoss } from '../../src/losses/cross-entropy';
 import type { Datafit } from '../../src/convex/types';
 import { GroupL2 } from '../../src/convex/penalties/group-l2';
 import { dot } from '../../src/core/vec';

@@ -5,8 +5,7 @@ import * as assert from 'node:assert/strict';
 import { linearForward, linearBackward } from '../../src/nn/linear';
 import { layerNormForward, layerNormBackward } from '../../src/nn/layernorm';
 import { reluForward, reluBackward, gatedReluForward, gatedReluBackward, residualForward } from '../../src/nn/activations';
-import { attentionForward, attentionBackward, attentionForwardTs, attentionBackwardTs } from '../../src/nn/attention';
-import { nativeKernels } from '../../src/core/blas';
+import { attentionForward, attentionBackward, attentionForwardTs, attentionBackwardTs, nativeAttention, nativeAttentionReason } from '../../src/attention/multi-head';
 import { simplexForward, simplexBackward, type SimplexParams } from '../../src/nn/simplex-attention';
 import { embeddingForward, embeddingBackward } from '../../src/nn/embedding';
 import { dot } from '../../src/core/vec';
@@ -99,7 +98,7 @@ test('embedding: gradients of token and position tables', () => {
   checkGradient('wpe', f, wpe, dwpe);
 });
 
-test('fused C attention kernels equal the TypeScript reference (float64 and float32)', { skip: !nativeKernels && 'addon not built' }, () => {
+test('fused C attention kernels equal the TypeScript reference (float64 and float32)', { skip: !nativeAttention && nativeAttentionReason }, () => {
   const s = { B: 3, T: 5, C: 8, NH: 2, scale: 0.5 };
   for (const f32 of [false, true]) {
     const make = (len: number, seed: number) => (f32 ? Float32Array.from(randn(len, seed)) : randn(len, seed));

@@ -7,8 +7,8 @@ import { softmaxModel } from '../../src/nn/models/softmax-model';
 import { simplexModel } from '../../src/nn/models/simplex-model';
 import { zeros, type ModelData } from '../../src/nn/models/model';
 import { Transformer } from '../../src/nn/models/transformer';
-import { SquaredLoss } from '../../src/convex/datafits/squared';
-import { CrossEntropyLoss } from '../../src/convex/datafits/cross-entropy';
+import { SquaredLoss } from '../../src/losses/squared';
+import { CrossEntropyLoss } from '../../src/losses/cross-entropy';
 import { assertClose, randLabels, randn } from '../helpers';
 import { checkGradient } from './gradcheck';
 

@@ -3,7 +3,8 @@
 // a_j = softmax(theta_j). The same objective the convex program (10) solves globally, so the
 // two sit on one scale. The ||.||_1^2 term is differentiated as 2 ||w3||_1 sign(w3).
 import type { Model, ModelData } from './model';
-import { simplexBackward, simplexForward, softmaxRows, type SimplexShape } from '../simplex-attention';
+import { simplexBackward, simplexForward, type SimplexShape } from '../simplex-attention';
+import { softmaxRows } from '../../losses/softmax';
 import { Rng } from '../../core/rng';
 
 export function simplexModel(data: ModelData, H: number, beta: number, seed: number): Model {

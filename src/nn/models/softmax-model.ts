@@ -4,7 +4,7 @@
 // objective sum_i L(yhat_i, y_i) + beta/2 (||W_q||^2 + ||W_k||^2 + ||W_v||^2 + ||W_o||^2).
 import type { Model, ModelData } from './model';
 import { linearBackward, linearForward } from '../linear';
-import { attentionBackward, attentionForward, type AttentionShape } from '../attention';
+import { attentionBackward, attentionForward, type AttentionShape } from '../../attention/multi-head';
 import { Rng } from '../../core/rng';
 
 export function softmaxModel(data: ModelData, heads: number, beta: number, seed: number, queryToken = 0): Model {

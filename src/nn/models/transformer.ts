@@ -9,11 +9,11 @@
 import type { FloatArray } from '../../core/blas';
 import { Rng } from '../../core/rng';
 import { linearBackward, linearForward } from '../linear';
-import { attentionBackward, attentionForward, type AttentionShape } from '../attention';
+import { attentionBackward, attentionForward, type AttentionShape } from '../../attention/multi-head';
 import { layerNormBackward, layerNormForward } from '../layernorm';
 import { reluBackward, reluForward, residualForward } from '../activations';
 import { embeddingBackward, embeddingForward } from '../embedding';
-import { CrossEntropyLoss } from '../../convex/datafits/cross-entropy';
+import { CrossEntropyLoss } from '../../losses/cross-entropy';
 
 export interface TransformerConfig {
   layers: number; dModel: number; heads: number; seq: number; vocab: number; classes: number;
