@@ -24,6 +24,24 @@ test('linear: gradients of input, weight and bias', () => {
   checkGradient('b', f, b, db);
 });
 
+test('linear: backward accumulates into every gradient, the input gradient included', () => {
+  // Layers add their gradients into the buffers they are given, so an input that feeds two layers
+  // gets both contributions; a second identical call must therefore double each gradient.
+  const B = 4, C = 3, OC = 5;
+  const inp = randn(B * C, 1), W = randn(C * OC, 2), R = randn(B * OC, 4);
+  const once = { dinp: randn(B * C, 5), dW: randn(C * OC, 6), db: randn(OC, 7) };
+  const twice = { dinp: once.dinp.slice(), dW: once.dW.slice(), db: once.db.slice() };
+  const start = { dinp: once.dinp.slice(), dW: once.dW.slice(), db: once.db.slice() };
+  linearBackward(once.dinp, once.dW, once.db, R, inp, W, B, C, OC);
+  linearBackward(twice.dinp, twice.dW, twice.db, R, inp, W, B, C, OC);
+  linearBackward(twice.dinp, twice.dW, twice.db, R, inp, W, B, C, OC);
+  for (const k of ['dinp', 'dW', 'db'] as const) {
+    const step = once[k].map((v, i) => v - start[k][i]);
+    assert.ok(step.some((v) => Math.abs(v) > 1e-3), `${k}: the backward added nothing`);
+    assertClose(twice[k].map((v, i) => v - start[k][i]), step.map((v) => 2 * v), 1e-12, `${k} after two calls`);
+  }
+});
+
 test('layer norm: gradients of input, scale and shift', () => {
   const B = 3, C = 6;
   const inp = randn(B * C, 5, 2), w = randn(C, 6), bias = randn(C, 7), R = randn(B * C, 8);

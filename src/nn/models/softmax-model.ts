@@ -53,6 +53,7 @@ export function softmaxModel(data: ModelData, heads: number, beta: number, seed:
       const [gqkv, go] = grads;
       gqkv.fill(0); go.fill(0);
       datafit.gradient(pred, dpred);
+      dy.fill(0);
       linearBackward(dy, go, null, dpred, y, Wo, N, d, c);
       for (let i = 0; i < N; i++) dout.set(dy.subarray(i * d, (i + 1) * d), (i * n + queryToken) * d);
       dqkv.fill(0);

@@ -156,6 +156,7 @@ export class Transformer {
     for (const g of grads) g.fill(0);
     const G: Record<string, FloatArray> = {};
     this.names.forEach((n, k) => (G[n] = grads[k]));
+    a.dz.fill(0); // linearBackward adds into its input gradient
     linearBackward(a.dz, G.Wh, G.bh, a.dlogits, a.z, p.Wh, B, D, C);
     const dx = a.dx;
     dx.fill(0);
@@ -164,17 +165,21 @@ export class Transformer {
       const P = (n: string) => p[`${l}.${n}`], A = (n: string) => a[`${l}.${n}`], GG = (n: string) => G[`${l}.${n}`];
       const xin = l > 0 ? a[`${l - 1}.x`] : a.x0;
       // x' = xa + FCN(xa): dxa = dx + FCN^T(dx)
+      a.dhr.fill(0);
       linearBackward(a.dhr, GG('W2'), GG('b2'), dx, A('hr'), P('W2'), BT, F, D);
       a.dh.fill(0);
       reluBackward(a.dh, a.dhr, A('h'));
+      a.dxa.fill(0);
       linearBackward(a.dxa, GG('W1'), GG('b1'), a.dh, A('xa'), P('W1'), BT, D, F);
       for (let i = 0; i < dx.length; i++) a.dxa[i] += dx[i];
       // xa = LN(ao) + x: dx_in = dxa (residual) + through the layer norm and attention
       a.dao.fill(0);
       layerNormBackward(a.dao, GG('lnw'), GG('lnb'), a.dxa, A('ao'), P('lnw'), A('mean'), A('rstd'), BT, D);
+      a.da.fill(0);
       linearBackward(a.da, GG('Wo'), GG('bo'), a.dao, A('a'), P('Wo'), BT, D, D);
       a.dqkv.fill(0);
       attentionBackward(a.dqkv, a.da, A('qkv'), A('att'), this.shape(B));
+      dx.fill(0);
       linearBackward(dx, GG('Wqkv'), GG('bqkv'), a.dqkv, xin, P('Wqkv'), BT, D, 3 * D);
       for (let i = 0; i < dx.length; i++) dx[i] += a.dxa[i];
     }
