@@ -1,35 +1,11 @@
 // GEMM behind one interface: OpenBLAS through the native addon, or a pure-TypeScript
 // fallback with identical semantics (row-major, transpose flags, leading dimensions).
-import * as path from 'node:path';
-import * as fs from 'node:fs';
+// Also the addon's LAPACK, FWHT and FFT entry points, which core/linalg.ts, fwht.ts, fft.ts wrap.
 import { gemmTs } from './gemm-ts';
+import { nativeAddon, nativeAddonMissing } from './native-addon';
+import type { Blas, Gemm } from './blas-types';
 
-export type FloatArray = Float64Array | Float32Array;
-
-export interface BlasInfo {
-  backend: 'openblas' | 'typescript';
-  core?: string;
-  config?: string;
-  threads: number;
-  reason?: string;
-}
-
-/** C = alpha * op(A) * op(B) + beta * C, row-major, C of shape (m, n), op(A) (m, k), op(B) (k, n). */
-export type Gemm = <T extends FloatArray>(
-  transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
-  A: T, lda: number, B: T, ldb: number, beta: number, C: T, ldc: number,
-) => void;
-
-export interface Blas {
-  gemm: Gemm;
-  info(): BlasInfo;
-}
-
-/** Fused loops in C (native/attention.c), same contracts as their TypeScript references. */
-export interface NativeKernels {
-  attentionForward(B: number, T: number, C: number, NH: number, scale: number, out: FloatArray, att: FloatArray, inp: FloatArray): void;
-  attentionBackward(B: number, T: number, C: number, NH: number, scale: number, dinp: FloatArray, dout: FloatArray, inp: FloatArray, att: FloatArray): void;
-}
+export type { Blas, BlasInfo, FloatArray, Gemm } from './blas-types';
 
 /** LAPACK, FWHT and FFT in C (native/lapack.c, fwht.c, fft.c); src/core/linalg.ts, fwht.ts, fft.ts wrap them. */
 export interface NativeMaths {
@@ -39,57 +15,35 @@ export interface NativeMaths {
   fft(re: Float64Array, im: Float64Array, cos: Float64Array, sin: Float64Array, bitrev: Uint32Array, sign: 1 | -1): void;
 }
 
-interface Addon extends NativeKernels, Partial<NativeMaths> {
+interface NativeGemm {
   gemm: Gemm;
   info(): { core: string; config: string; threads: number };
   setThreads(n: number): void;
 }
 
-const addonPath = path.resolve(__dirname, '..', '..', '..', 'build', 'Release', 'convexformer_blas.node');
-let loadError = '';
-
-function loadAddon(): Addon | null {
-  if (process.env.CONVEXFORMER_BLAS === 'typescript') {
-    loadError = 'CONVEXFORMER_BLAS=typescript';
-    return null;
-  }
-  if (!fs.existsSync(addonPath)) {
-    loadError = `addon not built (${addonPath} missing)`;
-    return null;
-  }
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(addonPath) as Addon;
-  } catch (e) {
-    loadError = `addon failed to load: ${(e as Error).message}`;
-    return null;
-  }
-}
-
-const addon = loadAddon();
+const gemmNames = ['gemm', 'info', 'setThreads'] as const;
+const mathsNames = ['eigh', 'svd', 'fwht', 'fft'] as const;
+const native = nativeAddon<NativeGemm>(gemmNames);
 
 export const typescriptBlas: Blas = {
   gemm: gemmTs,
-  info: () => ({ backend: 'typescript', threads: 1, reason: loadError || undefined }),
+  info: () => ({ backend: 'typescript', threads: 1, reason: nativeAddonMissing(gemmNames) || undefined }),
 };
 
-export const nativeBlas: Blas | null = addon && {
-  gemm: addon.gemm,
-  info: () => ({ backend: 'openblas', ...addon.info() }),
+export const nativeBlas: Blas | null = native && {
+  gemm: native.gemm,
+  info: () => ({ backend: 'openblas', ...native.info() }),
 };
 
 /** The GEMM the library uses: OpenBLAS when the addon loaded, the TypeScript loop otherwise. */
 export const blas: Blas = nativeBlas ?? typescriptBlas;
 
-export const nativeKernels: NativeKernels | null = addon;
-
 /** Null when the addon did not load, or is a build from before LAPACK was added (rebuild it). */
-export const nativeMaths: NativeMaths | null =
-  addon?.eigh && addon.svd && addon.fwht && addon.fft ? (addon as NativeMaths) : null;
+export const nativeMaths: NativeMaths | null = nativeAddon<NativeMaths>(mathsNames);
 
 /** Why nativeMaths is null ('' when it is not). */
-export const nativeMathsReason = nativeMaths ? '' : addon ? 'addon built before eigh/svd/fwht/fft: rerun node scripts/build-native.js' : loadError;
+export const nativeMathsReason = nativeAddonMissing(mathsNames);
 
 export function setBlasThreads(n: number): void {
-  addon?.setThreads(n);
+  native?.setThreads(n);
 }

@@ -1,7 +1,7 @@
 // Pure-TypeScript GEMM, the fallback and the reference the native path is tested against.
 // Same contract as cblas_?gemm with CblasRowMajor. The loop order keeps the innermost loop
 // running along contiguous memory of B and C (i-p-j), which is what makes it tolerable.
-import type { FloatArray } from './blas';
+import type { FloatArray } from './blas-types';
 
 function checkShape(name: string, len: number, rows: number, cols: number, ld: number): void {
   if (ld < cols) throw new RangeError(`gemm: leading dimension of ${name} (${ld}) < ${cols}`);

@@ -1,5 +1,5 @@
 // Small vector kernels over flat arrays. Everything here is O(length); the heavy work is GEMM.
-import type { FloatArray } from './blas';
+import type { FloatArray } from './blas-types';
 
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
@@ -36,16 +36,4 @@ export function maxAbs(a: ArrayLike<number>): number {
 export function allFinite(a: ArrayLike<number>): boolean {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
   return true;
-}
-
-/** Row-wise softmax of a (rows x cols) matrix, shifted by each row's maximum. */
-export function softmaxRows<T extends FloatArray>(out: T, logits: T, rows: number, cols: number): void {
-  for (let r = 0; r < rows; r++) {
-    const o = r * cols;
-    let m = -Infinity;
-    for (let k = 0; k < cols; k++) m = Math.max(m, logits[o + k]);
-    let z = 0;
-    for (let k = 0; k < cols; k++) z += (out[o + k] = Math.exp(logits[o + k] - m));
-    for (let k = 0; k < cols; k++) out[o + k] /= z;
-  }
 }

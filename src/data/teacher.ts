@@ -4,6 +4,7 @@
 // content term, logits_iu = b_u + gamma (x_i0 W_q) . (x_iu W_k) / sqrt(d); the targets are
 // y_i = sum_u att_iu x_iu W_vo + noise. The true map is att averaged over samples.
 import { Rng } from '../core/rng';
+import { softmaxRow } from '../losses/softmax';
 import type { Dataset } from './dataset';
 
 export interface TeacherOptions {
@@ -44,7 +45,6 @@ export function teacherDataset(o: TeacherOptions): Teacher {
       const x0 = i * n * d;
       // the content score reads g = x - P; the position preference is the bias alone
       for (let a = 0; a < d; a++) { q[a] = 0; for (let b = 0; b < d; b++) q[a] += (X[x0 + b] - P[b]) * Wq[b * d + a]; }
-      let max = -Infinity;
       for (let u = 0; u < n; u++) {
         let s = 0;
         for (let a = 0; a < d; a++) {
@@ -53,13 +53,10 @@ export function teacherDataset(o: TeacherOptions): Teacher {
           s += q[a] * k[a];
         }
         att[u] = bias[u] + (o.gamma * s) / Math.sqrt(d);
-        max = Math.max(max, att[u]);
       }
-      let sum = 0;
-      for (let u = 0; u < n; u++) sum += (att[u] = Math.exp(att[u] - max));
+      softmaxRow(att, att, 0, n);
       z.fill(0);
       for (let u = 0; u < n; u++) {
-        att[u] /= sum;
         if (accumulate) map[u] += att[u] / N;
         for (let b = 0; b < d; b++) z[b] += att[u] * X[x0 + u * d + b];
       }

@@ -2,7 +2,7 @@
 // Reports the median over steps (after two warm-up steps) and where the time goes.
 import { Transformer, type TransformerConfig } from '../nn/models/transformer';
 import { gradBuffers, objective, paramData } from '../nn/models/model';
-import { CrossEntropyLoss } from '../convex/datafits/cross-entropy';
+import { CrossEntropyLoss } from '../losses/cross-entropy';
 import { adamw, applyUpdates } from '../optim/transform';
 import { Rng } from '../core/rng';
 import { blas } from '../core/blas';

@@ -10,11 +10,15 @@ export function linearForward<T extends FloatArray>(out: T, inp: T, W: T, b: T |
   }
 }
 
-/** dinp = dout W^T (overwritten, skipped when null); dW += inp^T dout; db += column sums of dout. */
+/**
+ * dinp += dout W^T (skipped when null); dW += inp^T dout; db += column sums of dout. Every
+ * gradient accumulates, as in the other layers, so a layer whose input feeds two places gets both
+ * contributions; a caller that wants dinp alone zeroes it first.
+ */
 export function linearBackward<T extends FloatArray>(
   dinp: T | null, dW: T, db: T | null, dout: T, inp: T, W: T, B: number, C: number, OC: number,
 ): void {
-  if (dinp) blas.gemm(false, true, B, C, OC, 1, dout, OC, W, OC, 0, dinp, C);
+  if (dinp) blas.gemm(false, true, B, C, OC, 1, dout, OC, W, OC, 1, dinp, C);
   blas.gemm(true, false, C, OC, B, 1, inp, C, dout, OC, 1, dW, OC);
   if (db) blas.gemm(false, false, 1, OC, B, 1, onesLike(dout, B), B, dout, OC, 1, db, OC); // db += 1^T dout
 }

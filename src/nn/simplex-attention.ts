@@ -2,11 +2,11 @@
 //   yhat_i = sum_j g_ij (a_j^T X_i w2_j) w3_j,   a_j = softmax(theta_j) on the simplex,
 // with free logits theta (H, n), W2 (H, d), W3 (H, c) and fixed gates g (N, H) of 0/1 (all
 // ones without an FCN). Its weight decay is beta/2 sum_j (||w2_j||^2 + ||w3_j||_1^2).
-// The cache holds a = softmax(theta) (H, n) and the head scalars s_ij (N, H).
+// The cache holds a = softmax(theta) (H, n) and the head scalars s_ij (N, H); the scalars come
+// from attention/head-scores.ts, the one computation of s_ij shared with the convex side.
 import type { FloatArray } from '../core/blas';
-import { softmaxRows } from '../core/vec';
-
-export { softmaxRows };
+import { softmaxRows } from '../losses/softmax';
+import { headScores, tokenScores } from '../attention/head-scores';
 
 export interface SimplexParams<T extends FloatArray> {
   theta: T; // (H, n)
@@ -24,20 +24,12 @@ export function simplexForward<T extends FloatArray>(
 ): void {
   const { N, n, d, c, H } = sh;
   softmaxRows(a, p.theta, H, n);
+  headScores(s, X, N, n, d, a, p.W2, H);
   pred.fill(0);
   for (let i = 0; i < N; i++) {
     for (let j = 0; j < H; j++) {
-      let v = 0;
-      if (!gates || gates[i * H + j]) {
-        for (let k = 0; k < n; k++) {
-          const ak = a[j * n + k];
-          if (ak === 0) continue;
-          let dot = 0;
-          for (let m = 0; m < d; m++) dot += X[(i * n + k) * d + m] * p.W2[j * d + m];
-          v += ak * dot;
-        }
-      }
-      s[i * H + j] = v;
+      if (gates && !gates[i * H + j]) s[i * H + j] = 0;
+      const v = s[i * H + j];
       for (let l = 0; l < c; l++) pred[i * c + l] += v * p.W3[j * c + l];
     }
   }
@@ -49,6 +41,8 @@ export function simplexBackward<T extends FloatArray>(
 ): void {
   const { N, n, d, c, H } = sh;
   const da = new Float64Array(H * n);
+  const Q = new (X.constructor as new (len: number) => T)(N * n * H);
+  tokenScores(Q, X, N * n, d, p.W2, H);
   for (let i = 0; i < N; i++) {
     for (let j = 0; j < H; j++) {
       let ds = 0;
@@ -60,12 +54,8 @@ export function simplexBackward<T extends FloatArray>(
       for (let k = 0; k < n; k++) {
         const x = (i * n + k) * d;
         const ak = a[j * n + k];
-        let dot = 0;
-        for (let m = 0; m < d; m++) {
-          dot += X[x + m] * p.W2[j * d + m];
-          grads.W2[j * d + m] += ds * ak * X[x + m];
-        }
-        da[j * n + k] += ds * dot;
+        for (let m = 0; m < d; m++) grads.W2[j * d + m] += ds * ak * X[x + m];
+        da[j * n + k] += ds * Q[(i * n + k) * H + j];
       }
     }
   }

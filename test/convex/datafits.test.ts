@@ -2,11 +2,13 @@
 // f(p) + f*(grad f(p)) = <grad f(p), p>, and the inequality elsewhere in the conjugate's domain.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { SquaredLoss } from '../../src/convex/datafits/squared';
-import { CrossEntropyLoss } from '../../src/convex/datafits/cross-entropy';
+import { SquaredLoss } from '../../src/losses/squared';
+import { CrossEntropyLoss } from '../../src/losses/cross-entropy';
 import type { Datafit } from '../../src/convex/types';
 import { GroupL2 } from '../../src/convex/penalties/group-l2';
-import { dot } from '../../src/core/vec';
+import { dot, norm2 } from '../../src/core/vec';
+import { logSumExp, softmaxRow } from '../../src/losses/softmax';
+import { groupNorms } from '../../src/losses/group-norms';
 import { randLabels, randn, relDiff } from '../helpers';
 
 const N = 9, c = 4;
@@ -99,3 +101,27 @@ for (const [name, f] of fits) {
     assert.equal(f.bregman(q, q), 0);
   });
 }
+
+test('logsumexp and softmax rows: the plain formula at moderate logits, finite where exp overflows', () => {
+  const row = Float64Array.from([0.3, -1.2, 2.5, 0.9]);
+  const plain = Math.log(row.reduce((z, v) => z + Math.exp(v), 0));
+  assert.ok(relDiff(logSumExp(row, 0, 4), plain) < 1e-15);
+  const p = new Float64Array(6);
+  softmaxRow(p, row, 0, 4); // a row at an offset of a longer buffer: the rest untouched
+  for (let l = 0; l < 4; l++) assert.ok(relDiff(p[l], Math.exp(row[l] - plain)) < 1e-14, `softmax ${l}`);
+  assert.deepEqual([p[4], p[5]], [0, 0]);
+  const huge = Float64Array.from([0, 1000, 999, -1000]);
+  assert.ok(relDiff(logSumExp(huge, 1, 2), 1000 + Math.log1p(Math.exp(-1))) < 1e-15, 'shifted by the maximum');
+  softmaxRow(huge, huge, 0, 4); // in place
+  assert.ok(huge.every(Number.isFinite) && relDiff(huge[1], 1 / (1 + Math.exp(-1))) < 1e-14);
+});
+
+test('group norms are the l2 norms of consecutive groups, and the group-l2 penalty is their sum', () => {
+  const w = randn(5 * 3, 9);
+  w.fill(0, 3, 6); // one zero group
+  const norms = groupNorms(w, 3);
+  assert.equal(norms.length, 5);
+  for (let k = 0; k < 5; k++) assert.ok(relDiff(norms[k], norm2(w.subarray(3 * k, 3 * k + 3))) < 1e-15, `group ${k}`);
+  assert.equal(norms[1], 0);
+  assert.ok(relDiff(new GroupL2(3).value(w), norms.reduce((a, b) => a + b, 0)) < 1e-15);
+});

@@ -8,6 +8,7 @@ import { DenseOperator } from '../../src/convex/operators/dense';
 import { computeGates } from '../../src/convex/operators/gates';
 import type { LinearOperator } from '../../src/convex/types';
 import { dot } from '../../src/core/vec';
+import { headScores } from '../../src/attention/head-scores';
 import { assertClose, randn, relDiff } from '../helpers';
 
 const N = 23, n = 4, d = 3, c = 2, h = 3;
@@ -96,4 +97,18 @@ test('dense operator satisfies the adjoint identity', () => {
   A.apply(w, a);
   A.applyT(r, g);
   assert.ok(relDiff(dot(a, r), dot(w, g)) < 1e-13);
+});
+
+test('head scores s_ij = w1_j^T X_i w2_j (attention/head-scores.ts) equal the triple sum, in float64 and float32', () => {
+  const want = new Float64Array(N * h);
+  for (let i = 0; i < N; i++) for (let j = 0; j < h; j++) {
+    for (let k = 0; k < n; k++) for (let m = 0; m < d; m++) want[i * h + j] += U1[j * n + k] * X[(i * n + k) * d + m] * U2[j * d + m];
+  }
+  const s64 = new Float64Array(N * h).fill(NaN); // every entry is written
+  headScores(s64, X, N, n, d, U1, U2, h);
+  assertClose(s64, want, 1e-13, 'float64');
+  const s32 = new Float32Array(N * h);
+  headScores(s32, Float32Array.from(X), N, n, d, U1, Float32Array.from(U2), h);
+  assertClose(s32, want, 1e-5, 'float32');
+  assert.ok(want.some((v) => Math.abs(v) > 0.5));
 });

@@ -10,7 +10,7 @@ import { solveCertified } from '../../src/convex/solve';
 import { dualValue, primalValue, verifyDualPoint } from '../../src/convex/problem';
 import { GroupL2 } from '../../src/convex/penalties/group-l2';
 import { AttentionOperator } from '../../src/convex/operators/attention';
-import { SquaredLoss } from '../../src/convex/datafits/squared';
+import { SquaredLoss } from '../../src/losses/squared';
 import type { Problem, SolveResult } from '../../src/convex/types';
 import { assertClose, maxAbsDiff, randLabels, randn, relDiff } from '../helpers';
 

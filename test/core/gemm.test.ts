@@ -1,5 +1,6 @@
 // The native GEMM and the TypeScript fallback agree with a plain triple loop, for every
-// transpose combination, both precisions, leading dimensions and subarray operands.
+// transpose combination, both precisions, leading dimensions and subarray operands; and, whenever
+// the addon is loaded, with each other (a skip says why when it is not).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { nativeBlas, typescriptBlas, blas, type Blas, type FloatArray } from '../../src/core/blas';
@@ -19,10 +20,14 @@ function reference(ta: boolean, tb: boolean, m: number, n: number, k: number, al
 const backends: [string, Blas][] = [['typescript', typescriptBlas]];
 if (nativeBlas) backends.push(['openblas', nativeBlas]);
 
-test('the native addon is built and active when OpenBLAS is installed (CI installs it)', () => {
-  if (process.env.CONVEXFORMER_BLAS === 'typescript') return;
-  assert.equal(blas.info().backend, 'openblas', `fallback in use: ${blas.info().reason}`);
-});
+/** Why native GEMM is not compared with the TypeScript one, or false when it is. */
+const noNative = nativeBlas ? false : `native GEMM not compared with TypeScript: ${typescriptBlas.info().reason}`;
+
+test('the native addon is built and active when OpenBLAS is installed (CI installs it)',
+  { skip: process.env.CONVEXFORMER_BLAS === 'typescript' && 'CONVEXFORMER_BLAS=typescript asks for the fallback' }, () => {
+    assert.equal(blas.info().backend, 'openblas', `fallback in use: ${blas.info().reason}`);
+    assert.equal(blas, nativeBlas);
+  });
 
 for (const [name, b] of backends) {
   for (const f32 of [false, true]) {
@@ -54,12 +59,22 @@ for (const [name, b] of backends) {
   });
 }
 
-test('native and fallback agree on an operator-sized product', { skip: !nativeBlas }, () => {
-  const X = randn(300 * 64, 3);
-  const W = randn(10 * 64, 4);
-  const a = new Float64Array(300 * 10);
-  const c = new Float64Array(300 * 10);
-  nativeBlas!.gemm(false, true, 300, 10, 64, 1, X, 64, W, 64, 0, a, 10);
-  typescriptBlas.gemm(false, true, 300, 10, 64, 1, X, 64, W, 64, 0, c, 10);
-  assertClose(a, c, 1e-12);
+test('native and TypeScript GEMM agree, every transpose, both precisions, operator-sized shapes', { skip: noNative }, () => {
+  const native = nativeBlas!;
+  // two different implementations, or this test would compare the fallback with itself
+  assert.notEqual(native.gemm, typescriptBlas.gemm);
+  assert.equal(native.info().backend, 'openblas');
+  let seed = 100;
+  for (const f32 of [false, true]) {
+    const make = (len: number): FloatArray => (f32 ? Float32Array.from(randn(len, seed++)) : randn(len, seed++));
+    for (const ta of [false, true]) for (const tb of [false, true]) for (const [m, n, k] of [[300, 10, 64], [64, 300, 10], [17, 33, 129]]) {
+      const A = make(m * k), B = make(k * n), C0 = make(m * n);
+      const [lda, ldb] = [ta ? m : k, tb ? k : n];
+      const cNative = C0.slice(), cTs = C0.slice();
+      native.gemm(ta, tb, m, n, k, 0.7, A, lda, B, ldb, -0.3, cNative, n);
+      typescriptBlas.gemm(ta, tb, m, n, k, 0.7, A, lda, B, ldb, -0.3, cTs, n);
+      assertClose(cNative, cTs, f32 ? 2e-5 : 1e-12, `${f32 ? 'sgemm' : 'dgemm'} ${ta}/${tb} ${m}x${n}x${k}`);
+      assert.ok(cTs.some((v, i) => v !== C0[i]), 'the product changed C');
+    }
+  }
 });

@@ -5,8 +5,7 @@ import * as assert from 'node:assert/strict';
 import { linearForward, linearBackward } from '../../src/nn/linear';
 import { layerNormForward, layerNormBackward } from '../../src/nn/layernorm';
 import { reluForward, reluBackward, gatedReluForward, gatedReluBackward, residualForward } from '../../src/nn/activations';
-import { attentionForward, attentionBackward, attentionForwardTs, attentionBackwardTs } from '../../src/nn/attention';
-import { nativeKernels } from '../../src/core/blas';
+import { attentionForward, attentionBackward, attentionForwardTs, attentionBackwardTs, nativeAttention, nativeAttentionReason } from '../../src/attention/multi-head';
 import { simplexForward, simplexBackward, type SimplexParams } from '../../src/nn/simplex-attention';
 import { embeddingForward, embeddingBackward } from '../../src/nn/embedding';
 import { dot } from '../../src/core/vec';
@@ -23,6 +22,24 @@ test('linear: gradients of input, weight and bias', () => {
   checkGradient('inp', f, inp, dinp);
   checkGradient('W', f, W, dW);
   checkGradient('b', f, b, db);
+});
+
+test('linear: backward accumulates into every gradient, the input gradient included', () => {
+  // Layers add their gradients into the buffers they are given, so an input that feeds two layers
+  // gets both contributions; a second identical call must therefore double each gradient.
+  const B = 4, C = 3, OC = 5;
+  const inp = randn(B * C, 1), W = randn(C * OC, 2), R = randn(B * OC, 4);
+  const once = { dinp: randn(B * C, 5), dW: randn(C * OC, 6), db: randn(OC, 7) };
+  const twice = { dinp: once.dinp.slice(), dW: once.dW.slice(), db: once.db.slice() };
+  const start = { dinp: once.dinp.slice(), dW: once.dW.slice(), db: once.db.slice() };
+  linearBackward(once.dinp, once.dW, once.db, R, inp, W, B, C, OC);
+  linearBackward(twice.dinp, twice.dW, twice.db, R, inp, W, B, C, OC);
+  linearBackward(twice.dinp, twice.dW, twice.db, R, inp, W, B, C, OC);
+  for (const k of ['dinp', 'dW', 'db'] as const) {
+    const step = once[k].map((v, i) => v - start[k][i]);
+    assert.ok(step.some((v) => Math.abs(v) > 1e-3), `${k}: the backward added nothing`);
+    assertClose(twice[k].map((v, i) => v - start[k][i]), step.map((v) => 2 * v), 1e-12, `${k} after two calls`);
+  }
 });
 
 test('layer norm: gradients of input, scale and shift', () => {
@@ -99,7 +116,7 @@ test('embedding: gradients of token and position tables', () => {
   checkGradient('wpe', f, wpe, dwpe);
 });
 
-test('fused C attention kernels equal the TypeScript reference (float64 and float32)', { skip: !nativeKernels && 'addon not built' }, () => {
+test('fused C attention kernels equal the TypeScript reference (float64 and float32)', { skip: !nativeAttention && nativeAttentionReason }, () => {
   const s = { B: 3, T: 5, C: 8, NH: 2, scale: 0.5 };
   for (const f32 of [false, true]) {
     const make = (len: number, seed: number) => (f32 ? Float32Array.from(randn(len, seed)) : randn(len, seed));

@@ -2,6 +2,7 @@
 // In the attention programs a group is one token row Z[l, k, :] (or Z[j, l, k, :]), so the
 // penalty is the sparsity across tokens of eq. (8), (10) and (12).
 import type { Penalty } from '../types';
+import { groupNorm, groupNorms } from '../../losses/group-norms';
 
 export class GroupL2 implements Penalty {
   readonly name = 'group-l2';
@@ -11,14 +12,7 @@ export class GroupL2 implements Penalty {
   }
 
   groupNorms(w: Float64Array): Float64Array {
-    const g = this.groupSize;
-    const out = new Float64Array(w.length / g);
-    for (let k = 0; k < out.length; k++) {
-      let s = 0;
-      for (let t = k * g; t < (k + 1) * g; t++) s += w[t] * w[t];
-      out[k] = Math.sqrt(s);
-    }
-    return out;
+    return groupNorms(w, this.groupSize);
   }
 
   value(w: Float64Array): number {
@@ -31,9 +25,7 @@ export class GroupL2 implements Penalty {
   prox(v: Float64Array, step: number, out: Float64Array): void {
     const g = this.groupSize;
     for (let start = 0; start < v.length; start += g) {
-      let s = 0;
-      for (let t = start; t < start + g; t++) s += v[t] * v[t];
-      const nrm = Math.sqrt(s);
+      const nrm = groupNorm(v, start, g);
       const scale = nrm > step ? 1 - step / nrm : 0;
       for (let t = start; t < start + g; t++) out[t] = scale * v[t];
     }
@@ -43,9 +35,7 @@ export class GroupL2 implements Penalty {
   subgradient(w: Float64Array, out: Float64Array): void {
     const g = this.groupSize;
     for (let start = 0; start < w.length; start += g) {
-      let s = 0;
-      for (let t = start; t < start + g; t++) s += w[t] * w[t];
-      const nrm = Math.sqrt(s);
+      const nrm = groupNorm(w, start, g);
       for (let t = start; t < start + g; t++) out[t] = nrm > 0 ? w[t] / nrm : 0;
     }
   }

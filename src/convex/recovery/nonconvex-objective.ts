@@ -4,11 +4,12 @@
 //   eq. (9):  sum_i L( sum_j (w1j^T X_i w2j) w3j, y_i ) + beta/2 sum_j (||w2j||^2 + ||w3j||_1^2)
 //   eq. (29) with gated ReLU: each head's scalar is multiplied by 1{U1_g^T X_i U2_g >= 0},
 //   g = gate[j].
-// Head scalars: Q = X (Nn x d) W2^T (d x H), s[i, j] = sum_k W1[j, k] Q[i n + k, j].
+// Head scalars s[i, j] = W1_j^T X_i W2_j from attention/head-scores.ts, then pred = s W3.
 import type { Datafit } from '../types';
 import type { Gating } from '../problems';
 import type { RecoveredWeights } from './heads';
 import { blas } from '../../core/blas';
+import { headScores } from '../../attention/head-scores';
 import { computeGates } from '../operators/gates';
 
 export function nonconvexPredict(
@@ -24,14 +25,7 @@ export function nonconvexPredict(
   for (let i0 = 0; i0 < N; i0 += block) {
     const b = Math.min(block, N - i0);
     const Xb = X.subarray(i0 * n * d, (i0 + b) * n * d);
-    blas.gemm(false, true, b * n, H, d, 1, Xb, d, w.W2, d, 0, Q, H);
-    s.fill(0);
-    for (let i = 0; i < b; i++) {
-      for (let k = 0; k < n; k++) {
-        const q = (i * n + k) * H;
-        for (let j = 0; j < H; j++) s[i * H + j] += w.W1[j * n + k] * Q[q + j];
-      }
-    }
+    headScores(s, Xb, b, n, d, w.W1, w.W2, H, Q);
     if (gating) {
       const D = computeGates(Xb, b, n, d, gating.U1, gating.U2, gating.h);
       for (let i = 0; i < b; i++) {

@@ -4,7 +4,8 @@
 // two sit on one scale. The ||.||_1^2 term is differentiated as 2 ||w3||_1 sign(w3).
 import type { Model, ModelShape } from './model';
 import { sumSquares } from './model';
-import { simplexBackward, simplexForward, softmaxRows, type SimplexShape } from '../simplex-attention';
+import { simplexBackward, simplexForward, type SimplexShape } from '../simplex-attention';
+import { softmaxRows } from '../../losses/softmax';
 import { Rng } from '../../core/rng';
 
 export function simplexModel(shape: ModelShape, H: number, beta: number, seed: number): Model {

@@ -5,7 +5,7 @@
 import type { Model, ModelShape } from './model';
 import { sumSquares } from './model';
 import { linearBackward, linearForward } from '../linear';
-import { attentionBackward, attentionForward, type AttentionShape } from '../attention';
+import { attentionBackward, attentionForward, type AttentionShape } from '../../attention/multi-head';
 import { Rng } from '../../core/rng';
 
 export function softmaxModel(shape: ModelShape, heads: number, beta: number, seed: number, queryToken = 0): Model {
@@ -53,6 +53,7 @@ export function softmaxModel(shape: ModelShape, heads: number, beta: number, see
     backward(dpred, grads) {
       const { X, B, b } = last;
       const [gqkv, go] = grads as Float64Array[];
+      b.dy.fill(0); // linearBackward adds into its input gradient
       linearBackward(b.dy, go, null, dpred, b.y, Wo, B, d, c);
       // only the query token's rows of dout are ever set; the others stay 0
       for (let i = 0; i < B; i++) b.dout.set(b.dy.subarray(i * d, (i + 1) * d), (i * n + queryToken) * d);

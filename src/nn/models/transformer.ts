@@ -12,7 +12,7 @@ import type { Model, Param } from './model';
 import { sumSquares } from './model';
 import { Rng } from '../../core/rng';
 import { linearBackward, linearForward } from '../linear';
-import { attentionBackward, attentionForward, type AttentionShape } from '../attention';
+import { attentionBackward, attentionForward, type AttentionShape } from '../../attention/multi-head';
 import { layerNormBackward, layerNormForward } from '../layernorm';
 import { reluBackward, reluForward, residualForward } from '../activations';
 import { embeddingBackward, embeddingForward } from '../embedding';
@@ -157,6 +157,7 @@ export class Transformer implements Model<Int32Array, FloatArray> {
     a.dlogits.set(dlogits);
     const G: Record<string, FloatArray> = {};
     this.params.forEach((q, k) => (G[q.name] = grads[k]));
+    a.dz.fill(0); // linearBackward adds into its input gradient
     linearBackward(a.dz, G.Wh, G.bh, a.dlogits, a.z, p.Wh, B, D, C);
     const dx = a.dx;
     dx.fill(0);
@@ -165,17 +166,21 @@ export class Transformer implements Model<Int32Array, FloatArray> {
       const P = (n: string) => p[`${l}.${n}`], A = (n: string) => a[`${l}.${n}`], GG = (n: string) => G[`${l}.${n}`];
       const xin = l > 0 ? a[`${l - 1}.x`] : a.x0;
       // x' = xa + FCN(xa): dxa = dx + FCN^T(dx)
+      a.dhr.fill(0);
       linearBackward(a.dhr, GG('W2'), GG('b2'), dx, A('hr'), P('W2'), BT, F, D);
       a.dh.fill(0);
       reluBackward(a.dh, a.dhr, A('h'));
+      a.dxa.fill(0);
       linearBackward(a.dxa, GG('W1'), GG('b1'), a.dh, A('xa'), P('W1'), BT, D, F);
       for (let i = 0; i < dx.length; i++) a.dxa[i] += dx[i];
       // xa = LN(ao) + x: dx_in = dxa (residual) + through the layer norm and attention
       a.dao.fill(0);
       layerNormBackward(a.dao, GG('lnw'), GG('lnb'), a.dxa, A('ao'), P('lnw'), A('mean'), A('rstd'), BT, D);
+      a.da.fill(0);
       linearBackward(a.da, GG('Wo'), GG('bo'), a.dao, A('a'), P('Wo'), BT, D, D);
       a.dqkv.fill(0);
       attentionBackward(a.dqkv, a.da, A('qkv'), A('att'), this.shape(B));
+      dx.fill(0);
       linearBackward(dx, GG('Wqkv'), GG('bqkv'), a.dqkv, xin, P('Wqkv'), BT, D, 3 * D);
       for (let i = 0; i < dx.length; i++) dx[i] += a.dxa[i];
     }

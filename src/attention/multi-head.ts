@@ -4,7 +4,21 @@
 // the cache `att` (B, NH, T, T) holds the softmax for the backward pass. W_o is a linear layer
 // after this one. The fused C kernels (native/attention.c) run when the addon is built; these
 // TypeScript loops are the reference and the fallback.
-import { nativeKernels, type FloatArray } from '../core/blas';
+import type { FloatArray } from '../core/blas-types';
+import { nativeAddon, nativeAddonMissing } from '../core/native-addon';
+import { softmaxRow } from '../losses/softmax';
+
+/** Fused loops in C (native/attention.c), same contracts as the TypeScript references below. */
+export interface NativeAttention {
+  attentionForward(B: number, T: number, C: number, NH: number, scale: number, out: FloatArray, att: FloatArray, inp: FloatArray): void;
+  attentionBackward(B: number, T: number, C: number, NH: number, scale: number, dinp: FloatArray, dout: FloatArray, inp: FloatArray, att: FloatArray): void;
+}
+
+const kernelNames = ['attentionForward', 'attentionBackward'] as const;
+
+/** The C kernels, or null when the addon did not load (nativeAttentionReason says why). */
+export const nativeAttention = nativeAddon<NativeAttention>(kernelNames);
+export const nativeAttentionReason = nativeAddonMissing(kernelNames);
 
 export interface AttentionShape {
   B: number;
@@ -24,17 +38,13 @@ export function attentionForwardTs<T extends FloatArray>(out: T, att: T, inp: T,
       for (let t = 0; t < Tn; t++) {
         const q = b * Tn * C3 + t * C3 + h * hs;
         const a = ((b * NH + h) * Tn + t) * Tn;
-        let max = -Infinity;
         for (let u = 0; u < Tn; u++) {
           const k = b * Tn * C3 + u * C3 + C + h * hs;
           let dot = 0;
           for (let i = 0; i < hs; i++) dot += inp[q + i] * inp[k + i];
           att[a + u] = dot * scale;
-          if (att[a + u] > max) max = att[a + u];
         }
-        let sum = 0;
-        for (let u = 0; u < Tn; u++) sum += (att[a + u] = Math.exp(att[a + u] - max));
-        for (let u = 0; u < Tn; u++) att[a + u] /= sum;
+        softmaxRow(att, att, a, Tn);
         const o = (b * Tn + t) * C + h * hs;
         for (let i = 0; i < hs; i++) out[o + i] = 0;
         for (let u = 0; u < Tn; u++) {
@@ -86,11 +96,11 @@ export function attentionBackwardTs<T extends FloatArray>(dinp: T, dout: T, inp:
 }
 
 export function attentionForward<T extends FloatArray>(out: T, att: T, inp: T, s: AttentionShape): void {
-  if (nativeKernels) nativeKernels.attentionForward(s.B, s.T, s.C, s.NH, s.scale, out, att, inp);
+  if (nativeAttention) nativeAttention.attentionForward(s.B, s.T, s.C, s.NH, s.scale, out, att, inp);
   else attentionForwardTs(out, att, inp, s);
 }
 
 export function attentionBackward<T extends FloatArray>(dinp: T, dout: T, inp: T, att: T, s: AttentionShape): void {
-  if (nativeKernels) nativeKernels.attentionBackward(s.B, s.T, s.C, s.NH, s.scale, dinp, dout, inp, att);
+  if (nativeAttention) nativeAttention.attentionBackward(s.B, s.T, s.C, s.NH, s.scale, dinp, dout, inp, att);
   else attentionBackwardTs(dinp, dout, inp, att, s);
 }

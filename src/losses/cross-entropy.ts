@@ -3,19 +3,11 @@
 // Its conjugate is finite only where q_i = U_i + e_{y_i} lies on the simplex, and there
 //   f*(U) = sum_i sum_l q_il log q_il   (negative entropy).
 // The gradient (softmax - one-hot) of each row has Lipschitz constant 1/2.
-import type { Datafit } from '../types';
-import { softmaxRows } from '../../core/vec';
+import type { Datafit } from '../convex/types';
+import { logSumExp, softmaxRows } from './softmax';
 
 /** Slack for "q lies on the simplex", far above rounding and far below any real violation. */
 const SIMPLEX_SLACK = 1e-9;
-
-function logSumExp(a: Float64Array, o: number, c: number): number {
-  let m = -Infinity;
-  for (let l = 0; l < c; l++) m = Math.max(m, a[o + l]);
-  let z = 0;
-  for (let l = 0; l < c; l++) z += Math.exp(a[o + l] - m);
-  return m + Math.log(z);
-}
 
 /** log(1 + x) - x without cancellation for small x (Taylor series below 1e-3). */
 function log1pMinusX(x: number): number {
@@ -45,14 +37,7 @@ export class CrossEntropyLoss implements Datafit {
   value(pred: Float64Array): number {
     const c = this.outputs;
     let s = 0;
-    for (let i = 0; i < this.labels.length; i++) {
-      const o = i * c;
-      let m = -Infinity;
-      for (let l = 0; l < c; l++) m = Math.max(m, pred[o + l]);
-      let z = 0;
-      for (let l = 0; l < c; l++) z += Math.exp(pred[o + l] - m);
-      s += m + Math.log(z) - pred[o + this.labels[i]];
-    }
+    for (let i = 0; i < this.labels.length; i++) s += logSumExp(pred, i * c, c) - pred[i * c + this.labels[i]];
     return s;
   }
 
