@@ -2,6 +2,7 @@
 // (b) non-convex simplex attention, eq. (9), trained with Adam at a learning rate chosen on a
 // validation split; (c) the convex program, eq. (10), solved to its certificate. Records
 // objective and test loss against wall-clock time and iterations, and where each model attends.
+import { attentionMap } from '../attention/attention-map';
 import type { Dataset } from '../data/dataset';
 import type { Tokens, Targets } from '../convex/problems';
 import { buildProblem, makeDatafit, predictConvex, withBeta } from '../convex/problems';
@@ -140,10 +141,7 @@ export function runCompare(
     });
     const convexTest = meanLoss(predictConvex(ap, sol.w, test, c), test, testTargets);
     const rec = recoverHeads('attention', sol.w, ap.zShape);
-    const convexMap = new Float64Array(train.n);
-    let total = 0;
-    for (const h of rec.heads) { convexMap[h.token] += h.norm; total += h.norm; }
-    if (total > 0) for (let k = 0; k < convexMap.length; k++) convexMap[k] /= total;
+    const convexMap = attentionMap(rec.W1, rec.H, train.n, rec.heads.map((h) => h.norm));
     const heads = chooseHeads(cfg.heads, rec.H, softmaxWidth(cfg, train));
     result = {
       loss, N: train.N, n: train.n, d: train.d, c, testN: test.N,

@@ -6,6 +6,8 @@ import type { Model, ModelShape } from './model';
 import { sumSquares } from './model';
 import { simplexBackward, simplexForward, type SimplexShape } from '../simplex-attention';
 import { softmaxRows } from '../../losses/softmax';
+import { groupNorm } from '../../losses/group-norms';
+import { attentionMap } from '../../attention/attention-map';
 import { Rng } from '../../core/rng';
 
 export function simplexModel(shape: ModelShape, H: number, beta: number, seed: number): Model {
@@ -52,18 +54,13 @@ export function simplexModel(shape: ModelShape, H: number, beta: number, seed: n
     attentionMap() {
       // the same for every sample: heads weighted by how much they contribute, ||w2_j|| ||w3_j||_1
       softmaxRows(a, theta, H, n);
-      const map = new Float64Array(n);
-      let total = 0;
+      const weights = new Float64Array(H);
       for (let j = 0; j < H; j++) {
-        let n2 = 0, n3 = 0;
-        for (let m = 0; m < d; m++) n2 += W2[j * d + m] ** 2;
+        let n3 = 0;
         for (let l = 0; l < c; l++) n3 += Math.abs(W3[j * c + l]);
-        const wj = Math.sqrt(n2) * n3;
-        total += wj;
-        for (let k = 0; k < n; k++) map[k] += wj * a[j * n + k];
+        weights[j] = groupNorm(W2, j * d, d) * n3;
       }
-      if (total > 0) for (let k = 0; k < n; k++) map[k] /= total;
-      return map;
+      return attentionMap(a, H, n, weights);
     },
   };
 }

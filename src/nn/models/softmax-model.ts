@@ -6,6 +6,7 @@ import type { Model, ModelShape } from './model';
 import { sumSquares } from './model';
 import { linearBackward, linearForward } from '../linear';
 import { attentionBackward, attentionForward, type AttentionShape } from '../../attention/multi-head';
+import { attentionMap } from '../../attention/attention-map';
 import { Rng } from '../../core/rng';
 
 export function softmaxModel(shape: ModelShape, heads: number, beta: number, seed: number, queryToken = 0): Model {
@@ -68,12 +69,8 @@ export function softmaxModel(shape: ModelShape, heads: number, beta: number, see
     attentionMap(X, B) {
       // the query token's attention, averaged over samples and heads
       const { att } = forward(X, B);
-      const map = new Float64Array(n);
-      for (let i = 0; i < B; i++) for (let h = 0; h < heads; h++) {
-        const a = ((i * heads + h) * n + queryToken) * n;
-        for (let k = 0; k < n; k++) map[k] += att[a + k] / (B * heads);
-      }
-      return map;
+      // row r = i * heads + h of the (B, heads, n, n) attention, at the query token
+      return attentionMap(att, B * heads, n, undefined, (r) => (r * n + queryToken) * n);
     },
   };
 }

@@ -10,6 +10,7 @@
 import type { FloatArray } from '../../core/blas';
 import type { Model, Param } from './model';
 import { sumSquares } from './model';
+import { attentionMap } from '../../attention/attention-map';
 import { Rng } from '../../core/rng';
 import { linearBackward, linearForward } from '../linear';
 import { attentionBackward, attentionForward, type AttentionShape } from '../../attention/multi-head';
@@ -141,12 +142,7 @@ export class Transformer implements Model<Int32Array, FloatArray> {
     this.forward(ids, B);
     const { layers, heads, seq: T } = this.cfg;
     const att = this.acts[`${layers - 1}.att`];
-    const map = new Float64Array(T);
-    for (let b = 0; b < B; b++) for (let h = 0; h < heads; h++) {
-      const a = ((b * heads + h) * T + this.token) * T;
-      for (let u = 0; u < T; u++) map[u] += att[a + u] / (B * heads);
-    }
-    return map;
+    return attentionMap(att, B * heads, T, undefined, (r) => (r * T + this.token) * T);
   }
 
   /** grads += d loss / d params given dlogits of the last forward. */
