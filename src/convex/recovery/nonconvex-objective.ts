@@ -5,8 +5,7 @@
 //   eq. (29) with gated ReLU: each head's scalar is multiplied by 1{U1_g^T X_i U2_g >= 0},
 //   g = gate[j].
 // Head scalars: Q = X (Nn x d) W2^T (d x H), s[i, j] = sum_k W1[j, k] Q[i n + k, j].
-import type { Datafit } from '../types';
-import type { Gating } from '../problems';
+import type { Datafit, Gating } from '../types';
 import type { RecoveredWeights } from './heads';
 import { blas } from '../../core/blas';
 import { computeGates } from '../operators/gates';
