@@ -3,6 +3,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { Progress } from '../convex/types';
 import { InputError, oneLine } from '../data/errors';
+import { programOptions } from '../convex/registry';
 import * as fs from 'node:fs';
 
 export function number(name: string, check: (v: number) => boolean, expected: string) {
@@ -74,11 +75,12 @@ export function errorLine(e: unknown): string {
 /**
  * The configuration fields whose errors the CLI shows under their flag: below src/cli an error
  * names the field (betaFrac), the terminal names the flag (--beta-frac). Other fields (array keys
- * of a data file such as X or U1) are shown as they are.
+ * of a data file such as X or U1) are shown as they are. The programs' own options (gates, seed)
+ * come from the registry.
  */
 const FLAG_FIELDS = [
-  'data', 'model', 'loss', 'beta', 'betaFrac', 'heads', 'gates', 'seed', 'tol', 'maxIter', 'timeLimit', 'solver', 'lr',
-  'fracs', 'points', 'minFrac',
+  'data', 'model', 'loss', 'beta', 'betaFrac', 'heads', 'tol', 'maxIter', 'timeLimit', 'solver', 'lr',
+  'fracs', 'points', 'minFrac', ...programOptions().map((o) => o.field),
 ];
 
 export function flagOf(field: string): string | undefined {

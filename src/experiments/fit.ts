@@ -6,7 +6,7 @@ import type { LossKind, Progress, SolveResult } from '../convex/types';
 import type { BuiltProgram } from '../convex/programs/program';
 import { encodeNpz, type NamedArray } from '../data/npz';
 import { withBeta } from '../convex/programs/assemble';
-import { DEFAULT_PROGRAM, programNamed } from '../convex/registry';
+import { DEFAULT_PROGRAM, PROGRAMS, programNamed, programOptions } from '../convex/registry';
 import { solveCertified, type SolverKind } from '../convex/solve';
 import type { Head } from '../convex/recovery/heads';
 import { splitMetrics, type SplitMetrics } from '../convex/metrics';
@@ -115,7 +115,16 @@ export function prepareProblem(data: Dataset, cfg: FitConfig): BuiltProgram {
   if (cfg.heads !== undefined && !(Number.isInteger(cfg.heads) && cfg.heads >= 1)) {
     throw new InputError('heads', `must be an integer >= 1, got ${cfg.heads}`);
   }
-  return programNamed(cfg.model).build(data, { loss: cfg.loss, gates: cfg.gates, seed: cfg.seed, float32: cfg.float32 });
+  const program = programNamed(cfg.model);
+  // an option without a default that this program does not take is a mistake, not a no-op
+  const defaults: Partial<FitConfig> = FIT_DEFAULTS;
+  for (const o of programOptions()) {
+    if (cfg[o.field] === undefined || defaults[o.field] !== undefined || program.options.some((q) => q.field === o.field)) continue;
+    const takers = PROGRAMS.filter((p) => p.options.some((q) => q.field === o.field)).map((p) => p.name);
+    throw new InputError(o.field, `program ${program.name} takes no ${o.field} (${takers.join(', ')} do${takers.length === 1 ? 'es' : ''})`);
+  }
+  const options = Object.fromEntries(program.options.map((o) => [o.field, cfg[o.field]]));
+  return program.build(data, { ...options, loss: cfg.loss, float32: cfg.float32 });
 }
 
 /** Solves one program to its certificate; options not given take FIT_DEFAULTS (beta or betaFrac is required). */
