@@ -88,3 +88,25 @@ test("every registered program has a row in the README's program table", () => {
     for (const o of p.options) assert.ok(row.includes(o.flag.split(' ')[0]), `README row of ${p.name} lacks ${o.flag}`);
   }
 });
+
+test('the ts snippets of docs/adding-a-program.md run against the package exports as written', () => {
+  const doc = fs.readFileSync(path.join(repoRoot, 'docs', 'adding-a-program.md'), 'utf8');
+  const blocks = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.equal(blocks.length, 1);
+  const index = JSON.stringify(path.join(repoRoot, 'dist', 'src', 'index.js'));
+  const js = blocks[0].replace(/import \{([^}]+)\} from 'convexformer';/, `const {$1} = require(${index});`);
+  assert.notEqual(js, blocks[0], 'the snippet no longer imports from convexformer');
+  const printed: unknown[][] = [];
+  new Function('require', 'console', js)(require, { log: (...a: unknown[]) => printed.push(a) });
+  const [equation, certified, recovered, heads] = printed[0] as [string, number, number, number];
+  assert.equal(equation, programNamed('gated').equation);
+  assert.ok(relDiff(recovered, certified) < 1e-12, `${recovered} vs ${certified}`);
+  assert.ok(heads > 0);
+  // every quoted excerpt is still in the file it names
+  const excerpts = [...doc.matchAll(/```text\nexcerpt from (\S+)\n([\s\S]*?)```/g)];
+  assert.ok(excerpts.length >= 4, `only ${excerpts.length} excerpts found`);
+  for (const m of excerpts) {
+    const source = fs.readFileSync(path.join(repoRoot, m[1]), 'utf8');
+    assert.ok(source.includes(m[2]), `docs/adding-a-program.md quotes ${m[1]} as it no longer is:\n${m[2]}`);
+  }
+});

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { withBeta } from '../../src/convex/programs/assemble';
-import { programNamed } from '../../src/convex/registry';
+import { programNamed, programNames } from '../../src/convex/registry';
 import { fista } from '../../src/convex/solvers/fista';
 import { adamConvex } from '../../src/convex/solvers/adam';
 import { solveCertified } from '../../src/convex/solve';
@@ -32,7 +32,7 @@ function small(model: string, loss: LossKind, frac: number) {
   return withBeta(ap, frac * ap.betaMax);
 }
 
-for (const model of ['attention', 'gated'] as const) {
+for (const model of programNames()) {
   for (const loss of ['squared', 'ce'] as const) {
     test(`${model}/${loss}: beta >= beta_max gives Z = 0 and a zero gap`, () => {
       for (const frac of [1, 1.5]) {
