@@ -46,7 +46,8 @@ export const FIT_DEFAULTS = {
  */
 export function fitConfig(given: Partial<FitConfig>): FitConfig {
   const set = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<FitConfig>;
-  const cfg: FitConfig = { ...FIT_DEFAULTS, ...set };
+  // defaults after what was given, so config.json lists the options in the caller's order
+  const cfg: FitConfig = { ...set, ...Object.fromEntries(Object.entries(FIT_DEFAULTS).filter(([k]) => !(k in set))) } as FitConfig;
   if (!(cfg.tol > 0 && Number.isFinite(cfg.tol))) throw new InputError('tol', `must be a finite number > 0, got ${cfg.tol}`);
   if (!(Number.isInteger(cfg.maxIter) && cfg.maxIter >= 1)) throw new InputError('maxIter', `must be an integer >= 1, got ${cfg.maxIter}`);
   return cfg;
