@@ -173,7 +173,7 @@ test('a solver is refused up front when the penalty lacks what it needs (no inst
   // the same penalty without a subgradient: fine for FISTA (prox), not for Adam
   const proxOnly: Penalty = { name: 'prox-only', value: (w) => p.value(w), prox: p.prox.bind(p), dualNorm: p.dualNorm.bind(p) };
   const { counted, count } = counting(problem, proxOnly);
-  assert.throws(() => adamConvex(counted, { maxIter: 10 }), /^InputError: solver: adam cannot solve this program: the penalty prox-only declares no subgradient; use --solver fista/);
+  assert.throws(() => adamConvex(counted, { maxIter: 10 }), /^InputError: solver: adam cannot solve this program: the penalty prox-only declares no subgradient; the fista solver needs only the prox/);
   assert.throws(() => solveCertified({ problem: counted }, 'adam', { maxIter: 10 }), /^InputError: solver: adam cannot solve/);
   assert.equal(count.applications, 0, 'work started before the refusal');
   assert.ok(fista(counted, { tol: 1e-8 }).converged);
@@ -186,7 +186,7 @@ test('a program whose penalty has no prox is refused by FISTA before any work, a
   const subgradientOnly: Penalty = { name: 'subgradient-only', value: (w) => p.value(w), subgradient: p.subgradient.bind(p), dualNorm: p.dualNorm.bind(p) };
   const { counted, count } = counting(built.problem, subgradientOnly);
   assert.deepEqual(missingCapabilities(counted, 'fista'), ['the penalty subgradient-only declares no prox']);
-  assert.throws(() => solveCertified({ ...built, problem: counted }, 'fista'), /^InputError: solver: fista cannot solve this program: the penalty subgradient-only declares no prox; use --solver adam/);
+  assert.throws(() => solveCertified({ ...built, problem: counted }, 'fista'), /^InputError: solver: fista cannot solve this program: the penalty subgradient-only declares no prox; the adam solver needs only a subgradient/);
   assert.throws(() => fista(counted), /^InputError: solver: fista cannot solve/);
   assert.equal(count.applications, 0, 'work started before the refusal');
   // the certificate does not need the prox: Adam's bound is as valid as FISTA's

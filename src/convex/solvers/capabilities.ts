@@ -16,9 +16,9 @@ interface Needs {
 export const SOLVER_NEEDS: Record<SolverKind, Needs> = {
   // a proximal step on the penalty; a step-size test through the Bregman divergence, started at
   // the Lipschitz constant of the loss gradient
-  fista: { penalty: ['prox'], datafit: ['lipschitz', 'bregman'], instead: 'use --solver adam (it needs only a subgradient)' },
+  fista: { penalty: ['prox'], datafit: ['lipschitz', 'bregman'], instead: 'the adam solver needs only a subgradient' },
   // steps along a subgradient of the whole objective
-  adam: { penalty: ['subgradient'], datafit: [], instead: 'use --solver fista (it needs only the prox)' },
+  adam: { penalty: ['subgradient'], datafit: [], instead: 'the fista solver needs only the prox' },
 };
 
 function offers(part: object, capability: string): boolean {
