@@ -52,7 +52,7 @@ try {
     const fileMB = fs.statSync(file).size / 2 ** 20;
     const out = path.join(work, `run-${cs.model}-${cs.N}`);
     const args = [cli, 'fit', '--data', file, '--model', cs.model, '--beta-frac', '0.2', '--tol', '1e-6', '--quiet', '--out', out];
-    if (cs.heads) args.push('--heads', String(cs.heads));
+    if (cs.heads) args.push('--gates', String(cs.heads));
     const r = peakRssMB(args);
     if (r.status !== 0) throw new Error(`fit failed (${r.status}): ${r.stderr.trim()}`);
     const row = { ...cs, xMB, fileMB, peakMB: r.mb, ratio: r.mb / xMB, aboveInfo: (r.mb - cliLoaded) / xMB };

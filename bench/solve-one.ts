@@ -4,7 +4,9 @@
 // GFLOP/s, GEMM peak, peak RSS. With "npz": path, also writes the data for the NumPy baseline.
 import * as fs from 'node:fs';
 import { plantedDataset } from '../src/data/planted';
-import { buildProblem, withBeta, type LossKind, type ModelKind } from '../src/convex/problems';
+import type { LossKind } from '../src/convex/types';
+import { withBeta } from '../src/convex/programs/assemble';
+import { programNamed } from '../src/convex/registry';
 import { solveCertified } from '../src/convex/solve';
 import { adamConvex } from '../src/convex/solvers/adam';
 import { encodeNpz } from '../src/data/npz';
@@ -12,7 +14,7 @@ import { blas } from '../src/core/blas';
 import { gemmPeak } from './gemm-peak';
 
 interface Config {
-  model: ModelKind; loss: LossKind; N: number; n: number; d: number; c: number; h: number;
+  model: string; loss: LossKind; N: number; n: number; d: number; c: number; h: number;
   betaFrac: number; tol: number; float32: boolean; adamSubopt: number; adamLrs: number[];
   adamTimeLimit: number; npz?: string; seed: number; skipAdam?: boolean;
   /** FISTA solves in this process: the first is cold (JIT warm-up), the rest are warm */
@@ -24,7 +26,7 @@ const mb = (b: number): number => b / 2 ** 20;
 const rssBefore = process.memoryUsage().rss;
 const tokens = Array.from({ length: Math.max(2, Math.floor(cfg.n / 4)) }, (_, i) => (3 * i + 1) % cfg.n);
 const { data } = plantedDataset({ N: cfg.N, n: cfg.n, d: cfg.d, c: cfg.c, tokens, noise: 0.1, seed: cfg.seed, loss: cfg.loss });
-const base = buildProblem(data.train, data.trainTargets, { model: cfg.model, loss: cfg.loss, heads: cfg.h, seed: cfg.seed, float32: cfg.float32 });
+const base = programNamed(cfg.model).build(data, { loss: cfg.loss, gates: cfg.h, seed: cfg.seed, float32: cfg.float32 });
 const ap = withBeta(base, cfg.betaFrac * base.betaMax);
 const { problem } = ap;
 
@@ -35,10 +37,10 @@ if (cfg.npz) {
   };
   if (cfg.loss === 'squared') arrays.Y = { data: data.trainTargets.Y!, shape: [cfg.N, cfg.c] };
   else arrays.y = { data: data.trainTargets.y!, shape: [cfg.N] };
-  if (ap.gating) {
-    arrays.U1 = { data: ap.gating.U1, shape: [cfg.h, cfg.n] };
-    arrays.U2 = { data: ap.gating.U2, shape: [cfg.h, cfg.d] };
-  }
+  // the gates, for programs that have them, as weights.npz would hold them
+  const zero = new Float64Array(problem.operator.cols);
+  const { U1, U2 } = ap.weights(zero, ap.recover(zero));
+  if (U1 && U2) Object.assign(arrays, { U1, U2 });
   fs.writeFileSync(cfg.npz, encodeNpz(arrays));
 }
 

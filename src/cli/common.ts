@@ -3,6 +3,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { Progress } from '../convex/types';
 import { InputError, oneLine } from '../data/errors';
+import { programOptions } from '../convex/registry';
 import * as fs from 'node:fs';
 
 export function number(name: string, check: (v: number) => boolean, expected: string) {
@@ -71,11 +72,37 @@ export function errorLine(e: unknown): string {
   return `convexformer: error: ${escapeControl(msg.trimEnd())}`;
 }
 
+/**
+ * The configuration fields whose errors the CLI shows under their flag: below src/cli an error
+ * names the field (betaFrac), the terminal names the flag (--beta-frac). Other fields (array keys
+ * of a data file such as X or U1) are shown as they are. The programs' own options (gates, seed)
+ * come from the registry.
+ */
+const FLAG_FIELDS = [
+  'data', 'model', 'loss', 'beta', 'betaFrac', 'heads', 'tol', 'maxIter', 'timeLimit', 'solver', 'lr',
+  'fracs', 'points', 'minFrac', ...programOptions().map((o) => o.field),
+];
+
+export function flagOf(field: string): string | undefined {
+  return FLAG_FIELDS.includes(field) ? `--${field.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`)}` : undefined;
+}
+
+/** An InputError naming a config field, renamed to name its flag. */
+function withFlag(e: unknown): unknown {
+  if (!(e instanceof InputError)) return e;
+  const flag = flagOf(e.field);
+  if (!flag) return e;
+  const renamed = new InputError(flag, e.message.slice(e.field.length + 2));
+  renamed.stack = e.stack;
+  return renamed;
+}
+
 /** Runs a command body; any error becomes one line on stderr and exit code 2. */
 export async function guarded(body: () => void | Promise<void>): Promise<void> {
   try {
     await body();
-  } catch (e) {
+  } catch (caught) {
+    const e = withFlag(caught);
     process.stderr.write(`${errorLine(e)}\n`);
     if (process.env.CONVEXFORMER_DEBUG) console.error(e);
     process.exitCode = 2;

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { RunDir } from '../experiments/run-dir';
 import { teacherDataset } from '../data/teacher';
 import { escapeControl, guarded, nonNegativeInt, positive, positiveInt, progressPrinter } from './common';
-import { fitToDir, printFit } from './fit';
+import { fitToDir } from '../experiments/fit';
+import { printFit } from './fit';
 import { compareToDir, printCompare } from './compare';
 import { writeReport } from './report';
 

@@ -1,16 +1,32 @@
-// The options `fit` and `path` share, and their conversion to a FitConfig.
+// The options `fit` and `path` share, and their conversion to a FitConfig. The programs, their
+// descriptions and the options each takes come from the registry.
 import { Command, Option } from 'commander';
 import { FIT_DEFAULTS, type FitConfig } from '../experiments/fit';
+import { PROGRAMS, programNames, programOptions } from '../convex/registry';
 import { choice, nonNegativeInt, positive, positiveInt } from './common';
 
+const modelHelp = PROGRAMS.map((p) => `${p.name}: ${p.summary} (${p.equation})`).join('; ');
+
+/** The options programs declare (gated: --gates, --seed), each offered once. */
+function addProgramOptions(cmd: Command): Command {
+  for (const o of programOptions()) {
+    const users = PROGRAMS.filter((p) => p.options.some((q) => q.field === o.field)).map((p) => p.name).join(', ');
+    const name = o.flag.split(' ')[0];
+    const parse = o.min === 1 ? positiveInt(name) : nonNegativeInt(name);
+    const defaults: Partial<FitConfig> = FIT_DEFAULTS;
+    const dflt = defaults[o.field];
+    cmd.option(o.flag, `${users}: ${o.description}`, parse, dflt);
+  }
+  return cmd;
+}
+
 export function addSolveOptions(cmd: Command): Command {
-  return cmd
+  return addProgramOptions(cmd
     .requiredOption('--data <file>', '.npz with X (N, n, d) and Y (N, c) or labels y (N,); optional U1, U2, X_test, Y_test/y_test')
-    .addOption(choice('--model <kind>', 'attention: eq. (10); gated: eq. (12), attention + gated-ReLU FCN', ['attention', 'gated'], FIT_DEFAULTS.model))
+    .addOption(choice('--model <kind>', modelHelp, programNames(), FIT_DEFAULTS.model))
     .addOption(choice('--loss <kind>', 'squared: 1/2||yhat - y||^2 per sample; ce: softmax cross-entropy', ['squared', 'ce'], FIT_DEFAULTS.loss))
-    .option('--heads <h>', 'gated: number of gates h (default 8, or the h of U1/U2 in the file); attention: head budget of the non-convex model', positiveInt('--heads'))
+    .option('--heads <h>', 'head budget of the non-convex model: the result says whether the optimum fits in it', positiveInt('--heads')))
     .option('--classes <c>', 'ce: number of classes (default: largest training label + 1, and labels must be below N)', positiveInt('--classes'))
-    .option('--seed <s>', 'seed for the random gates', nonNegativeInt('--seed'), FIT_DEFAULTS.seed)
     .option('--tol <t>', 'stop at this relative duality gap (primal - dual) / |primal|', positive('--tol'), FIT_DEFAULTS.tol)
     .option('--max-iter <k>', 'iteration limit', positiveInt('--max-iter'), FIT_DEFAULTS.maxIter)
     .option('--time-limit <s>', 'wall-clock limit per solve, seconds', positive('--time-limit'))
@@ -26,6 +42,7 @@ export interface SolveOpts {
   model: FitConfig['model'];
   loss: FitConfig['loss'];
   heads?: number;
+  gates?: number;
   classes?: number;
   seed: number;
   tol: number;
@@ -41,7 +58,7 @@ export interface SolveOpts {
 
 export function toFitConfig(o: SolveOpts, beta?: number, betaFrac?: number): FitConfig {
   return {
-    model: o.model, loss: o.loss, beta, betaFrac, heads: o.heads, seed: o.seed, tol: o.tol,
+    model: o.model, loss: o.loss, beta, betaFrac, heads: o.heads, gates: o.gates, seed: o.seed, tol: o.tol,
     maxIter: o.maxIter, solver: o.solver, float32: o.float32, lr: o.lr, timeLimit: o.timeLimit,
   };
 }

@@ -1,16 +1,10 @@
 // convexformer fit: one certified solve, written to a run directory.
 import { Command } from 'commander';
 import { loadDataset } from '../data/dataset';
-import { encodeNpz } from '../data/npz';
-import { chooseBeta, fitAt, prepareProblem, type FitConfig, type FitOutcome } from '../experiments/fit';
-import { withBeta } from '../convex/problems';
-import { RunDir } from '../experiments/run-dir';
+import { fitToDir, type FitOutcome } from '../experiments/fit';
 import { checkTarget } from '../experiments/out-path';
-import { generatedRecord, runRecord } from '../experiments/run-record';
 import { doing, escapeControl, reading, fmt, guarded, positive, progressPrinter, sizeOf } from './common';
 import { addSolveOptions, toFitConfig, type SolveOpts } from './fit-options';
-import type { Dataset } from '../data/dataset';
-import type { Progress } from '../convex/types';
 
 export function printFit(r: FitOutcome['result'], log: (s: string) => void = console.log): void {
   const status = r.converged ? 'certified' : `NOT converged (tol ${r.tol})`;
@@ -27,37 +21,6 @@ export function printFit(r: FitOutcome['result'], log: (s: string) => void = con
   if (!r.equivalent) log(`  warning: the optimum uses ${r.heads} heads, more than the budget; the non-convex model with that budget is not equivalent`);
 }
 
-export interface FitToDirOptions {
-  force: boolean;
-  /** the data file, recorded with its hash in config.json; absent for generated data (demo) */
-  dataFile?: string;
-  onProgress?: (p: Progress) => void;
-}
-
-/** Solves and writes DIR/{.convexformer-run, config.json, result.json, weights.npz, metrics.jsonl}. */
-export function fitToDir(data: Dataset, cfg: FitConfig, out: string, o: FitToDirOptions): FitOutcome {
-  const dir = new RunDir(out, { kind: 'fit', force: o.force, inputs: o.dataFile ? [o.dataFile] : [] });
-  try {
-    dir.writeJson('config.json', o.dataFile ? runRecord('fit', o.dataFile, cfg) : generatedRecord('fit', cfg));
-    doing(`solving the convex program for ${sizeOf(data.train, data.trainTargets.c)}`);
-    const ap = prepareProblem(data, cfg);
-    const lines: string[] = [];
-    const outcome = fitAt(withBeta(ap, chooseBeta(ap, cfg)), data, cfg, (p) => {
-      const { w: _w, ...numbers } = p; // the point itself stays out of the log
-      lines.push(JSON.stringify(numbers));
-      o.onProgress?.(p);
-    });
-    dir.write('metrics.jsonl', lines.join('\n') + (lines.length ? '\n' : ''));
-    dir.writeJson('result.json', outcome.result);
-    dir.write('weights.npz', encodeNpz(outcome.weights));
-    dir.commit();
-    return outcome;
-  } catch (e) {
-    dir.abort();
-    throw e;
-  }
-}
-
 export function fitCommand(): Command {
   const cmd = new Command('fit').description('solve a convex attention program to a certified optimum and recover the heads');
   addSolveOptions(cmd)
@@ -69,6 +32,7 @@ export function fitCommand(): Command {
       checkTarget(o.out, [o.data]); // before reading anything: a dangerous --out is refused first
       doing(reading(o.data));
       const data = loadDataset(o.data, { loss: o.loss, classes: o.classes });
+      doing(`solving the convex program for ${sizeOf(data.train, data.trainTargets.c)}`);
       const { result } = fitToDir(data, cfg, o.out, { force: o.force, dataFile: o.data, onProgress: progressPrinter(o.quiet) });
       printFit(result);
       console.log(`wrote ${escapeControl(o.out)}/result.json and weights.npz`);

@@ -1,10 +1,14 @@
-// convexformer info: which GEMM and LAPACK paths are active, and OpenBLAS's core and threads.
+// convexformer info: the convex programs (from the registry) with the equations they implement,
+// which GEMM and LAPACK paths are active, and OpenBLAS's core and threads.
 import { Command } from 'commander';
 import { blas } from '../core/blas';
 import { linalgInfo } from '../core/linalg';
+import { PROGRAMS } from '../convex/registry';
 
 export function infoCommand(): Command {
-  return new Command('info').description('show the numeric backend (OpenBLAS addon or TypeScript fallback)').action(() => {
+  return new Command('info').description('list the convex programs and show the numeric backend (OpenBLAS addon or TypeScript fallback)').action(() => {
+    console.log('programs (fit/path --model):');
+    for (const p of PROGRAMS) console.log(`  ${p.name.padEnd(10)} ${p.equation}: ${p.summary}`);
     const i = blas.info();
     console.log(`gemm backend: ${i.backend}`);
     if (i.backend === 'openblas') {

@@ -1,12 +1,10 @@
 // convexformer path: a warm-started regularization path over beta fractions.
 import { Command } from 'commander';
 import { loadDataset } from '../data/dataset';
-import { geometricGrid, runPath, type PathRow } from '../experiments/path';
-import { RunDir } from '../experiments/run-dir';
+import { geometricGrid, pathToDir, type PathRow } from '../experiments/path';
 import { checkTarget } from '../experiments/out-path';
 import { InputError } from '../data/errors';
 import { doing, escapeControl, reading, fmt, guarded, positive, positiveInt, progressPrinter, sizeOf } from './common';
-import { runRecord } from '../experiments/run-record';
 import { addSolveOptions, toFitConfig, type SolveOpts } from './fit-options';
 
 function parseFracs(raw: string): number[] {
@@ -35,31 +33,23 @@ export function pathCommand(): Command {
     .requiredOption('--out <dir>', 'run directory to create: path.json, path.jsonl, config.json')
     .action((o: SolveOpts & { fracs?: string; points: number; minFrac: number }) => guarded(() => {
       const fracs = o.fracs ? parseFracs(o.fracs) : geometricGrid(o.points, o.minFrac);
-      const cfg = toFitConfig(o, undefined, 1);
+      const cfg = toFitConfig(o);
       checkTarget(o.out, [o.data]); // before reading anything: a dangerous --out is refused first
       doing(reading(o.data));
       const data = loadDataset(o.data, { loss: o.loss, classes: o.classes });
-      const dir = new RunDir(o.out, { kind: 'path', force: o.force, inputs: [o.data] });
-      try {
-        dir.writeJson('config.json', runRecord('path', o.data, { ...cfg, betaFrac: undefined, fracs }));
-        doing(`solving the convex programs for ${sizeOf(data.train)}`);
-        const lines: string[] = [];
-        // the header waits for the first row: runPath checks every fraction and its beta first,
-        // and an error then leaves stdout empty
-        const rows = runPath(data, cfg, fracs, (r) => {
-          if (lines.length === 0) console.log('beta/bmax         beta       objective  rel.gap  heads  iters train.acc train.loss test.acc');
+      doing(`solving the convex programs for ${sizeOf(data.train)}`);
+      let rows = 0;
+      // the header waits for the first row: the path checks every fraction and its beta first,
+      // and an error then leaves stdout empty
+      const all = pathToDir(data, cfg, fracs, o.out, {
+        force: o.force, dataFile: o.data, onProgress: progressPrinter(o.quiet, '  '),
+        onRow: (r) => {
+          if (rows++ === 0) console.log('beta/bmax         beta       objective  rel.gap  heads  iters train.acc train.loss test.acc');
           console.log(rowLine(r));
-          lines.push(JSON.stringify(r));
-        }, progressPrinter(o.quiet, '  '));
-        dir.write('path.jsonl', lines.join('\n') + '\n');
-        dir.writeJson('path.json', rows);
-        dir.commit();
-        console.log(`wrote ${escapeControl(o.out)}/path.json`);
-        if (rows.some((r) => !r.converged)) process.exitCode = 3;
-      } catch (e) {
-        dir.abort();
-        throw e;
-      }
+        },
+      });
+      console.log(`wrote ${escapeControl(o.out)}/path.json`);
+      if (all.some((r) => !r.converged)) process.exitCode = 3;
     }));
   return cmd;
 }

@@ -1,6 +1,6 @@
 // Loss per sample and accuracy of predictions (N, c), for reports.
-import type { Targets } from './problems';
-import { makeDatafit, type LossKind } from './problems';
+import type { LossKind, Targets } from './types';
+import { makeDatafit } from './programs/assemble';
 
 export interface SplitMetrics {
   /** the loss averaged over samples (squared: 1/2 ||yhat - y||^2 per sample) */

@@ -36,8 +36,11 @@ export interface Datafit {
 export interface Penalty {
   readonly name: string;
   value(w: Float64Array): number;
-  /** out = prox_{step * penalty}(v) */
-  prox(v: Float64Array, step: number, out: Float64Array): void;
+  /**
+   * out = prox_{step * penalty}(v), what proximal solvers (FISTA) step with. A penalty without a
+   * closed-form prox leaves it out, and those solvers refuse it up front (solvers/capabilities.ts).
+   */
+  prox?(v: Float64Array, step: number, out: Float64Array): void;
   /** The dual norm; the dual constraint is dualNorm(A^T theta) <= beta. */
   dualNorm(u: Float64Array): number;
   /**
@@ -105,6 +108,33 @@ export interface SolveOptions {
   timeLimit?: number;
   /** Stop when the gap has not shrunk by 1% for this many iterations (rounding floor reached). */
   stallIterations?: number;
+}
+
+/** Tokens X (N, n, d), row-major. */
+export interface Tokens {
+  X: Float64Array;
+  N: number;
+  n: number;
+  d: number;
+}
+
+export type LossKind = 'squared' | 'ce';
+
+export interface Targets {
+  /** (N, c) for squared loss */
+  Y?: Float64Array;
+  /** (N,) integer labels for cross-entropy */
+  y?: Int32Array;
+  c: number;
+}
+
+/** The gates of eq. (12): D[i, j] = 1{U1_j^T X_i U2_j >= 0}; a data file may carry them. */
+export interface Gating {
+  h: number;
+  /** (h, n) */
+  U1: Float64Array;
+  /** (h, d) */
+  U2: Float64Array;
 }
 
 export type { FloatArray };

@@ -4,8 +4,8 @@
 // may be smaller). The order of epoch e depends only on (seed, e), so the sampler's state is
 // two integers and a checkpoint resumes it exactly.
 import type { Batch } from '../nn/models/model';
-import type { LossKind, Targets, Tokens } from '../convex/problems';
-import { makeDatafit } from '../convex/problems';
+import type { LossKind, Targets, Tokens } from '../convex/types';
+import { makeDatafit } from '../convex/programs/assemble';
 import { Rng } from '../core/rng';
 
 export interface DataSource<In = Float64Array> {

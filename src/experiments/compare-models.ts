@@ -3,7 +3,7 @@
 // whether they see positions (and the one-hot positions --positional adds), the penalty, the
 // learning rate and the work done.
 import { InputError } from '../data/errors';
-import type { Tokens } from '../convex/problems';
+import type { Tokens } from '../convex/types';
 
 export interface ModelSettings {
   heads: number;

@@ -4,10 +4,10 @@
 // objective and test loss against wall-clock time and iterations, and where each model attends.
 import { attentionMap } from '../attention/attention-map';
 import type { Dataset } from '../data/dataset';
-import type { Tokens, Targets } from '../convex/problems';
-import { buildProblem, makeDatafit, predictConvex, withBeta } from '../convex/problems';
+import type { Tokens, Targets } from '../convex/types';
+import { makeDatafit, withBeta } from '../convex/programs/assemble';
+import { attention } from '../convex/programs/attention';
 import { fista } from '../convex/solvers/fista';
-import { recoverHeads } from '../convex/recovery/heads';
 import { softmaxModel } from '../nn/models/softmax-model';
 import { simplexModel } from '../nn/models/simplex-model';
 import type { Model, ModelShape } from '../nn/models/model';
@@ -125,7 +125,7 @@ export function runCompare(
   ck.lines.forEach(log);
   const emit = (p: MetricPoint) => { ck.lines.push(p); log(p); };
 
-  const base = buildProblem(train, trainTargets, { model: 'attention', loss });
+  const base = attention.build(data, { loss });
   const beta = chooseBeta(base, cfg);
   const ap = withBeta(base, beta);
   let result = ck.result;
@@ -135,12 +135,12 @@ export function runCompare(
     const sol = fista(ap.problem, {
       tol: cfg.tol, maxIter: cfg.maxIter ?? 100000, timeLimit: cfg.steps ? undefined : Math.max(0, cfg.timeBudget * CONVEX_SHARE - elapsed()),
       onProgress: (p) => {
-        const testLoss = meanLoss(predictConvex(ap, p.w!, test, c), test, testTargets);
+        const testLoss = meanLoss(ap.predict(p.w!, test), test, testTargets);
         emit({ model: 'convex', iteration: p.iteration, seconds: p.seconds, objective: p.primal, relGap: p.relGap, testLoss });
       },
     });
-    const convexTest = meanLoss(predictConvex(ap, sol.w, test, c), test, testTargets);
-    const rec = recoverHeads('attention', sol.w, ap.zShape);
+    const convexTest = meanLoss(ap.predict(sol.w, test), test, testTargets);
+    const rec = ap.recover(sol.w);
     const convexMap = attentionMap(rec.W1, rec.H, train.n, rec.heads.map((h) => h.norm));
     const heads = chooseHeads(cfg.heads, rec.H, softmaxWidth(cfg, train));
     result = {

@@ -1,24 +1,31 @@
-// `fit`: solve one convex attention program to its certificate, recover the heads, check that
-// the non-convex objective at the recovered weights equals the convex optimum, and collect
-// everything a run directory holds.
+// `fit`: solve one convex program (any in the registry) to its certificate, recover the
+// non-convex weights, check that the non-convex objective at them equals the convex optimum, and
+// write everything to a run directory. Errors name config fields (betaFrac), never CLI flags.
 import type { Dataset } from '../data/dataset';
-import type { Progress, SolveResult } from '../convex/types';
-import type { NamedArray } from '../data/npz';
-import { buildProblem, predictConvex, withBeta, type AttentionProblem, type LossKind, type ModelKind } from '../convex/problems';
+import type { LossKind, Progress, SolveResult } from '../convex/types';
+import type { BuiltProgram } from '../convex/programs/program';
+import { encodeNpz, type NamedArray } from '../data/npz';
+import { withBeta } from '../convex/programs/assemble';
+import { DEFAULT_PROGRAM, PROGRAMS, programNamed, programOptions } from '../convex/registry';
 import { solveCertified, type SolverKind } from '../convex/solve';
-import { recoverHeads, type Head } from '../convex/recovery/heads';
-import { nonconvexObjective } from '../convex/recovery/nonconvex-objective';
+import type { Head } from '../convex/recovery/heads';
 import { splitMetrics, type SplitMetrics } from '../convex/metrics';
 import { blas, type BlasInfo } from '../core/blas';
 import { InputError } from '../data/errors';
+import { RunDir } from './run-dir';
+import { generatedRecord, runRecord } from './run-record';
 
 export interface FitConfig {
-  model: ModelKind;
+  /** a program name from the registry (src/convex/registry.ts) */
+  model: string;
   loss: LossKind;
   beta?: number;
   betaFrac?: number;
-  /** gated: number of gates h; attention: the head budget of the non-convex model (optional) */
+  /** the head budget of the non-convex model (optional): the optimum is equivalent only if it uses at most this many */
   heads?: number;
+  /** programs with gates (gated): the number of gates h */
+  gates?: number;
+  /** programs that draw random gates: their seed */
   seed: number;
   tol: number;
   maxIter: number;
@@ -30,7 +37,7 @@ export interface FitConfig {
 
 /** The one set of defaults: the CLI's flags default to these, and runFit fills what a caller leaves out. */
 export const FIT_DEFAULTS = {
-  model: 'attention', loss: 'squared', seed: 0, tol: 1e-6, maxIter: 20000, solver: 'fista', float32: false, lr: 1e-2,
+  model: DEFAULT_PROGRAM.name, loss: 'squared', seed: 0, tol: 1e-6, maxIter: 20000, solver: 'fista', float32: false, lr: 1e-2,
 } as const satisfies Partial<FitConfig>;
 
 /**
@@ -39,14 +46,15 @@ export const FIT_DEFAULTS = {
  */
 export function fitConfig(given: Partial<FitConfig>): FitConfig {
   const set = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<FitConfig>;
-  const cfg: FitConfig = { ...FIT_DEFAULTS, ...set };
+  // defaults after what was given, so config.json lists the options in the caller's order
+  const cfg: FitConfig = { ...set, ...Object.fromEntries(Object.entries(FIT_DEFAULTS).filter(([k]) => !(k in set))) } as FitConfig;
   if (!(cfg.tol > 0 && Number.isFinite(cfg.tol))) throw new InputError('tol', `must be a finite number > 0, got ${cfg.tol}`);
   if (!(Number.isInteger(cfg.maxIter) && cfg.maxIter >= 1)) throw new InputError('maxIter', `must be an integer >= 1, got ${cfg.maxIter}`);
   return cfg;
 }
 
 export interface FitResult {
-  model: ModelKind;
+  model: string;
   loss: LossKind;
   solver: SolverKind;
   precision: 'float64' | 'float32';
@@ -65,7 +73,7 @@ export interface FitResult {
   nonzeroGroups: number;
   totalGroups: number;
   heads: number;
-  /** false when a head budget (--heads, attention) is smaller than the groups the optimum uses */
+  /** false when a head budget (heads) is smaller than the number of heads the optimum uses */
   equivalent: boolean;
   headList: Head[];
   recoveredObjective: number;
@@ -86,33 +94,38 @@ export interface FitOutcome {
   solution: SolveResult;
 }
 
-export function chooseBeta(ap: AttentionProblem, cfg: Pick<FitConfig, 'beta' | 'betaFrac'>): number {
+export function chooseBeta(built: Pick<BuiltProgram, 'betaMax'>, cfg: Pick<FitConfig, 'beta' | 'betaFrac'>): number {
   if ((cfg.beta === undefined) === (cfg.betaFrac === undefined)) {
-    throw new InputError('--beta', 'give exactly one of --beta B or --beta-frac F');
+    throw new InputError('beta', 'give exactly one of beta and betaFrac (a fraction of beta_max)');
   }
   if (cfg.beta !== undefined) {
-    if (!(cfg.beta > 0) || !Number.isFinite(cfg.beta)) throw new InputError('--beta', `must be a finite number > 0, got ${cfg.beta}`);
+    if (!(cfg.beta > 0) || !Number.isFinite(cfg.beta)) throw new InputError('beta', `must be a finite number > 0, got ${cfg.beta}`);
     return cfg.beta;
   }
   const f = cfg.betaFrac!;
-  if (!(f > 0) || !Number.isFinite(f)) throw new InputError('--beta-frac', `must be a finite number > 0, got ${f}`);
-  if (ap.betaMax === 0) throw new InputError('--beta-frac', 'beta_max is 0 for this data (all targets fit by zero); give --beta');
-  const beta = f * ap.betaMax;
+  if (!(f > 0) || !Number.isFinite(f)) throw new InputError('betaFrac', `must be a finite number > 0, got ${f}`);
+  if (built.betaMax === 0) throw new InputError('betaFrac', 'beta_max is 0 for this data (all targets fit by zero); give beta');
+  const beta = f * built.betaMax;
   // 1e308 x beta_max is Infinity, which the problem would refuse without naming the option
-  if (!Number.isFinite(beta)) throw new InputError('--beta-frac', `gives beta = ${beta} (beta_max ${ap.betaMax}); expected a finite beta, use a smaller --beta-frac`);
+  if (!Number.isFinite(beta)) throw new InputError('betaFrac', `gives beta = ${beta} (beta_max ${built.betaMax}); expected a finite beta, use a smaller fraction`);
   return beta;
 }
 
-export function prepareProblem(data: Dataset, cfg: FitConfig): AttentionProblem {
-  if (cfg.model === 'gated' && data.gating && cfg.heads !== undefined && cfg.heads !== data.gating.h) {
-    throw new InputError('--heads', `is ${cfg.heads} but the data file's U1/U2 hold ${data.gating.h} gates`);
-  }
+/** The program cfg.model names, built on the training data (at beta_max). */
+export function prepareProblem(data: Dataset, cfg: FitConfig): BuiltProgram {
   if (cfg.heads !== undefined && !(Number.isInteger(cfg.heads) && cfg.heads >= 1)) {
-    throw new InputError('--heads', `must be an integer >= 1, got ${cfg.heads}`);
+    throw new InputError('heads', `must be an integer >= 1, got ${cfg.heads}`);
   }
-  return buildProblem(data.train, data.trainTargets, {
-    model: cfg.model, loss: cfg.loss, gating: data.gating, heads: cfg.heads, seed: cfg.seed, float32: cfg.float32,
-  });
+  const program = programNamed(cfg.model);
+  // an option without a default that this program does not take is a mistake, not a no-op
+  const defaults: Partial<FitConfig> = FIT_DEFAULTS;
+  for (const o of programOptions()) {
+    if (cfg[o.field] === undefined || defaults[o.field] !== undefined || program.options.some((q) => q.field === o.field)) continue;
+    const takers = PROGRAMS.filter((p) => p.options.some((q) => q.field === o.field)).map((p) => p.name);
+    throw new InputError(o.field, `program ${program.name} takes no ${o.field} (${takers.join(', ')} do${takers.length === 1 ? 'es' : ''})`);
+  }
+  const options = Object.fromEntries(program.options.map((o) => [o.field, cfg[o.field]]));
+  return program.build(data, { ...options, loss: cfg.loss, float32: cfg.float32 });
 }
 
 /** Solves one program to its certificate; options not given take FIT_DEFAULTS (beta or betaFrac is required). */
@@ -125,32 +138,32 @@ export function runFit(data: Dataset, options: Partial<FitConfig>, onProgress?: 
 
 /** Solves a prepared problem (at its beta) and assembles the result. */
 export function fitAt(
-  ap: AttentionProblem, data: Dataset, cfg: FitConfig, onProgress?: (p: Progress) => void, w0?: Float64Array,
+  built: BuiltProgram, data: Dataset, cfg: FitConfig, onProgress?: (p: Progress) => void, w0?: Float64Array,
 ): FitOutcome {
-  const { problem } = ap;
-  const sol = solveCertified(ap, cfg.solver, {
+  const { problem } = built;
+  const sol = solveCertified(built, cfg.solver, {
     tol: cfg.tol, maxIter: cfg.maxIter, lr: cfg.lr, w0, timeLimit: cfg.timeLimit, onProgress,
   });
-  const rec = recoverHeads(cfg.model, sol.w, ap.zShape);
+  const rec = built.recover(sol.w);
   const { X, N } = data.train;
-  const nc = nonconvexObjective(X, N, rec, problem.datafit, problem.beta, ap.gating);
+  const nc = built.nonconvexObjective(X, N, rec, problem.beta);
   let diff = 0;
   for (let i = 0; i < nc.pred.length; i++) diff = Math.max(diff, Math.abs(nc.pred[i] - sol.pred[i]));
   const { c } = data.trainTargets;
-  // token groups are the rows of length d of Z (c, n, d) or (h, c, n, d)
-  const totalGroups = sol.w.length / ap.zShape[ap.zShape.length - 1];
+  // penalty groups are the rows along the last axis of Z
+  const totalGroups = sol.w.length / built.zShape[built.zShape.length - 1];
   const test = data.test && data.testTargets
-    ? splitMetrics(cfg.loss, predictConvex(ap, sol.w, data.test, c), data.testTargets, data.test.N)
+    ? splitMetrics(cfg.loss, built.predict(sol.w, data.test), data.testTargets, data.test.N)
     : null;
   const cert = sol.certificate;
   const result: FitResult = {
-    model: cfg.model, loss: cfg.loss, solver: cfg.solver, precision: problem.operator.precision, // float32: iterations in float32, certificate in float64
-    N, n: data.train.n, d: data.train.d, c, h: ap.gating ? ap.gating.h : null,
-    beta: problem.beta, betaMax: ap.betaMax, betaFrac: problem.beta / ap.betaMax,
+    model: built.program.name, loss: cfg.loss, solver: cfg.solver, precision: problem.operator.precision, // float32: iterations in float32, certificate in float64
+    N, n: data.train.n, d: data.train.d, c, h: built.h,
+    beta: problem.beta, betaMax: built.betaMax, betaFrac: problem.beta / built.betaMax,
     objective: cert.primal, lowerBound: cert.dual, gap: cert.gap, relGap: cert.relGap, tol: cfg.tol,
     converged: sol.converged, iterations: cert.iterations, seconds: cert.seconds,
     nonzeroGroups: rec.H, totalGroups, heads: rec.H,
-    equivalent: cfg.model === 'gated' || cfg.heads === undefined || rec.H <= cfg.heads,
+    equivalent: cfg.heads === undefined || rec.H <= cfg.heads,
     headList: rec.heads,
     recoveredObjective: nc.objective,
     recoveryRelError: Math.abs(nc.objective - cert.primal) / Math.max(Math.abs(cert.primal), 1e-300),
@@ -164,16 +177,36 @@ export function fitAt(
     seed: cfg.seed,
     blas: blas.info(),
   };
-  const weights: Record<string, NamedArray> = {
-    Z: { data: sol.w, shape: ap.zShape },
-    W1: { data: rec.W1, shape: [rec.H, rec.n] },
-    W2: { data: rec.W2, shape: [rec.H, rec.d] },
-    W3: { data: rec.W3, shape: [rec.H, rec.c] },
-  };
-  if (ap.gating) {
-    weights.gate = { data: rec.gate, shape: [rec.H] };
-    weights.U1 = { data: ap.gating.U1, shape: [ap.gating.h, data.train.n] };
-    weights.U2 = { data: ap.gating.U2, shape: [ap.gating.h, data.train.d] };
+  return { result, weights: built.weights(sol.w, rec), solution: sol };
+}
+
+export interface FitToDirOptions {
+  force: boolean;
+  /** the data file, recorded with its hash in config.json; absent for generated data (demo) */
+  dataFile?: string;
+  onProgress?: (p: Progress) => void;
+}
+
+/** Solves and writes DIR/{.convexformer-run, config.json, result.json, weights.npz, metrics.jsonl}. */
+export function fitToDir(data: Dataset, options: Partial<FitConfig>, out: string, o: FitToDirOptions): FitOutcome {
+  const cfg = fitConfig(options);
+  const dir = new RunDir(out, { kind: 'fit', force: o.force, inputs: o.dataFile ? [o.dataFile] : [] });
+  try {
+    dir.writeJson('config.json', o.dataFile ? runRecord('fit', o.dataFile, cfg) : generatedRecord('fit', cfg));
+    const built = prepareProblem(data, cfg);
+    const lines: string[] = [];
+    const outcome = fitAt(withBeta(built, chooseBeta(built, cfg)), data, cfg, (p) => {
+      const { w: _w, ...numbers } = p; // the point itself stays out of the log
+      lines.push(JSON.stringify(numbers));
+      o.onProgress?.(p);
+    });
+    dir.write('metrics.jsonl', lines.join('\n') + (lines.length ? '\n' : ''));
+    dir.writeJson('result.json', outcome.result);
+    dir.write('weights.npz', encodeNpz(outcome.weights));
+    dir.commit();
+    return outcome;
+  } catch (e) {
+    dir.abort();
+    throw e;
   }
-  return { result, weights, solution: sol };
 }

@@ -2,9 +2,11 @@
 // from the previous one. Per beta: objective, certificate, heads, training (and test) metrics.
 import type { Dataset } from '../data/dataset';
 import type { Progress } from '../convex/types';
-import { withBeta } from '../convex/problems';
-import { fitAt, prepareProblem, type FitConfig, type FitResult } from './fit';
+import { withBeta } from '../convex/programs/assemble';
+import { fitAt, fitConfig, prepareProblem, type FitConfig, type FitResult } from './fit';
 import { InputError } from '../data/errors';
+import { RunDir } from './run-dir';
+import { runRecord } from './run-record';
 
 export interface PathRow {
   betaFrac: number;
@@ -22,8 +24,8 @@ export interface PathRow {
 
 /** n fractions from 1 down to `min`, evenly spaced on a log scale. */
 export function geometricGrid(points: number, min: number): number[] {
-  if (!(Number.isInteger(points) && points >= 1)) throw new InputError('--points', `must be an integer >= 1, got ${points}`);
-  if (!(min > 0 && min <= 1)) throw new InputError('--min-frac', `must be in (0, 1], got ${min}`);
+  if (!(Number.isInteger(points) && points >= 1)) throw new InputError('points', `must be an integer >= 1, got ${points}`);
+  if (!(min > 0 && min <= 1)) throw new InputError('minFrac', `must be in (0, 1], got ${min}`);
   if (points === 1) return [1];
   return Array.from({ length: points }, (_, i) => Math.pow(min, i / (points - 1)));
 }
@@ -33,11 +35,11 @@ export function runPath(
   onRow?: (r: PathRow) => void, onProgress?: (p: Progress) => void,
 ): PathRow[] {
   const base = prepareProblem(data, cfg);
-  if (base.betaMax === 0) throw new InputError('--data', 'beta_max is 0 (zero already fits every target); nothing to trace');
+  if (base.betaMax === 0) throw new InputError('data', 'beta_max is 0 (zero already fits every target); nothing to trace');
   const sorted = [...fracs].sort((a, b) => b - a);
   // every beta is checked before the first solve
   if (!Number.isFinite(sorted[0] * base.betaMax)) {
-    throw new InputError('--fracs', `${sorted[0]} x beta_max ${base.betaMax} is not a finite beta; expected smaller fractions`);
+    throw new InputError('fracs', `${sorted[0]} x beta_max ${base.betaMax} is not a finite beta; expected smaller fractions`);
   }
   let w0: Float64Array | undefined;
   const rows: PathRow[] = [];
@@ -54,4 +56,33 @@ export function runPath(
     onRow?.(row);
   }
   return rows;
+}
+
+export interface PathToDirOptions {
+  force: boolean;
+  /** the data file, recorded with its hash in config.json */
+  dataFile: string;
+  onRow?: (r: PathRow) => void;
+  onProgress?: (p: Progress) => void;
+}
+
+/** Traces the path and writes DIR/{.convexformer-run, config.json, path.jsonl, path.json}. */
+export function pathToDir(data: Dataset, options: Partial<FitConfig>, fracs: number[], out: string, o: PathToDirOptions): PathRow[] {
+  const cfg = fitConfig({ ...options, beta: undefined, betaFrac: 1 });
+  const dir = new RunDir(out, { kind: 'path', force: o.force, inputs: [o.dataFile] });
+  try {
+    dir.writeJson('config.json', runRecord('path', o.dataFile, { ...cfg, betaFrac: undefined, fracs }));
+    const lines: string[] = [];
+    const rows = runPath(data, cfg, fracs, (r) => {
+      lines.push(JSON.stringify(r));
+      o.onRow?.(r);
+    }, o.onProgress);
+    dir.write('path.jsonl', lines.join('\n') + '\n');
+    dir.writeJson('path.json', rows);
+    dir.commit();
+    return rows;
+  } catch (e) {
+    dir.abort();
+    throw e;
+  }
 }

@@ -52,12 +52,19 @@ test('fit writes result.json with every field and weights.npz NumPy can read', (
 
 test('fit --model gated --loss ce writes the gates and reaches the gap', () => {
   const out = path.join(tmp, 'run-ce');
-  const r = run(['fit', '--data', good, '--model', 'gated', '--loss', 'ce', '--heads', '2', '--beta-frac', '0.2', '--out', out, '--quiet']);
+  // --gates is the number of gates; --heads stays the head budget of the non-convex model
+  const r = run(['fit', '--data', good, '--model', 'gated', '--loss', 'ce', '--gates', '2', '--heads', '1', '--beta-frac', '0.2', '--out', out, '--quiet']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /certified/);
   const res = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8'));
   assert.equal(res.c, 3);
   assert.equal(res.h, 2);
+  assert.ok(res.heads > 1, `heads ${res.heads}`);
+  assert.equal(res.equivalent, false, 'a budget of 1 head is below what the optimum uses');
+  assert.match(r.stdout, /warning: the optimum uses \d+ heads, more than the budget/);
+  const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')).config;
+  assert.equal(config.gates, 2);
+  assert.equal(config.heads, 1);
   assert.ok(res.relGap <= 1e-6);
   const w = readNpz(path.join(out, 'weights.npz'));
   assert.deepEqual(w.Z.shape, [2, 3, n, d]);
@@ -104,10 +111,11 @@ const bad: [string, Record<string, NamedArray> | null, string[], RegExp][] = [
   ['X_test of other width', { X, Y, X_test: { data: randn(5 * n * 2, 1), shape: [5, n, 2] }, Y_test: { data: randn(10, 1), shape: [5, 2] } }, [], /X_test: has tokens \(4, 2\); expected \(4, 3\)/],
   ['beta <= 0', null, ['--beta', '0'], /--beta must be a number > 0, got '0'/],
   ['negative beta-frac', null, ['--beta-frac=-0.5'], /--beta-frac must be a number > 0/],
-  ['both beta and beta-frac', null, ['--beta', '1', '--beta-frac', '0.5'], /--beta: give exactly one of --beta B or --beta-frac F/],
+  ['both beta and beta-frac', null, ['--beta', '1', '--beta-frac', '0.5'], /--beta: give exactly one of beta and betaFrac/],
   ['neither beta nor beta-frac', null, [], /--beta: give exactly one/],
   ['unknown model', null, ['--model', 'mlp'], /--model <kind>' argument 'mlp' is invalid/],
-  ['heads not matching U1', { X, Y, U1: { data: randn(2 * n, 1), shape: [2, n] }, U2: { data: randn(2 * d, 1), shape: [2, d] } }, ['--model', 'gated', '--heads', '3'], /--heads: is 3 but the data file's U1\/U2 hold 2 gates/],
+  ['heads not matching U1', { X, Y, U1: { data: randn(2 * n, 1), shape: [2, n] }, U2: { data: randn(2 * d, 1), shape: [2, d] } }, ['--model', 'gated', '--gates', '3'], /--gates: is 3 but the data file's U1\/U2 hold 2 gates/],
+  ['zero gates', null, ['--model', 'gated', '--gates', '0'], /--gates must be an integer >= 1, got '0'/],
 ];
 
 for (const [name, arrays, extra, pattern] of bad) {

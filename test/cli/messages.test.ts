@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { encodeNpz } from '../../src/data/npz';
-import { doing, errorLine, fmt } from '../../src/cli/common';
+import { doing, errorLine, flagOf, fmt } from '../../src/cli/common';
 import { cli, randn } from '../helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-msg-'));
@@ -96,4 +96,14 @@ test('names echoed on success are escaped too (fit, report)', () => {
     assert.ok(!/[\x00-\x09\x0b-\x1f]/.test(s), JSON.stringify(s));
     assert.match(s, /\\u001b\[1m/);
   }
+});
+
+test('config fields map to their flags; array keys of a data file do not', () => {
+  assert.equal(flagOf('betaFrac'), '--beta-frac');
+  assert.equal(flagOf('maxIter'), '--max-iter');
+  assert.equal(flagOf('gates'), '--gates');
+  assert.equal(flagOf('X'), undefined);
+  assert.equal(flagOf('U1'), undefined);
+  // a field's error printed by a command names the flag
+  oneLine(run(['fit', '--data', data, '--beta', '1', '--beta-frac', '0.5', '--out', 'both', '--quiet']), /^convexformer: error: --beta: give exactly one of beta and betaFrac/);
 });

@@ -4,21 +4,23 @@
 // beta-frac: Z scales by 1/s, beta by s, the objective not at all) or is refused before work.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { buildProblem, withBeta } from '../../src/convex/problems';
+import { withBeta } from '../../src/convex/programs/assemble';
+import { attention } from '../../src/convex/programs/attention';
+import { programNamed } from '../../src/convex/registry';
 import { fista } from '../../src/convex/solvers/fista';
 import { adamConvex } from '../../src/convex/solvers/adam';
 import { NumericError } from '../../src/convex/numeric-error';
 import { InputError } from '../../src/data/errors';
 import { checkSolveFits } from '../../src/convex/memory-estimate';
-import type { Datafit, LinearOperator, Problem } from '../../src/convex/types';
+import type { Datafit, LinearOperator, Problem, Targets } from '../../src/convex/types';
 import { randLabels, randn, relDiff } from '../helpers';
 
 const N = 30, n = 4, d = 3, c = 2;
 
 function problemAt(scale: number, loss: 'squared' | 'ce' = 'squared', model: 'attention' | 'gated' = 'attention') {
   const X = randn(N * n * d, 7, scale);
-  const targets = loss === 'squared' ? { Y: randn(N * c, 8), c } : { y: randLabels(N, c, 9), c };
-  const ap = buildProblem({ X, N, n, d }, targets, { model, loss, heads: 2, seed: 3 });
+  const targets: Targets = loss === 'squared' ? { Y: randn(N * c, 8), c } : { y: randLabels(N, c, 9), c };
+  const ap = programNamed(model).build({ train: { X, N, n, d }, trainTargets: targets }, { loss, gates: 2, seed: 3 });
   return withBeta(ap, 0.3 * ap.betaMax).problem;
 }
 
@@ -108,5 +110,5 @@ test('a problem whose solver vectors cannot fit in memory is refused before any 
   assert.throws(() => checkSolveFits(1000, 4, 8, 100, 1, 1e6), /more than this machine's 0\.0 GB/);
   // and the problem builder applies it
   const X = randn(10 * n * d, 1);
-  assert.throws(() => buildProblem({ X, N: 10, n, d }, { y: new Int32Array(10), c: 1e9 }, { model: 'attention', loss: 'ce' }), /^InputError: c: 1000000000 classes/);
+  assert.throws(() => attention.build({ train: { X, N: 10, n, d }, trainTargets: { y: new Int32Array(10), c: 1e9 } }, { loss: 'ce' }), /^InputError: c: 1000000000 classes/);
 });

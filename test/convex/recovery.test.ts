@@ -4,7 +4,11 @@
 // held against a per-sample, per-head loop.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { buildProblem, withBeta, type Gating } from '../../src/convex/problems';
+import type { Gating, Targets } from '../../src/convex/types';
+import { withBeta } from '../../src/convex/programs/assemble';
+import { attention } from '../../src/convex/programs/attention';
+import { drawGating } from '../../src/convex/programs/gated';
+import { programNamed } from '../../src/convex/registry';
 import { fista } from '../../src/convex/solvers/fista';
 import { recoverHeads, type RecoveredWeights } from '../../src/convex/recovery/heads';
 import { nonconvexObjective, nonconvexPredict } from '../../src/convex/recovery/nonconvex-objective';
@@ -52,11 +56,14 @@ test('the non-convex forward equals the per-head loop, with general simplex rows
 for (const model of ['attention', 'gated'] as const) {
   for (const loss of ['squared', 'ce'] as const) {
     test(`${model}/${loss}: recovered heads reproduce the convex optimum`, () => {
-      const targets = loss === 'squared' ? { Y: randn(N * c, 42), c } : { y: randLabels(N, c, 43), c };
-      const base = buildProblem({ X, N, n, d }, targets, { model, loss, heads: 3, seed: 9 });
-      const { problem, zShape, gating } = withBeta(base, 0.5 * base.betaMax);
+      const targets: Targets = loss === 'squared' ? { Y: randn(N * c, 42), c } : { y: randLabels(N, c, 43), c };
+      // the gates given as a data file would give them, so the loop below can use them
+      const gating = model === 'gated' ? drawGating(3, n, d, 9) : undefined;
+      const base = programNamed(model).build({ train: { X, N, n, d }, trainTargets: targets, gating }, { loss });
+      const built = withBeta(base, 0.5 * base.betaMax);
+      const { problem } = built;
       const sol = fista(problem, { tol: 1e-10 });
-      const rec = recoverHeads(model, sol.w, zShape);
+      const rec = built.recover(sol.w);
       assert.ok(rec.H > 0 && rec.H < sol.w.length / d, `heads ${rec.H}`);
       // W1 rows are vertices of the simplex
       for (let j = 0; j < rec.H; j++) {
@@ -68,15 +75,17 @@ for (const model of ['attention', 'gated'] as const) {
       assertClose(nc.pred, sol.pred, 1e-10, 'predictions');
       assertClose(predictByLoop(rec, gating), sol.pred, 1e-10, 'loop predictions');
       assert.ok(relDiff(nc.objective, sol.certificate.primal) < 1e-12, `${nc.objective} vs ${sol.certificate.primal}`);
+      // the program's own non-convex objective is the same computation
+      assert.equal(built.nonconvexObjective(X, N, rec, problem.beta).objective, nc.objective);
     });
   }
 }
 
 test('a zero solution recovers no heads and the objective at zero', () => {
-  const base = buildProblem({ X, N, n, d }, { Y: randn(N * c, 44), c }, { model: 'attention', loss: 'squared' });
+  const base = attention.build({ train: { X, N, n, d }, trainTargets: { Y: randn(N * c, 44), c } }, { loss: 'squared' });
   const { problem, zShape } = withBeta(base, 2 * base.betaMax);
   const sol = fista(problem);
-  const rec = recoverHeads('attention', sol.w, zShape);
+  const rec = recoverHeads(sol.w, [1, ...zShape] as [number, number, number, number]);
   assert.equal(rec.H, 0);
   assert.equal(nonconvexObjective(X, N, rec, problem.datafit, problem.beta).objective, sol.certificate.primal);
 });

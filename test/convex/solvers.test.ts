@@ -3,15 +3,17 @@
 // an orthogonal design has the closed-form answer of group soft-thresholding.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { buildProblem, withBeta, type LossKind, type ModelKind } from '../../src/convex/problems';
+import { withBeta } from '../../src/convex/programs/assemble';
+import { programNamed, programNames } from '../../src/convex/registry';
 import { fista } from '../../src/convex/solvers/fista';
 import { adamConvex } from '../../src/convex/solvers/adam';
 import { solveCertified } from '../../src/convex/solve';
-import { dualValue, primalValue, verifyDualPoint } from '../../src/convex/problem';
+import { dualValue, primalValue, verifyDualPoint } from '../../src/convex/duality';
 import { GroupL2 } from '../../src/convex/penalties/group-l2';
 import { AttentionOperator } from '../../src/convex/operators/attention';
 import { SquaredLoss } from '../../src/losses/squared';
-import type { Problem, SolveResult } from '../../src/convex/types';
+import type { Datafit, LossKind, Penalty, Problem, SolveResult, Targets } from '../../src/convex/types';
+import { missingCapabilities } from '../../src/convex/solvers/capabilities';
 import { assertClose, maxAbsDiff, randLabels, randn, relDiff } from '../helpers';
 
 const N = 60, n = 5, d = 4, c = 3;
@@ -23,14 +25,14 @@ function assertDualPoint(problem: Problem, r: SolveResult): void {
   assert.ok(relDiff(v.value, r.certificate.dual) < 1e-12, `dual point has value ${v.value}, certificate says ${r.certificate.dual}`);
 }
 
-function small(model: ModelKind, loss: LossKind, frac: number) {
+function small(model: string, loss: LossKind, frac: number) {
   const X = randn(N * n * d, 21);
-  const targets = loss === 'squared' ? { Y: randn(N * c, 22), c } : { y: randLabels(N, c, 23), c };
-  const ap = buildProblem({ X, N, n, d }, targets, { model, loss, heads: 3, seed: 5 });
+  const targets: Targets = loss === 'squared' ? { Y: randn(N * c, 22), c } : { y: randLabels(N, c, 23), c };
+  const ap = programNamed(model).build({ train: { X, N, n, d }, trainTargets: targets }, { loss, gates: 3, seed: 5 });
   return withBeta(ap, frac * ap.betaMax);
 }
 
-for (const model of ['attention', 'gated'] as const) {
+for (const model of programNames()) {
   for (const loss of ['squared', 'ce'] as const) {
     test(`${model}/${loss}: beta >= beta_max gives Z = 0 and a zero gap`, () => {
       for (const frac of [1, 1.5]) {
@@ -136,14 +138,14 @@ test('warm start from the optimum needs far fewer iterations', () => {
 test('float32 iterations end with a float64 certificate that holds in float64', () => {
   const X = randn(N * n * d, 51);
   const targets = { y: randLabels(N, c, 52), c };
-  const ap32 = buildProblem({ X, N, n, d }, targets, { model: 'gated', loss: 'ce', heads: 3, seed: 5, float32: true });
+  const ap32 = programNamed('gated').build({ train: { X, N, n, d }, trainTargets: targets }, { loss: 'ce', gates: 3, seed: 5, float32: true });
   const p32 = withBeta(ap32, 0.2 * ap32.betaMax);
   assert.equal(p32.problem.operator.precision, 'float32');
   assert.equal(p32.exact!.operator.precision, 'float64');
   const r = solveCertified(p32, 'fista', { tol: 1e-8 });
   assert.ok(r.converged, `rel gap ${r.certificate.relGap}`);
   // the certificate is re-derived on a separately built float64 problem
-  const ap64 = buildProblem({ X, N, n, d }, targets, { model: 'gated', loss: 'ce', heads: 3, seed: 5 });
+  const ap64 = programNamed('gated').build({ train: { X, N, n, d }, trainTargets: targets }, { loss: 'ce', gates: 3, seed: 5 });
   const exact = withBeta(ap64, 0.2 * ap64.betaMax).problem;
   const pred = new Float64Array(exact.operator.rows);
   exact.operator.apply(r.w, pred);
@@ -153,19 +155,50 @@ test('float32 iterations end with a float64 certificate that holds in float64', 
   assertDualPoint(exact, r);
 });
 
+/** `problem` with `penalty` and an operator that counts its applications (work started). */
+function counting(problem: Problem, penalty: Penalty) {
+  const count = { applications: 0 };
+  const op = problem.operator;
+  const counted: Problem = { ...problem, penalty, operator: {
+    rows: op.rows, cols: op.cols, flopsPerApply: op.flopsPerApply, precision: op.precision, normEstimate: () => op.normEstimate(),
+    apply: (w: Float64Array, out: Float64Array) => { count.applications++; op.apply(w, out); },
+    applyT: (r: Float64Array, out: Float64Array) => { count.applications++; op.applyT(r, out); },
+  } };
+  return { counted, count };
+}
+
 test('a solver is refused up front when the penalty lacks what it needs (no instanceof: declared capabilities)', () => {
   const { problem } = small('attention', 'squared', 0.3);
-  const p = problem.penalty;
+  const p = new GroupL2(d);
   // the same penalty without a subgradient: fine for FISTA (prox), not for Adam
-  const proxOnly = { name: 'prox-only', value: (w: Float64Array) => p.value(w), prox: p.prox.bind(p), dualNorm: p.dualNorm.bind(p) };
-  let applications = 0;
-  const op = problem.operator;
-  const counted = { ...problem, penalty: proxOnly, operator: {
-    rows: op.rows, cols: op.cols, flopsPerApply: op.flopsPerApply, precision: op.precision, normEstimate: () => op.normEstimate(),
-    apply: (w: Float64Array, out: Float64Array) => { applications++; op.apply(w, out); },
-    applyT: (r: Float64Array, out: Float64Array) => { applications++; op.applyT(r, out); },
-  } };
-  assert.throws(() => adamConvex(counted, { maxIter: 10 }), /^InputError: --solver: adam steps along a subgradient of the penalty, and prox-only declares none/);
-  assert.equal(applications, 0, 'work started before the refusal');
+  const proxOnly: Penalty = { name: 'prox-only', value: (w) => p.value(w), prox: p.prox.bind(p), dualNorm: p.dualNorm.bind(p) };
+  const { counted, count } = counting(problem, proxOnly);
+  assert.throws(() => adamConvex(counted, { maxIter: 10 }), /^InputError: solver: adam cannot solve this program: the penalty prox-only declares no subgradient; the fista solver needs only the prox/);
+  assert.throws(() => solveCertified({ problem: counted }, 'adam', { maxIter: 10 }), /^InputError: solver: adam cannot solve/);
+  assert.equal(count.applications, 0, 'work started before the refusal');
   assert.ok(fista(counted, { tol: 1e-8 }).converged);
+  assert.deepEqual(missingCapabilities(counted, 'fista'), []);
+});
+
+test('a program whose penalty has no prox is refused by FISTA before any work, and Adam solves it', () => {
+  const built = small('gated', 'squared', 0.3);
+  const p = new GroupL2(d);
+  const subgradientOnly: Penalty = { name: 'subgradient-only', value: (w) => p.value(w), subgradient: p.subgradient.bind(p), dualNorm: p.dualNorm.bind(p) };
+  const { counted, count } = counting(built.problem, subgradientOnly);
+  assert.deepEqual(missingCapabilities(counted, 'fista'), ['the penalty subgradient-only declares no prox']);
+  assert.throws(() => solveCertified({ ...built, problem: counted }, 'fista'), /^InputError: solver: fista cannot solve this program: the penalty subgradient-only declares no prox; the adam solver needs only a subgradient/);
+  assert.throws(() => fista(counted), /^InputError: solver: fista cannot solve/);
+  assert.equal(count.applications, 0, 'work started before the refusal');
+  // the certificate does not need the prox: Adam's bound is as valid as FISTA's
+  const r = solveCertified({ problem: counted }, 'adam', { maxIter: 50 });
+  assert.ok(r.certificate.dual <= r.certificate.primal);
+  assert.ok(count.applications > 0);
+});
+
+test('a datafit without a Bregman divergence is refused by FISTA, named', () => {
+  const { problem } = small('attention', 'ce', 0.3);
+  const { bregman: _b, ...rest } = Object.fromEntries(
+    ['name', 'samples', 'outputs', 'lipschitz', 'value', 'gradient', 'conjugate', 'bregman'].map((k) => [k, (problem.datafit as unknown as Record<string, unknown>)[k]]));
+  const noBregman = { ...problem, datafit: rest as unknown as Datafit };
+  assert.throws(() => fista(noBregman), /^InputError: solver: fista cannot solve this program: the datafit ce declares no bregman/);
 });

@@ -23,3 +23,17 @@ test('runFit refuses a tolerance or iteration limit that cannot work, naming the
   assert.throws(() => runFit(data, { betaFrac: 0.2, tol: 0 }), (e: Error) => e instanceof InputError && /^tol: must be a finite number > 0/.test(e.message));
   assert.throws(() => runFit(data, { betaFrac: 0.2, maxIter: 0.5 }), /^InputError: maxIter: must be an integer >= 1/);
 });
+
+test('errors below the CLI name the config field, not a flag', () => {
+  assert.throws(() => runFit(data, { beta: 1, betaFrac: 0.5 }), /^InputError: beta: give exactly one of beta and betaFrac/);
+  assert.throws(() => runFit(data, { betaFrac: 1e308 }), /^InputError: betaFrac: gives beta = Infinity/);
+  assert.throws(() => runFit(data, { betaFrac: 0.2, heads: 0 }), /^InputError: heads: must be an integer >= 1, got 0/);
+  assert.throws(() => runFit(data, { betaFrac: 0.2, model: 'gated', gates: 1.5 }), /^InputError: gates: must be an integer >= 1, got 1.5/);
+  assert.throws(() => runFit(data, { betaFrac: 0.2, model: 'attention', gates: 4 }), /^InputError: gates: program attention takes no gates \(gated does\)/);
+  assert.throws(() => runFit(data, { betaFrac: 0.2, model: 'mlp' }), /^InputError: model: unknown program 'mlp'; expected one of: attention, gated/);
+});
+
+test('gates from the data file and a different gates option are refused, naming gates', () => {
+  const gating = { h: 2, U1: new Float64Array(2 * 6), U2: new Float64Array(2 * 8) };
+  assert.throws(() => runFit({ ...data, gating }, { betaFrac: 0.2, model: 'gated', gates: 3 }), /^InputError: gates: is 3 but the data file's U1\/U2 hold 2 gates/);
+});

@@ -3,9 +3,10 @@
 // those of its own loop before it shared the update: that loop is kept here as the reference.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { buildProblem, withBeta } from '../../src/convex/problems';
+import { attention } from '../../src/convex/programs/attention';
+import { withBeta } from '../../src/convex/programs/assemble';
 import { adamConvex } from '../../src/convex/solvers/adam';
-import { primalValue } from '../../src/convex/problem';
+import { primalValue } from '../../src/convex/duality';
 import type { Problem } from '../../src/convex/types';
 import { adamMoments } from '../../src/optim/transform';
 import { assertClose, randLabels, randn, relDiff } from '../helpers';
@@ -41,7 +42,7 @@ for (const loss of ['squared', 'ce'] as const) {
   test(`convex Adam (${loss}) through the shared moments: the same iterates as its own loop before, to 1e-12`, () => {
     const N = 60, n = 5, d = 4, c = 3;
     const targets = loss === 'squared' ? { Y: randn(N * c, 22), c } : { y: randLabels(N, c, 23), c };
-    const ap = buildProblem({ X: randn(N * n * d, 21), N, n, d }, targets, { model: 'attention', loss });
+    const ap = attention.build({ train: { X: randn(N * n * d, 21), N, n, d }, trainTargets: targets }, { loss });
     const { problem } = withBeta(ap, 0.1 * ap.betaMax);
     const iters = 1500;
     const want = adamBefore(problem, 0.05, iters);

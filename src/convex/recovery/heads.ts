@@ -3,7 +3,7 @@
 //   W1 = e_k (a vertex of the simplex), W2 = z / sqrt(||z||), W3 = e_l sqrt(||z||),
 // and, for the gated model, gate = j. Then ||W2||^2 = ||W3||_1^2 = ||z||, so the weight decay
 // beta/2 (||W2||^2 + ||W3||_1^2) of eq. (9) equals the group penalty beta ||z|| of eq. (10).
-import type { ModelKind } from '../problems';
+import { groupNorm } from '../../losses/group-norms';
 
 export interface Head {
   /** gate index j (gated model) or 0 */
@@ -27,17 +27,15 @@ export interface RecoveredWeights {
   heads: Head[];
 }
 
-/** Z is (c, n, d) for attention, (h, c, n, d) for gated. */
-export function recoverHeads(model: ModelKind, Z: Float64Array, zShape: number[]): RecoveredWeights {
-  const [h, c, n, d] = model === 'attention' ? [1, ...zShape] : zShape;
+/** Z is (h, c, n, d): h gates (1 without gates), c outputs, n tokens, d features. */
+export function recoverHeads(Z: Float64Array, [h, c, n, d]: readonly [number, number, number, number]): RecoveredWeights {
   const heads: Head[] = [];
   for (let j = 0; j < h; j++) {
     for (let l = 0; l < c; l++) {
       for (let k = 0; k < n; k++) {
         const off = ((j * c + l) * n + k) * d;
-        let s = 0;
-        for (let m = 0; m < d; m++) s += Z[off + m] * Z[off + m];
-        if (s > 0) heads.push({ gate: j, output: l, token: k, norm: Math.sqrt(s) });
+        const norm = groupNorm(Z, off, d);
+        if (norm > 0) heads.push({ gate: j, output: l, token: k, norm });
       }
     }
   }

@@ -5,8 +5,7 @@
 //   eq. (29) with gated ReLU: each head's scalar is multiplied by 1{U1_g^T X_i U2_g >= 0},
 //   g = gate[j].
 // Head scalars s[i, j] = W1_j^T X_i W2_j from attention/head-scores.ts, then pred = s W3.
-import type { Datafit } from '../types';
-import type { Gating } from '../problems';
+import type { Datafit, Gating } from '../types';
 import type { RecoveredWeights } from './heads';
 import { blas } from '../../core/blas';
 import { headScores } from '../../attention/head-scores';

@@ -3,8 +3,8 @@
 // to zero. It reports the same certificate as FISTA: the dual point comes from the loss gradient
 // at the current prediction, which each step computes anyway.
 import type { Problem, SolveOptions, SolveResult } from '../types';
-import { InputError } from '../../data/errors';
-import { dualValue, primalValue } from '../problem';
+import { checkCapabilities } from './capabilities';
+import { dualValue, primalValue } from '../duality';
 import { TimedOperator } from './timed-operator';
 import { GapTracker } from './tracker';
 import { adamMoments } from '../../optim/transform';
@@ -18,10 +18,8 @@ export interface AdamOptions extends SolveOptions {
 
 export function adamConvex(problem: Problem, opts: AdamOptions = {}): SolveResult {
   const { datafit, penalty, beta } = problem;
-  const subgradient = penalty.subgradient?.bind(penalty);
-  if (!subgradient) {
-    throw new InputError('--solver', `adam steps along a subgradient of the penalty, and ${penalty.name} declares none; use --solver fista (it needs only the prox)`);
-  }
+  checkCapabilities(problem, 'adam');
+  const subgradient = penalty.subgradient!.bind(penalty);
   const op = new TimedOperator(problem.operator);
   const tol = opts.tol ?? 1e-6;
   const maxIter = opts.maxIter ?? 20000;

@@ -6,10 +6,11 @@
 // A y = (1 + m) A x - m A x_prev. The dual point is built from the gradient at y, which the
 // iteration needs anyway, so the certificate costs no operator application.
 import type { Problem, SolveOptions, SolveResult } from '../types';
-import { dualValue, primalValue } from '../problem';
+import { dualValue, primalValue } from '../duality';
 import { TimedOperator } from './timed-operator';
 import { GapTracker } from './tracker';
 import { NumericError } from '../numeric-error';
+import { checkCapabilities } from './capabilities';
 
 // Each iteration first tries a 10% longer step; backtracking undoes it where the curvature is
 // higher. Cross-entropy gains most: its global constant 1/2 is far above the local curvature.
@@ -19,7 +20,9 @@ const SHRINK = 0.9;
 const MAX_BACKTRACKS = 64;
 
 export function fista(problem: Problem, opts: SolveOptions = {}): SolveResult {
+  checkCapabilities(problem, 'fista');
   const { datafit, penalty, beta } = problem;
+  const prox = penalty.prox!.bind(penalty);
   const op = new TimedOperator(problem.operator);
   const tol = opts.tol ?? 1e-6;
   const maxIter = opts.maxIter ?? 20000;
@@ -65,7 +68,7 @@ export function fista(problem: Problem, opts: SolveOptions = {}): SolveResult {
     L = Math.max(L * SHRINK, Lmin);
     for (let backtracks = 0; ; backtracks++) {
       for (let i = 0; i < cols; i++) v[i] = y[i] - g[i] / L;
-      penalty.prox(v, beta / L, xNew);
+      prox(v, beta / L, xNew);
       op.apply(xNew, AxNew);
       let sq = 0;
       for (let i = 0; i < cols; i++) sq += (xNew[i] - y[i]) ** 2;

@@ -3,7 +3,7 @@
 import type { Certificate, Progress, SolveOptions, SolveResult } from '../types';
 import type { TimedOperator } from './timed-operator';
 import { geometricSteps } from '../../core/log-steps';
-import { relativeGap } from '../problem';
+import { relativeGap } from '../duality';
 import { NumericError } from '../numeric-error';
 
 export class GapTracker {

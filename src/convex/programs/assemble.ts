@@ -1,0 +1,45 @@
+// What every program does the same way once it has an operator: the datafit for the loss, the
+// group-l2 penalty over token rows, beta_max, the scale check, and the float64 twin of a float32
+// problem. A program only says how to make its operator from tokens.
+import type { Datafit, LinearOperator, LossKind, Problem, Targets, Tokens } from '../types';
+import type { FloatArray } from '../../core/blas';
+import { SquaredLoss } from '../../losses/squared';
+import { CrossEntropyLoss } from '../../losses/cross-entropy';
+import { GroupL2 } from '../penalties/group-l2';
+import { betaMax } from '../duality';
+import { checkScale } from '../scale-check';
+
+export function makeDatafit(loss: LossKind, t: Targets, N: number): Datafit {
+  if (loss === 'squared') {
+    if (!t.Y) throw new Error('squared loss needs targets Y (N, c)');
+    return new SquaredLoss(t.Y, N, t.c);
+  }
+  if (!t.y) throw new Error('cross-entropy loss needs integer labels y (N,)');
+  return new CrossEntropyLoss(t.y, t.c);
+}
+
+export interface Assembled {
+  problem: Problem;
+  exact?: Problem;
+  betaMax: number;
+}
+
+/** operator x datafit x group l2 at beta = beta_max; with float32, the operator runs on a float32 copy of X. */
+export function assemble(
+  tokens: Tokens, targets: Targets, loss: LossKind, float32: boolean, makeOperator: (X: FloatArray) => LinearOperator,
+): Assembled {
+  const operator = makeOperator(float32 ? Float32Array.from(tokens.X) : tokens.X);
+  const datafit = makeDatafit(loss, targets, tokens.N);
+  const penalty = new GroupL2(tokens.d);
+  const exactOperator = float32 ? makeOperator(tokens.X) : operator;
+  const bmax = betaMax(exactOperator, datafit, penalty);
+  checkScale(tokens.X, exactOperator, datafit, bmax, targets.Y);
+  const exact = float32 ? { operator: exactOperator, datafit, penalty, beta: bmax } : undefined;
+  return { problem: { operator, datafit, penalty, beta: bmax }, exact, betaMax: bmax };
+}
+
+/** The same built program at another beta (a path shares operator and data). */
+export function withBeta<B extends { problem: Problem; exact?: Problem }>(built: B, beta: number): B {
+  if (!(beta > 0) || !Number.isFinite(beta)) throw new Error(`beta must be a positive finite number, got ${beta}`);
+  return { ...built, problem: { ...built.problem, beta }, exact: built.exact && { ...built.exact, beta } };
+}

@@ -1,0 +1,44 @@
+// What each solver needs from a problem, declared here and checked before any work: a solver
+// refuses a penalty or datafit that does not offer it with one line naming what is missing,
+// instead of failing (or branching on a class) halfway through a solve.
+import type { Problem } from '../types';
+import { InputError } from '../../data/errors';
+
+export type SolverKind = 'fista' | 'adam';
+
+interface Needs {
+  penalty: readonly string[];
+  datafit: readonly string[];
+  /** what to try instead, for the message */
+  instead: string;
+}
+
+export const SOLVER_NEEDS: Record<SolverKind, Needs> = {
+  // a proximal step on the penalty; a step-size test through the Bregman divergence, started at
+  // the Lipschitz constant of the loss gradient
+  fista: { penalty: ['prox'], datafit: ['lipschitz', 'bregman'], instead: 'the adam solver needs only a subgradient' },
+  // steps along a subgradient of the whole objective
+  adam: { penalty: ['subgradient'], datafit: [], instead: 'the fista solver needs only the prox' },
+};
+
+function offers(part: object, capability: string): boolean {
+  const v = (part as Record<string, unknown>)[capability];
+  return typeof v === 'function' || (typeof v === 'number' && Number.isFinite(v));
+}
+
+/** The capabilities `solver` needs that `problem` lacks, as "penalty group-l2: prox". */
+export function missingCapabilities(problem: Problem, solver: SolverKind): string[] {
+  const needs = SOLVER_NEEDS[solver];
+  return [
+    ...needs.penalty.filter((c) => !offers(problem.penalty, c)).map((c) => `the penalty ${problem.penalty.name} declares no ${c}`),
+    ...needs.datafit.filter((c) => !offers(problem.datafit, c)).map((c) => `the datafit ${problem.datafit.name} declares no ${c}`),
+  ];
+}
+
+/** Throws InputError('solver', ...) when `solver` cannot run on `problem`. */
+export function checkCapabilities(problem: Problem, solver: SolverKind): void {
+  const missing = missingCapabilities(problem, solver);
+  if (missing.length > 0) {
+    throw new InputError('solver', `${solver} cannot solve this program: ${missing.join(', ')}; ${SOLVER_NEEDS[solver].instead}`);
+  }
+}

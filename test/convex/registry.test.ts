@@ -1,0 +1,112 @@
+// The registry is the one list of programs: each program has the whole shape (equation, objective,
+// options, build, predict, recover, non-convex objective, weights), its recovered weights reproduce
+// its certified optimum, and every program appears in `fit --help`, `path --help`, `info` and the
+// README's table. A program added to the registry is held to all of this without a new test.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { PROGRAMS, programNamed, programNames, programOptions } from '../../src/convex/registry';
+import { withBeta } from '../../src/convex/programs/assemble';
+import { solveCertified } from '../../src/convex/solve';
+import { FIT_DEFAULTS, type FitConfig } from '../../src/experiments/fit';
+import { InputError } from '../../src/data/errors';
+import type { Targets } from '../../src/convex/types';
+import { assertClose, cli, randLabels, randn, relDiff, repoRoot } from '../helpers';
+
+const N = 40, n = 5, d = 3, c = 2;
+const X = randn(N * n * d, 61);
+const squish = (s: string) => s.replace(/\s+/g, ' ');
+
+test('program names are unique, and an unknown name is refused naming the field and the choices', () => {
+  assert.equal(new Set(programNames()).size, PROGRAMS.length);
+  for (const p of PROGRAMS) assert.equal(programNamed(p.name), p);
+  assert.throws(() => programNamed('mlp'), (e: Error) => e instanceof InputError && e.field === 'model' &&
+    e.message === `model: unknown program 'mlp'; expected one of: ${programNames().join(', ')}`);
+});
+
+test('every program describes itself: equation, the non-convex objective it certifies, the convex program, options that are config fields', () => {
+  const fields: Partial<Record<keyof FitConfig, unknown>> = { ...FIT_DEFAULTS, gates: undefined };
+  for (const p of PROGRAMS) {
+    assert.match(p.equation, /eq\. \(\d+\)/, p.name);
+    assert.ok(p.summary.length > 0 && !p.summary.includes('\n'), p.name);
+    assert.match(p.nonconvex, /beta\/2/, `${p.name}: the weight decay is written out`);
+    assert.match(p.convex, /min_Z .*beta/, p.name);
+    for (const o of p.options) assert.ok(o.field in fields, `${p.name}: option ${o.field} is not a FitConfig field`);
+  }
+  assert.equal(new Set(programOptions().map((o) => o.flag)).size, programOptions().length);
+});
+
+for (const p of PROGRAMS) {
+  for (const loss of ['squared', 'ce'] as const) {
+    test(`${p.name}/${loss}: the recovered weights reproduce the certified optimum and the predictions`, () => {
+      const targets: Targets = loss === 'squared' ? { Y: randn(N * c, 62), c } : { y: randLabels(N, c, 63), c };
+      const base = p.build({ train: { X, N, n, d }, trainTargets: targets }, { loss, gates: 3, seed: 4 });
+      assert.equal(base.program, p);
+      assert.equal(base.zShape.reduce((a, b) => a * b, 1), base.problem.operator.cols);
+      const built = withBeta(base, 0.4 * base.betaMax);
+      const sol = solveCertified(built, 'fista', { tol: 1e-10 });
+      assert.ok(sol.converged);
+      const rec = built.recover(sol.w);
+      assert.ok(rec.H > 0, 'no heads: the test would hold nothing');
+      const nc = built.nonconvexObjective(X, N, rec, built.problem.beta);
+      assert.ok(relDiff(nc.objective, sol.certificate.primal) < 1e-12, `${nc.objective} vs ${sol.certificate.primal}`);
+      assertClose(nc.pred, sol.pred, 1e-10, 'non-convex predictions');
+      // on the training tokens, predict is the operator the solve used
+      assertClose(built.predict(sol.w, { X, N, n, d }), sol.pred, 1e-12, 'predict');
+      const w = built.weights(sol.w, rec);
+      assert.deepEqual(w.Z.shape, base.zShape);
+      assert.deepEqual(w.W1.shape, [rec.H, n]);
+    });
+  }
+}
+
+test('every registered program appears in fit --help and path --help with its equation, and in info', () => {
+  for (const cmd of ['fit', 'path']) {
+    const r = spawnSync(process.execPath, [cli, cmd, '--help'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const help = squish(r.stdout);
+    assert.match(help, new RegExp(`choices: ${programNames().map((s) => `"${s}"`).join(', ')}`));
+    for (const p of PROGRAMS) assert.ok(help.includes(squish(`${p.name}: ${p.summary} (${p.equation})`)), `${cmd} --help lacks ${p.name}`);
+    for (const o of programOptions()) assert.ok(help.includes(o.flag), `${cmd} --help lacks ${o.flag}`);
+  }
+  const info = spawnSync(process.execPath, [cli, 'info'], { encoding: 'utf8' });
+  assert.equal(info.status, 0, info.stderr);
+  for (const p of PROGRAMS) assert.match(info.stdout, new RegExp(`^  ${p.name} +${p.equation.replace(/[().]/g, '\\$&')}: `, 'm'));
+});
+
+test("every registered program has a row in the README's program table", () => {
+  const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+  const table = readme.slice(readme.indexOf('| `--model` |'));
+  const rows = table.slice(0, table.indexOf('\n\n')).split('\n').slice(2);
+  assert.deepEqual(rows.map((r) => /^\| `([^`]+)` \|/.exec(r)?.[1]), programNames());
+  for (const p of PROGRAMS) {
+    const row = rows.find((r) => r.startsWith(`| \`${p.name}\``))!;
+    const eq = /eq\. \(\d+\)/.exec(p.equation)![0];
+    assert.ok(row.includes(eq), `README row of ${p.name} lacks ${eq}`);
+    for (const o of p.options) assert.ok(row.includes(o.flag.split(' ')[0]), `README row of ${p.name} lacks ${o.flag}`);
+  }
+});
+
+test('the ts snippets of docs/adding-a-program.md run against the package exports as written', () => {
+  const doc = fs.readFileSync(path.join(repoRoot, 'docs', 'adding-a-program.md'), 'utf8');
+  const blocks = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.equal(blocks.length, 1);
+  const index = JSON.stringify(path.join(repoRoot, 'dist', 'src', 'index.js'));
+  const js = blocks[0].replace(/import \{([^}]+)\} from 'convexformer';/, `const {$1} = require(${index});`);
+  assert.notEqual(js, blocks[0], 'the snippet no longer imports from convexformer');
+  const printed: unknown[][] = [];
+  new Function('require', 'console', js)(require, { log: (...a: unknown[]) => printed.push(a) });
+  const [equation, certified, recovered, heads] = printed[0] as [string, number, number, number];
+  assert.equal(equation, programNamed('gated').equation);
+  assert.ok(relDiff(recovered, certified) < 1e-12, `${recovered} vs ${certified}`);
+  assert.ok(heads > 0);
+  // every quoted excerpt is still in the file it names
+  const excerpts = [...doc.matchAll(/```text\nexcerpt from (\S+)\n([\s\S]*?)```/g)];
+  assert.ok(excerpts.length >= 4, `only ${excerpts.length} excerpts found`);
+  for (const m of excerpts) {
+    const source = fs.readFileSync(path.join(repoRoot, m[1]), 'utf8');
+    assert.ok(source.includes(m[2]), `docs/adding-a-program.md quotes ${m[1]} as it no longer is:\n${m[2]}`);
+  }
+});
