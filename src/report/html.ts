@@ -1,12 +1,11 @@
-// One self-contained HTML page from run directories: a section per run (fit, compare, path; a
-// demo directory contributes its fit and compare parts), uPlot inlined from the package, so it
+// One self-contained HTML page from run directories: a section per run, rendered by its kind's
+// module (sections/; a demo directory contributes itself, then its fit and compare parts), uPlot inlined from the package, so it
 // opens offline. Run data reaches the page only as escaped text or as JSON inside a data block;
 // the same inputs give the same bytes (nothing here reads the clock).
 import * as fs from 'node:fs';
-import type { Run } from './load';
+import type { Run } from './runs';
 import { ChartList } from './charts';
-import { timedSection } from './timed-section';
-import { pathSection } from './path-section';
+import { sectionOf } from './sections';
 import { jsonForScript } from './text';
 
 // Draws the charts from the data block. Names come from run directories: they are used as text
@@ -44,7 +43,7 @@ document.body.dataset.rendered = 'yes';
 export function renderReport(runs: Run[], uplotJs: string, uplotCss: string): string {
   const charts = new ChartList();
   const sections = runs.map((r) =>
-    `<section class="run" data-kind="${r.kind}">\n${r.kind === 'path' ? pathSection(r, charts) : timedSection(r, charts)}\n</section>`).join('\n');
+    `<section class="run" data-kind="${r.kind}">\n${sectionOf(r.kind).render(r, charts)}\n</section>`).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>convexformer report</title>
 <style>${uplotCss}

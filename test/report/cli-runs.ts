@@ -48,7 +48,7 @@ export const writeJson = (file: string, v: unknown): void => fs.writeFileSync(fi
 /** A small fit-shaped run directory: 3 metrics lines, converged. */
 export function fitRun(dir: string): string {
   fs.mkdirSync(dir, { recursive: true });
-  writeJson(path.join(dir, 'config.json'), { model: 'attention', loss: 'squared', tol: 1e-6 });
+  writeJson(path.join(dir, 'config.json'), { kind: 'fit', model: 'attention', loss: 'squared', tol: 1e-6 });
   writeJson(path.join(dir, 'result.json'), { model: 'attention', loss: 'squared', objective: 2, lowerBound: 2, relGap: 1e-7, tol: 1e-6, converged: true, heads: 1, n: 3, headList: [] });
   const lines = [1, 2, 3].map((i) => JSON.stringify({ iteration: i, seconds: 0.1 * i, primal: 10 / i, dual: 2 - 1 / i, relGap: 1 / (i * i) }));
   fs.writeFileSync(path.join(dir, 'metrics.jsonl'), lines.join('\n') + '\n');
