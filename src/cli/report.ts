@@ -7,6 +7,7 @@ import { buildReport, uplotAssets } from '../report/html';
 import { chartPngs, checkChromium } from '../report/png';
 import { chartSvg } from '../report/svg';
 import { makeDirs } from '../experiments/out-path';
+import { RUN_KINDS, runKinds } from '../experiments/kinds';
 import { printable } from '../report/text';
 import { InputError } from '../data/errors';
 import { escapeControl, guarded } from './common';
@@ -108,7 +109,7 @@ export function writeReport(dirs: string[], out: string, warn: Warn = stderrWarn
 export function reportCommand(): Command {
   return new Command('report')
     .description('write one self-contained HTML page (plots, attention maps, certificate) from run directories')
-    .argument('<dirs...>', 'run directories written by fit, path, compare or demo')
+    .argument('<dirs...>', `run directories, read by the kind their config.json names: ${runKinds().map((k) => `${k} (${RUN_KINDS[k].what})`).join(', ')}`)
     .option('--out <file>', 'the HTML file to write (a directory: report.html in it)', 'report.html')
     .option('--png <dir>', 'also write each chart as a PNG for slides (needs Chromium), named for what it shows')
     .option('--svg <dir>', 'also write each chart as an SVG (vector) for slides, named for what it shows')

@@ -3,14 +3,13 @@
 import * as path from 'node:path';
 import type { DemoRun, Run, TimedRun } from '../runs';
 import { certMark } from '../certificate';
-import { cell, escapeHtml, fields, precision } from '../text';
+import { cell, escapeHtml, fields, precision, printable } from '../text';
 import { configLine } from '../config-line';
 import { accuracyName, betaText, contextBlock, dataFact, lossFact, NOT_RECORDED, shapeFact, sources, type Fact } from '../context';
 import { fitStatus } from './fit';
 import { compareStatus } from './compare';
 import { sectionTitle, type Section } from './section';
 import { InputError } from '../../data/errors';
-import { printable } from '../text';
 
 /** The subdirectories a demo writes, in the order its sections follow it. */
 const PARTS = ['compare', 'fit'] as const;
