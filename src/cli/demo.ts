@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import * as path from 'node:path';
 import { RunDir } from '../experiments/run-dir';
+import { generatedRecord } from '../experiments/run-record';
 import { teacherDataset } from '../data/teacher';
 import { escapeControl, guarded, nonNegativeInt, positive, positiveInt, progressPrinter } from './common';
 import { fitToDir } from '../experiments/fit';
@@ -23,12 +24,16 @@ export function demoCommand(): Command {
     .option('--force', 'replace --out if it is an earlier demo (never anything else)', false)
     .action((o: { out: string; seed: number; betaFrac: number; timeBudget: number; steps?: number; quiet: boolean; force: boolean }) => guarded(() => {
       const planted = [1, 5];
-      const t = teacherDataset({ N: 2000, testN: 500, n: 8, d: 16, c: 3, tokens: planted, focus: 4, gamma: 0.5, noise: 0.05, seed: o.seed });
+      const teacher = { N: 2000, testN: 500, n: 8, d: 16, c: 3, tokens: planted, focus: 4, gamma: 0.5, noise: 0.05, seed: o.seed };
+      const t = teacherDataset(teacher);
       console.log(`demo: 2000 sequences of n=8 tokens, d=16, c=3 outputs; the teacher attends to tokens ${planted.join(' and ')}`);
       console.log(`teacher's attention: ${Array.from(t.map).map((v) => v.toFixed(2)).join(' ')}`);
       // One run directory holding both runs, written whole under a temporary name like any other:
       // an existing --out is replaced only with --force, and only if it is an earlier demo.
       const dir = new RunDir(o.out, { kind: 'demo', force: o.force });
+      // the data is generated, so its record is the generator and its options (no file, no hash)
+      const { out: _out, quiet: _quiet, force: _force, ...cfg } = o;
+      dir.writeConfig(generatedRecord('demo', cfg, { name: 'teacherDataset', options: teacher }));
       const fitDir = path.join(dir.tmp, 'fit');
       const { result } = fitToDir(t.data, {
         model: 'attention', loss: 'squared', betaFrac: o.betaFrac, seed: o.seed, tol: 1e-8, maxIter: 20000,

@@ -3,7 +3,11 @@ import { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadRuns, statOrNull, type Warn } from '../report/load';
-import { renderReport, uplotAssets } from '../report/html';
+import { buildReport, uplotAssets } from '../report/html';
+import { chartPngs, checkChromium } from '../report/png';
+import { chartSvg } from '../report/svg';
+import { makeDirs } from '../experiments/out-path';
+import { RUN_KINDS, runKinds } from '../experiments/kinds';
 import { printable } from '../report/text';
 import { InputError } from '../data/errors';
 import { escapeControl, guarded } from './common';
@@ -32,7 +36,7 @@ export function reportTarget(out: string): string {
 }
 
 /** Writes beside the target and renames, so a failed report never leaves half a page. */
-function writeAtomic(target: string, text: string): void {
+function writeAtomic(target: string, text: string | Buffer): void {
   const tmp = `${path.resolve(target)}.tmp-${process.pid}`;
   try {
     fs.writeFileSync(tmp, text);
@@ -43,21 +47,78 @@ function writeAtomic(target: string, text: string): void {
   }
 }
 
-/** Returns the file written. */
-export function writeReport(dirs: string[], out: string, warn: Warn = stderrWarn): string {
+/** Where --png or --svg writes: a directory, created when missing. Checked before any run is read. */
+function figureDir(dir: string | undefined, field: string): string | undefined {
+  if (dir === undefined) return undefined;
+  if (dir.trim() === '') throw new InputError(field, 'is empty; expected a directory for the figures');
+  const st = statOrNull(dir, field);
+  if (st && !st.isDirectory()) throw new InputError(field, `${printable(dir)} is a file; expected a directory for the figures`);
+  return dir;
+}
+
+export interface FigureOptions {
+  /** directory for one PNG per chart */
+  png?: string;
+  /** directory for one SVG per chart */
+  svg?: string;
+}
+
+export interface Written {
+  report: string;
+  /** figure files written, and charts without data (no figure) */
+  figures: string[];
+  empty: number;
+}
+
+/** Writes the page and, when asked, the figures of its charts. */
+export function writeReportFiles(dirs: string[], out: string, fig: FigureOptions = {}, warn: Warn = stderrWarn): Written {
   const target = reportTarget(out);
+  const pngDir = figureDir(fig.png, '--png');
+  const svgDir = figureDir(fig.svg, '--svg');
+  const chromium = pngDir !== undefined ? checkChromium('--png') : undefined;
   const runs = dirs.flatMap((d) => loadRuns(d, warn));
   const { js, css } = uplotAssets();
-  writeAtomic(target, renderReport(runs, js, css));
-  return target;
+  const { html, charts } = buildReport(runs, js, css);
+  // every figure is made before anything is written, so a failure leaves nothing behind
+  const files: [string, string | Buffer][] = [];
+  const pngs = chromium ? chartPngs(html, chromium) : undefined;
+  for (const c of charts) {
+    const png = pngs?.get(c.id);
+    if (pngDir !== undefined && png) files.push([path.join(pngDir, `${c.file}.png`), png]);
+    const svg = svgDir !== undefined ? chartSvg(c) : null;
+    if (svgDir !== undefined && svg) files.push([path.join(svgDir, `${c.file}.svg`), svg]);
+  }
+  writeAtomic(target, html);
+  for (const dir of [pngDir, svgDir]) {
+    if (dir === undefined) continue;
+    try {
+      makeDirs(dir);
+    } catch (e) {
+      throw new InputError(dir === pngDir ? '--png' : '--svg', `cannot create ${printable(dir)}: ${(e as NodeJS.ErrnoException).code ?? printable((e as Error).message)}`);
+    }
+  }
+  for (const [file, data] of files) writeAtomic(file, data);
+  return { report: target, figures: files.map(([f]) => f), empty: charts.filter((c) => c.series.length === 0).length };
+}
+
+/** Returns the file written. */
+export function writeReport(dirs: string[], out: string, warn: Warn = stderrWarn): string {
+  return writeReportFiles(dirs, out, {}, warn).report;
 }
 
 export function reportCommand(): Command {
   return new Command('report')
     .description('write one self-contained HTML page (plots, attention maps, certificate) from run directories')
-    .argument('<dirs...>', 'run directories written by fit, path, compare or demo')
+    .argument('<dirs...>', `run directories, read by the kind their config.json names: ${runKinds().map((k) => `${k} (${RUN_KINDS[k].what})`).join(', ')}`)
     .option('--out <file>', 'the HTML file to write (a directory: report.html in it)', 'report.html')
-    .action((dirs: string[], o: { out: string }) => guarded(() => {
-      console.log(`wrote ${escapeControl(writeReport(dirs, o.out))}`);
+    .option('--png <dir>', 'also write each chart as a PNG for slides (needs Chromium), named for what it shows')
+    .option('--svg <dir>', 'also write each chart as an SVG (vector) for slides, named for what it shows')
+    .action((dirs: string[], o: { out: string; png?: string; svg?: string }) => guarded(() => {
+      const w = writeReportFiles(dirs, o.out, { png: o.png, svg: o.svg });
+      console.log(`wrote ${escapeControl(w.report)}`);
+      if (o.png !== undefined || o.svg !== undefined) {
+        console.log(`wrote ${w.figures.length} figures${w.empty ? ` (${w.empty} charts without data have none)` : ''}:`);
+        for (const f of w.figures) console.log(`  ${escapeControl(f)}`);
+      }
     }));
 }

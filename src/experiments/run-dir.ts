@@ -6,9 +6,13 @@ import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { InputError } from '../data/errors';
 import { MARKER, checkTarget, isRunDir, makeDirs, removeLeftovers } from './out-path';
+import type { RunKind } from './kinds';
+import type { RunRecord } from './run-record';
 
-/** demo: a directory holding a fit and a compare run (and the report of both) */
-export type RunKind = 'fit' | 'path' | 'compare' | 'demo';
+export type { RunKind } from './kinds';
+
+/** The standard files of a run directory (src/experiments/kinds.ts lists which kind holds which). */
+export const RUN_FILES = { config: 'config.json', metrics: 'metrics.jsonl', result: 'result.json', checkpoint: 'checkpoint.json' } as const;
 
 export interface RunDirOptions {
   kind: RunKind;
@@ -35,10 +39,12 @@ export class RunDir {
   private readonly abs: string;
   private closed = false;
   private readonly force: boolean;
+  readonly kind: RunKind;
 
   /** Checks the target and creates the temporary directory now, so a bad --out fails before any work. */
   constructor(readonly out: string, o: RunDirOptions) {
     this.force = !!o.force;
+    this.kind = o.kind;
     this.abs = checkTarget(out, o.inputs ?? []);
     removeLeftovers(this.abs);
     if (fs.existsSync(this.abs)) {
@@ -93,6 +99,32 @@ export class RunDir {
 
   writeJson(name: string, value: unknown): void {
     this.write(name, JSON.stringify(value, null, 2) + '\n');
+  }
+
+  /** config.json: the kind, schema version, data (file and hash, or generator) and full configuration. */
+  writeConfig<C>(record: RunRecord<C>): void {
+    if (record.kind !== this.kind) throw new Error(`a ${record.kind} record in a ${this.kind} run directory`);
+    this.writeJson(RUN_FILES.config, record);
+  }
+
+  /** Appends lines to metrics.jsonl, one JSON object per line. */
+  appendMetrics(lines: readonly object[]): void {
+    if (lines.length === 0) return;
+    fs.appendFileSync(path.join(this.tmp, RUN_FILES.metrics), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  }
+
+  writeResult(result: unknown): void {
+    this.writeJson(RUN_FILES.result, result);
+  }
+
+  /** checkpoint.json, replaced atomically: a run killed while saving keeps the previous one. */
+  writeCheckpoint(state: unknown): void {
+    this.writeAtomic(RUN_FILES.checkpoint, JSON.stringify(state));
+  }
+
+  readCheckpoint(): unknown {
+    const text = this.read(RUN_FILES.checkpoint);
+    return text === null ? null : JSON.parse(text);
   }
 
   /** Moves the finished directory into place; an old run there (--force) goes only after that. */

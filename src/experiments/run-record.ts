@@ -4,14 +4,24 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../data/errors';
-import type { RunKind } from './run-dir';
+import { SCHEMA_VERSION, type RunKind } from './kinds';
+
+/** How generated data was made: the generator's name and every option it was called with. */
+export interface Generator {
+  name: string;
+  options: Record<string, unknown>;
+}
 
 export interface RunRecord<C> {
   kind: RunKind;
-  /** null: generated data (demo), described by the configuration */
+  /** the layout of this record (kinds.ts's SCHEMA_VERSION when written) */
+  schemaVersion: number;
+  /** null: generated data, described by `generator` when the caller knows it */
   dataFile: string | null;
   /** sha256 of the data file's bytes */
   dataHash: string | null;
+  /** generated data only */
+  generator?: Generator;
   config: C;
 }
 
@@ -29,17 +39,21 @@ export function sha256File(file: string): string {
 }
 
 export function runRecord<C>(kind: RunKind, dataFile: string, config: C): RunRecord<C> {
-  return { kind, dataFile: path.resolve(dataFile), dataHash: sha256File(dataFile), config };
+  return { kind, schemaVersion: SCHEMA_VERSION, dataFile: path.resolve(dataFile), dataHash: sha256File(dataFile), config };
 }
 
-export function generatedRecord<C>(kind: RunKind, config: C): RunRecord<C> {
-  return { kind, dataFile: null, dataHash: null, config };
+export function generatedRecord<C>(kind: RunKind, config: C, generator?: Generator): RunRecord<C> {
+  return { kind, schemaVersion: SCHEMA_VERSION, dataFile: null, dataHash: null, ...(generator ? { generator } : {}), config };
 }
 
 const short = (h: string): string => `${h.slice(0, 12)}..`;
 
 /** Refuses to resume a run recorded in `savedFile` with other data, another kind or other options. */
 export function checkSameRun<C>(saved: RunRecord<C>, now: RunRecord<C>, savedFile: string): void {
+  // the generator's options are data, like the hash of a file
+  if (JSON.stringify(saved.generator ?? null) !== JSON.stringify(now.generator ?? null)) {
+    throw new InputError('--resume', `generated data differs: ${JSON.stringify(saved.generator ?? null)} in ${savedFile}, ${JSON.stringify(now.generator ?? null)} now`);
+  }
   if (saved.kind !== now.kind) throw new InputError('--resume', `kind differs: ${saved.kind} in ${savedFile}, ${now.kind} now`);
   if (saved.dataHash !== now.dataHash) {
     throw new InputError('--resume', `data differs: sha256 ${short(String(saved.dataHash))} (${saved.dataFile}) in ${savedFile}, ${short(String(now.dataHash))} (${now.dataFile}) now`);

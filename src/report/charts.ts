@@ -1,6 +1,29 @@
-// The plots of a page, as plain data for the page script: each chart is a list of (x, y) series
-// with only finite numbers in them (and only positive ones on a log axis), sorted by x for uPlot.
+// The plots of a page, as plain data for the page script (and the SVG figures): each chart is a
+// list of (x, y) series with only finite numbers in them (and only positive ones on a log axis),
+// sorted by x for uPlot. Colours and tick labels are defined here once, for the page and the SVG.
+import * as path from 'node:path';
 import { finite } from './text';
+
+/** Series colours by name; other names take OTHER_COLOURS in turn. */
+export const SERIES_COLOURS: Record<string, string> = { convex: '#d7301f', primal: '#d7301f', 'dual bound': '#fc8d59', simplex: '#2166ac', softmax: '#1a9850', tol: '#999' };
+export const OTHER_COLOURS = ['#555', '#8c510a', '#762a83', '#01665e'];
+
+export const seriesColour = (name: string, k: number): string =>
+  Object.hasOwn(SERIES_COLOURS, name) ? SERIES_COLOURS[name] : OTHER_COLOURS[k % OTHER_COLOURS.length];
+
+/**
+ * A tick label. uPlot's default rounds a relative gap of 1e-7 to 0, and a log axis never shows 0.
+ * Self-contained: the page script embeds its source.
+ */
+export const tickLabel = (v: number | null): string =>
+  v == null ? '' : v !== 0 && (Math.abs(v) < 1e-2 || Math.abs(v) >= 1e5) ? v.toExponential(0) : String(+v.toPrecision(6));
+
+/** A log axis spans whole decades around the data, so it has ticks however narrow the data is. Self-contained, as tickLabel. */
+export const decadeRange = (min: number, max: number): [number, number] =>
+  [10 ** Math.floor(Math.log10(min)), 10 ** Math.ceil(Math.log10(max) + (min === max ? 1 : 0))];
+
+/** A figure's file name: what it shows, in lower case with dashes ("suboptimality vs. time" -> "suboptimality-vs-time"). */
+export const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'chart';
 
 export interface ChartSeries {
   name: string;
@@ -17,9 +40,11 @@ export interface Chart {
   xLog: boolean;
   yLog: boolean;
   series: ChartSeries[];
+  /** the file name of its figure, without extension: the run's kind and the chart's title */
+  file: string;
 }
 
-export type ChartSpec = Omit<Chart, 'id' | 'series'> & {
+export type ChartSpec = Omit<Chart, 'id' | 'series' | 'file'> & {
   /** HTML under the chart (escaped by the caller) */
   caption?: string;
 };
@@ -27,12 +52,28 @@ export type ChartSpec = Omit<Chart, 'id' | 'series'> & {
 /** Collects the charts of one page; ids are numbered in page order, so the page is reproducible. */
 export class ChartList {
   readonly charts: Chart[] = [];
+  private run = { kind: 'chart', dir: '' };
+  private readonly files = new Set<string>();
+
+  /** The run whose charts follow: their figures are named for its kind (and its directory when two runs share a kind). */
+  begin(run: { kind: string; dir: string }): void {
+    this.run = run;
+  }
+
+  private fileFor(title: string): string {
+    const base = `${slug(this.run.kind)}-${slug(title)}`;
+    const candidates = [base, `${base}-${slug(path.basename(this.run.dir))}`];
+    let file = candidates.find((f) => !this.files.has(f));
+    for (let k = 2; !file; k++) if (!this.files.has(`${base}-${k}`)) file = `${base}-${k}`;
+    this.files.add(file);
+    return file;
+  }
 
   /** Registers a chart and returns the element it is drawn into. */
   add(spec: ChartSpec, series: (ChartSeries | null)[]): string {
     const { caption, ...c } = spec;
     const id = `chart-${this.charts.length}`;
-    this.charts.push({ ...c, id, series: series.filter((s): s is ChartSeries => s !== null) });
+    this.charts.push({ ...c, id, series: series.filter((s): s is ChartSeries => s !== null), file: this.fileFor(c.title) });
     return `<figure class="plot"><div id="${id}" class="chart"></div>${caption ? `<figcaption>${caption}</figcaption>` : ''}</figure>`;
   }
 }

@@ -1,5 +1,5 @@
 // The run's settings (config.json) as one line of text under its section.
-import type { Json } from './load';
+import type { Json } from './runs';
 import { escapeHtml } from './text';
 
 export function configLine(config: Json): string {

@@ -2,7 +2,7 @@
 // and its hash, the problem's shape, loss, beta and its fraction of beta_max, the heads of every
 // model, loss and accuracy, and the certificate. A value the run did not record is said to be
 // missing, never guessed.
-import type { Json } from './load';
+import type { Json } from './runs';
 import { cell, escapeHtml, fields, precision } from './text';
 
 export interface Fact {
@@ -28,11 +28,19 @@ export function pick(src: Json[], key: string): unknown {
   return undefined;
 }
 
+/** ": teacherDataset(N = 2000, tokens = [1,5], ...)", or nothing when no generator is recorded. */
+function generatorText(g: unknown): string {
+  const { name, options } = fields(g);
+  if (typeof name !== 'string') return '';
+  const args = Object.entries(fields(options)).map(([k, v]) => `${escapeHtml(k)} = ${escapeHtml(JSON.stringify(v) ?? String(v))}`);
+  return `: <code>${escapeHtml(name)}(${args.join(', ')})</code>`;
+}
+
 export function dataFact(config: Json): Fact {
   const file = config.dataFile;
   const hash = config.dataHash;
   const fileText = typeof file === 'string' ? `<code>${escapeHtml(file)}</code>`
-    : file === null ? 'generated in memory (no file; demo)' : NOT_RECORDED;
+    : file === null ? `generated in memory (no file)${generatorText(config.generator)}` : NOT_RECORDED;
   const hashText = typeof hash === 'string'
     ? `, sha256 <code title="${escapeHtml(hash)}">${escapeHtml(hash.slice(0, 12))}${hash.length > 12 ? '&hellip;' : ''}</code>`
     : '';

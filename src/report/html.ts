@@ -1,25 +1,24 @@
-// One self-contained HTML page from run directories: a section per run (fit, compare, path; a
-// demo directory contributes its fit and compare parts), uPlot inlined from the package, so it
+// One self-contained HTML page from run directories: a section per run, rendered by its kind's
+// module (sections/; a demo directory contributes itself, then its fit and compare parts), uPlot inlined from the package, so it
 // opens offline. Run data reaches the page only as escaped text or as JSON inside a data block;
 // the same inputs give the same bytes (nothing here reads the clock).
 import * as fs from 'node:fs';
-import type { Run } from './load';
-import { ChartList } from './charts';
-import { timedSection } from './timed-section';
-import { pathSection } from './path-section';
+import type { Run } from './runs';
+import { ChartList, decadeRange, OTHER_COLOURS, SERIES_COLOURS, tickLabel, type Chart } from './charts';
+import { sectionOf } from './sections';
 import { jsonForScript } from './text';
 
 // Draws the charts from the data block. Names come from run directories: they are used as text
 // (uPlot sets labels with textContent) and looked up in a Map, never as object keys.
 const PAGE_SCRIPT = `
 const charts = JSON.parse(document.getElementById('data').textContent);
-const colors = new Map([['convex', '#d7301f'], ['primal', '#d7301f'], ['dual bound', '#fc8d59'], ['simplex', '#2166ac'], ['softmax', '#1a9850'], ['tol', '#999']]);
-const others = ['#555', '#8c510a', '#762a83', '#01665e'];
-// uPlot's default tick labels round a relative gap of 1e-7 to 0; a log axis never shows 0
-const tick = (v) => v == null ? '' : v !== 0 && (Math.abs(v) < 1e-2 || Math.abs(v) >= 1e5) ? v.toExponential(0) : String(+v.toPrecision(6));
+const colours = new Map(${JSON.stringify(Object.entries(SERIES_COLOURS))});
+const others = ${JSON.stringify(OTHER_COLOURS)};
+const colour = (name, k) => colours.get(name) ?? others[k % others.length];
+const tick = ${tickLabel.toString()};
 const ticks = (u, splits) => splits.map(tick);
-// a log axis spans whole decades around the data, so it has ticks however narrow the data is
-const decades = (u, min, max) => [10 ** Math.floor(Math.log10(min)), 10 ** Math.ceil(Math.log10(max) + (min === max ? 1 : 0))];
+const decadeRange = ${decadeRange.toString()};
+const decades = (u, min, max) => decadeRange(min, max);
 // the drawn plots, for the page's tests: their chart ids and uPlot instances
 window.plots = [];
 for (const c of charts) {
@@ -33,7 +32,7 @@ for (const c of charts) {
     scales: { x: { time: false, ...scale(c.xLog) }, y: scale(c.yLog) },
     axes: [{ label: c.xLabel, values: ticks, labelSize: 24 }, { label: c.yLabel, values: ticks, size: 64, labelSize: 24 }],
     series: [{}].concat(c.series.map((s, k) => ({
-      label: s.name, stroke: colors.get(s.name) || others[k % others.length], width: 2, spanGaps: true,
+      label: s.name, stroke: colour(s.name, k), width: 2, spanGaps: true,
       dash: s.name === 'tol' ? [6, 4] : undefined, points: { show: s.x.length <= 60, size: 4 },
     }))),
   }, uPlot.join(c.series.map((s) => [s.x, s.y])), el) });
@@ -42,10 +41,17 @@ document.body.dataset.rendered = 'yes';
 `;
 
 export function renderReport(runs: Run[], uplotJs: string, uplotCss: string): string {
+  return buildReport(runs, uplotJs, uplotCss).html;
+}
+
+/** The page and the charts it draws (for figures). */
+export function buildReport(runs: Run[], uplotJs: string, uplotCss: string): { html: string; charts: Chart[] } {
   const charts = new ChartList();
-  const sections = runs.map((r) =>
-    `<section class="run" data-kind="${r.kind}">\n${r.kind === 'path' ? pathSection(r, charts) : timedSection(r, charts)}\n</section>`).join('\n');
-  return `<!doctype html>
+  const sections = runs.map((r) => {
+    charts.begin(r);
+    return `<section class="run" data-kind="${r.kind}">\n${sectionOf(r.kind).render(r, charts)}\n</section>`;
+  }).join('\n');
+  const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>convexformer report</title>
 <style>${uplotCss}
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
@@ -82,6 +88,7 @@ ${sections}
 <script id="data" type="application/json">${jsonForScript(charts.charts)}</script>
 <script>${PAGE_SCRIPT}</script></body></html>
 `;
+  return { html, charts: charts.charts };
 }
 
 export function uplotAssets(): { js: string; css: string } {

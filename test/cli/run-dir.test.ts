@@ -9,6 +9,9 @@ import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { encodeNpz } from '../../src/data/npz';
 import { cli, randn } from '../helpers';
+import { RunDir } from '../../src/experiments/run-dir';
+import { RUN_KINDS, SCHEMA_VERSION } from '../../src/experiments/kinds';
+import { checkSameRun, generatedRecord, runRecord } from '../../src/experiments/run-record';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-rundir-'));
 const N = 40, n = 4, d = 3, c = 2;
@@ -54,6 +57,7 @@ test('every run directory holds the marker, and --force replaces a run directory
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, '.convexformer-run'), 'utf8')), { kind: 'fit' });
   const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
   assert.equal(config.kind, 'fit');
+  assert.equal(config.schemaVersion, SCHEMA_VERSION);
   assert.match(config.dataHash, /^[0-9a-f]{64}$/);
   assert.equal(config.dataFile, data);
   const r = fit(out, ['--force', '--beta-frac', '0.5']);
@@ -130,4 +134,47 @@ test('two runs with the same inputs write the same bytes, apart from the timing 
   assert.equal(strip(fs.readFileSync(path.join(a, 'result.json'), 'utf8')), strip(fs.readFileSync(path.join(b, 'result.json'), 'utf8')));
   const lines = (dir: string) => fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map(strip);
   assert.deepEqual(lines(a), lines(b));
+});
+
+test('RunDir writes the standard files through its typed methods: config (kind checked), metrics lines, result, checkpoint', () => {
+  const out = path.join(tmp, 'typed');
+  const dir = new RunDir(out, { kind: 'compare' });
+  assert.throws(() => dir.writeConfig(generatedRecord('fit', {})), /a fit record in a compare run directory/);
+  dir.writeConfig(runRecord('compare', data, { steps: 3 }));
+  dir.appendMetrics([{ model: 'convex', iteration: 0 }]);
+  dir.appendMetrics([]);
+  dir.appendMetrics([{ model: 'convex', iteration: 1 }, { model: 'softmax', iteration: 0 }]);
+  assert.equal(dir.readCheckpoint(), null);
+  dir.writeCheckpoint({ step: 2 });
+  assert.deepEqual(dir.readCheckpoint(), { step: 2 });
+  dir.writeResult({ done: true });
+  dir.commit();
+  const read = (f: string) => fs.readFileSync(path.join(out, f), 'utf8');
+  assert.deepEqual(read('metrics.jsonl').trim().split('\n').map((l) => JSON.parse(l).iteration), [0, 1, 0]);
+  assert.deepEqual(JSON.parse(read('result.json')), { done: true });
+  const config = JSON.parse(read('config.json'));
+  assert.deepEqual([config.kind, config.schemaVersion, config.dataFile, config.config], ['compare', SCHEMA_VERSION, data, { steps: 3 }]);
+  // every file a finished compare directory is said to hold is there (checkpoint.json only while unfinished)
+  for (const f of RUN_KINDS.compare.files) assert.ok(fs.existsSync(path.join(out, f)), f);
+});
+
+test('generated data is recorded by its generator, and resuming with another generator is refused', () => {
+  const gen = (seed: number) => generatedRecord('compare', { steps: 3 }, { name: 'teacherDataset', options: { N: 10, seed } });
+  assert.deepEqual(gen(1).generator, { name: 'teacherDataset', options: { N: 10, seed: 1 } });
+  assert.equal(gen(1).dataHash, null);
+  checkSameRun(gen(1), gen(1), 'config.json');
+  assert.throws(() => checkSameRun(gen(1), gen(2), 'config.json'), /--resume: generated data differs: .*"seed":1.* in config\.json, .*"seed":2.* now/);
+});
+
+test('demo writes config.json with kind demo and the generator of its data', () => {
+  const out = path.join(tmp, 'demo');
+  const r = spawnSync(process.execPath, [cli, 'demo', '--out', out, '--quiet', '--steps', '3'], { encoding: 'utf8', cwd: tmp });
+  assert.equal(r.status, 0, r.stderr);
+  const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+  assert.equal(config.kind, 'demo');
+  assert.equal(config.dataFile, null);
+  assert.equal(config.generator.name, 'teacherDataset');
+  assert.deepEqual(config.generator.options.tokens, [1, 5]);
+  assert.equal(config.config.steps, 3);
+  for (const f of RUN_KINDS.demo.files) assert.ok(fs.existsSync(path.join(out, f)), f);
 });

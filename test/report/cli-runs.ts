@@ -12,8 +12,8 @@ export const tmpDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'cf-re
 
 export interface CliOutcome { status: number | null; stdout: string; stderr: string }
 
-export function cliRun(args: string[]): CliOutcome {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+export function cliRun(args: string[], env: NodeJS.ProcessEnv = process.env): CliOutcome {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -45,12 +45,46 @@ export function sectionsText(html: string): string {
 
 export const writeJson = (file: string, v: unknown): void => fs.writeFileSync(file, JSON.stringify(v, null, 2) + '\n');
 
+/** A path-shaped run directory: three betas, every solve certified. */
+export function pathRun(dir: string): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const row = (betaFrac: number, heads: number, relGap: number) => ({
+    betaFrac, beta: 10 * betaFrac, objective: 5 + betaFrac, lowerBound: 5, relGap, converged: true, iterations: 20, seconds: 0.1, heads,
+    training: { loss: 1, accuracy: 0.5 }, test: null,
+  });
+  writeJson(path.join(dir, 'path.json'), [row(1, 0, 1e-9), row(0.3, 2, 1e-8), row(0.1, 5, 5e-7)]);
+  writeJson(path.join(dir, 'config.json'), { kind: 'path', dataFile: '/data/p.npz', dataHash: 'cd'.repeat(32), config: { tol: 1e-6, loss: 'squared' } });
+  return dir;
+}
+
 /** A small fit-shaped run directory: 3 metrics lines, converged. */
 export function fitRun(dir: string): string {
   fs.mkdirSync(dir, { recursive: true });
-  writeJson(path.join(dir, 'config.json'), { model: 'attention', loss: 'squared', tol: 1e-6 });
+  writeJson(path.join(dir, 'config.json'), { kind: 'fit', model: 'attention', loss: 'squared', tol: 1e-6 });
   writeJson(path.join(dir, 'result.json'), { model: 'attention', loss: 'squared', objective: 2, lowerBound: 2, relGap: 1e-7, tol: 1e-6, converged: true, heads: 1, n: 3, headList: [] });
   const lines = [1, 2, 3].map((i) => JSON.stringify({ iteration: i, seconds: 0.1 * i, primal: 10 / i, dual: 2 - 1 / i, relGap: 1 / (i * i) }));
   fs.writeFileSync(path.join(dir, 'metrics.jsonl'), lines.join('\n') + '\n');
+  return dir;
+}
+
+/** A compare-shaped run over n tokens; softmax dips below the bound once (it is not bounded by it). */
+export function compareRun(dir: string, n: number): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const peak = (a: number, b: number) => Array.from({ length: n }, (_, k) => (k === a || k === b ? 0.45 : 0.1 / (n - 2)));
+  writeJson(path.join(dir, 'result.json'), {
+    beta: 2, betaMax: 20,
+    final: { convex: { objective: 10.001, testLoss: 0.3, seconds: 0.1, iterations: 30 }, softmax: { objective: 12, testLoss: 0.5, seconds: 1, iterations: 50 }, simplex: { objective: 11, testLoss: 0.4, seconds: 0.5, iterations: 50 } },
+    certificate: { objective: 10.001, lowerBound: 10, relGap: 1e-4, tol: 1e-3, converged: true, heads: 2 },
+    models: { softmax: { heads: 4, readoutToken: 0, positional: false }, simplex: { heads: 2, readoutToken: null, positional: true } },
+    warnings: [],
+    maps: { softmax: Array.from({ length: n }, () => 1 / n), convex: peak(3, n - 2), teacher: peak(3, n - 2), simplex: peak(3, n - 3) },
+  });
+  writeJson(path.join(dir, 'config.json'), { kind: 'compare', dataFile: '/data/t.npz', dataHash: 'ab'.repeat(32), config: { tol: 1e-3 } });
+  const lines: object[] = [];
+  for (let i = 0; i <= 30; i++) lines.push({ model: 'convex', iteration: i, seconds: 0.003 * i, objective: 10 + 0.001 + 5 * 0.7 ** i, testLoss: 0.3 + 0.7 ** i });
+  for (const [model, end, dt] of [['softmax', 2, 0.02], ['simplex', 1, 0.01]] as const) {
+    for (let i = 0; i <= 50; i++) lines.push({ model, iteration: i, seconds: dt * i, objective: model === 'softmax' && i === 25 ? 9.5 : 10 + end + 20 * 0.9 ** i, testLoss: 0.4 + 0.9 ** i });
+  }
+  fs.writeFileSync(path.join(dir, 'metrics.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
   return dir;
 }

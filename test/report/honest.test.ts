@@ -37,7 +37,7 @@ function compareRun(dir: string, certificate: Record<string, unknown>, config: R
     final: { convex: { objective: 2, testLoss: 1, seconds: 0.5, iterations: 40 } },
     certificate: { objective: 2, lowerBound: 1.9, heads: 2, ...certificate }, maps: {},
   });
-  writeJson(path.join(dir, 'config.json'), config);
+  writeJson(path.join(dir, 'config.json'), { kind: 'compare', ...config });
   fs.writeFileSync(path.join(dir, 'metrics.jsonl'), '');
   return dir;
 }
@@ -67,7 +67,7 @@ test('report: a path solve that stopped above tol is marked NOT certified in its
     training: { loss: 1, accuracy: 0.5 }, test: null,
   });
   writeJson(path.join(dir, 'path.json'), [row(1, 1e-8, true), row(0.1, 0.17, false)]);
-  writeJson(path.join(dir, 'config.json'), { tol: 1e-6, fracs: [1, 0.1] });
+  writeJson(path.join(dir, 'config.json'), { kind: 'path', tol: 1e-6, fracs: [1, 0.1] });
   const text = reportText(tmp, [dir]);
   assert.equal(count(text, 'certified at rel. gap 1.00e-8 (tol 1e-6)'), 1, text);
   assert.equal(count(text, 'NOT certified: rel. gap 1.70e-1 > tol 1e-6'), 1, text);

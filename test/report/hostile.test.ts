@@ -31,7 +31,7 @@ function hostileRuns(tmp: string): string[] {
     { iteration: 2, seconds: 0.2, primal: 9, dual: 8, relGap: 0.1 },
     { iteration: H, seconds: H, primal: H, dual: H, relGap: H, [H]: H },
   ].map((l) => JSON.stringify(l)).join('\n') + '\n');
-  writeJson(path.join(fit, 'config.json'), config);
+  writeJson(path.join(fit, 'config.json'), { ...config, kind: 'fit' });
 
   writeJson(path.join(cmp, 'result.json'), {
     beta: H, betaMax: H, chosenLr: { softmax: H, [H]: H },
@@ -46,14 +46,14 @@ function hostileRuns(tmp: string): string[] {
     { model: '__proto__', iteration: 2, seconds: 0.3, objective: 3, testLoss: 2 },
     { model: 'convex', iteration: H, seconds: H, objective: H, testLoss: H },
   ].map((l) => JSON.stringify(l)).join('\n') + '\n');
-  writeJson(path.join(cmp, 'config.json'), config);
+  writeJson(path.join(cmp, 'config.json'), { ...config, kind: 'compare' });
 
   writeJson(path.join(pth, 'path.json'), [
     { betaFrac: 1, beta: 10, objective: 5, lowerBound: 5, relGap: 1e-9, converged: true, heads: 0, iterations: 1, seconds: 0.1, training: { loss: 1, accuracy: 0.5 }, test: null },
     { betaFrac: 0.1, beta: 1, objective: 2, lowerBound: 1.9, relGap: 0.05, converged: false, heads: 3, iterations: 9, seconds: 0.2, training: { loss: 0.5, accuracy: 0.8 }, test: null },
     { betaFrac: H, beta: H, objective: H, lowerBound: H, relGap: H, converged: H, heads: H, iterations: H, seconds: H, training: { loss: H, accuracy: H }, test: H },
   ]);
-  writeJson(path.join(pth, 'config.json'), config);
+  writeJson(path.join(pth, 'config.json'), { ...config, kind: 'path' });
   return [fit, cmp, pth];
 }
 

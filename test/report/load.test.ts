@@ -67,3 +67,33 @@ test('report: control characters in a directory name are escaped in the error me
   fs.writeFileSync(path.join(run, 'result.json'), '{"bad\n');
   assertOneLineError(cliRun(['report', run, '--out', path.join(tmp, 'r.html')]), path.join(tmp, 'run\\rdir', 'result.json'));
 });
+
+test('report: the kind comes from config.json; none or an unknown one is one line naming the file and the kinds expected', () => {
+  const tmp = tmpDir();
+  for (const [name, kind, found] of [['no-kind', undefined, 'no kind'], ['unknown', 'grokking', 'kind "grokking"'], ['not-a-string', 3, 'no kind']] as const) {
+    const run = fitRun(path.join(tmp, name));
+    const file = path.join(run, 'config.json');
+    const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(file, JSON.stringify({ ...config, kind }));
+    const r = cliRun(['report', run, '--out', path.join(tmp, 'r.html')]);
+    assertOneLineError(r, file);
+    assert.ok(r.stderr.includes(`has ${found}; expected one of fit, path, compare, demo`), r.stderr);
+  }
+  assert.ok(!fs.existsSync(path.join(tmp, 'r.html')));
+});
+
+test('report: a run is read as the kind its config.json names, whatever other files lie beside it', () => {
+  const tmp = tmpDir();
+  const run = fitRun(path.join(tmp, 'fit'));
+  // a stray path.json made the old loader read a fit as a path run
+  fs.writeFileSync(path.join(run, 'path.json'), '[]');
+  const html = path.join(tmp, 'r.html');
+  cliOk(['report', run, '--out', html]);
+  assert.match(fs.readFileSync(html, 'utf8'), /<section class="run" data-kind="fit">/);
+  // a demo's part of the wrong kind is named, with the kind it should have
+  const demo = path.join(tmp, 'demo');
+  fs.mkdirSync(demo);
+  fs.writeFileSync(path.join(demo, 'config.json'), JSON.stringify({ kind: 'demo', dataFile: null, dataHash: null, config: {} }));
+  fitRun(path.join(demo, 'compare'));
+  assertOneLineError(cliRun(['report', demo, '--out', html]), `${path.join(demo, 'compare', 'config.json')}: has kind fit; a demo's compare/ holds a compare run`);
+});

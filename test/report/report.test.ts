@@ -31,13 +31,13 @@ test('report: compare, fit, path and demo runs render in headless Chromium witho
     await page.locator('section[data-kind="path"]').screenshot({ path: path.join(out, 'report-path.png') });
     assert.deepEqual(problems, []);
     const kinds = (await page.evaluate(`Array.from(document.querySelectorAll('section.run')).map((s) => s.dataset.kind)`)) as string[];
-    // the demo directory contributes its compare and fit parts
-    assert.deepEqual(kinds, ['compare', 'fit', 'path', 'compare', 'fit']);
+    // the demo directory is read by its kind: its own section, then its compare and fit parts
+    assert.deepEqual(kinds, ['compare', 'fit', 'path', 'demo', 'compare', 'fit']);
     // each section: its charts are drawn, and hold the series that matter, with data
     const ink = async (i: number) => inkPerCanvas(page, `section.run:nth-of-type(${i + 1})`);
     const charts = async (i: number) => chartsIn(page, `section.run:nth-of-type(${i + 1})`);
     const models = ['convex', 'simplex', 'softmax'];
-    for (const [i, what] of [[0, 'compare'], [3, 'demo compare']] as const) {
+    for (const [i, what] of [[0, 'compare'], [4, 'demo compare']] as const) {
       assertInked(await ink(i), 3, what);
       const c = await charts(i);
       // suboptimality above the certified lower bound, every model, against seconds and iterations
@@ -48,7 +48,7 @@ test('report: compare, fit, path and demo runs render in headless Chromium witho
       assert.deepEqual(rows.map((r) => r.name), ['teacher', 'convex', 'simplex', 'softmax'], what);
       for (const r of rows) assert.ok(r.values >= 6, `${what}: heatmap row ${r.name} has ${r.values} values`);
     }
-    for (const [i, what] of [[1, 'fit'], [4, 'demo fit']] as const) {
+    for (const [i, what] of [[1, 'fit'], [5, 'demo fit']] as const) {
       assertInked(await ink(i), 2, what);
       const c = await charts(i);
       assertSeries(c, 'primal objective and dual lower bound', ['primal', 'dual bound']);
@@ -57,17 +57,27 @@ test('report: compare, fit, path and demo runs render in headless Chromium witho
     }
     assertInked(await ink(2), 3, 'path');
     assertSeries(await charts(2), 'heads along the path', ['heads'], 4);
+    assertSeries(await charts(2), 'objective', ['convex'], 4);
+    assertSeries(await charts(2), 'relative duality gap', ['rel. gap', 'tol']); // a gap of exactly 0 is left out
+    // the demo's own section has no charts (its parts carry them), only its context
+    assert.deepEqual(await charts(3), []);
     await assertLegible(page);
     // every section opens with its context: data, shape, loss, beta, heads, certificate
     const contexts = (await page.evaluate(`Array.from(document.querySelectorAll('section.run dl.context')).map((d) => d.textContent)`)) as string[];
-    assert.equal(contexts.length, 5);
+    assert.equal(contexts.length, 6);
     for (const t of contexts) for (const label of ['data', 'shape', 'loss', 'beta', 'heads', 'certificate']) assert.ok(t.includes(label), `context lacks ${label}: ${t}`);
     assert.ok(contexts[0].includes(data) && contexts[0].includes('sha256'), contexts[0]);
     assert.match(contexts[0], /N = 300, n = 6, d = 8, c = 2/); // compare records its shape too
     assert.match(contexts[1], /N = 300, n = 6, d = 8, c = 2/);
     assert.match(contexts[1], /= 0\.200 × beta_max/);
     assert.match(contexts[0], /convex \d+, softmax \d+, simplex \d+/);
-    assert.match(contexts[3], /generated in memory/);
+    // the demo: generated data named by its generator, the planted tokens, both certificates
+    for (const t of [contexts[3], contexts[4], contexts[5]]) assert.match(t, /generated in memory \(no file\): teacherDataset\(N = 2000, testN = 500, n = 8, d = 16, c = 3, tokens = \[1,5\]/);
+    assert.match(contexts[3], /N = 2000, n = 8, d = 16, c = 3/);
+    assert.match(contexts[3], /planted tokens1, 5/);
+    assert.match(contexts[3], /= 0\.200 × beta_max/);
+    assert.match(contexts[3], /fit: certified at rel\. gap .*; compare's convex solve: certified at rel\. gap/);
+    assert.match(contexts[3], /convex \d+ \(fit\), softmax \d+, simplex \d+/);
     const text = (await page.textContent('body'))!;
     for (const s of ['teacher', 'convex', 'simplex', 'softmax', 'certified lower bound of the convex solve', 'beta / beta_max', path.join(dir('demo'), 'fit')]) {
       assert.ok(text.includes(s), `page lacks ${s}`);

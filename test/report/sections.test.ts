@@ -7,30 +7,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from '../helpers';
-import { cliOk, fitRun, tmpDir, writeJson } from './cli-runs';
-import { assertLegible, assertSeries, chartsIn, heatmapRows, withPage } from './browser';
-
-/** A compare-shaped run over n tokens; softmax dips below the bound once (it is not bounded by it). */
-function compareRun(dir: string, n: number): string {
-  fs.mkdirSync(dir, { recursive: true });
-  const peak = (a: number, b: number) => Array.from({ length: n }, (_, k) => (k === a || k === b ? 0.45 : 0.1 / (n - 2)));
-  writeJson(path.join(dir, 'result.json'), {
-    beta: 2, betaMax: 20,
-    final: { convex: { objective: 10.001, testLoss: 0.3, seconds: 0.1, iterations: 30 }, softmax: { objective: 12, testLoss: 0.5, seconds: 1, iterations: 50 }, simplex: { objective: 11, testLoss: 0.4, seconds: 0.5, iterations: 50 } },
-    certificate: { objective: 10.001, lowerBound: 10, relGap: 1e-4, tol: 1e-3, converged: true, heads: 2 },
-    models: { softmax: { heads: 4, readoutToken: 0, positional: false }, simplex: { heads: 2, readoutToken: null, positional: true } },
-    warnings: [],
-    maps: { softmax: Array.from({ length: n }, () => 1 / n), convex: peak(3, n - 2), teacher: peak(3, n - 2), simplex: peak(3, n - 3) },
-  });
-  writeJson(path.join(dir, 'config.json'), { kind: 'compare', dataFile: '/data/t.npz', dataHash: 'ab'.repeat(32), config: { tol: 1e-3 } });
-  const lines: object[] = [];
-  for (let i = 0; i <= 30; i++) lines.push({ model: 'convex', iteration: i, seconds: 0.003 * i, objective: 10 + 0.001 + 5 * 0.7 ** i, testLoss: 0.3 + 0.7 ** i });
-  for (const [model, end, dt] of [['softmax', 2, 0.02], ['simplex', 1, 0.01]] as const) {
-    for (let i = 0; i <= 50; i++) lines.push({ model, iteration: i, seconds: dt * i, objective: model === 'softmax' && i === 25 ? 9.5 : 10 + end + 20 * 0.9 ** i, testLoss: 0.4 + 0.9 ** i });
-  }
-  fs.writeFileSync(path.join(dir, 'metrics.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
-  return dir;
-}
+import { cliOk, compareRun, fitRun, pathRun, tmpDir, writeJson } from './cli-runs';
+import { assertInked, assertLegible, assertSeries, chartsIn, heatmapRows, inkPerCanvas, withPage } from './browser';
 
 test('report sections: compare suboptimality, the heatmap at 16 and 64 tokens, and honest context', async () => {
   const tmp = tmpDir();
@@ -89,6 +67,26 @@ test('report sections: compare suboptimality, the heatmap at 16 and 64 tokens, a
     const ceCtx = (await page.locator('section.run:nth-of-type(4) dl.context').textContent())!;
     for (const s of ['N = 50, n = 3, d = 4, c = 5', 'lossce', '1.00000 = 0.250 × beta_max (beta_max 4.00000)', 'trainingloss 0.500000, accuracy 0.9000', 'testloss 0.600000, accuracy 0.8000', 'certified at rel. gap 1.00e-7']) {
       assert.ok(ceCtx.includes(s), `ce fit context lacks ${s}: ${ceCtx}`);
+    }
+  });
+});
+
+test('report sections: path plots heads, objective and gap (with tol) along beta, with its context', async () => {
+  const tmp = tmpDir();
+  const run = pathRun(path.join(tmp, 'path'));
+  const html = path.join(tmp, 'r.html');
+  cliOk(['report', run, '--out', html]);
+  await withPage(html, async ({ page, problems }) => {
+    assert.deepEqual(problems, []);
+    await assertLegible(page);
+    const charts = await chartsIn(page, 'section.run[data-kind="path"]');
+    assertSeries(charts, 'heads along the path', ['heads'], 3);
+    assertSeries(charts, 'objective', ['convex'], 3);
+    assertSeries(charts, 'relative duality gap', ['rel. gap', 'tol'], 3);
+    assertInked(await inkPerCanvas(page, 'section.run[data-kind="path"]'), 3, 'path');
+    const ctx = (await page.locator('section.run dl.context').textContent())!;
+    for (const s of ['/data/p.npz, sha256 cdcdcdcdcdcd…', 'losssquared', '3 values, from 10.0000 = 1.00 × beta_max', 'heads', 'All 3 solves certified']) {
+      assert.ok(ctx.includes(s), `path context lacks ${s}: ${ctx}`);
     }
   });
 });

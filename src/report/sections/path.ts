@@ -1,13 +1,16 @@
 // The section of a `path` run: its context, heads, objective and relative gap against
 // beta / beta_max (log x), and one table row per beta with its certificate mark.
-import type { PathRun } from './load';
-import { ChartList, series } from './charts';
-import { certMark, certStatus } from './certificate';
-import { cell, escapeHtml, fields, finite, gapText, precision, tolText } from './text';
-import { configLine } from './config-line';
-import { accuracyName, betaText, contextBlock, dataFact, lossFact, NOT_RECORDED, pick, shapeFact, sources } from './context';
+import * as path from 'node:path';
+import type { PathRun } from '../runs';
+import { ChartList, series } from '../charts';
+import { certMark, certStatus } from '../certificate';
+import { cell, fields, finite, gapText, precision, tolText } from '../text';
+import { configLine } from '../config-line';
+import { accuracyName, betaText, contextBlock, dataFact, lossFact, NOT_RECORDED, pick, shapeFact, sources } from '../context';
+import { readRows } from '../read';
+import { sectionTitle, type Section } from './section';
 
-export function pathSection(run: PathRun, charts: ChartList): string {
+function renderPath(run: PathRun, charts: ChartList): string {
   const rows = run.rows;
   const tol = run.config.tol ?? fields(run.config.config).tol;
   const pts = (key: string) => rows.map((r): [unknown, unknown] => [r.betaFrac, r[key]]);
@@ -32,7 +35,7 @@ export function pathSection(run: PathRun, charts: ChartList): string {
     const test = fields(r.test);
     return `<tr><td>${cell(r.betaFrac, precision(4))}</td><td>${cell(r.beta, precision(6))}</td><td>${cell(r.objective, precision(8))}</td><td>${cell(r.lowerBound, precision(8))}</td><td>${gapText(r.relGap)}</td><td>${certMark(statuses[i])}</td><td>${cell(r.heads)}</td><td>${cell(r.iterations)}</td><td>${cell(r.seconds, precision(3))}</td><td>${cell(train.loss, precision(6))}</td><td>${cell(train.accuracy, precision(4))}</td><td>${cell(test.loss, precision(6))}</td><td>${cell(test.accuracy, precision(4))}</td></tr>`;
   }).join('');
-  return `<h2>${escapeHtml(run.dir)} <small>(path)</small></h2>
+  return `${sectionTitle(run)}
 ${pathContext(run, prose)}
 <div class="charts">${plots}</div>
 <h3>Solutions along the path</h3><table>${head}${body}</table>
@@ -65,3 +68,8 @@ function pathContext(run: PathRun, prose: string): string {
     { label: 'certificate', html: `Regularization path, warm-started from the largest beta: ${prose}` },
   ]);
 }
+
+export const pathSection: Section<PathRun> = {
+  load: (i) => [{ kind: 'path', dir: i.dir, config: i.config, rows: readRows(path.join(i.dir, 'path.json')) }],
+  render: renderPath,
+};

@@ -1,15 +1,15 @@
-// The section of a fit or compare run. compare: every model's suboptimality above the convex
-// solve's certified lower bound (objective - L, log axis) against seconds and against iterations,
-// and test loss. fit: the primal objective and the dual bound closing on each other, and the
-// relative gap closing on tol. Then where each model attends (heatmap), the final numbers, and
-// what the convex certificate does (and does not) establish.
-import type { TimedRun } from './load';
-import { ChartList, series, type ChartSeries } from './charts';
-import { certMark, certStatus, type CertStatus } from './certificate';
-import { cell, escapeHtml, fields, finite, gapText, precision } from './text';
-import { configLine } from './config-line';
-import { accuracyName, betaText, contextBlock, dataFact, lossFact, NOT_RECORDED, pick, shapeFact, sources, type Fact } from './context';
-import { heatmap } from './heatmap';
+// The section of a compare run: every model's suboptimality above the convex solve's certified
+// lower bound (objective - L, log axis) against seconds and against iterations, test loss, where
+// each model attends (heatmap), the final numbers, and the settings of the non-convex models.
+import type { TimedRun } from '../runs';
+import { ChartList, series, type ChartSeries } from '../charts';
+import { certMark, certStatus, type CertStatus } from '../certificate';
+import { cell, escapeHtml, fields, finite, gapText, precision } from '../text';
+import { accuracyName, betaText, contextBlock, dataFact, lossFact, NOT_RECORDED, pick, shapeFact, sources, type Fact } from '../context';
+import { heatmap } from '../heatmap';
+import { loadTimed, timedLayout, type Section } from './section';
+
+type CompareRun = TimedRun & { kind: 'compare' };
 
 const MODEL_ORDER = ['convex', 'simplex', 'softmax'];
 
@@ -67,78 +67,14 @@ function compareCharts(run: TimedRun): (charts: ChartList) => string {
     byModel(run, 'seconds', (l) => l.testLoss, true, true));
 }
 
-/** fit: the primal objective and the dual bound close on each other; the gap closes on tol. */
-function fitCharts(run: TimedRun, charts: ChartList): string {
-  const pts = (k: string) => run.metrics.map((l): [unknown, unknown] => [l.iteration, l[k]]);
-  const tol = run.result.tol ?? run.config.tol ?? fields(run.config.config).tol;
-  const tolLine = typeof tol === 'number' && tol > 0 ? series('tol', run.metrics.map((l): [unknown, unknown] => [l.iteration, tol]), false, true) : null;
-  const axes = { xLabel: 'iterations', xLog: false };
-  return charts.add({ ...axes, title: 'primal objective and dual lower bound', yLabel: 'objective', yLog: false,
-    caption: 'The optimum lies between the two curves at every iteration; where they meet, it is known.' },
-  [series('primal', pts('primal'), false, false), series('dual bound', pts('dual'), false, false)])
-    + charts.add({ ...axes, title: 'relative duality gap', yLabel: 'relative gap', yLog: true,
-      caption: `(primal - dual) / |primal| (log scale); the solve is certified once it is below tol = ${cell(tol)}.` },
-    [series('rel. gap', pts('relGap'), false, true), tolLine]);
-}
-
-/** fit: the convex map is the heads' norms summed per token (what recovery attends to). */
-function attentionMaps(run: TimedRun): [string, unknown[]][] {
-  if (run.kind === 'compare') {
-    return Object.entries(fields(run.result.maps)).filter((e): e is [string, unknown[]] => Array.isArray(e[1]));
-  }
-  const n = run.result.n;
-  const heads = run.result.headList;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 100000 || !Array.isArray(heads)) return [];
-  const m = new Array<number>(n).fill(0);
-  let total = 0;
-  for (const h of heads.map(fields)) {
-    const k = h.token;
-    const w = finite(h.norm);
-    if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= n || w === null) continue;
-    m[k] += w;
-    total += w;
-  }
-  return [['convex', total > 0 ? m.map((v) => v / total) : m]];
-}
-
-const MAP_CAPTION = {
-  compare: 'teacher: the map the data was generated with (when the file holds one); convex: the recovered heads\' norms summed per token, normalised to 1; '
-    + 'simplex: its per-position weights, heads weighted by ||w2|| ||w3||_1; softmax: the read-out token\'s attention averaged over the training sequences and heads.',
-  fit: 'convex: the recovered heads\' norms summed per token and normalised to 1.',
-};
-
-function fitStatus(run: TimedRun): CertStatus {
-  const r = run.result;
-  return certStatus({ converged: r.converged, relGap: r.relGap, tol: r.tol ?? run.config.tol ?? fields(run.config.config).tol }, 'not');
-}
-
 /** compare runs predating a `converged` flag for the convex side are judged by relGap <= tol. */
-function compareStatus(run: TimedRun): CertStatus {
+export function compareStatus(run: TimedRun): CertStatus {
   const r = run.result;
   const c = fields(r.certificate);
   const convex = fields(r.convex);
   const converged = [c.converged, convex.converged, fields(fields(r.final).convex).converged].find((v) => typeof v === 'boolean');
   const tol = [c.tol, convex.tol, r.tol, run.config.tol, fields(run.config.config).tol].find((v) => v !== undefined);
   return certStatus({ converged, relGap: c.relGap, tol }, 'compare-gap');
-}
-
-function fitContext(run: TimedRun, status: CertStatus): string {
-  const r = run.result;
-  const src = sources(r, run.config);
-  const loss = pick(src, 'loss');
-  const split = (s: unknown): string => {
-    const f = fields(s);
-    return `loss ${cell(f.loss, precision(6))}, ${accuracyName(loss)} ${cell(f.accuracy, precision(4))}`;
-  };
-  const facts: Fact[] = [
-    dataFact(run.config), shapeFact(src), lossFact(src),
-    { label: 'beta', html: betaText(r.beta, r.betaMax, r.betaFrac) },
-    { label: 'heads', html: `convex ${cell(r.heads)}${r.totalGroups !== undefined ? ` of ${cell(r.totalGroups)} token groups` : ''}` },
-    { label: 'training', html: split(r.training) },
-    { label: 'test', html: r.test === undefined || r.test === null ? NOT_RECORDED : split(r.test) },
-    { label: 'certificate', html: `objective ${cell(r.objective, precision(10))} &ge; optimum &ge; lower bound ${cell(r.lowerBound, precision(10))}: ${certMark(status)}.` },
-  ];
-  return contextBlock(facts);
 }
 
 function compareContext(run: TimedRun, status: CertStatus): string {
@@ -162,14 +98,6 @@ function compareContext(run: TimedRun, status: CertStatus): string {
   else if (loss === 'ce') facts.push({ label: 'test accuracy', html: NOT_RECORDED });
   facts.push({ label: 'certificate', html: `convex objective ${cell(c.objective, precision(10))} &ge; optimum &ge; lower bound ${cell(c.lowerBound, precision(10))} (relative gap ${gapText(c.relGap)}): ${certMark(status)}. The non-convex models are trained with Adam and have no certificate.` });
   return contextBlock(facts);
-}
-
-function fitNumbers(run: TimedRun, status: CertStatus): string {
-  const r = run.result;
-  const b = fields(r.blas);
-  return `<table><tr><th>model</th><th>objective</th><th>lower bound</th><th>rel. gap</th><th>certificate</th><th>heads</th><th>iterations</th><th>seconds</th><th>training loss</th><th>test loss</th></tr>
-<tr><td>${cell(r.model)} / ${cell(r.loss)}</td><td>${cell(r.objective, precision(10))}</td><td>${cell(r.lowerBound, precision(10))}</td><td>${gapText(r.relGap)}</td><td>${certMark(status)}</td><td>${cell(r.heads)}</td><td>${cell(r.iterations)}</td><td>${cell(r.seconds, precision(3))}</td><td>${cell(fields(r.training).loss, precision(6))}</td><td>${cell(fields(r.test).loss, precision(6))}</td></tr></table>
-<p class="prose">Solver ${cell(r.solver)} (${cell(r.precision)}), BLAS ${cell(b.backend)}${b.core !== undefined ? ` ${cell(b.core)}` : ''}, ${cell(b.threads)} threads${b.reason !== undefined ? ` (${cell(b.reason)})` : ''}.</p>`;
 }
 
 function compareNumbers(run: TimedRun, status: CertStatus): string {
@@ -201,15 +129,20 @@ function modelSettings(run: TimedRun): string {
   return `<h3>Settings of the non-convex models</h3><table><tr><th>model</th><th>heads</th><th>attention</th><th>read-out token</th><th>positional information</th><th>penalty</th><th>Adam lr</th><th>steps (or seconds)</th></tr>${rows}</table>${warn}`;
 }
 
-export function timedSection(run: TimedRun, charts: ChartList): string {
-  const compare = run.kind === 'compare';
-  const status = compare ? compareStatus(run) : fitStatus(run);
-  const plots = compare ? compareCharts(run)(charts) : fitCharts(run, charts);
-  return `<h2>${escapeHtml(run.dir)} <small>(${run.kind})</small></h2>
-${compare ? compareContext(run, status) : fitContext(run, status)}
-<div class="charts">${plots}</div>
-${heatmap(attentionMaps(run), MAP_CAPTION[run.kind])}
-<h3>Final numbers</h3>${compare ? compareNumbers(run, status) : fitNumbers(run, status)}
-${compare ? modelSettings(run) : ''}
-${configLine(run.config)}`;
-}
+const MAP_CAPTION = 'teacher: the map the data was generated with (when the file holds one); convex: the recovered heads\' norms summed per token, normalised to 1; '
+    + 'simplex: its per-position weights, heads weighted by ||w2|| ||w3||_1; softmax: the read-out token\'s attention averaged over the training sequences and heads.';
+
+export const compareSection: Section<CompareRun> = {
+  load: (i) => loadTimed('compare', i),
+  render(run, charts) {
+    const status = compareStatus(run);
+    const maps = Object.entries(fields(run.result.maps)).filter((e): e is [string, unknown[]] => Array.isArray(e[1]));
+    return timedLayout(run, {
+      context: compareContext(run, status),
+      plots: compareCharts(run)(charts),
+      maps: heatmap(maps, MAP_CAPTION),
+      numbers: compareNumbers(run, status),
+      settings: modelSettings(run),
+    });
+  },
+};

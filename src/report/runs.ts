@@ -1,0 +1,33 @@
+// What the report reads from a run directory, per kind: values kept as found (sections check each
+// before showing it). Types only, so the loader and the section modules can share them.
+export type Json = Record<string, unknown>;
+
+export type Warn = (message: string) => void;
+
+interface RunBase {
+  dir: string;
+  /** config.json: kind, schemaVersion, dataFile and dataHash (or generator), config */
+  config: Json;
+}
+
+/** fit and compare: result.json and the metrics.jsonl lines. */
+export interface TimedRun extends RunBase {
+  kind: 'fit' | 'compare';
+  result: Json;
+  /** metrics.jsonl, one object per line */
+  metrics: Json[];
+}
+
+export interface PathRun extends RunBase {
+  kind: 'path';
+  /** path.json, one object per beta */
+  rows: Json[];
+}
+
+/** A demo directory: its own config.json (the generator) and its parts, fit/ and compare/. */
+export interface DemoRun extends RunBase {
+  kind: 'demo';
+  parts: Run[];
+}
+
+export type Run = TimedRun | PathRun | DemoRun;

@@ -1,0 +1,86 @@
+// The section of a fit run: the primal objective and the dual bound closing on each other, the
+// relative gap closing on tol, the recovered heads as an attention map, and the final numbers.
+import type { TimedRun } from '../runs';
+import { ChartList, series } from '../charts';
+import { certMark, certStatus, type CertStatus } from '../certificate';
+import { cell, fields, finite, gapText, precision } from '../text';
+import { accuracyName, betaText, contextBlock, dataFact, lossFact, NOT_RECORDED, pick, shapeFact, sources, type Fact } from '../context';
+import { heatmap } from '../heatmap';
+import { loadTimed, timedLayout, type Section } from './section';
+
+type FitRun = TimedRun & { kind: 'fit' };
+
+function fitCharts(run: TimedRun, charts: ChartList): string {
+  const pts = (k: string) => run.metrics.map((l): [unknown, unknown] => [l.iteration, l[k]]);
+  const tol = run.result.tol ?? run.config.tol ?? fields(run.config.config).tol;
+  const tolLine = typeof tol === 'number' && tol > 0 ? series('tol', run.metrics.map((l): [unknown, unknown] => [l.iteration, tol]), false, true) : null;
+  const axes = { xLabel: 'iterations', xLog: false };
+  return charts.add({ ...axes, title: 'primal objective and dual lower bound', yLabel: 'objective', yLog: false,
+    caption: 'The optimum lies between the two curves at every iteration; where they meet, it is known.' },
+  [series('primal', pts('primal'), false, false), series('dual bound', pts('dual'), false, false)])
+    + charts.add({ ...axes, title: 'relative duality gap', yLabel: 'relative gap', yLog: true,
+      caption: `(primal - dual) / |primal| (log scale); the solve is certified once it is below tol = ${cell(tol)}.` },
+    [series('rel. gap', pts('relGap'), false, true), tolLine]);
+}
+
+/** The convex map: the heads' norms summed per token (what recovery attends to), normalised to 1. */
+function convexMap(run: TimedRun): [string, unknown[]][] {
+  const n = run.result.n;
+  const heads = run.result.headList;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 100000 || !Array.isArray(heads)) return [];
+  const m = new Array<number>(n).fill(0);
+  let total = 0;
+  for (const h of heads.map(fields)) {
+    const k = h.token;
+    const w = finite(h.norm);
+    if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= n || w === null) continue;
+    m[k] += w;
+    total += w;
+  }
+  return [['convex', total > 0 ? m.map((v) => v / total) : m]];
+}
+
+export function fitStatus(run: TimedRun): CertStatus {
+  const r = run.result;
+  return certStatus({ converged: r.converged, relGap: r.relGap, tol: r.tol ?? run.config.tol ?? fields(run.config.config).tol }, 'not');
+}
+
+function fitContext(run: TimedRun, status: CertStatus): string {
+  const r = run.result;
+  const src = sources(r, run.config);
+  const loss = pick(src, 'loss');
+  const split = (s: unknown): string => {
+    const f = fields(s);
+    return `loss ${cell(f.loss, precision(6))}, ${accuracyName(loss)} ${cell(f.accuracy, precision(4))}`;
+  };
+  const facts: Fact[] = [
+    dataFact(run.config), shapeFact(src), lossFact(src),
+    { label: 'beta', html: betaText(r.beta, r.betaMax, r.betaFrac) },
+    { label: 'heads', html: `convex ${cell(r.heads)}${r.totalGroups !== undefined ? ` of ${cell(r.totalGroups)} token groups` : ''}` },
+    { label: 'training', html: split(r.training) },
+    { label: 'test', html: r.test === undefined || r.test === null ? NOT_RECORDED : split(r.test) },
+    { label: 'certificate', html: `objective ${cell(r.objective, precision(10))} &ge; optimum &ge; lower bound ${cell(r.lowerBound, precision(10))}: ${certMark(status)}.` },
+  ];
+  return contextBlock(facts);
+}
+
+function fitNumbers(run: TimedRun, status: CertStatus): string {
+  const r = run.result;
+  const b = fields(r.blas);
+  return `<table><tr><th>model</th><th>objective</th><th>lower bound</th><th>rel. gap</th><th>certificate</th><th>heads</th><th>iterations</th><th>seconds</th><th>training loss</th><th>test loss</th></tr>
+<tr><td>${cell(r.model)} / ${cell(r.loss)}</td><td>${cell(r.objective, precision(10))}</td><td>${cell(r.lowerBound, precision(10))}</td><td>${gapText(r.relGap)}</td><td>${certMark(status)}</td><td>${cell(r.heads)}</td><td>${cell(r.iterations)}</td><td>${cell(r.seconds, precision(3))}</td><td>${cell(fields(r.training).loss, precision(6))}</td><td>${cell(fields(r.test).loss, precision(6))}</td></tr></table>
+<p class="prose">Solver ${cell(r.solver)} (${cell(r.precision)}), BLAS ${cell(b.backend)}${b.core !== undefined ? ` ${cell(b.core)}` : ''}, ${cell(b.threads)} threads${b.reason !== undefined ? ` (${cell(b.reason)})` : ''}.</p>`;
+}
+
+export const fitSection: Section<FitRun> = {
+  load: (i) => loadTimed('fit', i),
+  render(run, charts) {
+    const status = fitStatus(run);
+    return timedLayout(run, {
+      context: fitContext(run, status),
+      plots: fitCharts(run, charts),
+      maps: heatmap(convexMap(run), 'convex: the recovered heads\' norms summed per token and normalised to 1.'),
+      numbers: fitNumbers(run, status),
+    });
+  },
+};
