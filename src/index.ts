@@ -19,7 +19,7 @@ export { adamConvex } from './convex/solvers/adam';
 export { solve, type SolverKind } from './convex/solve';
 export { recoverHeads, type RecoveredWeights, type Head } from './convex/recovery/heads';
 export { nonconvexObjective, nonconvexPredict } from './convex/recovery/nonconvex-objective';
-export { parseNpy, encodeNpy, type NdArray } from './data/npy';
+export { parseNpy, encodeNpy, type NdArray, type NamedArray, type NpyData } from './data/npy';
 export { readNpz, encodeNpz } from './data/npz';
 export { loadDataset, datasetFromArrays, type Dataset } from './data/dataset';
 export { plantedDataset } from './data/planted';
