@@ -18,6 +18,7 @@ const OUTPUT_CHECKS: Record<string, (stdout: string) => void> = {
     const [objective, lowerBound] = stdout.trim().split(/\s+/).map(Number);
     assert.ok(lowerBound <= objective && (objective - lowerBound) / objective <= 1e-8, `certificate ${objective} vs ${lowerBound}: ${stdout}`);
   },
+  'README.md#arrays-in-npz-files': (stdout) => assert.equal(stdout, '<f4 [ 1, 2, 3 ] BigInt64Array(1) [ 1n ]\ntrue\n'),
 };
 
 for (const file of documentationFiles(repoRoot)) {
