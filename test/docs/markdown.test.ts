@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { repoRoot } from '../helpers';
 import { codeBlocks, documentationFiles, linkProblem, links } from './markdown';
 import { run, sandbox } from './run-block';
 
@@ -49,4 +50,11 @@ test('links: web, outside the repository, missing files and missing anchors are 
     ['docs/u.md', 5, 'missing.md', 'docs/missing.md does not exist'],
     ['docs/u.md', 5, '../README.md#three', 'README.md has no heading #three'],
   ]);
+});
+
+test('in a block, convexformer and npx convexformer are the built CLI, and commands share one directory', () => {
+  const dir = sandbox();
+  const block = { file: 'x.md', line: 1, lang: 'sh', code: 'npx convexformer --version > v.txt\nconvexformer --version | cmp - v.txt && cat v.txt', lines: [2, 3], section: '' };
+  const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+  assert.equal(run(block, dir).trim(), pkg.version);
 });
