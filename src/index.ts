@@ -24,7 +24,7 @@ export { solve, solveCertified, type SolverKind } from './convex/solve';
 export { checkCapabilities, missingCapabilities, SOLVER_NEEDS } from './convex/solvers/capabilities';
 export { recoverHeads, type RecoveredWeights, type Head } from './convex/recovery/heads';
 export { nonconvexObjective, nonconvexPredict } from './convex/recovery/nonconvex-objective';
-export { parseNpy, encodeNpy, type NdArray } from './data/npy';
+export { parseNpy, encodeNpy, type NdArray, type NamedArray, type NpyData } from './data/npy';
 export { readNpz, encodeNpz } from './data/npz';
 export { loadDataset, datasetFromArrays, type Dataset } from './data/dataset';
 export { plantedDataset } from './data/planted';

@@ -4,7 +4,7 @@
 // the bytes after it, so a header that promises more than the file holds fails at once.
 import { allocBytes, allocFloat64 } from './alloc';
 import { InputError } from './errors';
-import type { NdArray } from './npy';
+import type { NdArray, NpyData } from './npy';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 /** NumPy itself refuses headers over 10000 bytes unless told otherwise; allow a margin. */
@@ -38,6 +38,27 @@ const READERS: Record<string, Reader> = {
   b1: (v, o) => v.getUint8(o),
 };
 
+type BigReader = (view: DataView, offset: number, little: boolean) => bigint;
+/** int64/uint64 are also kept exactly: beyond 2^53 a float64 drops bits, and a read array must write back unchanged. */
+const BIG_READERS: Partial<Record<string, BigReader>> = {
+  i8: (v, o, le) => v.getBigInt64(o, le),
+  u8: (v, o, le) => v.getBigUint64(o, le),
+};
+
+/** The typed array of each dtype, built from the float64 values (exact for every dtype below). */
+const TYPED: Record<string, (values: Float64Array) => NpyData> = {
+  f8: (v) => v,
+  f4: (v) => Float32Array.from(v),
+  f2: (v) => Float32Array.from(v),
+  i4: (v) => Int32Array.from(v),
+  i2: (v) => Int16Array.from(v),
+  i1: (v) => Int8Array.from(v),
+  u4: (v) => Uint32Array.from(v),
+  u2: (v) => Uint16Array.from(v),
+  u1: (v) => Uint8Array.from(v),
+  b1: (v) => Uint8Array.from(v),
+};
+
 const HOST_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 interface Layout {
@@ -48,6 +69,9 @@ interface Layout {
   fortran: boolean;
   shape: number[];
   read: Reader;
+  big?: BigReader;
+  /** kind and size, e.g. 'f8': the key of READERS and TYPED */
+  code: string;
   /** float64 in host order: bytes are copied as they are */
   copy: boolean;
 }
@@ -57,6 +81,7 @@ export class NpyDecoder {
   private headLen = 0;
   private layout?: Layout;
   private values?: Float64Array;
+  private exact?: BigInt64Array | BigUint64Array;
   private dataAt = 0; // data bytes consumed
   private carry = new Uint8Array(8);
   private carryLen = 0;
@@ -83,8 +108,11 @@ export class NpyDecoder {
     if (this.received < this.total) throw new InputError(this.name, `ended after ${this.received} of ${this.total} bytes`);
     if (!this.layout) throw new InputError(this.name, `not a .npy array (${this.total} bytes, too short for a header)`);
     const L = this.layout!;
-    const values = this.values!;
-    return { dtype: L.dtype, shape: L.shape, kind: L.kind, values: L.fortran ? toCOrder(values, L.shape) : values };
+    const values = L.fortran ? toCOrder(this.values!, L.shape) : this.values!;
+    const exact = this.exact && L.fortran ? toCOrder(this.exact, L.shape) : this.exact;
+    let data: NpyData | undefined = exact;
+    // built on first use only: most readers want `values` alone, and float64's data is `values` itself
+    return { dtype: L.dtype, shape: L.shape, kind: L.kind, values, get data() { return (data ??= TYPED[L.code](values)); } };
   }
 
   /** Called whenever `head` is full, which it first is after 8 bytes: magic and version, then the header length, then the header. */
@@ -124,9 +152,12 @@ export class NpyDecoder {
     if (have > count * size) throw new InputError(this.name, `${have} bytes of data, expected ${count * size} for shape ${shapeText} of ${header.descr}`);
     const little = m[1] !== '>';
     const kind = m[2] as NdArray['kind'];
-    this.layout = { dtype: header.descr, kind, size, little, fortran: header.fortran, shape: header.shape, read, copy: kind === 'f' && size === 8 && little === HOST_LITTLE };
+    const code = m[2] + m[3];
+    const big = BIG_READERS[code];
+    this.layout = { dtype: header.descr, kind, size, little, fortran: header.fortran, shape: header.shape, read, big, code, copy: kind === 'f' && size === 8 && little === HOST_LITTLE };
     // count * size === have <= total, so this is at most 8 bytes per byte of input (u1 -> f64).
     this.values = allocFloat64(count, 8 * this.total, `array ${this.name}`);
+    if (big) this.exact = code === 'i8' ? new BigInt64Array(count) : new BigUint64Array(count);
   }
 
   private decode(bytes: Uint8Array, L: Layout): void {
@@ -144,13 +175,16 @@ export class NpyDecoder {
       this.carryLen += take;
       off = take;
       if (this.carryLen < L.size) return;
-      values[this.dataAt / L.size] = L.read(new DataView(this.carry.buffer), 0, L.little);
+      const carried = new DataView(this.carry.buffer);
+      values[this.dataAt / L.size] = L.read(carried, 0, L.little);
+      if (L.big) this.exact![this.dataAt / L.size] = L.big(carried, 0, L.little);
       this.dataAt += L.size;
       this.carryLen = 0;
     }
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const whole = Math.floor((bytes.length - off) / L.size);
     let at = this.dataAt / L.size;
+    if (L.big) for (let e = 0, o = off; e < whole; e++, o += L.size) this.exact![at + e] = L.big(view, o, L.little);
     for (let e = 0; e < whole; e++, off += L.size) values[at++] = L.read(view, off, L.little);
     this.dataAt += whole * L.size;
     this.carry.set(bytes.subarray(off));
@@ -172,10 +206,11 @@ function parseHeader(text: string, name: string): { descr: string; fortran: bool
 }
 
 /** Fortran (column-major) to C (row-major) order. */
-export function toCOrder(src: Float64Array, shape: number[]): Float64Array {
+export function toCOrder<T extends Float64Array | BigInt64Array | BigUint64Array>(src: T, shape: number[]): T {
   const r = shape.length;
   if (r < 2) return src;
-  const out = allocFloat64(src.length, 8 * src.length, 'C-order copy');
+  const out = (src instanceof Float64Array ? allocFloat64(src.length, 8 * src.length, 'C-order copy')
+    : new (src.constructor as new (n: number) => T)(src.length)) as T;
   const idx = new Array<number>(r).fill(0);
   const fStride = new Array<number>(r);
   fStride[0] = 1;

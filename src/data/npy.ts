@@ -1,17 +1,33 @@
 // NumPy .npy (format versions 1-3): read float/int/uint/bool arrays in C or Fortran order,
-// little or big endian (see npy-decoder.ts); write float64, float32, int32 and int64 arrays NumPy loads unchanged.
+// little or big endian (see npy-decoder.ts); write every dtype we read, so what is read writes back.
 import { NpyDecoder } from './npy-decoder';
 
-export type NpyData = Float64Array | Float32Array | Int32Array | BigInt64Array | Uint8Array;
+export type NpyData =
+  | Float64Array | Float32Array
+  | Int8Array | Int16Array | Int32Array | BigInt64Array
+  | Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
 
-export interface NdArray {
+/** An array to write, and what is read: `data` in C order, `dtype` only needed to mark a Uint8Array as bool ('|b1'). */
+export interface NamedArray {
+  data: NpyData;
+  shape: number[];
+  dtype?: string;
+}
+
+/** An array as read. `encodeNpz` takes it back as is (a NamedArray), so a read file writes back unchanged. */
+export interface NdArray extends NamedArray {
   /** NumPy dtype string as read, e.g. '<f8' */
   dtype: string;
-  shape: number[];
   /** 'f' float, 'i' signed int, 'u' unsigned int, 'b' bool */
   kind: 'f' | 'i' | 'u' | 'b';
   /** the values in C order, widened to float64 (exact for every integer a label can be) */
   values: Float64Array;
+  /**
+   * The values in C order in the typed array of their dtype: the same array as `values` for
+   * float64; float16 comes as Float32Array (exact: Node 20 has no Float16Array), bool as
+   * Uint8Array, int64/uint64 as BigInt64Array/BigUint64Array holding every bit.
+   */
+  data: NpyData;
 }
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
@@ -23,20 +39,25 @@ export function parseNpy(bytes: Uint8Array, name: string): NdArray {
   return decoder.finish();
 }
 
-function descrOf(data: NpyData): string {
+function descrOf(data: NpyData, dtype?: string): string {
   if (data instanceof Float64Array) return '<f8';
   if (data instanceof Float32Array) return '<f4';
+  if (data instanceof Int8Array) return '|i1';
+  if (data instanceof Int16Array) return '<i2';
   if (data instanceof Int32Array) return '<i4';
   if (data instanceof BigInt64Array) return '<i8';
-  return '|u1';
+  if (data instanceof Uint16Array) return '<u2';
+  if (data instanceof Uint32Array) return '<u4';
+  if (data instanceof BigUint64Array) return '<u8';
+  return dtype?.endsWith('b1') ? '|b1' : '|u1';
 }
 
-/** Serialises a C-order array as .npy version 1.0 (little endian, 64-byte aligned header). */
-export function encodeNpy(data: NpyData, shape: number[]): Uint8Array {
+/** Serialises a C-order array as .npy version 1.0 (little endian, 64-byte aligned header); shape [] is a 0-d array. */
+export function encodeNpy(data: NpyData, shape: number[], dtype?: string): Uint8Array {
   const count = shape.reduce((a, b) => a * b, 1);
   if (count !== data.length) throw new Error(`encodeNpy: ${data.length} values for shape (${shape.join(', ')})`);
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  let header = `{'descr': '${descrOf(data)}', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  let header = `{'descr': '${descrOf(data, dtype)}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   const pad = 64 - ((10 + header.length + 1) % 64);
   header = header + ' '.repeat(pad % 64) + '\n';
   const out = new Uint8Array(10 + header.length + data.byteLength);

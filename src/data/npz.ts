@@ -2,7 +2,9 @@
 // read up front; an array is read, CRC-checked and parsed when its key is first used, so keys a
 // command does not use (strings, pickled objects, float128...) cost nothing and cannot fail it.
 import { zipSync } from 'fflate';
-import { encodeNpy, type NdArray, type NpyData } from './npy';
+import { encodeNpy, type NamedArray, type NdArray } from './npy';
+
+export type { NamedArray, NdArray } from './npy';
 import { allocBytes } from './alloc';
 import { NpyDecoder } from './npy-decoder';
 import { InputError, quote } from './errors';
@@ -91,11 +93,12 @@ export function openNpzBytes(bytes: Uint8Array, name: string, opts: ReadOptions 
 }
 
 /**
- * Every key of the file, each array read on first access (then kept): enumerating the keys
- * reads nothing, so a file whose unused keys hold strings or objects loads fine.
+ * Every key of the file (a path, or the bytes of an .npz), each array read on first access (then
+ * kept): enumerating the keys reads nothing, so a file whose unused keys hold strings or objects
+ * loads fine. `encodeNpz(readNpz(f))` writes the same arrays back (float16 as float32).
  */
-export function readNpz(file: string, opts: ReadOptions = {}): Record<string, NdArray> {
-  return lazyRecord(openNpz(file, opts));
+export function readNpz(file: string | Uint8Array, opts: ReadOptions = {}): Record<string, NdArray> {
+  return lazyRecord(typeof file === 'string' ? openNpz(file, opts) : openNpzBytes(file, 'the .npz bytes', opts));
 }
 
 export function lazyRecord(archive: NpzArchive): Record<string, NdArray> {
@@ -107,11 +110,6 @@ export function lazyRecord(archive: NpzArchive): Record<string, NdArray> {
   return out;
 }
 
-export interface NamedArray {
-  data: NpyData;
-  shape: number[];
-}
-
 /** Zip timestamps are local time; 1980-01-01 00:00 is the earliest a zip can hold. */
 const FIXED_MTIME = new Date(1980, 0, 1, 0, 0, 0);
 
@@ -121,6 +119,6 @@ const FIXED_MTIME = new Date(1980, 0, 1, 0, 0, 0);
  */
 export function encodeNpz(arrays: Record<string, NamedArray>): Uint8Array {
   const files: Record<string, [Uint8Array, { level: 0; mtime: Date }]> = {};
-  for (const [k, a] of Object.entries(arrays)) files[`${k}.npy`] = [encodeNpy(a.data, a.shape), { level: 0, mtime: FIXED_MTIME }];
+  for (const [k, a] of Object.entries(arrays)) files[`${k}.npy`] = [encodeNpy(a.data, a.shape, a.dtype), { level: 0, mtime: FIXED_MTIME }];
   return zipSync(files);
 }

@@ -8,7 +8,7 @@ import type { NdArray } from '../../src/data/npy';
 
 const N = 200, n = 2, d = 3;
 const arr = (values: ArrayLike<number>, shape: number[], kind: NdArray['kind'] = 'f'): NdArray =>
-  ({ dtype: kind === 'f' ? '<f8' : '<i8', shape, kind, values: Float64Array.from(values) });
+  ({ dtype: kind === 'f' ? '<f8' : '<i8', shape, kind, values: Float64Array.from(values), data: Float64Array.from(values) });
 const X = arr(Array.from({ length: N * n * d }, (_, i) => Math.sin(i)), [N, n, d]);
 const cycle = (len: number, c: number) => Array.from({ length: len }, (_, i) => i % c);
 const labels = (vals: number[]) => arr(vals, [vals.length], 'i');
