@@ -105,25 +105,9 @@ test('the cycle finder names a planted cycle and passes a graph without one', ()
   assert.deepEqual(findCycles(new Map([['a.ts', ['b.ts']], ['b.ts', ['c.ts']], ['c.ts', []]])), []);
 });
 
-/**
- * Cycles in files outside this branch's part of issue 8, each with what removes it. They are
- * reported as todo (visible in every run) and must not grow: any other cycle fails.
- */
-const knownCycles = new Map([
-  ['data/npy-decoder.ts -> data/npy.ts -> data/npy-decoder.ts',
-    'npy-decoder.ts imports the type NdArray from npy.ts, which imports NpyDecoder: move NdArray to its own module'],
-]);
-
 const cycles = findCycles(importGraph(srcDir)).map((c) => c.join(' -> '));
 
 test('src/ has no import cycles', () => {
   assert.ok(importGraph(srcDir).size > 50, 'the graph of src/ was read');
-  const unknown = cycles.filter((c) => !knownCycles.has(c));
-  assert.deepEqual(unknown, [], `import cycles:\n${unknown.join('\n')}`);
+  assert.deepEqual(cycles, [], `import cycles:\n${cycles.join('\n')}`);
 });
-
-for (const [cycle, fix] of knownCycles) {
-  test(`import cycle still to break: ${cycle}`, { todo: fix }, () => {
-    assert.ok(!cycles.includes(cycle), `${cycle}: ${fix}`);
-  });
-}

@@ -4,7 +4,7 @@
 // the bytes after it, so a header that promises more than the file holds fails at once.
 import { allocBytes, allocFloat64 } from './alloc';
 import { InputError } from './errors';
-import type { NdArray, NpyData } from './npy';
+import type { NdArray, NpyData } from './ndarray';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 /** NumPy itself refuses headers over 10000 bytes unless told otherwise; allow a margin. */

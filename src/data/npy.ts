@@ -2,33 +2,8 @@
 // little or big endian (see npy-decoder.ts); write every dtype we read, so what is read writes back.
 import { NpyDecoder } from './npy-decoder';
 
-export type NpyData =
-  | Float64Array | Float32Array
-  | Int8Array | Int16Array | Int32Array | BigInt64Array
-  | Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
-
-/** An array to write, and what is read: `data` in C order, `dtype` only needed to mark a Uint8Array as bool ('|b1'). */
-export interface NamedArray {
-  data: NpyData;
-  shape: number[];
-  dtype?: string;
-}
-
-/** An array as read. `encodeNpz` takes it back as is (a NamedArray), so a read file writes back unchanged. */
-export interface NdArray extends NamedArray {
-  /** NumPy dtype string as read, e.g. '<f8' */
-  dtype: string;
-  /** 'f' float, 'i' signed int, 'u' unsigned int, 'b' bool */
-  kind: 'f' | 'i' | 'u' | 'b';
-  /** the values in C order, widened to float64 (exact for every integer a label can be) */
-  values: Float64Array;
-  /**
-   * The values in C order in the typed array of their dtype: the same array as `values` for
-   * float64; float16 comes as Float32Array (exact: Node 20 has no Float16Array), bool as
-   * Uint8Array, int64/uint64 as BigInt64Array/BigUint64Array holding every bit.
-   */
-  data: NpyData;
-}
+export type { NpyData, NamedArray, NdArray } from './ndarray';
+import type { NpyData, NdArray } from './ndarray';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
