@@ -44,10 +44,11 @@ export interface Penalty {
   /** The dual norm; the dual constraint is dualNorm(A^T theta) <= beta. */
   dualNorm(u: Float64Array): number;
   /**
-   * A subgradient at w, into out (what Adam on the convex objective steps along). A penalty
-   * without one declares so by leaving it out, and subgradient solvers refuse it up front.
+   * scale times a subgradient at w, into out (Adam on the convex objective steps along it with
+   * scale = beta). A penalty without one declares so by leaving it out, and subgradient solvers
+   * refuse it up front.
    */
-  subgradient?(w: Float64Array, out: Float64Array): void;
+  subgradient?(w: Float64Array, scale: number, out: Float64Array): void;
 }
 
 export interface Problem {

@@ -31,12 +31,16 @@ export class GroupL2 implements Penalty {
     }
   }
 
-  /** w_g / ||w_g|| for each group, and 0 (a valid choice in the unit ball) where w_g = 0. */
-  subgradient(w: Float64Array, out: Float64Array): void {
+  /**
+   * scale * w_g / ||w_g|| for each group, and 0 (a valid choice in the unit ball) where w_g = 0.
+   * Computed as (scale * w) / ||w_g||, the rounding Adam's step had before penalties declared a
+   * subgradient, so that its runs reproduce to the bit.
+   */
+  subgradient(w: Float64Array, scale: number, out: Float64Array): void {
     const g = this.groupSize;
     for (let start = 0; start < w.length; start += g) {
       const nrm = groupNorm(w, start, g);
-      for (let t = start; t < start + g; t++) out[t] = nrm > 0 ? w[t] / nrm : 0;
+      for (let t = start; t < start + g; t++) out[t] = nrm > 0 ? (scale * w[t]) / nrm : 0;
     }
   }
 

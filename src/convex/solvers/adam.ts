@@ -50,8 +50,8 @@ export function adamConvex(problem: Problem, opts: AdamOptions = {}): SolveResul
     tracker.report(it);
     if (tracker.done(tol)) break;
     it++;
-    subgradient(w, sub);
-    for (let i = 0; i < cols; i++) g[i] += beta * sub[i];
+    subgradient(w, beta, sub);
+    for (let i = 0; i < cols; i++) g[i] += sub[i];
     adamMoments(g, m, v, it, b1, b2, eps, lr); // g becomes Adam's step (the optimizer's own moments)
     for (let i = 0; i < cols; i++) w[i] -= g[i];
   }
