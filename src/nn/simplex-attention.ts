@@ -66,3 +66,28 @@ export function simplexBackward<T extends FloatArray>(
     for (let k = 0; k < n; k++) grads.theta[j * n + k] += a[j * n + k] * (da[j * n + k] - inner);
   }
 }
+
+/**
+ * The weight decay of eq. (9) without its beta/2: sum_j (||w2_j||^2 + ||w3_j||_1^2), for the
+ * simplex model and for the heads recovered from a convex solution alike. With `grads`, adds
+ * the gradient of scale/2 times it: scale w2_j and scale ||w3_j||_1 sign(w3_j).
+ */
+export function simplexDecay(
+  W2: ArrayLike<number>, W3: ArrayLike<number>, H: number, d: number, c: number,
+  grads?: { W2: Float64Array; W3: Float64Array; scale: number },
+): number {
+  let s = 0;
+  for (let j = 0; j < H; j++) {
+    let a = 0;
+    for (let m = 0; m < d; m++) a += W2[j * d + m] ** 2;
+    let b = 0;
+    for (let l = 0; l < c; l++) b += Math.abs(W3[j * c + l]);
+    s += a + b * b;
+    if (grads) {
+      const k = grads.scale;
+      for (let m = 0; m < d; m++) grads.W2[j * d + m] += k * W2[j * d + m];
+      for (let l = 0; l < c; l++) grads.W3[j * c + l] += k * b * Math.sign(W3[j * c + l]);
+    }
+  }
+  return s;
+}

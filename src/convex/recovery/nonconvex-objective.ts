@@ -7,6 +7,7 @@
 // Head scalars s[i, j] = W1_j^T X_i W2_j from attention/head-scores.ts, then pred = s W3.
 import type { Datafit, Gating } from '../types';
 import type { RecoveredWeights } from './heads';
+import { simplexDecay } from '../../nn/simplex-attention';
 import { blas } from '../../core/blas';
 import { headScores } from '../../attention/head-scores';
 import { computeGates } from '../operators/gates';
@@ -36,21 +37,9 @@ export function nonconvexPredict(
   return pred;
 }
 
-export function weightDecay(w: RecoveredWeights): number {
-  let s = 0;
-  for (let j = 0; j < w.H; j++) {
-    let a = 0;
-    for (let m = 0; m < w.d; m++) a += w.W2[j * w.d + m] ** 2;
-    let b = 0;
-    for (let l = 0; l < w.c; l++) b += Math.abs(w.W3[j * w.c + l]);
-    s += a + b * b;
-  }
-  return s;
-}
-
 export function nonconvexObjective(
   X: Float64Array, N: number, w: RecoveredWeights, datafit: Datafit, beta: number, gating?: Gating,
 ): { objective: number; pred: Float64Array } {
   const pred = nonconvexPredict(X, N, w, gating);
-  return { objective: datafit.value(pred) + (beta / 2) * weightDecay(w), pred };
+  return { objective: datafit.value(pred) + (beta / 2) * simplexDecay(w.W2, w.W3, w.H, w.d, w.c), pred };
 }

@@ -3,8 +3,7 @@
 // a_j = softmax(theta_j). The same objective the convex program (10) solves globally, so the
 // two sit on one scale. The ||.||_1^2 term is differentiated as 2 ||w3||_1 sign(w3).
 import type { Model, ModelShape } from './model';
-import { sumSquares } from './model';
-import { simplexBackward, simplexForward, type SimplexShape } from '../simplex-attention';
+import { simplexBackward, simplexDecay, simplexForward, type SimplexShape } from '../simplex-attention';
 import { softmaxRows } from '../../losses/softmax';
 import { groupNorm } from '../../losses/group-norms';
 import { attentionMap } from '../../attention/attention-map';
@@ -38,18 +37,8 @@ export function simplexModel(shape: ModelShape, H: number, beta: number, seed: n
       simplexBackward({ theta: gt, W2: g2, W3: g3 }, dpred, a, last.s, last.X, p, null, sh(last.B));
     },
     weightDecay(grads) {
-      let decay = sumSquares([W2]);
-      const l1 = new Float64Array(H);
-      for (let j = 0; j < H; j++) {
-        for (let l = 0; l < c; l++) l1[j] += Math.abs(W3[j * c + l]);
-        decay += l1[j] * l1[j];
-      }
-      if (grads) {
-        const [, g2, g3] = grads;
-        for (let i = 0; i < W2.length; i++) g2[i] += beta * W2[i];
-        for (let j = 0; j < H; j++) for (let l = 0; l < c; l++) g3[j * c + l] += beta * l1[j] * Math.sign(W3[j * c + l]);
-      }
-      return (beta / 2) * decay;
+      const g = grads && { W2: grads[1] as Float64Array, W3: grads[2] as Float64Array, scale: beta };
+      return (beta / 2) * simplexDecay(W2, W3, H, d, c, g ?? undefined);
     },
     attentionMap() {
       // the same for every sample: heads weighted by how much they contribute, ||w2_j|| ||w3_j||_1
