@@ -19,7 +19,8 @@ function renderPath(run: PathRun, charts: ChartList): string {
   const tolLine = typeof tol === 'number' && tol > 0 ? series('tol', rows.map((r): [unknown, unknown] => [r.betaFrac, tol]), true, true) : null;
   const plots = charts.add({ ...axes, title: 'heads along the path', yLabel: 'heads', yLog: false,
     caption: 'Heads (token groups with a nonzero weight) of the solution at each beta: fewer as beta grows.' }, [series('heads', pts('heads'), true, false)])
-    + charts.add({ ...axes, title: 'objective', yLabel: 'objective', yLog: true }, [series('convex', pts('objective'), true, true)])
+    // a linear y: the objective varies by a small factor along a path, a decade axis would flatten it
+    + charts.add({ ...axes, title: 'objective', yLabel: 'objective', yLog: false }, [series('convex', pts('objective'), true, false)])
     + charts.add({ ...axes, title: 'relative duality gap', yLabel: 'relative gap', yLog: true,
       caption: `Each solve is certified once its gap is below tol = ${tolText(tol)}; a gap of exactly 0 cannot be drawn on a log axis.` }, [series('rel. gap', pts('relGap'), true, true), tolLine]);
 
