@@ -192,16 +192,16 @@ export function fitToDir(data: Dataset, options: Partial<FitConfig>, out: string
   const cfg = fitConfig(options);
   const dir = new RunDir(out, { kind: 'fit', force: o.force, inputs: o.dataFile ? [o.dataFile] : [] });
   try {
-    dir.writeJson('config.json', o.dataFile ? runRecord('fit', o.dataFile, cfg) : generatedRecord('fit', cfg));
+    dir.writeConfig(o.dataFile ? runRecord('fit', o.dataFile, cfg) : generatedRecord('fit', cfg));
     const built = prepareProblem(data, cfg);
-    const lines: string[] = [];
+    const points: object[] = [];
     const outcome = fitAt(withBeta(built, chooseBeta(built, cfg)), data, cfg, (p) => {
       const { w: _w, ...numbers } = p; // the point itself stays out of the log
-      lines.push(JSON.stringify(numbers));
+      points.push(numbers);
       o.onProgress?.(p);
     });
-    dir.write('metrics.jsonl', lines.join('\n') + (lines.length ? '\n' : ''));
-    dir.writeJson('result.json', outcome.result);
+    dir.appendMetrics(points);
+    dir.writeResult(outcome.result);
     dir.write('weights.npz', encodeNpz(outcome.weights));
     dir.commit();
     return outcome;

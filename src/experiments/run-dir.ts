@@ -107,10 +107,9 @@ export class RunDir {
     this.writeJson(RUN_FILES.config, record);
   }
 
-  /** Appends lines to metrics.jsonl, one JSON object per line. */
+  /** Appends lines to metrics.jsonl, one JSON object per line; with none, the file exists, empty. */
   appendMetrics(lines: readonly object[]): void {
-    if (lines.length === 0) return;
-    fs.appendFileSync(path.join(this.tmp, RUN_FILES.metrics), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    fs.appendFileSync(path.join(this.tmp, RUN_FILES.metrics), lines.map((l) => JSON.stringify(l)).join('\n') + (lines.length ? '\n' : ''));
   }
 
   writeResult(result: unknown): void {
@@ -125,6 +124,11 @@ export class RunDir {
   readCheckpoint(): unknown {
     const text = this.read(RUN_FILES.checkpoint);
     return text === null ? null : JSON.parse(text);
+  }
+
+  /** A finished run keeps no checkpoint. */
+  removeCheckpoint(): void {
+    fs.rmSync(path.join(this.tmp, RUN_FILES.checkpoint), { force: true });
   }
 
   /** Moves the finished directory into place; an old run there (--force) goes only after that. */
