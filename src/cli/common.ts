@@ -1,9 +1,8 @@
 // Pieces every subcommand shares: option parsers that name the option in their error, the
 // progress line on stderr, and one way to report failure.
-import { InvalidArgumentError, Option } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Progress } from '../convex/types';
 import { InputError, oneLine } from '../data/errors';
-import { programOptions } from '../convex/registry';
 import * as fs from 'node:fs';
 
 export function number(name: string, check: (v: number) => boolean, expected: string) {
@@ -73,18 +72,20 @@ export function errorLine(e: unknown): string {
 }
 
 /**
- * The configuration fields whose errors the CLI shows under their flag: below src/cli an error
- * names the field (betaFrac), the terminal names the flag (--beta-frac). Other fields (array keys
- * of a data file such as X or U1) are shown as they are. The programs' own options (gates, seed)
- * come from the registry.
+ * Config field -> flag, learned from the commands' own options (program.ts calls learnFlags on
+ * the whole command tree): below src/cli an error names the field (betaFrac, gates, out), the
+ * terminal names the flag (--beta-frac, --gates, --out). Other fields (array keys of a data file
+ * such as X or U1) are shown as they are.
  */
-const FLAG_FIELDS = [
-  'data', 'model', 'loss', 'beta', 'betaFrac', 'heads', 'tol', 'maxIter', 'timeLimit', 'solver', 'lr',
-  'fracs', 'points', 'minFrac', ...programOptions().map((o) => o.field),
-];
+const FLAGS = new Map<string, string>();
+
+export function learnFlags(cmd: Command): void {
+  for (const o of cmd.options) if (o.long) FLAGS.set(o.attributeName(), o.long);
+  cmd.commands.forEach(learnFlags);
+}
 
 export function flagOf(field: string): string | undefined {
-  return FLAG_FIELDS.includes(field) ? `--${field.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`)}` : undefined;
+  return FLAGS.get(field);
 }
 
 /** An InputError naming a config field, renamed to name its flag. */

@@ -48,20 +48,20 @@ export class RunDir {
     this.abs = checkTarget(out, o.inputs ?? []);
     removeLeftovers(this.abs);
     if (fs.existsSync(this.abs)) {
-      if (!this.force) throw new InputError('--out', `${out} already exists; choose a new directory or pass --force`);
+      if (!this.force) throw new InputError('out', `${out} already exists; choose a new directory or pass --force`);
       if (!isRunDir(this.abs)) {
-        throw new InputError('--out', `${out} exists and is not a convexformer run directory (no ${MARKER}); --force replaces only run directories`);
+        throw new InputError('out', `${out} exists and is not a convexformer run directory (no ${MARKER}); --force replaces only run directories`);
       }
     }
     this.tmp = o.resumable ? `${this.abs}.partial` : `${this.abs}.tmp-${process.pid}`;
     const partialExists = o.resumable && fs.existsSync(this.tmp);
     if (o.resumable) {
-      if (o.resume && !partialExists) throw new InputError('--resume', `no unfinished run at ${out}.partial to resume`);
+      if (o.resume && !partialExists) throw new InputError('resume', `no unfinished run at ${out}.partial to resume`);
       if (partialExists && !isRunDir(this.tmp)) {
-        throw new InputError('--out', `${out}.partial exists and is not a convexformer run directory (no ${MARKER}); move it away`);
+        throw new InputError('out', `${out}.partial exists and is not a convexformer run directory (no ${MARKER}); move it away`);
       }
       if (!o.resume && partialExists) {
-        if (!this.force) throw new InputError('--out', `${out}.partial holds an unfinished run; pass --resume to continue it or --force to start over`);
+        if (!this.force) throw new InputError('out', `${out}.partial holds an unfinished run; pass --resume to continue it or --force to start over`);
         fs.rmSync(this.tmp, { recursive: true, force: true });
       }
     }
@@ -70,7 +70,7 @@ export class RunDir {
         makeDirs(path.dirname(this.tmp));
         fs.mkdirSync(this.tmp);
       } catch (e) {
-        throw new InputError('--out', `cannot create ${this.tmp}: ${(e as Error).message}`);
+        throw new InputError('out', `cannot create ${this.tmp}: ${(e as Error).message}`);
       }
     }
     this.write(MARKER, JSON.stringify({ kind: o.kind }) + '\n');
@@ -136,7 +136,7 @@ export class RunDir {
     if (fs.existsSync(this.abs)) {
       if (!this.force || !isRunDir(this.abs)) {
         this.closed = true; // keep the results
-        throw new InputError('--out', `${this.out} appeared while the run was working; results left in ${this.tmp}`);
+        throw new InputError('out', `${this.out} appeared while the run was working; results left in ${this.tmp}`);
       }
       const old = `${this.abs}.old-${process.pid}`;
       fs.renameSync(this.abs, old);

@@ -181,7 +181,7 @@ test('report refuses a directory that is not a finished run, and writes nothing'
   assert.ok(!fs.existsSync(out));
 });
 
-test('demo writes one run directory: a rerun needs --force, and nothing but an earlier demo is replaced', () => {
+test('demo writes one run directory: a rerun needs --force, and nothing but a run directory is replaced', () => {
   const out = path.join(tmp, 'demo-twice');
   assert.equal(run(['demo', '--out', out, '--quiet', '--steps', '5']).status, 0);
   const again = run(['demo', '--out', out, '--quiet', '--steps', '5']);
