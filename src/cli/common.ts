@@ -88,12 +88,19 @@ export function flagOf(field: string): string | undefined {
   return FLAGS.get(field);
 }
 
-/** An InputError naming a config field, renamed to name its flag. */
+/** Below the CLI a message cites other fields in backticks (`force`); the terminal shows their flags. */
+function citedFlags(detail: string): string {
+  return detail.replace(/`([A-Za-z]+)`/g, (cited, field: string) => flagOf(field) ?? cited);
+}
+
+/** An InputError naming config fields, renamed to name their flags. */
 function withFlag(e: unknown): unknown {
   if (!(e instanceof InputError)) return e;
-  const flag = flagOf(e.field);
-  if (!flag) return e;
-  const renamed = new InputError(flag, e.message.slice(e.field.length + 2));
+  const detail = e.message.slice(e.field.length + 2);
+  const flag = flagOf(e.field) ?? e.field;
+  const shown = citedFlags(detail);
+  if (flag === e.field && shown === detail) return e;
+  const renamed = new InputError(flag, shown);
   renamed.stack = e.stack;
   return renamed;
 }

@@ -1,6 +1,7 @@
 // A run directory appears complete or not at all: everything is written under a temporary
 // name next to the destination and renamed into place at the end. Every run directory holds
-// the marker file (MARKER), so that --force can tell a run from anything else.
+// the marker file (MARKER), so that --force can tell a run from anything else. Errors name the
+// options `out`, `force`, `resume` (the CLI shows their flags).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
@@ -31,7 +32,7 @@ export interface RunDirOptions {
  * thread that computes would only run once the computation is over.
  */
 function announce(msg: { removeOnSignal: string } | { release: string }): void {
-  parentPort?.postMessage({ convexformerRunDir: msg });
+  parentPort?.postMessage({ convexformerTempDir: msg });
 }
 
 export class RunDir {
@@ -48,9 +49,9 @@ export class RunDir {
     this.abs = checkTarget(out, o.inputs ?? []);
     removeLeftovers(this.abs);
     if (fs.existsSync(this.abs)) {
-      if (!this.force) throw new InputError('out', `${out} already exists; choose a new directory or pass --force`);
+      if (!this.force) throw new InputError('out', `${out} already exists; choose a new directory or pass \`force\``);
       if (!isRunDir(this.abs)) {
-        throw new InputError('out', `${out} exists and is not a convexformer run directory (no ${MARKER}); --force replaces only run directories`);
+        throw new InputError('out', `${out} exists and is not a convexformer run directory (no ${MARKER}); \`force\` replaces only run directories`);
       }
     }
     this.tmp = o.resumable ? `${this.abs}.partial` : `${this.abs}.tmp-${process.pid}`;
@@ -61,7 +62,7 @@ export class RunDir {
         throw new InputError('out', `${out}.partial exists and is not a convexformer run directory (no ${MARKER}); move it away`);
       }
       if (!o.resume && partialExists) {
-        if (!this.force) throw new InputError('out', `${out}.partial holds an unfinished run; pass --resume to continue it or --force to start over`);
+        if (!this.force) throw new InputError('out', `${out}.partial holds an unfinished run; pass \`resume\` to continue it or \`force\` to start over`);
         fs.rmSync(this.tmp, { recursive: true, force: true });
       }
     }

@@ -37,7 +37,7 @@ test('errors below the CLI name the config field, not a flag', () => {
   // the run directory too: `out`, which the CLI shows as --out
   const existing = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-fit-out-'));
   try {
-    assert.throws(() => fitToDir(data, { betaFrac: 0.2 }, existing, { force: false }), /^InputError: out: .* already exists/);
+    assert.throws(() => fitToDir(data, { betaFrac: 0.2 }, existing, { force: false }), /^InputError: out: .* already exists; choose a new directory or pass `force`$/);
   } finally {
     fs.rmSync(existing, { recursive: true, force: true });
   }
