@@ -1,9 +1,8 @@
 // Pieces every subcommand shares: option parsers that name the option in their error, the
 // progress line on stderr, and one way to report failure.
-import { InvalidArgumentError, Option } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Progress } from '../convex/types';
 import { InputError, oneLine } from '../data/errors';
-import { programOptions } from '../convex/registry';
 import * as fs from 'node:fs';
 
 export function number(name: string, check: (v: number) => boolean, expected: string) {
@@ -73,26 +72,35 @@ export function errorLine(e: unknown): string {
 }
 
 /**
- * The configuration fields whose errors the CLI shows under their flag: below src/cli an error
- * names the field (betaFrac), the terminal names the flag (--beta-frac). Other fields (array keys
- * of a data file such as X or U1) are shown as they are. The programs' own options (gates, seed)
- * come from the registry.
+ * Config field -> flag, learned from the commands' own options (program.ts calls learnFlags on
+ * the whole command tree): below src/cli an error names the field (betaFrac, gates, out), the
+ * terminal names the flag (--beta-frac, --gates, --out). Other fields (array keys of a data file
+ * such as X or U1) are shown as they are.
  */
-const FLAG_FIELDS = [
-  'data', 'model', 'loss', 'beta', 'betaFrac', 'heads', 'tol', 'maxIter', 'timeLimit', 'solver', 'lr',
-  'fracs', 'points', 'minFrac', ...programOptions().map((o) => o.field),
-];
+const FLAGS = new Map<string, string>();
 
-export function flagOf(field: string): string | undefined {
-  return FLAG_FIELDS.includes(field) ? `--${field.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`)}` : undefined;
+export function learnFlags(cmd: Command): void {
+  for (const o of cmd.options) if (o.long) FLAGS.set(o.attributeName(), o.long);
+  cmd.commands.forEach(learnFlags);
 }
 
-/** An InputError naming a config field, renamed to name its flag. */
+export function flagOf(field: string): string | undefined {
+  return FLAGS.get(field);
+}
+
+/** Below the CLI a message cites other fields in backticks (`force`); the terminal shows their flags. */
+function citedFlags(detail: string): string {
+  return detail.replace(/`([A-Za-z]+)`/g, (cited, field: string) => flagOf(field) ?? cited);
+}
+
+/** An InputError naming config fields, renamed to name their flags. */
 function withFlag(e: unknown): unknown {
   if (!(e instanceof InputError)) return e;
-  const flag = flagOf(e.field);
-  if (!flag) return e;
-  const renamed = new InputError(flag, e.message.slice(e.field.length + 2));
+  const detail = e.message.slice(e.field.length + 2);
+  const flag = flagOf(e.field) ?? e.field;
+  const shown = citedFlags(detail);
+  if (flag === e.field && shown === detail) return e;
+  const renamed = new InputError(flag, shown);
   renamed.stack = e.stack;
   return renamed;
 }

@@ -1,62 +1,16 @@
 // convexformer compare: softmax attention, simplex attention and the convex program on the same data.
 import { Command } from 'commander';
-import { datasetFromArrays, type Dataset } from '../data/dataset';
+import { datasetFromArrays } from '../data/dataset';
 import { readNpz } from '../data/npz';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { CONVEX_SHARE, runCompare, type CheckpointStore, type CompareConfig, type CompareResult, type MetricPoint } from '../experiments/compare';
+import { CONVEX_SHARE, compareToDir, type CompareConfig, type CompareResult, type MetricPoint } from '../experiments/compare';
 import { checkHeads } from '../experiments/compare-models';
 import { InputError } from '../data/errors';
-import { RunDir } from '../experiments/run-dir';
 import { checkTarget } from '../experiments/out-path';
-import { checkSameRun, generatedRecord, runRecord, type RunRecord } from '../experiments/run-record';
 import { doing, escapeControl, reading, guarded, nonNegativeInt, positive, positiveInt, sizeOf } from './common';
 
-export interface CompareToDirOptions {
-  force?: boolean;
-  resume?: boolean;
-  quiet?: boolean;
-  /** the data file, recorded with its hash in config.json; absent for generated data (demo) */
-  dataFile?: string;
-  /** process.hrtime.bigint() when the command started: --time-budget counts from there (default: now) */
-  startedAt?: bigint;
-}
-
-/**
- * Runs compare in OUT.partial, checkpointing there (checkpoint.json), and renames it to OUT when
- * complete. A run that dies leaves OUT.partial; `resume` continues it, if the data (by content
- * hash) and the options are the same as recorded in its config.json.
- */
-export function compareToDir(data: Dataset, cfg: CompareConfig, teacherMap: Float64Array | null, out: string, opts: CompareToDirOptions): CompareResult {
-  const dir = new RunDir(out, { kind: 'compare', force: opts.force, resumable: true, resume: opts.resume, inputs: opts.dataFile ? [opts.dataFile] : [] });
-  const record: RunRecord<CompareConfig> = opts.dataFile
-    ? runRecord('compare', opts.dataFile, cfg)
-    : generatedRecord('compare', cfg);
-  const saved = dir.read('config.json');
-  if (opts.resume && saved !== null) checkSameRun(JSON.parse(saved), record, path.join(dir.tmp, 'config.json'));
-  dir.writeJson('config.json', record);
-  const store: CheckpointStore = {
-    load: () => { const t = dir.read('checkpoint.json'); return t === null ? null : JSON.parse(t); },
-    save: (c) => dir.writeAtomic('checkpoint.json', JSON.stringify(c)),
-  };
-  const lines: string[] = [];
-  let result: CompareResult;
-  try {
-    doing(`comparing the models on ${sizeOf(data.train)}`);
-    result = runCompare(data, cfg, teacherMap, (p: MetricPoint) => {
-      lines.push(JSON.stringify(p));
-      if (!opts.quiet) process.stderr.write(`${p.model.padEnd(8)} iter ${String(p.iteration).padStart(6)}  ${p.seconds.toFixed(2)}s  objective ${p.objective.toExponential(6)}  test loss ${p.testLoss.toFixed(5)}\n`);
-    }, store, opts.startedAt);
-  } catch (e) {
-    // nothing to resume yet (refused before the first checkpoint): leave nothing behind
-    if (dir.read('checkpoint.json') === null) dir.abort();
-    throw e;
-  }
-  dir.write('metrics.jsonl', lines.join('\n') + '\n');
-  dir.writeJson('result.json', result);
-  fs.rmSync(path.join(dir.tmp, 'checkpoint.json'), { force: true });
-  dir.commit();
-  return result;
+/** The progress line of one metric point, on stderr. */
+export function printMetric(p: MetricPoint): void {
+  process.stderr.write(`${p.model.padEnd(8)} iter ${String(p.iteration).padStart(6)}  ${p.seconds.toFixed(2)}s  objective ${p.objective.toExponential(6)}  test loss ${p.testLoss.toFixed(5)}\n`);
 }
 
 export function printCompare(r: CompareResult): void {
@@ -130,7 +84,8 @@ export function compareCommand(): Command {
       heads: o.heads, beta: o.beta, betaFrac, timeBudget: o.timeBudget, steps: o.steps, positional: o.positional, maxIter: o.maxIter,
       seed: o.seed, lrGrid, valFraction: 0.2, tol: o.tol, classes: o.classes,
     };
-    const result = compareToDir(data, cfg, teacher, o.out, { force: o.force, resume: o.resume, quiet: o.quiet, dataFile: o.data, startedAt });
+    doing(`comparing the models on ${sizeOf(data.train)}`);
+    const result = compareToDir(data, cfg, teacher, o.out, { force: o.force, resume: o.resume, dataFile: o.data, startedAt, onMetric: o.quiet ? undefined : printMetric });
     printCompare(result);
     console.log(`wrote ${escapeControl(o.out)}/metrics.jsonl and result.json`);
     if (!result.certificate.converged) process.exitCode = 3;

@@ -3,19 +3,20 @@
 import { Command, Option } from 'commander';
 import { FIT_DEFAULTS, type FitConfig } from '../experiments/fit';
 import { PROGRAMS, programNames, programOptions } from '../convex/registry';
-import { choice, nonNegativeInt, positive, positiveInt } from './common';
+import { choice, number, positive, positiveInt } from './common';
 
 const modelHelp = PROGRAMS.map((p) => `${p.name}: ${p.summary} (${p.equation})`).join('; ');
 
-/** The options programs declare (gated: --gates, --seed), each offered once. */
+/**
+ * The options programs declare (gated: --gates, --seed), each offered once: its flag, an
+ * integer >= its min, and its default (the program's, else FIT_DEFAULTS').
+ */
 function addProgramOptions(cmd: Command): Command {
+  const defaults: Readonly<Record<string, unknown>> = FIT_DEFAULTS;
   for (const o of programOptions()) {
     const users = PROGRAMS.filter((p) => p.options.some((q) => q.field === o.field)).map((p) => p.name).join(', ');
-    const name = o.flag.split(' ')[0];
-    const parse = o.min === 1 ? positiveInt(name) : nonNegativeInt(name);
-    const defaults: Partial<FitConfig> = FIT_DEFAULTS;
-    const dflt = defaults[o.field];
-    cmd.option(o.flag, `${users}: ${o.description}`, parse, dflt);
+    const parse = number(o.flag.split(' ')[0], (v) => Number.isInteger(v) && v >= o.min, `an integer >= ${o.min}`);
+    cmd.option(o.flag, `${users}: ${o.description}`, parse, o.default ?? defaults[o.field]);
   }
   return cmd;
 }
@@ -37,12 +38,12 @@ export function addSolveOptions(cmd: Command): Command {
     .addOption(new Option('--force', 'replace --out if it is a convexformer run directory (holds .convexformer-run)').default(false));
 }
 
+/** What commander parses for fit and path: the settings' flags, and the programs' options by field. */
 export interface SolveOpts {
   data: string;
   model: FitConfig['model'];
   loss: FitConfig['loss'];
   heads?: number;
-  gates?: number;
   classes?: number;
   seed: number;
   tol: number;
@@ -54,11 +55,14 @@ export interface SolveOpts {
   quiet: boolean;
   force: boolean;
   out: string;
+  [option: string]: unknown;
 }
 
 export function toFitConfig(o: SolveOpts, beta?: number, betaFrac?: number): FitConfig {
+  const options = Object.fromEntries(programOptions().map((p) => [p.field, o[p.field]]));
+  // the programs' options after heads (config.json: ..., heads, gates, seed, tol, ...)
   return {
-    model: o.model, loss: o.loss, beta, betaFrac, heads: o.heads, gates: o.gates, seed: o.seed, tol: o.tol,
+    model: o.model, loss: o.loss, beta, betaFrac, heads: o.heads, ...options, seed: o.seed, tol: o.tol,
     maxIter: o.maxIter, solver: o.solver, float32: o.float32, lr: o.lr, timeLimit: o.timeLimit,
   };
 }

@@ -10,8 +10,8 @@ import { errorLine } from './common';
 
 const temps = new Set<string>();
 const worker = new Worker(path.join(__dirname, 'program.js'), { argv: process.argv.slice(2) });
-worker.on('message', (m: { convexformerRunDir?: { removeOnSignal?: string; release?: string } }) => {
-  const r = m?.convexformerRunDir;
+worker.on('message', (m: { convexformerTempDir?: { removeOnSignal?: string; release?: string } }) => {
+  const r = m?.convexformerTempDir;
   if (r?.removeOnSignal) temps.add(r.removeOnSignal);
   if (r?.release) temps.delete(r.release);
 });

@@ -8,7 +8,7 @@ import { infoCommand } from './info';
 import { compareCommand } from './compare';
 import { reportCommand } from './report';
 import { benchCommand } from './bench';
-import { escapeControl } from './common';
+import { escapeControl, learnFlags } from './common';
 
 const program = new Command('convexformer')
   .description('Convex attention: solve the convex programs of (simplex) attention to a certified global optimum,\n' +
@@ -29,4 +29,5 @@ function configure(cmd: Command): void {
   cmd.commands.forEach(configure);
 }
 configure(program);
+learnFlags(program);
 program.parseAsync(process.argv);

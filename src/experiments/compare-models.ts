@@ -38,7 +38,7 @@ export function checkHeads(heads: number | undefined, cfg: { positional?: boolea
   const d = softmaxWidth(cfg, t);
   if (heads !== undefined && d % heads !== 0) {
     const width = cfg.positional ? `d + n = ${d} (d = ${t.d} plus n = ${t.n} positions, --positional)` : `d = ${d}`;
-    throw new InputError('--heads', `${heads} does not divide ${width} (softmax attention splits its ${d} features across heads); expected one of ${divisors(d).join(', ')}`);
+    throw new InputError('heads', `${heads} does not divide ${width} (softmax attention splits its ${d} features across heads); expected one of ${divisors(d).join(', ')}`);
   }
 }
 

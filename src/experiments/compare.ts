@@ -2,6 +2,7 @@
 // (b) non-convex simplex attention, eq. (9), trained with Adam at a learning rate chosen on a
 // validation split; (c) the convex program, eq. (10), solved to its certificate. Records
 // objective and test loss against wall-clock time and iterations, and where each model attends.
+import * as path from 'node:path';
 import { attentionMap } from '../attention/attention-map';
 import type { Dataset } from '../data/dataset';
 import type { Tokens, Targets } from '../convex/types';
@@ -17,6 +18,8 @@ import { FEW_STEPS, searchLr, type LrTrial } from './lr-search';
 import { chooseBeta } from './fit';
 import { InputError } from '../data/errors';
 import { checkHeads, chooseHeads, ordered, simplexSettings, softmaxSettings, softmaxWidth, withPositions, type ModelSettings } from './compare-models';
+import { RUN_FILES, RunDir } from './run-dir';
+import { checkSameRun, generatedRecord, runRecord, type RunRecord } from './run-record';
 
 export interface CompareConfig {
   /** heads of both non-convex models; undefined: at least as many as the convex optimum uses */
@@ -227,5 +230,52 @@ export function runCompare(
   if (teacherMap) result.maps.teacher = Array.from(teacherMap);
   // the same key order whether or not the run was resumed from a checkpoint
   result.models = { softmax: ordered(result.models.softmax), simplex: ordered(result.models.simplex) };
+  return result;
+}
+
+export interface CompareToDirOptions {
+  force?: boolean;
+  resume?: boolean;
+  /** the data file, recorded with its hash in config.json; absent for generated data (demo) */
+  dataFile?: string;
+  /** process.hrtime.bigint() when the command started: the time budget counts from there (default: now) */
+  startedAt?: bigint;
+  /** each metric point as it is logged (the CLI prints progress) */
+  onMetric?: (p: MetricPoint) => void;
+}
+
+/**
+ * Runs compare in OUT.partial, checkpointing there (checkpoint.json), and renames it to OUT when
+ * complete. A run that dies leaves OUT.partial; `resume` continues it, if the data (by content
+ * hash) and the options are the same as recorded in its config.json.
+ */
+export function compareToDir(data: Dataset, cfg: CompareConfig, teacherMap: Float64Array | null, out: string, opts: CompareToDirOptions): CompareResult {
+  const dir = new RunDir(out, { kind: 'compare', force: opts.force, resumable: true, resume: opts.resume, inputs: opts.dataFile ? [opts.dataFile] : [] });
+  const record: RunRecord<CompareConfig> = opts.dataFile
+    ? runRecord('compare', opts.dataFile, cfg)
+    : generatedRecord('compare', cfg);
+  const saved = dir.read(RUN_FILES.config);
+  if (opts.resume && saved !== null) checkSameRun(JSON.parse(saved), record, path.join(dir.tmp, RUN_FILES.config));
+  dir.writeConfig(record);
+  const store: CheckpointStore = {
+    load: () => dir.readCheckpoint() as CompareCheckpoint | null,
+    save: (c) => dir.writeCheckpoint(c),
+  };
+  const points: MetricPoint[] = [];
+  let result: CompareResult;
+  try {
+    result = runCompare(data, cfg, teacherMap, (p) => {
+      points.push(p);
+      opts.onMetric?.(p);
+    }, store, opts.startedAt);
+  } catch (e) {
+    // nothing to resume yet (refused before the first checkpoint): leave nothing behind
+    if (dir.readCheckpoint() === null) dir.abort();
+    throw e;
+  }
+  dir.appendMetrics(points);
+  dir.writeResult(result);
+  dir.removeCheckpoint();
+  dir.commit();
   return result;
 }

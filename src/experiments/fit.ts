@@ -3,10 +3,10 @@
 // write everything to a run directory. Errors name config fields (betaFrac), never CLI flags.
 import type { Dataset } from '../data/dataset';
 import type { LossKind, Progress, SolveResult } from '../convex/types';
-import type { BuiltProgram } from '../convex/programs/program';
+import { checkOptionValues, type BuiltProgram, type Program } from '../convex/programs/program';
 import { encodeNpz, type NamedArray } from '../data/npz';
 import { withBeta } from '../convex/programs/assemble';
-import { DEFAULT_PROGRAM, PROGRAMS, programNamed, programOptions } from '../convex/registry';
+import { DEFAULT_PROGRAM, PROGRAMS, programNamed } from '../convex/registry';
 import { solveCertified, type SolverKind } from '../convex/solve';
 import type { Head } from '../convex/recovery/heads';
 import { splitMetrics, type SplitMetrics } from '../convex/metrics';
@@ -15,7 +15,8 @@ import { InputError } from '../data/errors';
 import { RunDir } from './run-dir';
 import { generatedRecord, runRecord } from './run-record';
 
-export interface FitConfig {
+/** The fields every fit has, whichever program it runs. */
+export interface FitSettings {
   /** a program name from the registry (src/convex/registry.ts) */
   model: string;
   loss: LossKind;
@@ -23,9 +24,7 @@ export interface FitConfig {
   betaFrac?: number;
   /** the head budget of the non-convex model (optional): the optimum is equivalent only if it uses at most this many */
   heads?: number;
-  /** programs with gates (gated): the number of gates h */
-  gates?: number;
-  /** programs that draw random gates: their seed */
+  /** the seed of whatever the program draws at random (gated: its gates); recorded in result.json */
   seed: number;
   tol: number;
   maxIter: number;
@@ -35,19 +34,37 @@ export interface FitConfig {
   timeLimit?: number;
 }
 
+/**
+ * A fit's configuration: the settings, and the options the program declares (gated: gates), as
+ * fields beside them, so config.json lists them where the flags put them. The option set is open:
+ * a program declares its options in its own file (src/convex/programs/program.ts, ProgramOption).
+ */
+export interface FitConfig extends FitSettings {
+  [option: string]: unknown;
+}
+
+/** The names of FitSettings: any other field of a FitConfig is a program option. */
+const SETTINGS: ReadonlySet<string> = new Set(Object.keys({
+  model: 0, loss: 0, beta: 0, betaFrac: 0, heads: 0, seed: 0, tol: 0, maxIter: 0, solver: 0, float32: 0, lr: 0, timeLimit: 0,
+} satisfies Record<keyof FitSettings, 0>));
+
 /** The one set of defaults: the CLI's flags default to these, and runFit fills what a caller leaves out. */
 export const FIT_DEFAULTS = {
   model: DEFAULT_PROGRAM.name, loss: 'squared', seed: 0, tol: 1e-6, maxIter: 20000, solver: 'fista', float32: false, lr: 1e-2,
-} as const satisfies Partial<FitConfig>;
+} as const satisfies Partial<FitSettings>;
 
 /**
  * A complete FitConfig from what a caller gave (undefined counts as not given), checked: a library
- * call without `tol` gets the CLI's 1e-6, not an unbounded solve.
+ * call without `tol` gets the CLI's 1e-6, not an unbounded solve. The defaults of the options
+ * `program` declares (by default the registry's program given.model names) are filled in too.
  */
-export function fitConfig(given: Partial<FitConfig>): FitConfig {
+export function fitConfig(given: Partial<FitConfig>, program?: Program): FitConfig {
   const set = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<FitConfig>;
+  const declared = program ?? PROGRAMS.find((p) => p.name === (set.model ?? FIT_DEFAULTS.model));
+  const optionDefaults = Object.fromEntries((declared?.options ?? []).filter((o) => o.default !== undefined).map((o) => [o.field, o.default]));
   // defaults after what was given, so config.json lists the options in the caller's order
-  const cfg: FitConfig = { ...set, ...Object.fromEntries(Object.entries(FIT_DEFAULTS).filter(([k]) => !(k in set))) } as FitConfig;
+  const defaults = { ...FIT_DEFAULTS, ...optionDefaults };
+  const cfg = { ...set, ...Object.fromEntries(Object.entries(defaults).filter(([k]) => !(k in set))) } as FitConfig;
   if (!(cfg.tol > 0 && Number.isFinite(cfg.tol))) throw new InputError('tol', `must be a finite number > 0, got ${cfg.tol}`);
   if (!(Number.isInteger(cfg.maxIter) && cfg.maxIter >= 1)) throw new InputError('maxIter', `must be an integer >= 1, got ${cfg.maxIter}`);
   return cfg;
@@ -111,19 +128,22 @@ export function chooseBeta(built: Pick<BuiltProgram, 'betaMax'>, cfg: Pick<FitCo
   return beta;
 }
 
-/** The program cfg.model names, built on the training data (at beta_max). */
-export function prepareProblem(data: Dataset, cfg: FitConfig): BuiltProgram {
+/**
+ * The program cfg.model names (or `program`, one outside the registry), built on the training
+ * data (at beta_max) with the options it declares.
+ */
+export function prepareProblem(data: Dataset, cfg: FitConfig, program: Program = programNamed(cfg.model)): BuiltProgram {
   if (cfg.heads !== undefined && !(Number.isInteger(cfg.heads) && cfg.heads >= 1)) {
     throw new InputError('heads', `must be an integer >= 1, got ${cfg.heads}`);
   }
-  const program = programNamed(cfg.model);
-  // an option without a default that this program does not take is a mistake, not a no-op
-  const defaults: Partial<FitConfig> = FIT_DEFAULTS;
-  for (const o of programOptions()) {
-    if (cfg[o.field] === undefined || defaults[o.field] !== undefined || program.options.some((q) => q.field === o.field)) continue;
-    const takers = PROGRAMS.filter((p) => p.options.some((q) => q.field === o.field)).map((p) => p.name);
-    throw new InputError(o.field, `program ${program.name} takes no ${o.field} (${takers.join(', ')} do${takers.length === 1 ? 'es' : ''})`);
+  // an option this program does not take is a mistake, not a no-op
+  for (const [field, value] of Object.entries(cfg)) {
+    if (SETTINGS.has(field) || value === undefined || program.options.some((q) => q.field === field)) continue;
+    const takers = PROGRAMS.filter((p) => p.options.some((q) => q.field === field)).map((p) => p.name);
+    const who = takers.length ? ` (${takers.join(', ')} do${takers.length === 1 ? 'es' : ''})` : '';
+    throw new InputError(field, `program ${program.name} takes no ${field}${who}`);
   }
+  checkOptionValues(program, cfg);
   const options = Object.fromEntries(program.options.map((o) => [o.field, cfg[o.field]]));
   return program.build(data, { ...options, loss: cfg.loss, float32: cfg.float32 });
 }
@@ -182,6 +202,8 @@ export function fitAt(
 
 export interface FitToDirOptions {
   force: boolean;
+  /** a program outside the registry (config.json records its name as the model) */
+  program?: Program;
   /** the data file, recorded with its hash in config.json; absent for generated data (demo) */
   dataFile?: string;
   onProgress?: (p: Progress) => void;
@@ -189,19 +211,19 @@ export interface FitToDirOptions {
 
 /** Solves and writes DIR/{.convexformer-run, config.json, result.json, weights.npz, metrics.jsonl}. */
 export function fitToDir(data: Dataset, options: Partial<FitConfig>, out: string, o: FitToDirOptions): FitOutcome {
-  const cfg = fitConfig(options);
+  const cfg = fitConfig(o.program ? { ...options, model: o.program.name } : options, o.program);
   const dir = new RunDir(out, { kind: 'fit', force: o.force, inputs: o.dataFile ? [o.dataFile] : [] });
   try {
-    dir.writeJson('config.json', o.dataFile ? runRecord('fit', o.dataFile, cfg) : generatedRecord('fit', cfg));
-    const built = prepareProblem(data, cfg);
-    const lines: string[] = [];
+    dir.writeConfig(o.dataFile ? runRecord('fit', o.dataFile, cfg) : generatedRecord('fit', cfg));
+    const built = prepareProblem(data, cfg, o.program);
+    const points: object[] = [];
     const outcome = fitAt(withBeta(built, chooseBeta(built, cfg)), data, cfg, (p) => {
       const { w: _w, ...numbers } = p; // the point itself stays out of the log
-      lines.push(JSON.stringify(numbers));
+      points.push(numbers);
       o.onProgress?.(p);
     });
-    dir.write('metrics.jsonl', lines.join('\n') + (lines.length ? '\n' : ''));
-    dir.writeJson('result.json', outcome.result);
+    dir.appendMetrics(points);
+    dir.writeResult(outcome.result);
     dir.write('weights.npz', encodeNpz(outcome.weights));
     dir.commit();
     return outcome;

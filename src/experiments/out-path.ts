@@ -30,7 +30,7 @@ function within(inner: string, outer: string): boolean {
 }
 
 /** Refuses targets whose replacement would destroy something that is not a run. */
-export function checkTarget(out: string, inputs: string[], field = '--out'): string {
+export function checkTarget(out: string, inputs: string[], field = 'out'): string {
   if (out.trim() === '') throw new InputError(field, 'is empty; expected the path of a run directory to create');
   const abs = realish(out);
   if (path.parse(abs).root === abs) throw new InputError(field, `${out} is the root directory; expected a new directory`);

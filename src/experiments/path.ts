@@ -71,7 +71,7 @@ export function pathToDir(data: Dataset, options: Partial<FitConfig>, fracs: num
   const cfg = fitConfig({ ...options, beta: undefined, betaFrac: 1 });
   const dir = new RunDir(out, { kind: 'path', force: o.force, inputs: [o.dataFile] });
   try {
-    dir.writeJson('config.json', runRecord('path', o.dataFile, { ...cfg, betaFrac: undefined, fracs }));
+    dir.writeConfig(runRecord('path', o.dataFile, { ...cfg, betaFrac: undefined, fracs }));
     const lines: string[] = [];
     const rows = runPath(data, cfg, fracs, (r) => {
       lines.push(JSON.stringify(r));

@@ -1,6 +1,7 @@
 // A run directory appears complete or not at all: everything is written under a temporary
 // name next to the destination and renamed into place at the end. Every run directory holds
-// the marker file (MARKER), so that --force can tell a run from anything else.
+// the marker file (MARKER), so that --force can tell a run from anything else. Errors name the
+// options `out`, `force`, `resume` (the CLI shows their flags).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
@@ -31,7 +32,7 @@ export interface RunDirOptions {
  * thread that computes would only run once the computation is over.
  */
 function announce(msg: { removeOnSignal: string } | { release: string }): void {
-  parentPort?.postMessage({ convexformerRunDir: msg });
+  parentPort?.postMessage({ convexformerTempDir: msg });
 }
 
 export class RunDir {
@@ -48,20 +49,20 @@ export class RunDir {
     this.abs = checkTarget(out, o.inputs ?? []);
     removeLeftovers(this.abs);
     if (fs.existsSync(this.abs)) {
-      if (!this.force) throw new InputError('--out', `${out} already exists; choose a new directory or pass --force`);
+      if (!this.force) throw new InputError('out', `${out} already exists; choose a new directory or pass \`force\``);
       if (!isRunDir(this.abs)) {
-        throw new InputError('--out', `${out} exists and is not a convexformer run directory (no ${MARKER}); --force replaces only run directories`);
+        throw new InputError('out', `${out} exists and is not a convexformer run directory (no ${MARKER}); \`force\` replaces only run directories`);
       }
     }
     this.tmp = o.resumable ? `${this.abs}.partial` : `${this.abs}.tmp-${process.pid}`;
     const partialExists = o.resumable && fs.existsSync(this.tmp);
     if (o.resumable) {
-      if (o.resume && !partialExists) throw new InputError('--resume', `no unfinished run at ${out}.partial to resume`);
+      if (o.resume && !partialExists) throw new InputError('resume', `no unfinished run at ${out}.partial to resume`);
       if (partialExists && !isRunDir(this.tmp)) {
-        throw new InputError('--out', `${out}.partial exists and is not a convexformer run directory (no ${MARKER}); move it away`);
+        throw new InputError('out', `${out}.partial exists and is not a convexformer run directory (no ${MARKER}); move it away`);
       }
       if (!o.resume && partialExists) {
-        if (!this.force) throw new InputError('--out', `${out}.partial holds an unfinished run; pass --resume to continue it or --force to start over`);
+        if (!this.force) throw new InputError('out', `${out}.partial holds an unfinished run; pass \`resume\` to continue it or \`force\` to start over`);
         fs.rmSync(this.tmp, { recursive: true, force: true });
       }
     }
@@ -70,7 +71,7 @@ export class RunDir {
         makeDirs(path.dirname(this.tmp));
         fs.mkdirSync(this.tmp);
       } catch (e) {
-        throw new InputError('--out', `cannot create ${this.tmp}: ${(e as Error).message}`);
+        throw new InputError('out', `cannot create ${this.tmp}: ${(e as Error).message}`);
       }
     }
     this.write(MARKER, JSON.stringify({ kind: o.kind }) + '\n');
@@ -107,10 +108,9 @@ export class RunDir {
     this.writeJson(RUN_FILES.config, record);
   }
 
-  /** Appends lines to metrics.jsonl, one JSON object per line. */
+  /** Appends lines to metrics.jsonl, one JSON object per line; with none, the file exists, empty. */
   appendMetrics(lines: readonly object[]): void {
-    if (lines.length === 0) return;
-    fs.appendFileSync(path.join(this.tmp, RUN_FILES.metrics), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    fs.appendFileSync(path.join(this.tmp, RUN_FILES.metrics), lines.map((l) => JSON.stringify(l)).join('\n') + (lines.length ? '\n' : ''));
   }
 
   writeResult(result: unknown): void {
@@ -127,12 +127,17 @@ export class RunDir {
     return text === null ? null : JSON.parse(text);
   }
 
+  /** A finished run keeps no checkpoint. */
+  removeCheckpoint(): void {
+    fs.rmSync(path.join(this.tmp, RUN_FILES.checkpoint), { force: true });
+  }
+
   /** Moves the finished directory into place; an old run there (--force) goes only after that. */
   commit(): void {
     if (fs.existsSync(this.abs)) {
       if (!this.force || !isRunDir(this.abs)) {
         this.closed = true; // keep the results
-        throw new InputError('--out', `${this.out} appeared while the run was working; results left in ${this.tmp}`);
+        throw new InputError('out', `${this.out} appeared while the run was working; results left in ${this.tmp}`);
       }
       const old = `${this.abs}.old-${process.pid}`;
       fs.renameSync(this.abs, old);

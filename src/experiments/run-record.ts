@@ -52,16 +52,16 @@ const short = (h: string): string => `${h.slice(0, 12)}..`;
 export function checkSameRun<C>(saved: RunRecord<C>, now: RunRecord<C>, savedFile: string): void {
   // the generator's options are data, like the hash of a file
   if (JSON.stringify(saved.generator ?? null) !== JSON.stringify(now.generator ?? null)) {
-    throw new InputError('--resume', `generated data differs: ${JSON.stringify(saved.generator ?? null)} in ${savedFile}, ${JSON.stringify(now.generator ?? null)} now`);
+    throw new InputError('resume', `generated data differs: ${JSON.stringify(saved.generator ?? null)} in ${savedFile}, ${JSON.stringify(now.generator ?? null)} now`);
   }
-  if (saved.kind !== now.kind) throw new InputError('--resume', `kind differs: ${saved.kind} in ${savedFile}, ${now.kind} now`);
+  if (saved.kind !== now.kind) throw new InputError('resume', `kind differs: ${saved.kind} in ${savedFile}, ${now.kind} now`);
   if (saved.dataHash !== now.dataHash) {
-    throw new InputError('--resume', `data differs: sha256 ${short(String(saved.dataHash))} (${saved.dataFile}) in ${savedFile}, ${short(String(now.dataHash))} (${now.dataFile}) now`);
+    throw new InputError('resume', `data differs: sha256 ${short(String(saved.dataHash))} (${saved.dataFile}) in ${savedFile}, ${short(String(now.dataHash))} (${now.dataFile}) now`);
   }
   const a = (saved.config ?? {}) as Record<string, unknown>;
   const b = now.config as Record<string, unknown>;
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
   const differs = keys.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]))
     .map((k) => `${k} ${JSON.stringify(a[k]) ?? 'unset'} there, ${JSON.stringify(b[k]) ?? 'unset'} now`);
-  if (differs.length) throw new InputError('--resume', `options differ from ${savedFile}: ${differs.join('; ')}`);
+  if (differs.length) throw new InputError('resume', `options differ from ${savedFile}: ${differs.join('; ')}`);
 }

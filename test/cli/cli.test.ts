@@ -65,6 +65,8 @@ test('fit --model gated --loss ce writes the gates and reaches the gap', () => {
   const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')).config;
   assert.equal(config.gates, 2);
   assert.equal(config.heads, 1);
+  // the programs' options sit where they always have, after heads (config.json is byte-stable)
+  assert.deepEqual(Object.keys(config), ['model', 'loss', 'betaFrac', 'heads', 'gates', 'seed', 'tol', 'maxIter', 'solver', 'float32', 'lr']);
   assert.ok(res.relGap <= 1e-6);
   const w = readNpz(path.join(out, 'weights.npz'));
   assert.deepEqual(w.Z.shape, [2, 3, n, d]);
@@ -181,7 +183,7 @@ test('report refuses a directory that is not a finished run, and writes nothing'
   assert.ok(!fs.existsSync(out));
 });
 
-test('demo writes one run directory: a rerun needs --force, and nothing but an earlier demo is replaced', () => {
+test('demo writes one run directory: a rerun needs --force, and nothing but a run directory is replaced', () => {
   const out = path.join(tmp, 'demo-twice');
   assert.equal(run(['demo', '--out', out, '--quiet', '--steps', '5']).status, 0);
   const again = run(['demo', '--out', out, '--quiet', '--steps', '5']);

@@ -7,7 +7,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { encodeNpz } from '../../src/data/npz';
-import { doing, errorLine, flagOf, fmt } from '../../src/cli/common';
+import { doing, errorLine, flagOf, fmt, learnFlags } from '../../src/cli/common';
+import { fitCommand } from '../../src/cli/fit';
+import { compareCommand } from '../../src/cli/compare';
 import { cli, randn } from '../helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-msg-'));
@@ -98,8 +100,14 @@ test('names echoed on success are escaped too (fit, report)', () => {
   }
 });
 
-test('config fields map to their flags; array keys of a data file do not', () => {
+test('config fields map to the flags the commands declare; array keys of a data file do not', () => {
+  assert.equal(flagOf('betaFrac'), undefined, 'learned before any command was');
+  learnFlags(fitCommand());
+  learnFlags(compareCommand());
   assert.equal(flagOf('betaFrac'), '--beta-frac');
+  assert.equal(flagOf('out'), '--out');
+  assert.equal(flagOf('resume'), '--resume');
+  assert.equal(flagOf('heads'), '--heads');
   assert.equal(flagOf('maxIter'), '--max-iter');
   assert.equal(flagOf('gates'), '--gates');
   assert.equal(flagOf('X'), undefined);

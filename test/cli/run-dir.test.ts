@@ -163,7 +163,7 @@ test('generated data is recorded by its generator, and resuming with another gen
   assert.deepEqual(gen(1).generator, { name: 'teacherDataset', options: { N: 10, seed: 1 } });
   assert.equal(gen(1).dataHash, null);
   checkSameRun(gen(1), gen(1), 'config.json');
-  assert.throws(() => checkSameRun(gen(1), gen(2), 'config.json'), /--resume: generated data differs: .*"seed":1.* in config\.json, .*"seed":2.* now/);
+  assert.throws(() => checkSameRun(gen(1), gen(2), 'config.json'), /^InputError: resume: generated data differs: .*"seed":1.* in config\.json, .*"seed":2.* now/);
 });
 
 test('demo writes config.json with kind demo and the generator of its data', () => {

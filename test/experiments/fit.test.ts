@@ -3,7 +3,10 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { plantedDataset } from '../../src/data/planted';
-import { FIT_DEFAULTS, runFit } from '../../src/experiments/fit';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FIT_DEFAULTS, fitToDir, runFit } from '../../src/experiments/fit';
 import { InputError } from '../../src/data/errors';
 
 const { data } = plantedDataset({ N: 200, n: 6, d: 8, c: 2, tokens: [1, 4], noise: 0.1, seed: 1, loss: 'squared' });
@@ -31,6 +34,13 @@ test('errors below the CLI name the config field, not a flag', () => {
   assert.throws(() => runFit(data, { betaFrac: 0.2, model: 'gated', gates: 1.5 }), /^InputError: gates: must be an integer >= 1, got 1.5/);
   assert.throws(() => runFit(data, { betaFrac: 0.2, model: 'attention', gates: 4 }), /^InputError: gates: program attention takes no gates \(gated does\)/);
   assert.throws(() => runFit(data, { betaFrac: 0.2, model: 'mlp' }), /^InputError: model: unknown program 'mlp'; expected one of: attention, gated/);
+  // the run directory too: `out`, which the CLI shows as --out
+  const existing = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-fit-out-'));
+  try {
+    assert.throws(() => fitToDir(data, { betaFrac: 0.2 }, existing, { force: false }), /^InputError: out: .* already exists; choose a new directory or pass `force`$/);
+  } finally {
+    fs.rmSync(existing, { recursive: true, force: true });
+  }
 });
 
 test('gates from the data file and a different gates option are refused, naming gates', () => {

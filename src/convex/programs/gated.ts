@@ -21,7 +21,7 @@ export function drawGating(h: number, n: number, d: number, seed: number): Gatin
   return { h, U1: rng.normals(h * n), U2: rng.normals(h * d) };
 }
 
-export const gated: Program = {
+export const gated: Program<'gates' | 'seed'> = {
   name: 'gated',
   summary: 'simplex attention followed by a gated-ReLU FCN',
   equation: 'Ergen et al. eq. (12), Theorem 3',
@@ -36,9 +36,6 @@ export const gated: Program = {
     const { train, trainTargets } = data;
     const { N, n, d } = train;
     const c = trainTargets.c;
-    if (options.gates !== undefined && !(Number.isInteger(options.gates) && options.gates >= 1)) {
-      throw new InputError('gates', `must be an integer >= 1, got ${options.gates}`);
-    }
     if (data.gating && options.gates !== undefined && options.gates !== data.gating.h) {
       throw new InputError('gates', `is ${options.gates} but the data file's U1/U2 hold ${data.gating.h} gates`);
     }

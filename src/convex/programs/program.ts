@@ -7,25 +7,37 @@
 import type { Gating, LossKind, Problem, Targets, Tokens } from '../types';
 import type { RecoveredWeights } from '../recovery/heads';
 import type { NamedArray } from '../../data/npz';
+import { InputError } from '../../data/errors';
 
-/** The fields of a configuration that a program may take as options (FitConfig has each). */
-export type ProgramOptionField = 'gates' | 'seed';
-
-/** An option a program takes: the config field it sets, and how the CLI offers it. */
+/**
+ * An option a program takes, declared in the program's file only: the config field it sets (as
+ * recorded in config.json), the flag `fit` and `path` offer it under, and what values it takes.
+ * The CLI derives the flag, its validation and its config field from this; `prepareProblem`
+ * refuses a value below `min` and an option the chosen program does not declare.
+ */
 export interface ProgramOption {
-  field: ProgramOptionField;
+  /** the config field, camelCase; its flag is the same name in kebab-case */
+  field: string;
   /** the flag and its argument, e.g. '--gates <h>' */
   flag: string;
   description: string;
   /** the smallest value allowed: integers >= min */
-  min: 0 | 1;
+  min: number;
+  /** the value when none is given (absent: unset, and the program decides from its data) */
+  default?: number;
 }
 
-export interface ProgramOptions extends Partial<Record<ProgramOptionField, number>> {
+/** What every program's build receives; its declared options come as further fields. */
+export interface ProgramOptions {
   loss: LossKind;
   /** run the GEMMs in single precision; the problem then carries a float64 `exact` twin */
   float32?: boolean;
+  /** the values of the options programs declare (a program reads its own, typed by Program<F>) */
+  [option: string]: unknown;
 }
+
+/** The values of the options F a program declares, as its build sees them. */
+export type OptionValues<F extends string> = { readonly [K in F]?: number };
 
 /** What a program builds from: training tokens and targets, and gates when the data file has them. */
 export interface ProgramData {
@@ -55,7 +67,11 @@ export interface BuiltProgram {
   weights(Z: Float64Array, rec: RecoveredWeights): Record<string, NamedArray>;
 }
 
-export interface Program {
+/**
+ * F: the fields of the options the program declares (gated: 'gates' | 'seed'). `Program` alone
+ * is any program; a program's build sees its own options typed.
+ */
+export interface Program<F extends string = never> {
   readonly name: string;
   /** one line, for --help and `info` */
   readonly summary: string;
@@ -66,5 +82,15 @@ export interface Program {
   /** the convex program itself */
   readonly convex: string;
   readonly options: readonly ProgramOption[];
-  build(data: ProgramData, options: ProgramOptions): BuiltProgram;
+  build(data: ProgramData, options: ProgramOptions & OptionValues<F>): BuiltProgram;
+}
+
+/** Refuses a value of a declared option that is not an integer >= its min, naming the field. */
+export function checkOptionValues(program: Program, values: Readonly<Record<string, unknown>>): void {
+  for (const o of program.options) {
+    const v = values[o.field];
+    if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= o.min)) {
+      throw new InputError(o.field, `must be an integer >= ${o.min}, got ${String(v)}`);
+    }
+  }
 }
