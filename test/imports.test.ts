@@ -111,3 +111,31 @@ test('src/ has no import cycles', () => {
   assert.ok(importGraph(srcDir).size > 50, 'the graph of src/ was read');
   assert.deepEqual(cycles, [], `import cycles:\n${cycles.join('\n')}`);
 });
+
+/**
+ * The layers of docs/ARCHITECTURE.md, lowest first: a file imports only from its own layer and
+ * the layers before it (src/index.ts, the package's entry, may import any).
+ */
+const LAYERS = ['core', 'losses', 'data', 'attention', 'optim', 'nn', 'convex', 'experiments', 'report', 'cli'];
+
+/** The imports that point up the layer list, as "from -> to". */
+function upwardImports(graph: Map<string, string[]>): string[] {
+  const layer = (f: string) => LAYERS.indexOf(f.split(path.sep)[0]);
+  const bad: string[] = [];
+  for (const [from, deps] of graph) {
+    if (!from.includes(path.sep)) continue;
+    for (const to of deps) if (layer(to) > layer(from)) bad.push(`${from} -> ${to}`);
+  }
+  return bad.sort();
+}
+
+test('every directory of src/ is a layer, and imports point down the layers only', () => {
+  const dirs = fs.readdirSync(srcDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  assert.deepEqual(dirs, [...LAYERS].sort(), 'a new directory of src/ needs its place in LAYERS and in docs/ARCHITECTURE.md');
+  assert.deepEqual(upwardImports(importGraph(srcDir)), []);
+});
+
+test('the layer check names an import that points up', () => {
+  const planted = new Map([[path.join('core', 'a.ts'), [path.join('nn', 'b.ts')]], [path.join('nn', 'b.ts'), [path.join('core', 'a.ts')]]]);
+  assert.deepEqual(upwardImports(planted), [`${path.join('core', 'a.ts')} -> ${path.join('nn', 'b.ts')}`]);
+});

@@ -1,5 +1,10 @@
 // The interfaces of the convex side: a problem is operator x datafit x penalty (x beta).
 import type { FloatArray } from '../core/blas';
+import type { Datafit } from '../losses/datafit';
+
+// The types a problem is made of that live in lower layers, re-exported for the convex side.
+export type { Datafit } from '../losses/datafit';
+export type { Gating, LossKind, Targets, Tokens } from '../data/tokens';
 
 /** The design of a problem, applied without materialising it. pred = A w, g = A^T r. */
 export interface LinearOperator {
@@ -13,24 +18,6 @@ export interface LinearOperator {
   readonly flopsPerApply: number;
   /** The precision the GEMMs run in. */
   readonly precision: 'float64' | 'float32';
-}
-
-/** A loss summed over samples, with its target bound in. pred is (N, c) row-major. */
-export interface Datafit {
-  readonly name: 'squared' | 'ce';
-  readonly samples: number;
-  readonly outputs: number;
-  value(pred: Float64Array): number;
-  gradient(pred: Float64Array, out: Float64Array): void;
-  /** Fenchel conjugate f*(u); +Infinity outside its domain. */
-  conjugate(u: Float64Array): number;
-  /**
-   * Bregman divergence f(p) - f(q) - <grad f(q), p - q>, computed without the cancellation of
-   * subtracting two values of f, so the step-size test stays exact near the optimum.
-   */
-  bregman(p: Float64Array, q: Float64Array): number;
-  /** Lipschitz constant of the gradient. */
-  readonly lipschitz: number;
 }
 
 export interface Penalty {
@@ -109,33 +96,6 @@ export interface SolveOptions {
   timeLimit?: number;
   /** Stop when the gap has not shrunk by 1% for this many iterations (rounding floor reached). */
   stallIterations?: number;
-}
-
-/** Tokens X (N, n, d), row-major. */
-export interface Tokens {
-  X: Float64Array;
-  N: number;
-  n: number;
-  d: number;
-}
-
-export type LossKind = 'squared' | 'ce';
-
-export interface Targets {
-  /** (N, c) for squared loss */
-  Y?: Float64Array;
-  /** (N,) integer labels for cross-entropy */
-  y?: Int32Array;
-  c: number;
-}
-
-/** The gates of eq. (12): D[i, j] = 1{U1_j^T X_i U2_j >= 0}; a data file may carry them. */
-export interface Gating {
-  h: number;
-  /** (h, n) */
-  U1: Float64Array;
-  /** (h, d) */
-  U2: Float64Array;
 }
 
 export type { FloatArray };

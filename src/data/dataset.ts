@@ -1,7 +1,7 @@
 // A data set for the convex programs, read from an .npz and checked key by key:
 //   X (N, n, d) tokens; Y (N, c) targets (squared loss) or y (N,) integer labels (cross-entropy);
 //   optional U1 (h, n) and U2 (h, d) gates; optional X_test with Y_test or y_test.
-import type { LossKind, Tokens, Targets, Gating } from '../convex/types';
+import type { LossKind, Tokens, Targets, Gating } from './tokens';
 import type { NdArray } from './npy';
 import { readNpz } from './npz';
 import { InputError } from './errors';

@@ -3,7 +3,7 @@
 // Its conjugate is finite only where q_i = U_i + e_{y_i} lies on the simplex, and there
 //   f*(U) = sum_i sum_l q_il log q_il   (negative entropy).
 // The gradient (softmax - one-hot) of each row has Lipschitz constant 1/2.
-import type { Datafit } from '../convex/types';
+import type { Datafit } from './datafit';
 import { logSumExp, softmaxRows } from './softmax';
 
 /** Slack for "q lies on the simplex", far above rounding and far below any real violation. */

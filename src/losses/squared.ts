@@ -1,5 +1,5 @@
 // Squared loss f(P) = sum_i 1/2 ||P_i - Y_i||^2, with conjugate f*(U) = 1/2 ||U||^2 + <U, Y>.
-import type { Datafit } from '../convex/types';
+import type { Datafit } from './datafit';
 
 export class SquaredLoss implements Datafit {
   readonly name = 'squared';

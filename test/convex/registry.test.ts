@@ -1,7 +1,7 @@
 // The registry is the one list of programs: each program has the whole shape (equation, objective,
 // options, build, predict, recover, non-convex objective, weights), its recovered weights reproduce
-// its certified optimum, and every program appears in `fit --help`, `path --help`, `info` and the
-// README's table. A program added to the registry is held to all of this without a new test.
+// its certified optimum, and every program appears in `fit --help`, `path --help` and `info` (the
+// README's list is generated: test/docs/programs-list.test.ts). A program added to the registry is held to all of this without a new test.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -80,19 +80,6 @@ test('every registered program appears in fit --help and path --help with its eq
   const info = spawnSync(process.execPath, [cli, 'info'], { encoding: 'utf8' });
   assert.equal(info.status, 0, info.stderr);
   for (const p of PROGRAMS) assert.match(info.stdout, new RegExp(`^  ${p.name} +${p.equation.replace(/[().]/g, '\\$&')}: `, 'm'));
-});
-
-test("every registered program has a row in the README's program table", () => {
-  const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
-  const table = readme.slice(readme.indexOf('| `--model` |'));
-  const rows = table.slice(0, table.indexOf('\n\n')).split('\n').slice(2);
-  assert.deepEqual(rows.map((r) => /^\| `([^`]+)` \|/.exec(r)?.[1]), programNames());
-  for (const p of PROGRAMS) {
-    const row = rows.find((r) => r.startsWith(`| \`${p.name}\``))!;
-    const eq = /eq\. \(\d+\)/.exec(p.equation)![0];
-    assert.ok(row.includes(eq), `README row of ${p.name} lacks ${eq}`);
-    for (const o of p.options) assert.ok(row.includes(o.flag.split(' ')[0]), `README row of ${p.name} lacks ${o.flag}`);
-  }
 });
 
 test('the ts snippets of docs/adding-a-program.md run against the package exports as written', () => {

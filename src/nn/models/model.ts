@@ -4,7 +4,7 @@
 // decay exactly as each paper writes it. The loss is a Datafit of the convex side, bound to the
 // batch's targets, so the non-convex objectives and the convex optimum sit on one scale.
 import type { FloatArray } from '../../core/blas';
-import type { Datafit } from '../../convex/types';
+import type { Datafit } from '../../losses/datafit';
 
 /** One named parameter: a flat row-major buffer and the shape it holds. */
 export interface Param {
