@@ -42,7 +42,7 @@ const SYMBOL: Record<ModularOp, string> = { div: '/', mul: '*', add: '+', sub: '
 function generate(values: TaskValues): TaskData {
   const v = optionValues(modular, values);
   const op = v.op as ModularOp, p = v.p as number, trainFrac = v.trainFrac as number, seed = v.seed as number;
-  if (!(Number.isInteger(p) && p >= 2)) throw new InputError('p', `must be an integer >= 2 (below 2 there is no equation), got ${p}`);
+  if (!(Number.isInteger(p) && p >= 2)) throw new InputError('p', `must be an integer >= 2, got ${p}`);
   if (p > MAX_P) throw new InputError('p', `must be at most ${MAX_P} (p^2 = ${p * p} pairs), got ${p}`);
   // x in 0..p-1; y in 0..p-1, or for division the y invertible mod p (never 0)
   const ys: number[] = [];
