@@ -78,7 +78,8 @@ export const modular: Task = {
     'class c in 0..p-1, read at the last position. add, sub, mul: all x, y in 0..p-1 (p^2 equations).\n' +
     'div: c = x * y^{-1} mod p for x in 0..p-1 and y in 1..p-1 invertible mod p (gcd(y, p) = 1):\n' +
     'all p(p-1) pairs for a prime p (mod 97: 9312); for a composite p only the invertible y, where\n' +
-    'the quotient is unique (mod 15: 8 of 14 y, 120 of the 210 pairs).',
+    'the quotient is unique (mod 15: 8 of 14 y, 120 of the 210 pairs). In the .npz, op is its index\n' +
+    'in div, mul, add, sub; pairs, equations and invertible_y count what division keeps.',
   options: [
     { field: 'op', flag: '--op <op>', description: 'the operation', choices: MODULAR_OPS },
     { field: 'p', flag: '--p <P>', description: 'the modulus, an integer >= 2 (classes = p)' },
