@@ -28,6 +28,7 @@ export { parseNpy, encodeNpy, type NdArray, type NamedArray, type NpyData } from
 export { readNpz, encodeNpz } from './data/npz';
 export { loadDataset, datasetFromArrays, type Dataset } from './data/dataset';
 export { plantedDataset } from './data/planted';
+export { TASKS, taskNamed, modular, inverseMod, MODULAR_OPS, seededSplit, optionValues, taskArrays, TASK_FORMATS, writeFileWhole, type ModularOp, type Split, type Task, type TaskData, type TaskOption, type TaskValues, type TaskFormat } from './data/tasks';
 export { InputError } from './data/errors';
 export { runFit, fitToDir, fitConfig, FIT_DEFAULTS, type FitConfig, type FitSettings, type FitResult } from './experiments/fit';
 export { runPath, pathToDir, geometricGrid } from './experiments/path';
