@@ -19,6 +19,9 @@ export const positive = (name: string) => number(name, (v) => v > 0, 'a number >
 export const positiveInt = (name: string) => number(name, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
 export const nonNegativeInt = (name: string) => number(name, (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
 
+/** --force's help, one text for every command that writes a run directory. */
+export const FORCE_HELP = 'replace --out if it is a convexformer run directory of the same kind (its .convexformer-run names the kind: a fit replaces only a fit)';
+
 export function choice(flags: string, description: string, choices: string[], dflt: string): Option {
   return new Option(flags, description).choices(choices).default(dflt);
 }

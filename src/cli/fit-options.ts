@@ -3,7 +3,7 @@
 import { Command, Option } from 'commander';
 import { FIT_DEFAULTS, type FitConfig } from '../experiments/fit';
 import { PROGRAMS, programNames, programOptions } from '../convex/registry';
-import { choice, number, positive, positiveInt } from './common';
+import { FORCE_HELP, choice, number, positive, positiveInt } from './common';
 
 const modelHelp = PROGRAMS.map((p) => `${p.name}: ${p.summary} (${p.equation})`).join('; ');
 
@@ -35,7 +35,7 @@ export function addSolveOptions(cmd: Command): Command {
     .option('--lr <rate>', 'adam: learning rate', positive('--lr'), FIT_DEFAULTS.lr)
     .option('--float32', 'run the GEMMs in single precision (the certificate stays float64)', false)
     .option('--quiet', 'no progress on stderr', false)
-    .addOption(new Option('--force', 'replace --out if it is a convexformer run directory (holds .convexformer-run)').default(false));
+    .addOption(new Option('--force', FORCE_HELP).default(false));
 }
 
 /** What commander parses for fit and path: the settings' flags, and the programs' options by field. */

@@ -56,10 +56,12 @@ export const FIT_DEFAULTS = {
 /**
  * A complete FitConfig from what a caller gave (undefined counts as not given), checked: a library
  * call without `tol` gets the CLI's 1e-6, not an unbounded solve. The defaults of the options
- * `program` declares (by default the registry's program given.model names) are filled in too.
+ * `program` declares (by default the registry's program given.model names) are filled in too; a
+ * `program` outside the registry is recorded by its name as the model.
  */
 export function fitConfig(given: Partial<FitConfig>, program?: Program): FitConfig {
-  const set = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<FitConfig>;
+  const named = program ? { ...given, model: program.name } : given;
+  const set = Object.fromEntries(Object.entries(named).filter(([, v]) => v !== undefined)) as Partial<FitConfig>;
   const declared = program ?? PROGRAMS.find((p) => p.name === (set.model ?? FIT_DEFAULTS.model));
   const optionDefaults = Object.fromEntries((declared?.options ?? []).filter((o) => o.default !== undefined).map((o) => [o.field, o.default]));
   // defaults after what was given, so config.json lists the options in the caller's order
@@ -148,10 +150,15 @@ export function prepareProblem(data: Dataset, cfg: FitConfig, program: Program =
   return program.build(data, { ...options, loss: cfg.loss, float32: cfg.float32 });
 }
 
-/** Solves one program to its certificate; options not given take FIT_DEFAULTS (beta or betaFrac is required). */
-export function runFit(data: Dataset, options: Partial<FitConfig>, onProgress?: (p: Progress) => void, w0?: Float64Array): FitOutcome {
-  const cfg = fitConfig(options);
-  const base = prepareProblem(data, cfg);
+/**
+ * Solves one program to its certificate; options not given take FIT_DEFAULTS (beta or betaFrac is
+ * required). `program`: one outside the registry, as fitToDir takes it.
+ */
+export function runFit(
+  data: Dataset, options: Partial<FitConfig>, onProgress?: (p: Progress) => void, w0?: Float64Array, program?: Program,
+): FitOutcome {
+  const cfg = fitConfig(options, program);
+  const base = prepareProblem(data, cfg, program);
   const beta = chooseBeta(base, cfg);
   return fitAt(withBeta(base, beta), data, cfg, onProgress, w0);
 }
@@ -211,7 +218,7 @@ export interface FitToDirOptions {
 
 /** Solves and writes DIR/{.convexformer-run, config.json, result.json, weights.npz, metrics.jsonl}. */
 export function fitToDir(data: Dataset, options: Partial<FitConfig>, out: string, o: FitToDirOptions): FitOutcome {
-  const cfg = fitConfig(o.program ? { ...options, model: o.program.name } : options, o.program);
+  const cfg = fitConfig(options, o.program);
   const dir = new RunDir(out, { kind: 'fit', force: o.force, inputs: o.dataFile ? [o.dataFile] : [] });
   try {
     dir.writeConfig(o.dataFile ? runRecord('fit', o.dataFile, cfg) : generatedRecord('fit', cfg));
