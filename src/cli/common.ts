@@ -96,9 +96,15 @@ function citedFlags(detail: string): string {
   return detail.replace(/`([A-Za-z]+)`/g, (cited, field: string) => flagOf(field) ?? cited);
 }
 
-/** An InputError naming config fields, renamed to name their flags. */
+/**
+ * An InputError naming config fields, renamed to name their flags; another error (a solver's
+ * NumericError) citing fields in its message gets their flags there.
+ */
 function withFlag(e: unknown): unknown {
-  if (!(e instanceof InputError)) return e;
+  if (!(e instanceof InputError)) {
+    if (e instanceof Error) e.message = citedFlags(e.message);
+    return e;
+  }
   const detail = e.message.slice(e.field.length + 2);
   const flag = flagOf(e.field) ?? e.field;
   const shown = citedFlags(detail);

@@ -1,8 +1,9 @@
 // The options `fit` and `path` share, and their conversion to a FitConfig. The programs, their
 // descriptions and the options each takes come from the registry.
 import { Command, Option } from 'commander';
-import { FIT_DEFAULTS, type FitConfig } from '../experiments/fit';
-import { PROGRAMS, programNames, programOptions } from '../convex/registry';
+import { FIT_DEFAULTS, notTaken, type FitConfig } from '../experiments/fit';
+import { InputError } from '../data/errors';
+import { PROGRAMS, programNamed, programNames, programOptions } from '../convex/registry';
 import { FORCE_HELP, choice, number, positive, positiveInt } from './common';
 
 const modelHelp = PROGRAMS.map((p) => `${p.name}: ${p.summary} (${p.equation})`).join('; ');
@@ -56,6 +57,20 @@ export interface SolveOpts {
   force: boolean;
   out: string;
   [option: string]: unknown;
+}
+
+/**
+ * Options the run would not use are refused, not recorded as if they mattered: a program option
+ * the model does not declare (attention and --seed), --lr without --solver adam. Only options the
+ * user gave: their defaults fill every config. (--classes with squared loss: the data loader.)
+ */
+export function refuseUnused(cmd: Command, o: SolveOpts): void {
+  const given = (field: string) => cmd.getOptionValueSource(field) === 'cli';
+  const program = programNamed(o.model);
+  for (const { field } of programOptions()) {
+    if (given(field) && !program.options.some((q) => q.field === field)) throw notTaken(program, field);
+  }
+  if (given('lr') && o.solver !== 'adam') throw new InputError('lr', `is the learning rate of \`solver\` adam; \`solver\` ${o.solver} takes none`);
 }
 
 export function toFitConfig(o: SolveOpts, beta?: number, betaFrac?: number): FitConfig {

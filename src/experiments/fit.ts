@@ -130,6 +130,13 @@ export function chooseBeta(built: Pick<BuiltProgram, 'betaMax'>, cfg: Pick<FitCo
   return beta;
 }
 
+/** The error for an option `program` does not declare, naming the programs that do. */
+export function notTaken(program: Program, field: string): InputError {
+  const takers = PROGRAMS.filter((p) => p.options.some((q) => q.field === field)).map((p) => p.name);
+  const who = takers.length ? ` (${takers.join(', ')} do${takers.length === 1 ? 'es' : ''})` : '';
+  return new InputError(field, `program ${program.name} takes no ${field}${who}`);
+}
+
 /**
  * The program cfg.model names (or `program`, one outside the registry), built on the training
  * data (at beta_max) with the options it declares.
@@ -141,9 +148,7 @@ export function prepareProblem(data: Dataset, cfg: FitConfig, program: Program =
   // an option this program does not take is a mistake, not a no-op
   for (const [field, value] of Object.entries(cfg)) {
     if (SETTINGS.has(field) || value === undefined || program.options.some((q) => q.field === field)) continue;
-    const takers = PROGRAMS.filter((p) => p.options.some((q) => q.field === field)).map((p) => p.name);
-    const who = takers.length ? ` (${takers.join(', ')} do${takers.length === 1 ? 'es' : ''})` : '';
-    throw new InputError(field, `program ${program.name} takes no ${field}${who}`);
+    throw notTaken(program, field);
   }
   checkOptionValues(program, cfg);
   const options = Object.fromEntries(program.options.map((o) => [o.field, cfg[o.field]]));

@@ -107,7 +107,10 @@ const bad: [string, Record<string, NamedArray> | null, string[], RegExp][] = [
   ['labels for squared loss', { X, y }, [], /Y: missing; the file has labels y: use --loss ce/],
   ['non-integer labels', { X, y: { data: Float64Array.from(y.data, (v, i) => (i === 3 ? 0.5 : v)), shape: [N] } }, ['--loss', 'ce'], /y: label 0.5 at index 3/],
   ['negative labels', { X, y: { data: Int32Array.from(y.data, (v, i) => (i === 1 ? -1 : v)), shape: [N] } }, ['--loss', 'ce'], /y: label -1/],
-  ['labels beyond --classes', { X, y }, ['--loss', 'ce', '--classes', '2'], /y: label 2 is out of range \[0, 1\]/],
+  ['labels beyond --classes', { X, y }, ['--loss', 'ce', '--classes', '2'], /y: label 2 is out of range \[0, 1\] \(at index \d+\): --classes is 2$/m],
+  ['--classes with squared loss', null, ['--classes', '5'], /^convexformer: error: --classes: is for labels y \(cross-entropy\); --loss is squared$/m],
+  ['--lr without --solver adam', null, ['--lr', '5'], /^convexformer: error: --lr: is the learning rate of --solver adam; --solver fista takes none$/m],
+  ['--seed for a program that draws nothing', null, ['--seed', '3'], /^convexformer: error: --seed: program attention takes no seed \(gated does\)$/m],
   ['U1 without U2', { X, Y, U1: { data: randn(2 * n, 1), shape: [2, n] } }, ['--model', 'gated'], /U2: missing/],
   ['U2 of the wrong width', { X, Y, U1: { data: randn(2 * n, 1), shape: [2, n] }, U2: { data: randn(2 * 5, 1), shape: [2, 5] } }, ['--model', 'gated'], /U2: has shape \(2, 5\); expected \(2, 3\)/],
   ['X_test of other width', { X, Y, X_test: { data: randn(5 * n * 2, 1), shape: [5, n, 2] }, Y_test: { data: randn(10, 1), shape: [5, 2] } }, [], /X_test: has tokens \(4, 2\); expected \(4, 3\)/],
@@ -133,6 +136,25 @@ for (const [name, arrays, extra, pattern] of bad) {
     assert.ok(!fs.readdirSync(tmp).some((f) => f.includes('.tmp-')), 'temporary directory left behind');
   });
 }
+
+test('path refuses the options its run would not use, as fit does', () => {
+  for (const [extra, pattern] of [
+    [['--seed', '3'], /--seed: program attention takes no seed \(gated does\)/],
+    [['--lr', '5'], /--lr: is the learning rate of --solver adam/],
+    [['--classes', '5'], /--classes: is for labels y \(cross-entropy\); --loss is squared/],
+  ] as const) {
+    const out = path.join(tmp, 'path-unused');
+    const r = run(['path', '--data', good, '--fracs', '1,0.5', ...extra, '--out', out, '--quiet']);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, pattern);
+    assert.equal(r.stdout, '');
+    assert.ok(!fs.existsSync(out));
+  }
+  // given where they are used, they are accepted: the default seed and lr are never refused
+  const out = path.join(tmp, 'path-gated-seed');
+  const r = run(['path', '--data', good, '--fracs', '1,0.5', '--model', 'gated', '--seed', '3', '--out', out, '--quiet']);
+  assert.equal(r.status, 0, r.stderr);
+});
 
 test('bad input is refused: truncated and missing data files', () => {
   const z = fs.readFileSync(good);
