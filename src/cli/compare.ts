@@ -6,7 +6,7 @@ import { COMPARE_BETA_FRAC, COMPARE_DEFAULTS, CONVEX_SHARE, compareToDir, type C
 import { checkHeads } from '../experiments/compare-models';
 import { InputError } from '../data/errors';
 import { checkTarget } from '../experiments/out-path';
-import { FORCE_HELP, doing, escapeControl, reading, guarded, nonNegativeInt, positive, positiveInt, sizeOf } from './common';
+import { CLASSES_HELP, FORCE_HELP, doing, escapeControl, reading, guarded, wroteLine, nonNegativeInt, positive, positiveInt, sizeOf } from './common';
 
 /** The progress line of one metric point, on stderr. */
 export function printMetric(p: MetricPoint): void {
@@ -41,7 +41,7 @@ export function compareCommand(): Command {
   const cmd = new Command('compare')
     .description('train softmax attention and simplex attention with Adam and solve the convex program, on the same data')
     .requiredOption('--data <file>', '.npz with X, Y (or y), X_test, Y_test (or y_test); optional attention_map (n,) of the teacher')
-    .option('--classes <c>', 'labels y (cross-entropy): number of classes (default: largest label + 1, every class present)', positiveInt('--classes'))
+    .option('--classes <c>', CLASSES_HELP, positiveInt('--classes'))
     .option('--heads <h>', 'heads of the non-convex models (default: at least the heads of the convex optimum; softmax: rounded up to a divisor of d)', positiveInt('--heads'))
     .option('--beta <B>', 'regularization strength (all models)', positive('--beta'))
     .option('--beta-frac <F>', `beta as a fraction of the convex beta_max (default: ${COMPARE_BETA_FRAC})`, positive('--beta-frac'))
@@ -86,7 +86,7 @@ export function compareCommand(): Command {
     doing(`comparing the models on ${sizeOf(data.train)}`);
     const result = compareToDir(data, cfg, teacher, o.out, { force: o.force, resume: o.resume, dataFile: o.data, startedAt, onMetric: o.quiet ? undefined : printMetric });
     printCompare(result);
-    console.log(`wrote ${escapeControl(o.out)}/metrics.jsonl and result.json`);
+    console.log(wroteLine(o.out, 'compare'));
     if (!result.certificate.converged) process.exitCode = 3;
   }));
 }

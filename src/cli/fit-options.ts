@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { FIT_DEFAULTS, notTaken, type FitConfig } from '../experiments/fit';
 import { InputError } from '../data/errors';
 import { PROGRAMS, programNamed, programNames, programOptions } from '../convex/registry';
-import { FORCE_HELP, choice, number, positive, positiveInt } from './common';
+import { CLASSES_HELP, FORCE_HELP, choice, number, positive, positiveInt } from './common';
 
 const modelHelp = PROGRAMS.map((p) => `${p.name}: ${p.summary} (${p.equation})`).join('; ');
 
@@ -28,7 +28,7 @@ export function addSolveOptions(cmd: Command): Command {
     .addOption(choice('--model <kind>', modelHelp, programNames(), FIT_DEFAULTS.model))
     .addOption(choice('--loss <kind>', 'squared: 1/2||yhat - y||^2 per sample; ce: softmax cross-entropy', ['squared', 'ce'], FIT_DEFAULTS.loss))
     .option('--heads <h>', 'head budget of the non-convex model: the result says whether the optimum fits in it', positiveInt('--heads')))
-    .option('--classes <c>', 'ce: number of classes (default: largest training label + 1, and labels must be below N)', positiveInt('--classes'))
+    .option('--classes <c>', CLASSES_HELP, positiveInt('--classes'))
     .option('--tol <t>', 'stop at this relative duality gap (primal - dual) / |primal|', positive('--tol'), FIT_DEFAULTS.tol)
     .option('--max-iter <k>', 'iteration limit', positiveInt('--max-iter'), FIT_DEFAULTS.maxIter)
     .option('--time-limit <s>', 'wall-clock limit per solve, seconds', positive('--time-limit'))

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { loadDataset } from '../data/dataset';
 import { fitToDir, type FitOutcome } from '../experiments/fit';
 import { checkTarget } from '../experiments/out-path';
-import { doing, escapeControl, reading, fmt, guarded, positive, progressPrinter, sizeOf } from './common';
+import { doing, reading, wroteLine, fmt, guarded, positive, progressPrinter, sizeOf } from './common';
 import { addSolveOptions, refuseUnused, toFitConfig, type SolveOpts } from './fit-options';
 
 export function printFit(r: FitOutcome['result'], log: (s: string) => void = console.log): void {
@@ -36,7 +36,7 @@ export function fitCommand(): Command {
       doing(`solving the convex program for ${sizeOf(data.train, data.trainTargets.c)}`);
       const { result } = fitToDir(data, cfg, o.out, { force: o.force, dataFile: o.data, onProgress: progressPrinter(o.quiet) });
       printFit(result);
-      console.log(`wrote ${escapeControl(o.out)}/result.json and weights.npz`);
+      console.log(wroteLine(o.out, 'fit'));
       if (!result.converged) process.exitCode = 3;
     }));
   return cmd;

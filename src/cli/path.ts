@@ -4,7 +4,7 @@ import { loadDataset } from '../data/dataset';
 import { geometricGrid, pathToDir, type PathRow } from '../experiments/path';
 import { checkTarget } from '../experiments/out-path';
 import { InputError } from '../data/errors';
-import { doing, escapeControl, reading, fmt, guarded, positive, positiveInt, progressPrinter, sizeOf } from './common';
+import { doing, reading, wroteLine, fmt, guarded, positive, positiveInt, progressPrinter, sizeOf } from './common';
 import { addSolveOptions, refuseUnused, toFitConfig, type SolveOpts } from './fit-options';
 
 function parseFracs(raw: string): number[] {
@@ -49,7 +49,7 @@ export function pathCommand(): Command {
           console.log(rowLine(r));
         },
       });
-      console.log(`wrote ${escapeControl(o.out)}/path.json`);
+      console.log(wroteLine(o.out, 'path'));
       if (all.some((r) => !r.converged)) process.exitCode = 3;
     }));
   return cmd;

@@ -93,6 +93,19 @@ export function checkSameKind(dir: string, shown: string, kind: string, field: s
   }
 }
 
+/**
+ * The directory `dir`, created with its missing parents (makeDirs) as a run directory's parents
+ * are, so every command's --out may name a new folder; a failure is one line naming `field`.
+ */
+export function createdDir(dir: string, field: string): fs.Stats {
+  try {
+    makeDirs(dir);
+    return fs.statSync(dir);
+  } catch (e) {
+    throw new InputError(field, `cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
 function isEmptyDir(dir: string): boolean {
   try {
     return fs.readdirSync(dir).length === 0;

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { encodeNpz, readNpz, type NamedArray } from '../../src/data/npz';
 import { cli, randLabels, randn, relDiff } from '../helpers';
+import { programLines } from '../../src/cli/info';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-cli-'));
 const N = 40, n = 4, d = 3, c = 2;
@@ -48,6 +49,10 @@ test('fit writes result.json with every field and weights.npz NumPy can read', (
   assert.deepEqual(w.W1.shape, [res.heads, n]);
   assert.deepEqual(w.W3.shape, [res.heads, c]);
   assert.ok(!fs.readdirSync(tmp).some((f) => f.includes('.tmp-')), 'temporary directory left behind');
+  // the line names every file the run directory holds, and each is there
+  const files = /^wrote .*run-sq: (.*)$/m.exec(r.stdout)?.[1].split(', ');
+  assert.deepEqual(files, ['config.json', 'metrics.jsonl', 'result.json', 'weights.npz'], r.stdout);
+  for (const f of files!) assert.ok(fs.existsSync(path.join(out, f)), f);
 });
 
 test('fit --model gated --loss ce writes the gates and reaches the gap', () => {
@@ -219,4 +224,36 @@ test('demo writes one run directory: a rerun needs --force, and nothing but a ru
   assert.equal(r.status, 2);
   assert.match(r.stderr, /not a convexformer run directory/);
   assert.equal(fs.readFileSync(path.join(mine, 'report.html'), 'utf8'), 'mine');
+});
+
+test('help texts agree: one --classes text, "(default: x)" everywhere, no line break inside a sentence', () => {
+  const help = (args: string[]) => {
+    const r = run([...args, '--help']);
+    assert.equal(r.status, 0, r.stderr);
+    // commander wraps at the terminal width: join the wrapped lines back into one text
+    return r.stdout.replace(/\n {2,}/g, ' ').replace(/\s+/g, ' ');
+  };
+  const top = help([]);
+  assert.match(top, /certified global optimum, recover ordinary attention weights/);
+  const classes = (text: string) => /--classes <c> (.*?) --/.exec(text)?.[1];
+  const fitHelp = help(['fit']);
+  assert.ok(classes(fitHelp));
+  assert.equal(classes(help(['compare'])), classes(fitHelp));
+  assert.equal(classes(help(['path'])), classes(fitHelp));
+  for (const cmd of [['fit'], ['path'], ['compare'], ['demo'], ['report'], ['bench', 'step']]) {
+    const text = help(cmd);
+    const bare = /\(default [^:][^)]*\)/.exec(text.replace(/gated: number of gates h \(default \d+,/, ''));
+    assert.equal(bare, null, `${cmd.join(' ')}: ${bare?.[0]}`);
+    if (cmd[0] !== 'report' && cmd[0] !== 'bench') assert.match(text, /--force .*of the same kind/, cmd.join(' '));
+  }
+});
+
+test('info lines up the program names whatever their length', () => {
+  const lines = programLines([
+    { name: 'attention', equation: 'eq. (10)', summary: 'a' },
+    { name: 'a-much-longer-program-name', equation: 'eq. (12)', summary: 'b' },
+  ]);
+  const starts = lines.map((l) => l.indexOf('eq. ('));
+  assert.equal(starts[0], starts[1], lines.join('\n'));
+  assert.ok(/name {2}eq\./.test(lines[1]));
 });
