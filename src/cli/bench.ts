@@ -15,7 +15,7 @@ export function benchCommand(): Command {
     .option('--vocab <V>', 'vocabulary size', positiveInt('--vocab'), 100)
     .option('--classes <C>', 'output classes', positiveInt('--classes'), 97)
     .option('--steps <K>', 'timed steps (after 2 warm-up steps)', positiveInt('--steps'), 20)
-    .option('--float64', 'double precision (default float32, like PyTorch)', false)
+    .option('--float64', 'double precision (default: float32, like PyTorch)', false)
     .option('--json', 'one JSON line instead of text', false)
     .action((o: { layers: number; dModel: number; heads: number; seq: number; batch: number; vocab: number; classes: number; steps: number; float64: boolean; json: boolean }) => guarded(() => {
       const r = stepBench({ layers: o.layers, dModel: o.dModel, heads: o.heads, seq: o.seq, vocab: o.vocab, classes: o.classes, float32: !o.float64 }, o.batch, o.steps);

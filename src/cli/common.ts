@@ -4,6 +4,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Progress } from '../convex/types';
 import { InputError, oneLine } from '../data/errors';
 import * as fs from 'node:fs';
+import { RUN_KINDS, type RunKind } from '../experiments/kinds';
 
 export function number(name: string, check: (v: number) => boolean, expected: string) {
   return (raw: string): number => {
@@ -18,6 +19,17 @@ export function number(name: string, check: (v: number) => boolean, expected: st
 export const positive = (name: string) => number(name, (v) => v > 0, 'a number > 0');
 export const positiveInt = (name: string) => number(name, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
 export const nonNegativeInt = (name: string) => number(name, (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
+
+/** --classes' help, one text for fit, path and compare. */
+export const CLASSES_HELP = 'labels y (cross-entropy): number of classes (default: largest training label + 1, labels below N, every class present)';
+
+/** The line a command prints when its run directory is in place: the directory and the files a run of its kind holds. */
+export function wroteLine(out: string, kind: RunKind): string {
+  return `wrote ${escapeControl(out)}: ${RUN_KINDS[kind].files.join(', ')}`;
+}
+
+/** --force's help, one text for every command that writes a run directory. */
+export const FORCE_HELP = 'replace --out if it is a convexformer run directory of the same kind (its .convexformer-run names the kind: a fit replaces only a fit)';
 
 export function choice(flags: string, description: string, choices: string[], dflt: string): Option {
   return new Option(flags, description).choices(choices).default(dflt);
@@ -93,9 +105,15 @@ function citedFlags(detail: string): string {
   return detail.replace(/`([A-Za-z]+)`/g, (cited, field: string) => flagOf(field) ?? cited);
 }
 
-/** An InputError naming config fields, renamed to name their flags. */
+/**
+ * An InputError naming config fields, renamed to name their flags; another error (a solver's
+ * NumericError) citing fields in its message gets their flags there.
+ */
 function withFlag(e: unknown): unknown {
-  if (!(e instanceof InputError)) return e;
+  if (!(e instanceof InputError)) {
+    if (e instanceof Error) e.message = citedFlags(e.message);
+    return e;
+  }
   const detail = e.message.slice(e.field.length + 2);
   const flag = flagOf(e.field) ?? e.field;
   const shown = citedFlags(detail);

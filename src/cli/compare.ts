@@ -2,11 +2,11 @@
 import { Command } from 'commander';
 import { datasetFromArrays } from '../data/dataset';
 import { readNpz } from '../data/npz';
-import { CONVEX_SHARE, compareToDir, type CompareConfig, type CompareResult, type MetricPoint } from '../experiments/compare';
+import { COMPARE_BETA_FRAC, COMPARE_DEFAULTS, CONVEX_SHARE, compareToDir, type CompareConfig, type CompareResult, type MetricPoint } from '../experiments/compare';
 import { checkHeads } from '../experiments/compare-models';
 import { InputError } from '../data/errors';
 import { checkTarget } from '../experiments/out-path';
-import { doing, escapeControl, reading, guarded, nonNegativeInt, positive, positiveInt, sizeOf } from './common';
+import { CLASSES_HELP, FORCE_HELP, doing, escapeControl, reading, guarded, wroteLine, nonNegativeInt, positive, positiveInt, sizeOf } from './common';
 
 /** The progress line of one metric point, on stderr. */
 export function printMetric(p: MetricPoint): void {
@@ -41,23 +41,23 @@ export function compareCommand(): Command {
   const cmd = new Command('compare')
     .description('train softmax attention and simplex attention with Adam and solve the convex program, on the same data')
     .requiredOption('--data <file>', '.npz with X, Y (or y), X_test, Y_test (or y_test); optional attention_map (n,) of the teacher')
-    .option('--classes <c>', 'labels y (cross-entropy): number of classes (default: largest label + 1, every class present)', positiveInt('--classes'))
+    .option('--classes <c>', CLASSES_HELP, positiveInt('--classes'))
     .option('--heads <h>', 'heads of the non-convex models (default: at least the heads of the convex optimum; softmax: rounded up to a divisor of d)', positiveInt('--heads'))
     .option('--beta <B>', 'regularization strength (all models)', positive('--beta'))
-    .option('--beta-frac <F>', 'beta as a fraction of the convex beta_max (default 0.1)', positive('--beta-frac'))
+    .option('--beta-frac <F>', `beta as a fraction of the convex beta_max (default: ${COMPARE_BETA_FRAC})`, positive('--beta-frac'))
     .option('--time-budget <s>', `total wall-clock seconds: the convex solve gets up to ${CONVEX_SHARE === 1 / 3 ? 'a third' : CONVEX_SHARE}, the rest is split equally ` +
       'between the two non-convex models, each spending half on the learning-rate search and half on training; a share too short for 3 steps ' +
-      'per rate keeps only the middle rates of --lrs (or none), with a warning', positive('--time-budget'), 20)
+      'per rate keeps only the middle rates of --lrs (or none), with a warning', positive('--time-budget'), COMPARE_DEFAULTS.timeBudget)
     .option('--steps <k>', 'Adam steps per non-convex model instead of a time budget (a quarter of it per learning rate tried); ' +
       'no clock limits anything: the convex solve runs to --tol or --max-iter; reproducible, and resumable mid-training', positiveInt('--steps'))
     .option('--positional', 'the softmax model sees each token with a one-hot of its position appended (d + n features); by default it has no positional information', false)
-    .option('--max-iter <k>', 'iteration limit of the convex solve', positiveInt('--max-iter'), 100000)
+    .option('--max-iter <k>', 'iteration limit of the convex solve', positiveInt('--max-iter'), COMPARE_DEFAULTS.maxIter)
     .option('--resume', 'continue the unfinished run in OUT.partial (same data and options)', false)
-    .option('--seed <s>', 'initialisation seed', nonNegativeInt('--seed'), 0)
-    .option('--lrs <list>', 'Adam learning rates to choose from on the validation split', '0.001,0.003,0.01,0.03')
-    .option('--tol <t>', 'convex relative duality gap', positive('--tol'), 1e-6)
+    .option('--seed <s>', 'initialisation seed', nonNegativeInt('--seed'), COMPARE_DEFAULTS.seed)
+    .option('--lrs <list>', 'Adam learning rates to choose from on the validation split', COMPARE_DEFAULTS.lrGrid.join(','))
+    .option('--tol <t>', 'convex relative duality gap', positive('--tol'), COMPARE_DEFAULTS.tol)
     .option('--quiet', 'no progress on stderr', false)
-    .option('--force', 'replace --out if it is a convexformer run directory (holds .convexformer-run)', false)
+    .option('--force', FORCE_HELP, false)
     .requiredOption('--out <dir>', 'run directory: metrics.jsonl, result.json, config.json');
   return cmd.action((o: CompareOpts) => guarded(() => {
     const startedAt = process.hrtime.bigint(); // the time budget includes reading the data
@@ -79,15 +79,14 @@ export function compareCommand(): Command {
       throw new InputError('attention_map', `has shape (${map.shape.join(', ')}); expected (${data.train.n},), one weight per token`);
     }
     const teacher = map ? Float64Array.from(map.values) : null;
-    const betaFrac = o.beta === undefined && o.betaFrac === undefined ? 0.1 : o.betaFrac;
-    const cfg: CompareConfig = {
-      heads: o.heads, beta: o.beta, betaFrac, timeBudget: o.timeBudget, steps: o.steps, positional: o.positional, maxIter: o.maxIter,
-      seed: o.seed, lrGrid, valFraction: 0.2, tol: o.tol, classes: o.classes,
+    const cfg: Partial<CompareConfig> = {
+      heads: o.heads, beta: o.beta, betaFrac: o.betaFrac, timeBudget: o.timeBudget, steps: o.steps, positional: o.positional, maxIter: o.maxIter,
+      seed: o.seed, lrGrid, tol: o.tol, classes: o.classes,
     };
     doing(`comparing the models on ${sizeOf(data.train)}`);
     const result = compareToDir(data, cfg, teacher, o.out, { force: o.force, resume: o.resume, dataFile: o.data, startedAt, onMetric: o.quiet ? undefined : printMetric });
     printCompare(result);
-    console.log(`wrote ${escapeControl(o.out)}/metrics.jsonl and result.json`);
+    console.log(wroteLine(o.out, 'compare'));
     if (!result.certificate.converged) process.exitCode = 3;
   }));
 }

@@ -3,7 +3,7 @@
 // attention beside it (compare); writes the HTML report.
 import { Command } from 'commander';
 import { PLANTED_TOKENS, runDemo, type DemoConfig } from '../experiments/demo';
-import { escapeControl, guarded, nonNegativeInt, positive, positiveInt, progressPrinter } from './common';
+import { FORCE_HELP, escapeControl, guarded, nonNegativeInt, positive, positiveInt, progressPrinter } from './common';
 import { printFit } from './fit';
 import { printCompare } from './compare';
 import { writeReport } from './report';
@@ -17,7 +17,7 @@ export function demoCommand(): Command {
     .option('--time-budget <s>', 'total seconds of the comparison (split as in compare --time-budget)', positive('--time-budget'), 15)
     .option('--steps <K>', 'instead of a time budget: Adam steps per non-convex model (reproducible, as compare --steps)', positiveInt('--steps'))
     .option('--quiet', 'no progress on stderr', false)
-    .option('--force', 'replace --out if it is a convexformer run directory (holds .convexformer-run)', false)
+    .option('--force', FORCE_HELP, false)
     .action((o: { out: string; seed: number; betaFrac: number; timeBudget: number; steps?: number; quiet: boolean; force: boolean }) => guarded(() => {
       const cfg: DemoConfig = { seed: o.seed, betaFrac: o.betaFrac, timeBudget: o.timeBudget, steps: o.steps };
       const { fit, compare, report } = runDemo(cfg, o.out, {

@@ -1,9 +1,10 @@
 // The options `fit` and `path` share, and their conversion to a FitConfig. The programs, their
 // descriptions and the options each takes come from the registry.
 import { Command, Option } from 'commander';
-import { FIT_DEFAULTS, type FitConfig } from '../experiments/fit';
-import { PROGRAMS, programNames, programOptions } from '../convex/registry';
-import { choice, number, positive, positiveInt } from './common';
+import { FIT_DEFAULTS, notTaken, type FitConfig } from '../experiments/fit';
+import { InputError } from '../data/errors';
+import { PROGRAMS, programNamed, programNames, programOptions } from '../convex/registry';
+import { CLASSES_HELP, FORCE_HELP, choice, number, positive, positiveInt } from './common';
 
 const modelHelp = PROGRAMS.map((p) => `${p.name}: ${p.summary} (${p.equation})`).join('; ');
 
@@ -27,7 +28,7 @@ export function addSolveOptions(cmd: Command): Command {
     .addOption(choice('--model <kind>', modelHelp, programNames(), FIT_DEFAULTS.model))
     .addOption(choice('--loss <kind>', 'squared: 1/2||yhat - y||^2 per sample; ce: softmax cross-entropy', ['squared', 'ce'], FIT_DEFAULTS.loss))
     .option('--heads <h>', 'head budget of the non-convex model: the result says whether the optimum fits in it', positiveInt('--heads')))
-    .option('--classes <c>', 'ce: number of classes (default: largest training label + 1, and labels must be below N)', positiveInt('--classes'))
+    .option('--classes <c>', CLASSES_HELP, positiveInt('--classes'))
     .option('--tol <t>', 'stop at this relative duality gap (primal - dual) / |primal|', positive('--tol'), FIT_DEFAULTS.tol)
     .option('--max-iter <k>', 'iteration limit', positiveInt('--max-iter'), FIT_DEFAULTS.maxIter)
     .option('--time-limit <s>', 'wall-clock limit per solve, seconds', positive('--time-limit'))
@@ -35,7 +36,7 @@ export function addSolveOptions(cmd: Command): Command {
     .option('--lr <rate>', 'adam: learning rate', positive('--lr'), FIT_DEFAULTS.lr)
     .option('--float32', 'run the GEMMs in single precision (the certificate stays float64)', false)
     .option('--quiet', 'no progress on stderr', false)
-    .addOption(new Option('--force', 'replace --out if it is a convexformer run directory (holds .convexformer-run)').default(false));
+    .addOption(new Option('--force', FORCE_HELP).default(false));
 }
 
 /** What commander parses for fit and path: the settings' flags, and the programs' options by field. */
@@ -56,6 +57,20 @@ export interface SolveOpts {
   force: boolean;
   out: string;
   [option: string]: unknown;
+}
+
+/**
+ * Options the run would not use are refused, not recorded as if they mattered: a program option
+ * the model does not declare (attention and --seed), --lr without --solver adam. Only options the
+ * user gave: their defaults fill every config. (--classes with squared loss: the data loader.)
+ */
+export function refuseUnused(cmd: Command, o: SolveOpts): void {
+  const given = (field: string) => cmd.getOptionValueSource(field) === 'cli';
+  const program = programNamed(o.model);
+  for (const { field } of programOptions()) {
+    if (given(field) && !program.options.some((q) => q.field === field)) throw notTaken(program, field);
+  }
+  if (given('lr') && o.solver !== 'adam') throw new InputError('lr', `is the learning rate of \`solver\` adam; \`solver\` ${o.solver} takes none`);
 }
 
 export function toFitConfig(o: SolveOpts, beta?: number, betaFrac?: number): FitConfig {

@@ -3,8 +3,8 @@ import { Command } from 'commander';
 import { loadDataset } from '../data/dataset';
 import { fitToDir, type FitOutcome } from '../experiments/fit';
 import { checkTarget } from '../experiments/out-path';
-import { doing, escapeControl, reading, fmt, guarded, positive, progressPrinter, sizeOf } from './common';
-import { addSolveOptions, toFitConfig, type SolveOpts } from './fit-options';
+import { doing, reading, wroteLine, fmt, guarded, positive, progressPrinter, sizeOf } from './common';
+import { addSolveOptions, refuseUnused, toFitConfig, type SolveOpts } from './fit-options';
 
 export function printFit(r: FitOutcome['result'], log: (s: string) => void = console.log): void {
   const status = r.converged ? 'certified' : `NOT converged (tol ${r.tol})`;
@@ -28,6 +28,7 @@ export function fitCommand(): Command {
     .option('--beta-frac <F>', 'beta as a fraction of beta_max, the smallest beta with Z = 0 optimal', positive('--beta-frac'))
     .requiredOption('--out <dir>', 'run directory to create: result.json, weights.npz, config.json, metrics.jsonl')
     .action((o: SolveOpts & { beta?: number; betaFrac?: number }) => guarded(() => {
+      refuseUnused(cmd, o);
       const cfg = toFitConfig(o, o.beta, o.betaFrac);
       checkTarget(o.out, [o.data]); // before reading anything: a dangerous --out is refused first
       doing(reading(o.data));
@@ -35,7 +36,7 @@ export function fitCommand(): Command {
       doing(`solving the convex program for ${sizeOf(data.train, data.trainTargets.c)}`);
       const { result } = fitToDir(data, cfg, o.out, { force: o.force, dataFile: o.data, onProgress: progressPrinter(o.quiet) });
       printFit(result);
-      console.log(`wrote ${escapeControl(o.out)}/result.json and weights.npz`);
+      console.log(wroteLine(o.out, 'fit'));
       if (!result.converged) process.exitCode = 3;
     }));
   return cmd;

@@ -4,11 +4,18 @@ import { Command } from 'commander';
 import { blas } from '../core/blas';
 import { linalgInfo } from '../core/linalg';
 import { PROGRAMS } from '../convex/registry';
+import type { Program } from '../convex/programs/program';
+
+/** One line per program; the widest name sets the column, so a longer name cannot break the alignment. */
+export function programLines(programs: readonly Pick<Program, 'name' | 'equation' | 'summary'>[]): string[] {
+  const width = Math.max(...programs.map((p) => p.name.length));
+  return programs.map((p) => `  ${p.name.padEnd(width)}  ${p.equation}: ${p.summary}`);
+}
 
 export function infoCommand(): Command {
   return new Command('info').description('list the convex programs and show the numeric backend (OpenBLAS addon or TypeScript fallback)').action(() => {
     console.log('programs (fit/path --model):');
-    for (const p of PROGRAMS) console.log(`  ${p.name.padEnd(10)} ${p.equation}: ${p.summary}`);
+    for (const line of programLines(PROGRAMS)) console.log(line);
     const i = blas.info();
     console.log(`gemm backend: ${i.backend}`);
     if (i.backend === 'openblas') {

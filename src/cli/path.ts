@@ -4,8 +4,8 @@ import { loadDataset } from '../data/dataset';
 import { geometricGrid, pathToDir, type PathRow } from '../experiments/path';
 import { checkTarget } from '../experiments/out-path';
 import { InputError } from '../data/errors';
-import { doing, escapeControl, reading, fmt, guarded, positive, positiveInt, progressPrinter, sizeOf } from './common';
-import { addSolveOptions, toFitConfig, type SolveOpts } from './fit-options';
+import { doing, reading, wroteLine, fmt, guarded, positive, positiveInt, progressPrinter, sizeOf } from './common';
+import { addSolveOptions, refuseUnused, toFitConfig, type SolveOpts } from './fit-options';
 
 function parseFracs(raw: string): number[] {
   const v = raw.split(',').map((s) => Number(s.trim()));
@@ -33,6 +33,7 @@ export function pathCommand(): Command {
     .requiredOption('--out <dir>', 'run directory to create: path.json, path.jsonl, config.json')
     .action((o: SolveOpts & { fracs?: string; points: number; minFrac: number }) => guarded(() => {
       const fracs = o.fracs ? parseFracs(o.fracs) : geometricGrid(o.points, o.minFrac);
+      refuseUnused(cmd, o);
       const cfg = toFitConfig(o);
       checkTarget(o.out, [o.data]); // before reading anything: a dangerous --out is refused first
       doing(reading(o.data));
@@ -48,7 +49,7 @@ export function pathCommand(): Command {
           console.log(rowLine(r));
         },
       });
-      console.log(`wrote ${escapeControl(o.out)}/path.json`);
+      console.log(wroteLine(o.out, 'path'));
       if (all.some((r) => !r.converged)) process.exitCode = 3;
     }));
   return cmd;

@@ -12,7 +12,7 @@ import { dataCommand } from './data';
 import { escapeControl, learnFlags } from './common';
 
 const program = new Command('convexformer')
-  .description('Convex attention: solve the convex programs of (simplex) attention to a certified global optimum,\n' +
+  .description('Convex attention: solve the convex programs of (simplex) attention to a certified global optimum, ' +
     'recover ordinary attention weights, and compare with non-convex training.')
   .version(require('../../../package.json').version);
 for (const cmd of [fitCommand(), pathCommand(), compareCommand(), reportCommand(), benchCommand(), dataCommand(), demoCommand(), infoCommand()]) {

@@ -6,7 +6,7 @@ import { loadRuns, statOrNull, type Warn } from '../report/load';
 import { buildReport, uplotAssets } from '../report/html';
 import { chartPngs, checkChromium } from '../report/png';
 import { chartSvg } from '../report/svg';
-import { makeDirs } from '../experiments/out-path';
+import { createdDir, makeDirs } from '../experiments/out-path';
 import { RUN_KINDS, runKinds } from '../experiments/kinds';
 import { printable } from '../report/text';
 import { InputError } from '../data/errors';
@@ -24,8 +24,7 @@ export function reportTarget(out: string): string {
   const target = st?.isDirectory() ? path.join(out, 'report.html') : out;
   if (statOrNull(target, '--out')?.isDirectory()) throw new InputError('--out', `${printable(target)} is a directory; expected a file to write`);
   const parent = path.dirname(path.resolve(target));
-  const pst = statOrNull(parent, '--out');
-  if (!pst) throw new InputError('--out', `${printable(out)}: directory ${printable(parent)} does not exist`);
+  const pst = statOrNull(parent, '--out') ?? createdDir(parent, '--out');
   if (!pst.isDirectory()) throw new InputError('--out', `${printable(out)}: ${printable(parent)} is not a directory`);
   try {
     fs.accessSync(parent, fs.constants.W_OK | fs.constants.X_OK);

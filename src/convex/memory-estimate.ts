@@ -14,6 +14,6 @@ export function checkSolveFits(N: number, n: number, d: number, c: number, h = 1
   if (bytes > available) {
     const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
     throw new InputError('c', `${c} classes (outputs) x ${N} samples${h > 1 ? ` x ${h} gates` : ''} need ${gb(bytes)} for the solver's vectors ` +
-      `(10 of N c floats, 8 of ${h > 1 ? 'h ' : ''}c n d), more than this machine's ${gb(available)} of memory; use fewer classes (--classes) or fewer samples`);
+      `(10 of N c floats, 8 of ${h > 1 ? 'h ' : ''}c n d), more than this machine's ${gb(available)} of memory; use fewer classes (\`classes\`) or fewer samples`);
   }
 }

@@ -59,7 +59,7 @@ function inferredClasses(y: Int32Array): number {
   if (empty.length > 0) {
     const shown = empty.length > 5 ? `${empty.slice(0, 5).join(', ')} and ${empty.length - 5} more` : empty.join(', ');
     throw new InputError('y', `class${empty.length > 1 ? 'es' : ''} ${shown} of 0..${largest} ha${empty.length > 1 ? 've' : 's'} no training sample; ` +
-      'labels must be 0..c-1 with every class present, or give the class count with --classes C to allow empty classes');
+      'labels must be 0..c-1 with every class present, or give the class count with `classes` C to allow empty classes');
   }
   return c;
 }
@@ -100,7 +100,9 @@ export function datasetFromArrays(arrays: Record<string, NdArray>, opts: LoadOpt
   let trainTargets: Targets;
   let testTargets: Targets | undefined;
   if (opts.loss === 'squared') {
-    if (!has('Y') && has('y')) throw new InputError('Y', 'missing; the file has labels y: use --loss ce, or give targets Y (N, c)');
+    // a class count shapes nothing under squared loss: refused, not silently recorded
+    if (opts.classes !== undefined) throw new InputError('classes', 'is for labels y (cross-entropy); `loss` is squared');
+    if (!has('Y') && has('y')) throw new InputError('Y', 'missing; the file has labels y: use `loss` ce, or give targets Y (N, c)');
     const Y = targets('Y', need('Y', `targets of shape (${train.N}, c) for squared loss`), train.N);
     const c = arrays.Y.shape[1];
     trainTargets = { Y, c };
@@ -111,17 +113,17 @@ export function datasetFromArrays(arrays: Record<string, NdArray>, opts: LoadOpt
     }
   } else {
     const given = opts.classes;
-    if (given !== undefined && !(Number.isInteger(given) && given >= 2)) throw new InputError('--classes', `must be an integer >= 2, got ${given}`);
+    if (given !== undefined && !(Number.isInteger(given) && given >= 2)) throw new InputError('classes', `must be an integer >= 2, got ${given}`);
     const yArr = need('y', `integer labels of shape (${train.N},) for cross-entropy`);
     // Without a class count, a label >= N cannot be right (N samples fill at most N classes) and
     // would make the solver allocate for it: check before the count is taken from the labels.
     const y = given === undefined
-      ? labels('y', yArr, train.N, train.N, `without --classes, labels must be below N = ${train.N}, the number of samples`)
-      : labels('y', yArr, train.N, given, `--classes is ${given}`);
+      ? labels('y', yArr, train.N, train.N, `without \`classes\`, labels must be below N = ${train.N}, the number of samples`)
+      : labels('y', yArr, train.N, given, `\`classes\` is ${given}`);
     const c = given ?? inferredClasses(y);
     trainTargets = { y, c };
     if (test) {
-      const from = given === undefined ? `c = ${c} classes, from the training labels y` : `--classes is ${given}`;
+      const from = given === undefined ? `c = ${c} classes, from the training labels y` : `\`classes\` is ${given}`;
       const yt = labels('y_test', need('y_test', `labels of shape (${test.N},) for X_test`), test.N, c, from);
       testTargets = { y: yt, c };
     }

@@ -6,7 +6,7 @@ function hint(key: string, keys: readonly string[]): string {
   if (keys.some((k) => /^arr_\d+$/.test(k))) {
     return '; np.savez(f, X, y) names arrays arr_0, arr_1, ...: pass them by name, np.savez(f, X=X, y=y)';
   }
-  if (key === 'y' && keys.includes('Y')) return '; the file has targets Y (N, c) for squared loss: use --loss squared, or add labels y';
+  if (key === 'y' && keys.includes('Y')) return '; the file has targets Y (N, c) for squared loss: use `loss` squared, or add labels y';
   const sameLetters = keys.find((k) => k.toLowerCase() === key.toLowerCase());
   if (sameLetters) return `; keys are case-sensitive: rename ${quote(sameLetters)} to ${quote(key)}`;
   const split = keys.find((k) => k.toLowerCase() === `${key.toLowerCase()}_train`);

@@ -77,7 +77,7 @@ function refusePyTorch(src: ByteSource, entries: ZipEntry[]): void {
   if (entries.some((e) => e.name.endsWith('.npy'))) return;
   const pickle = entries.find((e) => /(^|\/)data\.pkl$/.test(e.name));
   if (pickle) {
-    throw new InputError('--data', `${src.label} is a PyTorch file (it holds ${quote(pickle.name)}), not an .npz; ` +
+    throw new InputError('data', `${src.label} is a PyTorch file (it holds ${quote(pickle.name)}), not an .npz; ` +
       'save the tensors with NumPy: np.savez(f, X=X.numpy(), y=y.numpy())');
   }
 }

@@ -13,7 +13,7 @@ export interface ByteSource {
 }
 
 function ioError(file: string, e: unknown): InputError {
-  return new InputError('--data', `cannot read ${quote(file, 200)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  return new InputError('data', `cannot read ${quote(file, 200)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
 }
 
 export function fileSource(file: string): ByteSource {
@@ -40,7 +40,7 @@ export function fileSource(file: string): ByteSource {
         } catch (e) {
           throw ioError(file, e);
         }
-        if (n === 0) throw new InputError('--data', `${label} ended at byte ${position + done}; it was ${size} bytes when opened (changed while reading?)`);
+        if (n === 0) throw new InputError('data', `${label} ended at byte ${position + done}; it was ${size} bytes when opened (changed while reading?)`);
         done += n;
       }
     },

@@ -34,7 +34,7 @@ const MAX_DEFLATE_RATIO = 1032;
 /** fflate inflates all it is given at once, so feed it little at a time to bound its buffers. */
 const INFLATE_FEED = 1 << 16;
 
-const structural = (src: ByteSource, detail: string) => new InputError('--data', `${src.label} is not a readable .npz (zip) file: ${detail}`);
+const structural = (src: ByteSource, detail: string) => new InputError('data', `${src.label} is not a readable .npz (zip) file: ${detail}`);
 
 function readAt(src: ByteSource, position: number, length: number, what: string): DataView {
   if (position < 0 || position + length > src.size) throw structural(src, `${what} at byte ${position} runs past the end (${src.size} bytes)`);

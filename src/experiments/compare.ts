@@ -39,8 +39,8 @@ export interface CompareConfig {
   classes?: number;
   /** the softmax model sees each token with a one-hot of its position appended (n more features) */
   positional?: boolean;
-  /** iteration limit of the convex solve (default 100000) */
-  maxIter?: number;
+  /** iteration limit of the convex solve */
+  maxIter: number;
   seed: number;
   lrGrid: number[];
   valFraction: number;
@@ -49,6 +49,39 @@ export interface CompareConfig {
 
 /** The share of --time-budget the convex solve may use. */
 export const CONVEX_SHARE = 1 / 3;
+
+/** The one set of compare defaults: the CLI's flags default to these, and compareConfig fills them in for a library caller. */
+export const COMPARE_DEFAULTS = {
+  timeBudget: 20, maxIter: 100000, seed: 0, lrGrid: [0.001, 0.003, 0.01, 0.03], valFraction: 0.2, tol: 1e-6,
+} as const satisfies Partial<CompareConfig>;
+
+/** With neither beta nor betaFrac given: this fraction of beta_max. */
+export const COMPARE_BETA_FRAC = 0.1;
+
+const positiveInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 1;
+const positiveNumber = (v: unknown): boolean => typeof v === 'number' && v > 0 && Number.isFinite(v);
+
+/**
+ * A complete CompareConfig from what a caller gave (undefined counts as not given), checked, so
+ * that a library call without `tol` or `lrGrid` runs as the CLI's defaults do, not on undefined.
+ */
+export function compareConfig(given: Partial<CompareConfig>): CompareConfig {
+  const set = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<CompareConfig>;
+  const defaults: Partial<CompareConfig> = { ...COMPARE_DEFAULTS, lrGrid: [...COMPARE_DEFAULTS.lrGrid] };
+  if (set.beta === undefined && set.betaFrac === undefined) defaults.betaFrac = COMPARE_BETA_FRAC;
+  // defaults after what was given, so config.json lists the fields in the caller's order
+  const cfg = { ...set, ...Object.fromEntries(Object.entries(defaults).filter(([k]) => !(k in set))) } as CompareConfig;
+  if (!positiveNumber(cfg.timeBudget)) throw new InputError('timeBudget', `must be a finite number > 0, got ${cfg.timeBudget}`);
+  if (cfg.steps !== undefined && !positiveInt(cfg.steps)) throw new InputError('steps', `must be an integer >= 1, got ${cfg.steps}`);
+  if (!positiveInt(cfg.maxIter)) throw new InputError('maxIter', `must be an integer >= 1, got ${cfg.maxIter}`);
+  if (!(Number.isInteger(cfg.seed) && cfg.seed >= 0)) throw new InputError('seed', `must be an integer >= 0, got ${cfg.seed}`);
+  if (!Array.isArray(cfg.lrGrid) || cfg.lrGrid.length === 0 || !cfg.lrGrid.every(positiveNumber)) {
+    throw new InputError('lrGrid', `must be a non-empty list of finite numbers > 0, got ${JSON.stringify(cfg.lrGrid)}`);
+  }
+  if (!(cfg.valFraction > 0 && cfg.valFraction < 1)) throw new InputError('valFraction', `must be in (0, 1), got ${cfg.valFraction}`);
+  if (!positiveNumber(cfg.tol)) throw new InputError('tol', `must be a finite number > 0, got ${cfg.tol}`);
+  return cfg;
+}
 
 export interface MetricPoint {
   model: 'softmax' | 'simplex' | 'convex';
@@ -107,9 +140,10 @@ function meanLoss(pred: Float64Array, tokens: Tokens, targets: Targets): number 
 
 /** `startedAt`: the process.hrtime.bigint() the time budget counts from (default: now; the CLI's, before reading the data). */
 export function runCompare(
-  data: Dataset, cfg: CompareConfig, teacherMap: Float64Array | null, log: (p: MetricPoint) => void, store?: CheckpointStore,
+  data: Dataset, given: Partial<CompareConfig>, teacherMap: Float64Array | null, log: (p: MetricPoint) => void, store?: CheckpointStore,
   startedAt?: bigint,
 ): CompareResult {
+  const cfg = compareConfig(given);
   if (!data.test || !data.testTargets) throw new InputError('X_test', 'compare needs a test split (X_test with Y_test or y_test)');
   checkHeads(cfg.heads, cfg, data.train);
   const t0 = startedAt ?? process.hrtime.bigint();
@@ -136,7 +170,7 @@ export function runCompare(
     // (c) convex, first: it also fixes beta for everyone
     // with --steps the work is fixed: the solve runs to --tol or --max-iter, never to a clock
     const sol = fista(ap.problem, {
-      tol: cfg.tol, maxIter: cfg.maxIter ?? 100000, timeLimit: cfg.steps ? undefined : Math.max(0, cfg.timeBudget * CONVEX_SHARE - elapsed()),
+      tol: cfg.tol, maxIter: cfg.maxIter, timeLimit: cfg.steps ? undefined : Math.max(0, cfg.timeBudget * CONVEX_SHARE - elapsed()),
       onProgress: (p) => {
         const testLoss = meanLoss(ap.predict(p.w!, test), test, testTargets);
         emit({ model: 'convex', iteration: p.iteration, seconds: p.seconds, objective: p.primal, relGap: p.relGap, testLoss });
@@ -249,7 +283,8 @@ export interface CompareToDirOptions {
  * complete. A run that dies leaves OUT.partial; `resume` continues it, if the data (by content
  * hash) and the options are the same as recorded in its config.json.
  */
-export function compareToDir(data: Dataset, cfg: CompareConfig, teacherMap: Float64Array | null, out: string, opts: CompareToDirOptions): CompareResult {
+export function compareToDir(data: Dataset, given: Partial<CompareConfig>, teacherMap: Float64Array | null, out: string, opts: CompareToDirOptions): CompareResult {
+  const cfg = compareConfig(given);
   const dir = new RunDir(out, { kind: 'compare', force: opts.force, resumable: true, resume: opts.resume, inputs: opts.dataFile ? [opts.dataFile] : [] });
   const record: RunRecord<CompareConfig> = opts.dataFile
     ? runRecord('compare', opts.dataFile, cfg)

@@ -56,10 +56,12 @@ export const FIT_DEFAULTS = {
 /**
  * A complete FitConfig from what a caller gave (undefined counts as not given), checked: a library
  * call without `tol` gets the CLI's 1e-6, not an unbounded solve. The defaults of the options
- * `program` declares (by default the registry's program given.model names) are filled in too.
+ * `program` declares (by default the registry's program given.model names) are filled in too; a
+ * `program` outside the registry is recorded by its name as the model.
  */
 export function fitConfig(given: Partial<FitConfig>, program?: Program): FitConfig {
-  const set = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<FitConfig>;
+  const named = program ? { ...given, model: program.name } : given;
+  const set = Object.fromEntries(Object.entries(named).filter(([, v]) => v !== undefined)) as Partial<FitConfig>;
   const declared = program ?? PROGRAMS.find((p) => p.name === (set.model ?? FIT_DEFAULTS.model));
   const optionDefaults = Object.fromEntries((declared?.options ?? []).filter((o) => o.default !== undefined).map((o) => [o.field, o.default]));
   // defaults after what was given, so config.json lists the options in the caller's order
@@ -128,6 +130,13 @@ export function chooseBeta(built: Pick<BuiltProgram, 'betaMax'>, cfg: Pick<FitCo
   return beta;
 }
 
+/** The error for an option `program` does not declare, naming the programs that do. */
+export function notTaken(program: Program, field: string): InputError {
+  const takers = PROGRAMS.filter((p) => p.options.some((q) => q.field === field)).map((p) => p.name);
+  const who = takers.length ? ` (${takers.join(', ')} do${takers.length === 1 ? 'es' : ''})` : '';
+  return new InputError(field, `program ${program.name} takes no ${field}${who}`);
+}
+
 /**
  * The program cfg.model names (or `program`, one outside the registry), built on the training
  * data (at beta_max) with the options it declares.
@@ -139,19 +148,22 @@ export function prepareProblem(data: Dataset, cfg: FitConfig, program: Program =
   // an option this program does not take is a mistake, not a no-op
   for (const [field, value] of Object.entries(cfg)) {
     if (SETTINGS.has(field) || value === undefined || program.options.some((q) => q.field === field)) continue;
-    const takers = PROGRAMS.filter((p) => p.options.some((q) => q.field === field)).map((p) => p.name);
-    const who = takers.length ? ` (${takers.join(', ')} do${takers.length === 1 ? 'es' : ''})` : '';
-    throw new InputError(field, `program ${program.name} takes no ${field}${who}`);
+    throw notTaken(program, field);
   }
   checkOptionValues(program, cfg);
   const options = Object.fromEntries(program.options.map((o) => [o.field, cfg[o.field]]));
   return program.build(data, { ...options, loss: cfg.loss, float32: cfg.float32 });
 }
 
-/** Solves one program to its certificate; options not given take FIT_DEFAULTS (beta or betaFrac is required). */
-export function runFit(data: Dataset, options: Partial<FitConfig>, onProgress?: (p: Progress) => void, w0?: Float64Array): FitOutcome {
-  const cfg = fitConfig(options);
-  const base = prepareProblem(data, cfg);
+/**
+ * Solves one program to its certificate; options not given take FIT_DEFAULTS (beta or betaFrac is
+ * required). `program`: one outside the registry, as fitToDir takes it.
+ */
+export function runFit(
+  data: Dataset, options: Partial<FitConfig>, onProgress?: (p: Progress) => void, w0?: Float64Array, program?: Program,
+): FitOutcome {
+  const cfg = fitConfig(options, program);
+  const base = prepareProblem(data, cfg, program);
   const beta = chooseBeta(base, cfg);
   return fitAt(withBeta(base, beta), data, cfg, onProgress, w0);
 }
@@ -211,7 +223,7 @@ export interface FitToDirOptions {
 
 /** Solves and writes DIR/{.convexformer-run, config.json, result.json, weights.npz, metrics.jsonl}. */
 export function fitToDir(data: Dataset, options: Partial<FitConfig>, out: string, o: FitToDirOptions): FitOutcome {
-  const cfg = fitConfig(o.program ? { ...options, model: o.program.name } : options, o.program);
+  const cfg = fitConfig(options, o.program);
   const dir = new RunDir(out, { kind: 'fit', force: o.force, inputs: o.dataFile ? [o.dataFile] : [] });
   try {
     dir.writeConfig(o.dataFile ? runRecord('fit', o.dataFile, cfg) : generatedRecord('fit', cfg));

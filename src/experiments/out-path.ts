@@ -70,6 +70,42 @@ export function makeDirs(dir: string): void {
   for (const d of missing.reverse()) fs.mkdirSync(d);
 }
 
+/**
+ * The kind of run a run directory holds: its marker's, else (older runs) its config.json's;
+ * null when neither says (a run from before kinds were recorded). `force` replaces only a run of
+ * the same kind: a demo --force over a fit run would otherwise delete the fit.
+ */
+export function runKindOf(dir: string): string | null {
+  for (const file of [MARKER, 'config.json']) {
+    try {
+      const kind = (JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as { kind?: unknown })?.kind;
+      if (typeof kind === 'string') return kind;
+    } catch { /* absent or not JSON: try the next */ }
+  }
+  return null;
+}
+
+/** Refuses to replace (`force`) or continue (`resume`) a run directory of another kind. */
+export function checkSameKind(dir: string, shown: string, kind: string, field: string): void {
+  const found = runKindOf(dir);
+  if (found !== null && found !== kind) {
+    throw new InputError(field, `${shown} holds a ${found} run, not a ${kind} run; choose another directory`);
+  }
+}
+
+/**
+ * The directory `dir`, created with its missing parents (makeDirs) as a run directory's parents
+ * are, so every command's --out may name a new folder; a failure is one line naming `field`.
+ */
+export function createdDir(dir: string, field: string): fs.Stats {
+  try {
+    makeDirs(dir);
+    return fs.statSync(dir);
+  } catch (e) {
+    throw new InputError(field, `cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
 function isEmptyDir(dir: string): boolean {
   try {
     return fs.readdirSync(dir).length === 0;

@@ -4,6 +4,7 @@ import type { Dataset } from '../data/dataset';
 import type { Progress } from '../convex/types';
 import { withBeta } from '../convex/programs/assemble';
 import { fitAt, fitConfig, prepareProblem, type FitConfig, type FitResult } from './fit';
+import type { Program } from '../convex/programs/program';
 import { InputError } from '../data/errors';
 import { RunDir } from './run-dir';
 import { runRecord } from './run-record';
@@ -30,11 +31,13 @@ export function geometricGrid(points: number, min: number): number[] {
   return Array.from({ length: points }, (_, i) => Math.pow(min, i / (points - 1)));
 }
 
+/** Options not given take FIT_DEFAULTS and are checked (fitConfig); beta and betaFrac are ignored (the fractions set beta). */
 export function runPath(
-  data: Dataset, cfg: FitConfig, fracs: number[],
-  onRow?: (r: PathRow) => void, onProgress?: (p: Progress) => void,
+  data: Dataset, options: Partial<FitConfig>, fracs: number[],
+  onRow?: (r: PathRow) => void, onProgress?: (p: Progress) => void, program?: Program,
 ): PathRow[] {
-  const base = prepareProblem(data, cfg);
+  const cfg = fitConfig(options, program);
+  const base = prepareProblem(data, cfg, program);
   if (base.betaMax === 0) throw new InputError('data', 'beta_max is 0 (zero already fits every target); nothing to trace');
   const sorted = [...fracs].sort((a, b) => b - a);
   // every beta is checked before the first solve
@@ -62,13 +65,15 @@ export interface PathToDirOptions {
   force: boolean;
   /** the data file, recorded with its hash in config.json */
   dataFile: string;
+  /** a program outside the registry (config.json records its name as the model) */
+  program?: Program;
   onRow?: (r: PathRow) => void;
   onProgress?: (p: Progress) => void;
 }
 
 /** Traces the path and writes DIR/{.convexformer-run, config.json, path.jsonl, path.json}. */
 export function pathToDir(data: Dataset, options: Partial<FitConfig>, fracs: number[], out: string, o: PathToDirOptions): PathRow[] {
-  const cfg = fitConfig({ ...options, beta: undefined, betaFrac: 1 });
+  const cfg = fitConfig({ ...options, beta: undefined, betaFrac: 1 }, o.program);
   const dir = new RunDir(out, { kind: 'path', force: o.force, inputs: [o.dataFile] });
   try {
     dir.writeConfig(runRecord('path', o.dataFile, { ...cfg, betaFrac: undefined, fracs }));
@@ -76,7 +81,7 @@ export function pathToDir(data: Dataset, options: Partial<FitConfig>, fracs: num
     const rows = runPath(data, cfg, fracs, (r) => {
       lines.push(JSON.stringify(r));
       o.onRow?.(r);
-    }, o.onProgress);
+    }, o.onProgress, o.program);
     dir.write('path.jsonl', lines.join('\n') + '\n');
     dir.writeJson('path.json', rows);
     dir.commit();

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { InputError } from '../data/errors';
-import { MARKER, checkTarget, isRunDir, makeDirs, removeLeftovers } from './out-path';
+import { MARKER, checkSameKind, checkTarget, isRunDir, makeDirs, removeLeftovers } from './out-path';
 import type { RunKind } from './kinds';
 import type { RunRecord } from './run-record';
 
@@ -53,6 +53,7 @@ export class RunDir {
       if (!isRunDir(this.abs)) {
         throw new InputError('out', `${out} exists and is not a convexformer run directory (no ${MARKER}); \`force\` replaces only run directories`);
       }
+      checkSameKind(this.abs, out, o.kind, 'force');
     }
     this.tmp = o.resumable ? `${this.abs}.partial` : `${this.abs}.tmp-${process.pid}`;
     const partialExists = o.resumable && fs.existsSync(this.tmp);
@@ -61,6 +62,7 @@ export class RunDir {
       if (partialExists && !isRunDir(this.tmp)) {
         throw new InputError('out', `${out}.partial exists and is not a convexformer run directory (no ${MARKER}); move it away`);
       }
+      if (partialExists && (o.resume || this.force)) checkSameKind(this.tmp, `${out}.partial`, o.kind, o.resume ? 'resume' : 'force');
       if (!o.resume && partialExists) {
         if (!this.force) throw new InputError('out', `${out}.partial holds an unfinished run; pass \`resume\` to continue it or \`force\` to start over`);
         fs.rmSync(this.tmp, { recursive: true, force: true });

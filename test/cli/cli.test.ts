@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { encodeNpz, readNpz, type NamedArray } from '../../src/data/npz';
 import { cli, randLabels, randn, relDiff } from '../helpers';
+import { programLines } from '../../src/cli/info';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-cli-'));
 const N = 40, n = 4, d = 3, c = 2;
@@ -48,6 +49,10 @@ test('fit writes result.json with every field and weights.npz NumPy can read', (
   assert.deepEqual(w.W1.shape, [res.heads, n]);
   assert.deepEqual(w.W3.shape, [res.heads, c]);
   assert.ok(!fs.readdirSync(tmp).some((f) => f.includes('.tmp-')), 'temporary directory left behind');
+  // the line names every file the run directory holds, and each is there
+  const files = /^wrote .*run-sq: (.*)$/m.exec(r.stdout)?.[1].split(', ');
+  assert.deepEqual(files, ['config.json', 'metrics.jsonl', 'result.json', 'weights.npz'], r.stdout);
+  for (const f of files!) assert.ok(fs.existsSync(path.join(out, f)), f);
 });
 
 test('fit --model gated --loss ce writes the gates and reaches the gap', () => {
@@ -107,7 +112,10 @@ const bad: [string, Record<string, NamedArray> | null, string[], RegExp][] = [
   ['labels for squared loss', { X, y }, [], /Y: missing; the file has labels y: use --loss ce/],
   ['non-integer labels', { X, y: { data: Float64Array.from(y.data, (v, i) => (i === 3 ? 0.5 : v)), shape: [N] } }, ['--loss', 'ce'], /y: label 0.5 at index 3/],
   ['negative labels', { X, y: { data: Int32Array.from(y.data, (v, i) => (i === 1 ? -1 : v)), shape: [N] } }, ['--loss', 'ce'], /y: label -1/],
-  ['labels beyond --classes', { X, y }, ['--loss', 'ce', '--classes', '2'], /y: label 2 is out of range \[0, 1\]/],
+  ['labels beyond --classes', { X, y }, ['--loss', 'ce', '--classes', '2'], /y: label 2 is out of range \[0, 1\] \(at index \d+\): --classes is 2$/m],
+  ['--classes with squared loss', null, ['--classes', '5'], /^convexformer: error: --classes: is for labels y \(cross-entropy\); --loss is squared$/m],
+  ['--lr without --solver adam', null, ['--lr', '5'], /^convexformer: error: --lr: is the learning rate of --solver adam; --solver fista takes none$/m],
+  ['--seed for a program that draws nothing', null, ['--seed', '3'], /^convexformer: error: --seed: program attention takes no seed \(gated does\)$/m],
   ['U1 without U2', { X, Y, U1: { data: randn(2 * n, 1), shape: [2, n] } }, ['--model', 'gated'], /U2: missing/],
   ['U2 of the wrong width', { X, Y, U1: { data: randn(2 * n, 1), shape: [2, n] }, U2: { data: randn(2 * 5, 1), shape: [2, 5] } }, ['--model', 'gated'], /U2: has shape \(2, 5\); expected \(2, 3\)/],
   ['X_test of other width', { X, Y, X_test: { data: randn(5 * n * 2, 1), shape: [5, n, 2] }, Y_test: { data: randn(10, 1), shape: [5, 2] } }, [], /X_test: has tokens \(4, 2\); expected \(4, 3\)/],
@@ -133,6 +141,25 @@ for (const [name, arrays, extra, pattern] of bad) {
     assert.ok(!fs.readdirSync(tmp).some((f) => f.includes('.tmp-')), 'temporary directory left behind');
   });
 }
+
+test('path refuses the options its run would not use, as fit does', () => {
+  for (const [extra, pattern] of [
+    [['--seed', '3'], /--seed: program attention takes no seed \(gated does\)/],
+    [['--lr', '5'], /--lr: is the learning rate of --solver adam/],
+    [['--classes', '5'], /--classes: is for labels y \(cross-entropy\); --loss is squared/],
+  ] as const) {
+    const out = path.join(tmp, 'path-unused');
+    const r = run(['path', '--data', good, '--fracs', '1,0.5', ...extra, '--out', out, '--quiet']);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, pattern);
+    assert.equal(r.stdout, '');
+    assert.ok(!fs.existsSync(out));
+  }
+  // given where they are used, they are accepted: the default seed and lr are never refused
+  const out = path.join(tmp, 'path-gated-seed');
+  const r = run(['path', '--data', good, '--fracs', '1,0.5', '--model', 'gated', '--seed', '3', '--out', out, '--quiet']);
+  assert.equal(r.status, 0, r.stderr);
+});
 
 test('bad input is refused: truncated and missing data files', () => {
   const z = fs.readFileSync(good);
@@ -197,4 +224,36 @@ test('demo writes one run directory: a rerun needs --force, and nothing but a ru
   assert.equal(r.status, 2);
   assert.match(r.stderr, /not a convexformer run directory/);
   assert.equal(fs.readFileSync(path.join(mine, 'report.html'), 'utf8'), 'mine');
+});
+
+test('help texts agree: one --classes text, "(default: x)" everywhere, no line break inside a sentence', () => {
+  const help = (args: string[]) => {
+    const r = run([...args, '--help']);
+    assert.equal(r.status, 0, r.stderr);
+    // commander wraps at the terminal width: join the wrapped lines back into one text
+    return r.stdout.replace(/\n {2,}/g, ' ').replace(/\s+/g, ' ');
+  };
+  const top = help([]);
+  assert.match(top, /certified global optimum, recover ordinary attention weights/);
+  const classes = (text: string) => /--classes <c> (.*?) --/.exec(text)?.[1];
+  const fitHelp = help(['fit']);
+  assert.ok(classes(fitHelp));
+  assert.equal(classes(help(['compare'])), classes(fitHelp));
+  assert.equal(classes(help(['path'])), classes(fitHelp));
+  for (const cmd of [['fit'], ['path'], ['compare'], ['demo'], ['report'], ['bench', 'step']]) {
+    const text = help(cmd);
+    const bare = /\(default [^:][^)]*\)/.exec(text.replace(/gated: number of gates h \(default \d+,/, ''));
+    assert.equal(bare, null, `${cmd.join(' ')}: ${bare?.[0]}`);
+    if (cmd[0] !== 'report' && cmd[0] !== 'bench') assert.match(text, /--force .*of the same kind/, cmd.join(' '));
+  }
+});
+
+test('info lines up the program names whatever their length', () => {
+  const lines = programLines([
+    { name: 'attention', equation: 'eq. (10)', summary: 'a' },
+    { name: 'a-much-longer-program-name', equation: 'eq. (12)', summary: 'b' },
+  ]);
+  const starts = lines.map((l) => l.indexOf('eq. ('));
+  assert.equal(starts[0], starts[1], lines.join('\n'));
+  assert.ok(/name {2}eq\./.test(lines[1]));
 });

@@ -264,7 +264,7 @@ test('the success lines escape control characters in --out', () => {
   assert.ok(fs.existsSync(path.join(out, 'result.json')));
   // eslint-disable-next-line no-control-regex
   assert.doesNotMatch(r.stdout.replace(/\n/g, ''), /[\u0000-\u001f\u007f-\u009f]/);
-  assert.match(r.stdout, /wrote .*o\\u001b\[1mut\/metrics\.jsonl/);
+  assert.match(r.stdout, /wrote .*o\\u001b\[1mut: config\.json, metrics\.jsonl, result\.json$/m);
 });
 
 test('a --time-budget too short for the steps it needs: about one step of each model over it, warned and recorded', () => {

@@ -7,7 +7,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { encodeNpz } from '../../src/data/npz';
-import { doing, errorLine, flagOf, fmt, learnFlags } from '../../src/cli/common';
+import { doing, errorLine, flagOf, fmt, guarded, learnFlags } from '../../src/cli/common';
+import { checkSolveFits } from '../../src/convex/memory-estimate';
+import { NumericError } from '../../src/convex/numeric-error';
 import { fitCommand } from '../../src/cli/fit';
 import { compareCommand } from '../../src/cli/compare';
 import { cli, randn } from '../helpers';
@@ -114,4 +116,21 @@ test('config fields map to the flags the commands declare; array keys of a data 
   assert.equal(flagOf('U1'), undefined);
   // a field's error printed by a command names the flag
   oneLine(run(['fit', '--data', data, '--beta', '1', '--beta-frac', '0.5', '--out', 'both', '--quiet']), /^convexformer: error: --beta: give exactly one of beta and betaFrac/);
+});
+
+test('messages below the CLI cite fields in backticks; the terminal shows the flags, for any error', async () => {
+  assert.throws(() => checkSolveFits(1000, 4, 3, 10, 1, 1), /use fewer classes \(`classes`\) or fewer samples$/);
+  learnFlags(fitCommand());
+  const written: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((s: string) => { written.push(s); return true; }) as typeof process.stderr.write;
+  try {
+    await guarded(() => { throw new NumericError('solver: the objective became NaN; rescale X or Y, or lower `lr` for adam'); });
+    await guarded(() => checkSolveFits(1000, 4, 3, 10, 1, 1));
+  } finally {
+    process.stderr.write = write;
+    process.exitCode = undefined;
+  }
+  assert.match(written[0], /^convexformer: error: solver: the objective became NaN; rescale X or Y, or lower --lr for adam\n$/);
+  assert.match(written[1], /use fewer classes \(--classes\) or fewer samples\n$/);
 });

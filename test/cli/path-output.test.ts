@@ -29,5 +29,5 @@ test('path escapes control characters of --out in what it prints', () => {
   assert.match(r.stdout, /^beta\/bmax/);
   // eslint-disable-next-line no-control-regex
   assert.doesNotMatch(r.stdout.replace(/\n/g, ''), /[\u0000-\u001f\u007f-\u009f]/);
-  assert.match(r.stdout, /wrote .*o\\u001b\[1mut\/path\.json/);
+  assert.match(r.stdout, /wrote .*o\\u001b\[1mut: config\.json, path\.json, path\.jsonl$/m);
 });

@@ -66,6 +66,35 @@ test('every run directory holds the marker, and --force replaces a run directory
   assert.deepEqual(leftovers(tmp), []);
 });
 
+test('--force replaces only a run of the same kind: a demo over a fit run is refused, and the fit stays', () => {
+  const out = path.join(tmp, 'kept-fit');
+  assert.equal(fit(out).status, 0);
+  const r = spawnSync(process.execPath, [cli, 'demo', '--out', out, '--force', '--steps', '5', '--quiet'], { encoding: 'utf8', cwd: tmp });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^convexformer: error: --force: .*kept-fit holds a fit run, not a demo run; choose another directory\n$/);
+  assert.equal(r.stdout, '', 'nothing printed before the refusal');
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, '.convexformer-run'), 'utf8')), { kind: 'fit' });
+  assert.ok(fs.existsSync(path.join(out, 'weights.npz')));
+});
+
+test('an OUT.partial of another kind is neither resumed nor replaced', () => {
+  const out = path.join(tmp, 'other-partial');
+  fs.mkdirSync(`${out}.partial`);
+  fs.writeFileSync(path.join(`${out}.partial`, '.convexformer-run'), JSON.stringify({ kind: 'fit' }));
+  assert.throws(() => new RunDir(out, { kind: 'compare', resumable: true, resume: true }), /^InputError: resume: .*other-partial\.partial holds a fit run, not a compare run/);
+  assert.throws(() => new RunDir(out, { kind: 'compare', resumable: true, force: true }), /^InputError: force: .*other-partial\.partial holds a fit run, not a compare run/);
+  assert.ok(fs.existsSync(path.join(`${out}.partial`, '.convexformer-run')));
+});
+
+test('demo refuses an existing --out before printing anything', () => {
+  const out = path.join(tmp, 'exists');
+  fs.mkdirSync(out, { recursive: true });
+  const r = spawnSync(process.execPath, [cli, 'demo', '--out', out, '--steps', '5', '--quiet'], { encoding: 'utf8', cwd: tmp });
+  assert.equal(r.status, 2);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /--out: .*exists already exists/);
+});
+
 test('an unwritable --out fails at once with the path and the reason', { timeout: 30000 }, () => {
   const r = fit('/proc/nope/out'); // fs.mkdirSync(recursive) never returns here
   assert.equal(r.status, 2, `status ${r.status} signal ${r.signal}`);

@@ -19,15 +19,15 @@ test('one huge label in a small file is refused before it sets the class count (
     y[17] = big;
     const t0 = performance.now();
     assert.throws(() => datasetFromArrays({ X, y: labels(y) }, { loss: 'ce' }),
-      new RegExp(`^InputError: y: label ${big} is out of range \\[0, 199\\] \\(at index 17\\): without --classes, labels must be below N = 200, the number of samples$`));
+      new RegExp(`^InputError: y: label ${big} is out of range \\[0, 199\\] \\(at index 17\\): without \`classes\`, labels must be below N = 200, the number of samples$`));
     assert.ok(performance.now() - t0 < 100, 'refused at once');
   }
 });
 
 test('with --classes, labels must be below it', () => {
   assert.throws(() => datasetFromArrays({ X, y: labels(cycle(N, 4)) }, { loss: 'ce', classes: 3 }),
-    /^InputError: y: label 3 is out of range \[0, 2\] \(at index 3\): --classes is 3$/);
-  assert.throws(() => datasetFromArrays({ X, y: labels(cycle(N, 3)) }, { loss: 'ce', classes: 1 }), /^InputError: --classes: must be an integer >= 2, got 1$/);
+    /^InputError: y: label 3 is out of range \[0, 2\] \(at index 3\): `classes` is 3$/);
+  assert.throws(() => datasetFromArrays({ X, y: labels(cycle(N, 3)) }, { loss: 'ce', classes: 1 }), /^InputError: classes: must be an integer >= 2, got 1$/);
 });
 
 test('the class count comes from the training labels; a test label outside [0, c) names key, label and index', () => {
@@ -38,13 +38,13 @@ test('the class count comes from the training labels; a test label outside [0, c
   assert.throws(() => datasetFromArrays({ X, y: labels(cycle(N, 3)), X_test: Xt, y_test: labels([0, 1, 2, 5, 0]) }, { loss: 'ce' }),
     /^InputError: y_test: label 5 is out of range \[0, 2\] \(at index 3\): c = 3 classes, from the training labels y$/);
   assert.throws(() => datasetFromArrays({ X, y: labels(cycle(N, 3)), X_test: Xt, y_test: labels([0, 1, 2, 3, 0]) }, { loss: 'ce', classes: 3 }),
-    /^InputError: y_test: label 3 is out of range \[0, 2\] \(at index 3\): --classes is 3$/);
+    /^InputError: y_test: label 3 is out of range \[0, 2\] \(at index 3\): `classes` is 3$/);
 });
 
 test('an empty class is refused when the count is inferred, and allowed with an explicit --classes', () => {
   const from1 = cycle(N, 3).map((v) => v + 1); // labels 1..3: class 0 never occurs
   assert.throws(() => datasetFromArrays({ X, y: labels(from1) }, { loss: 'ce' }),
-    /^InputError: y: class 0 of 0\.\.3 has no training sample; labels must be 0\.\.c-1 with every class present, or give the class count with --classes C to allow empty classes$/);
+    /^InputError: y: class 0 of 0\.\.3 has no training sample; labels must be 0\.\.c-1 with every class present, or give the class count with `classes` C to allow empty classes$/);
   const gaps = cycle(N, 3).map((v) => v * 2); // 0, 2, 4
   assert.throws(() => datasetFromArrays({ X, y: labels(gaps) }, { loss: 'ce' }), /^InputError: y: classes 1, 3 of 0\.\.4 have no training sample/);
   assert.equal(datasetFromArrays({ X, y: labels(from1) }, { loss: 'ce', classes: 4 }).trainTargets.c, 4);

@@ -168,14 +168,14 @@ test('a missing key lists the keys the file holds, with a hint for the usual nea
   assert.throws(load('positional.npz'), /^InputError: X: missing; expected tokens of shape \(N, n, d\); the file holds "arr_0", "arr_1"; np.savez\(f, X, y\) names arrays arr_0, arr_1, ...: pass them by name, np.savez\(f, X=X, y=y\)$/);
   assert.throws(load('lowercase.npz'), /^InputError: X: missing; .*the file holds "x", "y"; keys are case-sensitive: rename "x" to "X"$/);
   assert.throws(load('train_split.npz'), /^InputError: X: missing; .*the file holds "X_train", "y_train"; rename "X_train" to "X" \(the test split goes in "X_test"\)$/);
-  assert.throws(() => loadDataset(fixture('squared.npz'), { loss: 'ce' }), /^InputError: y: missing; expected integer labels of shape \(12,\) for cross-entropy; the file holds "X", "Y"; the file has targets Y \(N, c\) for squared loss: use --loss squared, or add labels y$/);
+  assert.throws(() => loadDataset(fixture('squared.npz'), { loss: 'ce' }), /^InputError: y: missing; expected integer labels of shape \(12,\) for cross-entropy; the file holds "X", "Y"; the file has targets Y \(N, c\) for squared loss: use `loss` squared, or add labels y$/);
 });
 
 test('a PyTorch .pt file is recognised and the message says how to save with NumPy', () => {
   assert.throws(() => loadDataset(fixture('tensors.pt'), { loss: 'ce' }),
-    /^InputError: --data: ".*tensors.pt" is a PyTorch file \(it holds "archive\/data.pkl"\), not an .npz; save the tensors with NumPy: np.savez\(f, X=X.numpy\(\), y=y.numpy\(\)\)$/);
+    /^InputError: data: ".*tensors.pt" is a PyTorch file \(it holds "archive\/data.pkl"\), not an .npz; save the tensors with NumPy: np.savez\(f, X=X.numpy\(\), y=y.numpy\(\)\)$/);
   const legacy = writeTmp('legacy.pt', Uint8Array.from([0x80, 0x02, 0x8a, 0x0a, ...new Array(100).fill(0x6c)])); // torch.save(..., _use_new_zipfile_serialization=False)
-  assert.throws(() => loadDataset(legacy, { loss: 'ce' }), /^InputError: --data: ".*legacy.pt" is not a readable .npz \(zip\) file: it is a Python pickle \(an old torch.save file\?\); save the arrays with NumPy instead: np.savez\(f, X=X.numpy\(\), y=y.numpy\(\)\)$/);
+  assert.throws(() => loadDataset(legacy, { loss: 'ce' }), /^InputError: data: ".*legacy.pt" is not a readable .npz \(zip\) file: it is a Python pickle \(an old torch.save file\?\); save the arrays with NumPy instead: np.savez\(f, X=X.numpy\(\), y=y.numpy\(\)\)$/);
 });
 
 test('control characters in file names and keys are escaped: every message is one line', () => {

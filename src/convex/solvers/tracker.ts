@@ -33,7 +33,7 @@ export class GapTracker {
 
   offerPrimal(value: number, w: Float64Array, pred: Float64Array): void {
     if (!Number.isFinite(value)) {
-      throw new NumericError(`solver: the objective became ${value} (the predictions A w overflow float64); rescale X or Y, or lower --lr for adam`);
+      throw new NumericError(`solver: the objective became ${value} (the predictions A w overflow float64); rescale X or Y, or lower \`lr\` for adam`);
     }
     if (value < this.bestPrimal) {
       this.bestPrimal = value;
