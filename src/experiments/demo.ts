@@ -21,6 +21,8 @@ export interface DemoConfig {
 
 /** The demo's relative duality gap, tighter than the commands' default. */
 const DEMO_TOL = 1e-8;
+/** The demo's rates: its 15 s budget split over three rates, not compare's four (numbers as before issue 8). */
+const DEMO_LRS = [0.003, 0.01, 0.03];
 
 /** The tokens the teacher attends to. */
 export const PLANTED_TOKENS = [1, 5];
@@ -66,9 +68,10 @@ export function runDemo(cfg: DemoConfig, out: string, hooks: DemoHooks): DemoOut
     model: 'attention', loss: 'squared', betaFrac: cfg.betaFrac, seed: cfg.seed, tol: DEMO_TOL,
   }, path.join(dir.tmp, 'fit'), { force: false, onProgress: hooks.onFitProgress });
   hooks.onFit?.(result);
-  // compare's defaults (COMPARE_DEFAULTS) but the fit's tighter gap, so both certify the same optimum
+  // compare's defaults (COMPARE_DEFAULTS) but the fit's tighter gap, so both certify the same optimum,
+  // and the demo's own learning rates
   const compare = compareToDir(t.data, {
-    betaFrac: cfg.betaFrac, timeBudget: cfg.timeBudget, steps: cfg.steps, seed: cfg.seed, tol: DEMO_TOL,
+    betaFrac: cfg.betaFrac, timeBudget: cfg.timeBudget, steps: cfg.steps, seed: cfg.seed, tol: DEMO_TOL, lrGrid: DEMO_LRS,
   }, t.map, path.join(dir.tmp, 'compare'), { force: false });
   hooks.onCompare?.(compare);
   dir.commit();
