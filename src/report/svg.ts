@@ -86,7 +86,8 @@ export function chartSvg(c: Chart): string | null {
   c.series.forEach((s, k) => {
     const colour = seriesColour(s.name, k);
     const dash = s.name === 'tol' ? ' stroke-dasharray="6 4"' : '';
-    const d = s.x.map((x, i) => `${i === 0 ? 'M' : 'L'}${f2(X(x))} ${f2(Y(s.y[i]))}`).join(' ');
+    // steps as the page draws them (uPlot's stepped, align 1): across at the old value, then up or down
+    const d = s.x.map((x, i) => (i === 0 ? `M${f2(X(x))} ${f2(Y(s.y[i]))}` : c.step ? `H${f2(X(x))} V${f2(Y(s.y[i]))}` : `L${f2(X(x))} ${f2(Y(s.y[i]))}`)).join(' ');
     out.push(`<path d="${d}" fill="none" stroke="${colour}" stroke-width="2"${dash}/>`);
     if (s.x.length <= 60) for (let i = 0; i < s.x.length; i++) out.push(`<circle cx="${f2(X(s.x[i]))}" cy="${f2(Y(s.y[i]))}" r="2.5" fill="${colour}"/>`);
     const [lx, row] = legend.items[k];
