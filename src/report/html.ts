@@ -30,7 +30,8 @@ for (const c of charts) {
     title: c.title, width: 590, height: 300,
     legend: { live: false },
     scales: { x: { time: false, ...scale(c.xLog) }, y: scale(c.yLog) },
-    axes: [{ label: c.xLabel, values: ticks, labelSize: 24 }, { label: c.yLabel, values: ticks, size: 64, labelSize: 24 }],
+    // a stepped chart shows counts: whole-number ticks only
+    axes: [{ label: c.xLabel, values: ticks, labelSize: 24 }, { label: c.yLabel, values: ticks, size: 64, labelSize: 24, incrs: c.step ? [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] : undefined }],
     series: [{}].concat(c.series.map((s, k) => ({
       label: s.name, stroke: colour(s.name, k), width: 2, spanGaps: true,
       dash: s.name === 'tol' ? [6, 4] : undefined, points: { show: s.x.length <= 60, size: 4 },

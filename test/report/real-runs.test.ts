@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cliOk, labelsNpz, teacherNpz, tmpDir } from './cli-runs';
-import { withPage } from './browser';
+import { cliOk, labelsNpz, pathRun, teacherNpz, tmpDir, writeJson } from './cli-runs';
+import { chartsIn, withPage } from './browser';
 
 /** The text of the context block of the section of `kind`. */
 const contextOf = (html: string, kind: string): string => {
@@ -69,4 +69,22 @@ test('report of a real compare run on labels y: every model\'s test and training
   const table = page.slice(page.indexOf('<h3>Final numbers</h3>'));
   assert.match(table, /<th>test loss<\/th><th>training acc\.<\/th><th>test acc\.<\/th>/);
   assert.ok(table.includes(`<td>${final.convex.testAccuracy.toPrecision(4)}</td>`), 'the convex row lacks its test accuracy');
+});
+
+test('the heads chart has whole-number ticks, on the page and in the SVG, even for 0 and 1 head', async () => {
+  const tmp = tmpDir();
+  const run = pathRun(path.join(tmp, 'path'));
+  const file = path.join(run, 'path.json');
+  writeJson(file, JSON.parse(fs.readFileSync(file, 'utf8')).map((r: { heads: number }, i: number) => ({ ...r, heads: i === 0 ? 0 : 1 })));
+  const html = path.join(tmp, 'r.html');
+  const svg = path.join(tmp, 'svg');
+  cliOk(['report', run, '--out', html, '--svg', svg]);
+  const figure = fs.readFileSync(path.join(svg, 'path-heads-along-the-path.svg'), 'utf8');
+  const yTicks = [...figure.matchAll(/<text x="[\d.]+" y="[\d.]+" text-anchor="end">([^<]*)</g)].map((m) => m[1]);
+  assert.ok(yTicks.length >= 2 && yTicks.every((t) => /^\d+$/.test(t)), `SVG y ticks ${yTicks}`);
+  await withPage(html, async ({ page, problems }) => {
+    assert.deepEqual(problems, []);
+    const heads = (await chartsIn(page, 'section.run[data-kind="path"]')).find((c) => c.title === 'heads along the path')!;
+    assert.ok(heads.ticks![1].length >= 2 && heads.ticks![1].every((t) => /^\d+$/.test(t)), `y ticks ${heads.ticks![1]}`);
+  });
 });
