@@ -23,11 +23,14 @@ export function printCompare(r: CompareResult): void {
     `${m.softmax.positional ? 'positions one-hot appended (--positional)' : 'no positional encoding'}; ` +
     `simplex ${m.simplex.heads} heads, fixed attention weights per position`);
   for (const w of r.warnings) console.log(`warning: ${w}`);
-  console.log('model      objective        test loss   seconds  iterations  heads  lr');
+  // accuracy: a column only for labels y (cross-entropy), where the run records it
+  const acc = r.loss === 'ce';
+  console.log(`model      objective        test loss${acc ? '  test acc.' : ''}   seconds  iterations  heads  lr`);
   for (const [name, f] of Object.entries(r.final)) {
     const heads = name === 'convex' ? c.heads : m[name as 'softmax' | 'simplex'].heads;
     const mark = f.converged === false ? '  NOT converged' : '';
-    console.log(`${name.padEnd(9)}  ${f.objective.toExponential(6).padStart(13)}  ${f.testLoss.toFixed(5).padStart(10)}  ${f.seconds.toFixed(2).padStart(7)}  ${String(f.iterations).padStart(10)}  ${String(heads).padStart(5)}  ${r.chosenLr[name] ?? '-'}${mark}`);
+    const accCell = acc ? `  ${(f.testAccuracy === undefined ? '-' : f.testAccuracy.toFixed(4)).padStart(9)}` : '';
+    console.log(`${name.padEnd(9)}  ${f.objective.toExponential(6).padStart(13)}  ${f.testLoss.toFixed(5).padStart(10)}${accCell}  ${f.seconds.toFixed(2).padStart(7)}  ${String(f.iterations).padStart(10)}  ${String(heads).padStart(5)}  ${r.chosenLr[name] ?? '-'}${mark}`);
   }
   for (const [name, v] of Object.entries(r.maps)) console.log(`map ${name.padEnd(8)} ${v.map((x) => x.toFixed(2)).join(' ')}`);
 }

@@ -6,6 +6,7 @@ import { loadRuns, statOrNull, type Warn } from '../report/load';
 import { buildReport, uplotAssets } from '../report/html';
 import { chartPngs, checkChromium } from '../report/png';
 import { chartSvg } from '../report/svg';
+import { heatmapSvg } from '../report/heatmap-svg';
 import { createdDir, makeDirs } from '../experiments/out-path';
 import { RUN_KINDS, runKinds } from '../experiments/kinds';
 import { printable } from '../report/text';
@@ -56,9 +57,9 @@ function figureDir(dir: string | undefined, field: string): string | undefined {
 }
 
 export interface FigureOptions {
-  /** directory for one PNG per chart */
+  /** directory for one PNG per chart and heatmap */
   png?: string;
-  /** directory for one SVG per chart */
+  /** directory for one SVG per chart and heatmap */
   svg?: string;
 }
 
@@ -77,15 +78,22 @@ export function writeReportFiles(dirs: string[], out: string, fig: FigureOptions
   const chromium = pngDir !== undefined ? checkChromium('--png') : undefined;
   const runs = dirs.flatMap((d) => loadRuns(d, warn));
   const { js, css } = uplotAssets();
-  const { html, charts } = buildReport(runs, js, css);
+  const { html, charts, heatmaps } = buildReport(runs, js, css);
   // every figure is made before anything is written, so a failure leaves nothing behind
   const files: [string, string | Buffer][] = [];
-  const pngs = chromium ? chartPngs(html, chromium) : undefined;
-  for (const c of charts) {
-    const png = pngs?.get(c.id);
-    if (pngDir !== undefined && png) files.push([path.join(pngDir, `${c.file}.png`), png]);
-    const svg = svgDir !== undefined ? chartSvg(c) : null;
-    if (svgDir !== undefined && svg) files.push([path.join(svgDir, `${c.file}.svg`), svg]);
+  // the heatmaps are drawn as SVG; their PNGs are those SVGs rendered by Chromium
+  const mapSvgs = heatmaps.map((h): [string, string] => [h.file, heatmapSvg(h)]);
+  const pngs = chromium ? chartPngs(html, chromium, mapSvgs) : undefined;
+  // the charts, then the heatmaps (whose PNG is looked up by their file name)
+  const figures = [
+    ...charts.map((c) => ({ id: c.id, file: c.file, svg: () => chartSvg(c) })),
+    ...mapSvgs.map(([file, svg]) => ({ id: file, file, svg: () => svg })),
+  ];
+  for (const f of figures) {
+    const png = pngs?.get(f.id);
+    if (pngDir !== undefined && png) files.push([path.join(pngDir, `${f.file}.png`), png]);
+    const svg = svgDir !== undefined ? f.svg() : null;
+    if (svgDir !== undefined && svg) files.push([path.join(svgDir, `${f.file}.svg`), svg]);
   }
   writeAtomic(target, html);
   for (const dir of [pngDir, svgDir]) {
@@ -110,8 +118,8 @@ export function reportCommand(): Command {
     .description('write one self-contained HTML page (plots, attention maps, certificate) from run directories')
     .argument('<dirs...>', `run directories, read by the kind their config.json names: ${runKinds().map((k) => `${k} (${RUN_KINDS[k].what})`).join(', ')}`)
     .option('--out <file>', 'the HTML file to write (a directory: report.html in it)', 'report.html')
-    .option('--png <dir>', 'also write each chart as a PNG for slides (needs Chromium), named for what it shows')
-    .option('--svg <dir>', 'also write each chart as an SVG (vector) for slides, named for what it shows')
+    .option('--png <dir>', 'also write each chart and attention heatmap as a PNG for slides (needs Chromium), named for what it shows')
+    .option('--svg <dir>', 'also write each chart and attention heatmap as an SVG (vector) for slides, named for what it shows')
     .action((dirs: string[], o: { out: string; png?: string; svg?: string }) => guarded(() => {
       const w = writeReportFiles(dirs, o.out, { png: o.png, svg: o.svg });
       console.log(`wrote ${escapeControl(w.report)}`);

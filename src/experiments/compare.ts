@@ -7,6 +7,7 @@ import { attentionMap } from '../attention/attention-map';
 import type { Dataset } from '../data/dataset';
 import type { Tokens, Targets } from '../convex/types';
 import { makeDatafit, withBeta } from '../convex/programs/assemble';
+import { splitMetrics } from '../convex/metrics';
 import { attention } from '../convex/programs/attention';
 import { fista } from '../convex/solvers/fista';
 import { softmaxModel } from '../nn/models/softmax-model';
@@ -89,6 +90,8 @@ export interface MetricPoint {
   seconds: number;
   objective: number;
   testLoss: number;
+  /** labels y (cross-entropy) only: the share of test sequences whose largest output is their label */
+  testAccuracy?: number;
   relGap?: number;
 }
 
@@ -102,7 +105,8 @@ export interface CompareResult {
   chosenLr: Record<string, number>;
   /** the rates each model's search tried, with their steps and validation loss (null: the only rate left, not scored) */
   lrSearch: Record<string, LrTrial[]>;
-  final: Record<string, { objective: number; testLoss: number; seconds: number; iterations: number; converged?: boolean }>;
+  /** testAccuracy, trainAccuracy: labels y (cross-entropy) only */
+  final: Record<string, { objective: number; testLoss: number; testAccuracy?: number; trainAccuracy?: number; seconds: number; iterations: number; converged?: boolean }>;
   certificate: { objective: number; lowerBound: number; relGap: number; tol: number; converged: boolean; heads: number };
   /** every setting that shapes the non-convex models */
   models: Record<'softmax' | 'simplex', ModelSettings>;
@@ -136,6 +140,18 @@ function rows(t: Tokens, targets: Targets, from: number, to: number): { tokens: 
 /** Mean loss per sample of predictions on a split. */
 function meanLoss(pred: Float64Array, tokens: Tokens, targets: Targets): number {
   return makeDatafit(targets.Y ? 'squared' : 'ce', targets, tokens.N).value(pred) / tokens.N;
+}
+
+/** Accuracy against labels y; undefined for targets Y (squared loss: no classes to be right about). */
+function labelAccuracy(pred: Float64Array, tokens: Tokens, targets: Targets): number | undefined {
+  return targets.y ? splitMetrics('ce', pred, targets, tokens.N).accuracy ?? undefined : undefined;
+}
+
+/** Test loss and (labels only) test accuracy of predictions on the test split. */
+function testScores(pred: Float64Array, tokens: Tokens, targets: Targets): { testLoss: number; testAccuracy?: number } {
+  const testLoss = meanLoss(pred, tokens, targets);
+  const testAccuracy = labelAccuracy(pred, tokens, targets);
+  return testAccuracy === undefined ? { testLoss } : { testLoss, testAccuracy };
 }
 
 /** `startedAt`: the process.hrtime.bigint() the time budget counts from (default: now; the CLI's, before reading the data). */
@@ -172,11 +188,12 @@ export function runCompare(
     const sol = fista(ap.problem, {
       tol: cfg.tol, maxIter: cfg.maxIter, timeLimit: cfg.steps ? undefined : Math.max(0, cfg.timeBudget * CONVEX_SHARE - elapsed()),
       onProgress: (p) => {
-        const testLoss = meanLoss(ap.predict(p.w!, test), test, testTargets);
-        emit({ model: 'convex', iteration: p.iteration, seconds: p.seconds, objective: p.primal, relGap: p.relGap, testLoss });
+        const scores = testScores(ap.predict(p.w!, test), test, testTargets);
+        emit({ model: 'convex', iteration: p.iteration, seconds: p.seconds, objective: p.primal, relGap: p.relGap, ...scores });
       },
     });
-    const convexTest = meanLoss(ap.predict(sol.w, test), test, testTargets);
+    const convexTest = testScores(ap.predict(sol.w, test), test, testTargets);
+    const convexTrainAcc = labelAccuracy(ap.predict(sol.w, train), train, trainTargets);
     const rec = ap.recover(sol.w);
     const convexMap = attentionMap(rec.W1, rec.H, train.n, rec.heads.map((h) => h.norm));
     const heads = chooseHeads(cfg.heads, rec.H, softmaxWidth(cfg, train));
@@ -192,8 +209,8 @@ export function runCompare(
       maps: { convex: Array.from(convexMap) },
     };
     result.final.convex = {
-      objective: sol.certificate.primal, testLoss: convexTest, seconds: sol.certificate.seconds,
-      iterations: sol.certificate.iterations, converged: sol.converged,
+      objective: sol.certificate.primal, ...convexTest, ...(convexTrainAcc === undefined ? {} : { trainAccuracy: convexTrainAcc }),
+      seconds: sol.certificate.seconds, iterations: sol.certificate.iterations, converged: sol.converged,
     };
     ck.result = result;
     store?.save(ck);
@@ -242,12 +259,18 @@ export function runCompare(
     let logged: MetricPoint | undefined;
     const last = trainModel(model, tokenSource(seenTrain, trainTargets, loss), {
       lr: result.chosenLr[name], timeBudget: budget, stepSeconds: predicted, maxSteps: cfg.steps, resume,
-      onLog: (p) => emit(logged = { model: name, ...p, testLoss: meanLoss(model.forward(seenTest.X, seenTest.N), test, testTargets) }),
+      onLog: (p) => emit(logged = { model: name, ...p, ...testScores(model.forward(seenTest.X, seenTest.N), test, testTargets) }),
       checkpointEvery: store && cfg.steps ? CHECKPOINT_EVERY : undefined,
       onCheckpoint: (state) => { ck.training = { name, state }; store?.save(ck); },
     });
     // the last point is always logged: the final numbers are its numbers
-    result.final[name] = { objective: last.objective, testLoss: logged!.testLoss, seconds: last.seconds, iterations: last.iteration };
+    const trainAccuracy = labelAccuracy(model.forward(seenTrain.X, seenTrain.N), train, trainTargets);
+    result.final[name] = {
+      objective: last.objective, testLoss: logged!.testLoss,
+      ...(logged!.testAccuracy === undefined ? {} : { testAccuracy: logged!.testAccuracy }),
+      ...(trainAccuracy === undefined ? {} : { trainAccuracy }),
+      seconds: last.seconds, iterations: last.iteration,
+    };
     result.maps[name] = Array.from(model.attentionMap(seenTrain.X, seenTrain.N));
     s.steps = last.iteration;
     if (!cfg.steps) {

@@ -21,6 +21,8 @@ export interface PathRow {
   heads: number;
   training: FitResult['training'];
   test: FitResult['test'];
+  /** the problem's shape (h: the gated program's gates, else null), so a report of path.json alone can state it */
+  N: number; n: number; d: number; c: number; h: number | null;
 }
 
 /** n fractions from 1 down to `min`, evenly spaced on a log scale. */
@@ -53,7 +55,7 @@ export function runPath(
     const row: PathRow = {
       betaFrac: f, beta: r.beta, objective: r.objective, lowerBound: r.lowerBound, relGap: r.relGap,
       converged: r.converged, iterations: r.iterations, seconds: r.seconds, heads: r.heads,
-      training: r.training, test: r.test,
+      training: r.training, test: r.test, N: r.N, n: r.n, d: r.d, c: r.c, h: r.h,
     };
     rows.push(row);
     onRow?.(row);

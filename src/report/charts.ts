@@ -3,6 +3,8 @@
 // sorted by x for uPlot. Colours and tick labels are defined here once, for the page and the SVG.
 import * as path from 'node:path';
 import { finite } from './text';
+import { heatmap, heatmapData, type HeatmapData } from './heatmap';
+import type { Run } from './runs';
 
 /** Series colours by name; other names take OTHER_COLOURS in turn. */
 export const SERIES_COLOURS: Record<string, string> = { convex: '#d7301f', primal: '#d7301f', 'dual bound': '#fc8d59', simplex: '#2166ac', softmax: '#1a9850', tol: '#999' };
@@ -39,9 +41,31 @@ export interface Chart {
   yLabel: string;
   xLog: boolean;
   yLog: boolean;
+  /** a value that holds until the next x (a count such as heads): drawn as steps, never sloped lines */
+  step?: boolean;
   series: ChartSeries[];
-  /** the file name of its figure, without extension: the run's kind and the chart's title */
+  /** the file name of its figure, without extension: see figurePrefixes */
   file: string;
+}
+
+/** An attention heatmap of the page, for its figure. */
+export interface HeatmapFigure extends HeatmapData {
+  /** the file name of its figure, without extension */
+  file: string;
+}
+
+/**
+ * Each run's figure names begin with its kind; when two runs share a kind, also with the name of
+ * its directory (a demo's part: the demo directory's name, since the kind already names the part),
+ * so `report demo1 x1 fit1` names compare-demo1-..., compare-x1-..., fit-demo1-..., fit-fit1-...
+ */
+export function figurePrefixes(runs: Run[]): Map<Run, string> {
+  const demoOf = new Map<Run, Run>();
+  for (const r of runs) if (r.kind === 'demo') for (const p of r.parts) demoOf.set(p, r);
+  const perKind = new Map<string, number>();
+  for (const r of runs) perKind.set(r.kind, (perKind.get(r.kind) ?? 0) + 1);
+  const name = (r: Run) => slug(path.basename(path.resolve((demoOf.get(r) ?? r).dir)));
+  return new Map(runs.map((r) => [r, perKind.get(r.kind)! > 1 ? `${slug(r.kind)}-${name(r)}` : slug(r.kind)]));
 }
 
 export type ChartSpec = Omit<Chart, 'id' | 'series' | 'file'> & {
@@ -52,21 +76,29 @@ export type ChartSpec = Omit<Chart, 'id' | 'series' | 'file'> & {
 /** Collects the charts of one page; ids are numbered in page order, so the page is reproducible. */
 export class ChartList {
   readonly charts: Chart[] = [];
-  private run = { kind: 'chart', dir: '' };
+  readonly heatmaps: HeatmapFigure[] = [];
+  private prefix = 'chart';
   private readonly files = new Set<string>();
 
-  /** The run whose charts follow: their figures are named for its kind (and its directory when two runs share a kind). */
-  begin(run: { kind: string; dir: string }): void {
-    this.run = run;
+  /** The run whose charts follow: their figures' names begin with `prefix` (figurePrefixes). */
+  begin(prefix: string): void {
+    this.prefix = prefix;
   }
 
+  /** prefix-title; -2, -3, ... after it in page order when that is taken (two runs in directories of one name). */
   private fileFor(title: string): string {
-    const base = `${slug(this.run.kind)}-${slug(title)}`;
-    const candidates = [base, `${base}-${slug(path.basename(this.run.dir))}`];
-    let file = candidates.find((f) => !this.files.has(f));
-    for (let k = 2; !file; k++) if (!this.files.has(`${base}-${k}`)) file = `${base}-${k}`;
+    const base = `${this.prefix}-${slug(title)}`;
+    let file = base;
+    for (let k = 2; this.files.has(file); k++) file = `${base}-${k}`;
     this.files.add(file);
     return file;
+  }
+
+  /** The attention heatmap of a run: its HTML for the page, registered as a figure too. */
+  heatmap(maps: [string, unknown[]][], caption: string): string {
+    const data = heatmapData(maps);
+    if (data) this.heatmaps.push({ ...data, file: this.fileFor('attention maps') });
+    return heatmap(maps, caption);
   }
 
   /** Registers a chart and returns the element it is drawn into. */

@@ -52,6 +52,9 @@ export function shapeFact(src: Json[]): Fact {
     const v = pick(src, k);
     return v === undefined ? `${k} ${NOT_RECORDED}` : `${k} = ${cell(v)}`;
   });
+  // gates: only the gated program has them (other runs record h as null)
+  const h = pick(src, 'h');
+  if (h !== undefined) parts.push(`h = ${cell(h)}`);
   return { label: 'shape', html: parts.join(', ') };
 }
 

@@ -39,14 +39,49 @@ function strongest(values: unknown[]): string {
   return top.length ? top.join(', ') : '-';
 }
 
-export function heatmap(maps: [string, unknown[]][], caption: string): string {
-  if (maps.length === 0) return '';
+/** What the page's table and the SVG figure draw: rows in the fixed order, one shared scale. */
+export interface HeatmapData {
+  rows: [string, unknown[]][];
+  /** tokens: the longest row */
+  n: number;
+  /** the largest weight (0 when none is positive); colours run from 0 to it */
+  max: number;
+  /** the colour of a finite weight */
+  fill(x: number): { background: string; text: string };
+  /** the cell width, which token numbers are labelled, and whether values fit in the cells */
+  layout: { width: number; every: number; values: boolean };
+  /** the colour ramp's stops, light to dark */
+  stops: string[];
+  /** the strongest tokens of a row, as text */
+  strongest(values: unknown[]): string;
+}
+
+export function heatmapData(maps: [string, unknown[]][]): HeatmapData | null {
+  if (maps.length === 0) return null;
   const rank = (name: string) => (MAP_ORDER.includes(name) ? MAP_ORDER.indexOf(name) : MAP_ORDER.length);
   const rows = [...maps].sort((a, b) => rank(a[0]) - rank(b[0])); // stable: other names keep their order
   const n = Math.max(...rows.map(([, v]) => v.length));
   const max = Math.max(0, ...rows.flatMap(([, v]) => v.map((x) => finite(x) ?? 0)));
   const scale = max > 0 ? max : 1;
-  const { width, every, values } = layout(n);
+  const fill = (x: number) => {
+    const t = Math.max(0, x) / scale;
+    return { background: colour(t), text: t > 0.55 ? '#fff' : '#000' };
+  };
+  return { rows, n, max, fill, layout: layout(n), stops: RAMP.map((_, i) => colour(i / (RAMP.length - 1))), strongest };
+}
+
+/** The title of the heatmap, on the page and on its figure. */
+export const heatmapTitle = (n: number): string => `Attention: where each model looks (distribution over ${n} tokens)`;
+
+/** The legend's note: how to read the scale and the columns. */
+export const scaleNote = (h: HeatmapData, hover: boolean): string =>
+  `one colour scale for all rows (0 to the largest weight); ${hover && !h.layout.values ? 'exact values on hover; ' : ''}token numbers ${h.layout.every > 1 ? `every ${h.layout.every}th column` : 'above each column'}`;
+
+export function heatmap(maps: [string, unknown[]][], caption: string): string {
+  const h = heatmapData(maps);
+  if (!h) return '';
+  const { rows, n, max } = h;
+  const { width, every, values } = h.layout;
   const cols = Array.from({ length: n }, (_, k) => k);
   const head = `<tr><th class="name">model</th>${cols.map((k) => `<th class="tok">${k % every === 0 ? k : ''}</th>`).join('')}<th class="top">strongest tokens (weight)</th></tr>`;
   const body = rows.map(([name, v]) => {
@@ -54,15 +89,14 @@ export function heatmap(maps: [string, unknown[]][], caption: string): string {
       const x = finite(v[k]);
       const tip = `${escapeHtml(name)}, token ${k}: ${x === null ? cell(v[k]) : x.toPrecision(4)}`;
       if (x === null) return `<td class="na" title="${tip}">${values ? cell(v[k]) : ''}</td>`;
-      const t = Math.max(0, x) / scale;
-      return `<td data-v="${x}" title="${tip}" style="background: ${colour(t)}; color: ${t > 0.55 ? '#fff' : '#000'}">${values ? x.toFixed(2) : ''}</td>`;
+      const f = h.fill(x);
+      return `<td data-v="${x}" title="${tip}" style="background: ${f.background}; color: ${f.text}">${values ? x.toFixed(2) : ''}</td>`;
     }).join('');
     return `<tr><th class="name">${escapeHtml(name)}</th>${cells}<td class="top">${strongest(v)}</td></tr>`;
   }).join('');
-  const stops = RAMP.map((_, i) => colour(i / (RAMP.length - 1))).join(', ');
-  const legend = `<div class="scale"><span>0</span><span class="bar" style="background: linear-gradient(to right, ${stops})"></span><span>${max.toPrecision(2)}</span>
-<span class="note">one colour scale for all rows (0 to the largest weight); ${values ? '' : 'exact values on hover; '}token numbers ${every > 1 ? `every ${every}th column` : 'above each column'}</span></div>`;
-  return `<h3>Attention: where each model looks (distribution over ${n} tokens)</h3>
+  const legend = `<div class="scale"><span>0</span><span class="bar" style="background: linear-gradient(to right, ${h.stops.join(', ')})"></span><span>${max.toPrecision(2)}</span>
+<span class="note">${scaleNote(h, true)}</span></div>`;
+  return `<h3>${heatmapTitle(n)}</h3>
 <div class="heatwrap"><table class="heatmap${values ? ' values' : ''}" style="--cell: ${width}px">${head}${body}</table></div>
 ${legend}<p class="caption">${caption}</p>`;
 }

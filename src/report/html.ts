@@ -4,7 +4,7 @@
 // the same inputs give the same bytes (nothing here reads the clock).
 import * as fs from 'node:fs';
 import type { Run } from './runs';
-import { ChartList, decadeRange, OTHER_COLOURS, SERIES_COLOURS, tickLabel, type Chart } from './charts';
+import { ChartList, decadeRange, figurePrefixes, OTHER_COLOURS, SERIES_COLOURS, tickLabel, type Chart, type HeatmapFigure } from './charts';
 import { sectionOf } from './sections';
 import { jsonForScript } from './text';
 
@@ -30,10 +30,12 @@ for (const c of charts) {
     title: c.title, width: 590, height: 300,
     legend: { live: false },
     scales: { x: { time: false, ...scale(c.xLog) }, y: scale(c.yLog) },
-    axes: [{ label: c.xLabel, values: ticks, labelSize: 24 }, { label: c.yLabel, values: ticks, size: 64, labelSize: 24 }],
+    // a stepped chart shows counts: whole-number ticks only
+    axes: [{ label: c.xLabel, values: ticks, labelSize: 24 }, { label: c.yLabel, values: ticks, size: 64, labelSize: 24, incrs: c.step ? [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] : undefined }],
     series: [{}].concat(c.series.map((s, k) => ({
       label: s.name, stroke: colour(s.name, k), width: 2, spanGaps: true,
       dash: s.name === 'tol' ? [6, 4] : undefined, points: { show: s.x.length <= 60, size: 4 },
+      paths: c.step ? uPlot.paths.stepped({ align: 1 }) : undefined,
     }))),
   }, uPlot.join(c.series.map((s) => [s.x, s.y])), el) });
 }
@@ -44,11 +46,12 @@ export function renderReport(runs: Run[], uplotJs: string, uplotCss: string): st
   return buildReport(runs, uplotJs, uplotCss).html;
 }
 
-/** The page and the charts it draws (for figures). */
-export function buildReport(runs: Run[], uplotJs: string, uplotCss: string): { html: string; charts: Chart[] } {
+/** The page and the charts and heatmaps it draws (for figures). */
+export function buildReport(runs: Run[], uplotJs: string, uplotCss: string): { html: string; charts: Chart[]; heatmaps: HeatmapFigure[] } {
   const charts = new ChartList();
+  const prefixes = figurePrefixes(runs);
   const sections = runs.map((r) => {
-    charts.begin(r);
+    charts.begin(prefixes.get(r)!);
     return `<section class="run" data-kind="${r.kind}">\n${sectionOf(r.kind).render(r, charts)}\n</section>`;
   }).join('\n');
   const html = `<!doctype html>
@@ -88,7 +91,7 @@ ${sections}
 <script id="data" type="application/json">${jsonForScript(charts.charts)}</script>
 <script>${PAGE_SCRIPT}</script></body></html>
 `;
-  return { html, charts: charts.charts };
+  return { html, charts: charts.charts, heatmaps: charts.heatmaps };
 }
 
 export function uplotAssets(): { js: string; css: string } {

@@ -1,11 +1,13 @@
 // The charts of a page as PNG figures for slides, drawn by the page itself in headless Chromium:
 // each uPlot canvas (plot, axes, tick labels) is copied onto a white canvas with the chart's title
-// above and a static legend below, and read back with canvas.toDataURL. One browser run for all.
+// above and a static legend below, and read back with canvas.toDataURL. Figures that exist as SVG
+// only (the attention heatmaps) are drawn as images onto a canvas at the same 2x. One browser run for all.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InputError } from '../data/errors';
+import { jsonForScript } from './text';
 
 /** Debian's chromium (scripts/system-deps.sh installs it); CONVEXFORMER_CHROMIUM names another. */
 export const chromiumPath = (): string => process.env.CONVEXFORMER_CHROMIUM || '/usr/bin/chromium';
@@ -22,8 +24,9 @@ export function checkChromium(field: string): string {
 }
 
 // Runs after the page script (its `charts`, `colour` and window.plots); 2x pixels for slides.
+// `svgFigures` ([id, svg text]) is defined before it.
 const EXPORT_SCRIPT = `
-setTimeout(() => {
+setTimeout(async () => {
   const out = [];
   for (const { id, plot } of window.plots) {
     const c = charts.find((x) => x.id === id);
@@ -58,18 +61,33 @@ setTimeout(() => {
     }
     out.push([id, fig.toDataURL('image/png')]);
   }
+  for (const [id, svg] of svgFigures) {
+    const img = new Image();
+    const loaded = new Promise((ok) => { img.onload = () => ok(true); img.onerror = () => ok(false); });
+    img.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(svg);
+    if (!(await loaded)) continue;
+    const fig = document.createElement('canvas');
+    fig.width = 2 * img.width; fig.height = 2 * img.height;
+    fig.getContext('2d').drawImage(img, 0, 0, fig.width, fig.height);
+    out.push([id, fig.toDataURL('image/png')]);
+  }
   const el = document.createElement('script');
   el.type = 'application/json'; el.id = 'figures'; el.textContent = JSON.stringify(out);
   document.body.appendChild(el);
 }, 50);
 `;
 
-/** PNG bytes of every drawn chart, by chart id. `html` is the report page. */
-export function chartPngs(html: string, exe: string): Map<string, Buffer> {
+/**
+ * PNG bytes of every drawn chart, by chart id, and of every SVG figure in `svgFigures`, by its id.
+ * `html` is the report page.
+ */
+export function chartPngs(html: string, exe: string, svgFigures: [string, string][] = []): Map<string, Buffer> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'convexformer-png-'));
   try {
     const page = path.join(tmp, 'page.html');
-    fs.writeFileSync(page, html.replace('</body></html>', `<script>${EXPORT_SCRIPT}</script></body></html>`));
+    const figures = `<script id="svg-figures" type="application/json">${jsonForScript(svgFigures)}</script>`
+      + `<script>const svgFigures = JSON.parse(document.getElementById('svg-figures').textContent);</script>`;
+    fs.writeFileSync(page, html.replace('</body></html>', `${figures}<script>${EXPORT_SCRIPT}</script></body></html>`));
     const r = spawnSync(exe, [
       '--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', `--user-data-dir=${path.join(tmp, 'profile')}`,

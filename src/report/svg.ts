@@ -21,7 +21,8 @@ function niceStep(span: number): number {
   return mag * ([1, 2, 5, 10].find((m) => m * mag >= raw) ?? 10);
 }
 
-function axis(values: number[], log: boolean): Axis {
+/** `whole`: ticks at whole numbers only (a count) */
+function axis(values: number[], log: boolean, whole = false): Axis {
   const min = Math.min(...values);
   const max = Math.max(...values);
   if (log) {
@@ -33,7 +34,7 @@ function axis(values: number[], log: boolean): Axis {
     return { at: (v) => (Math.log10(v) - a) / (b - a), ticks };
   }
   const pad = min === max ? Math.max(1, Math.abs(min) * 0.1) : 0;
-  const step = niceStep(max - min + 2 * pad);
+  const step = whole ? Math.max(1, niceStep(max - min + 2 * pad)) : niceStep(max - min + 2 * pad);
   const lo = Math.floor((min - pad) / step) * step;
   const hi = Math.ceil((max + pad) / step) * step;
   const ticks: number[] = [];
@@ -61,7 +62,7 @@ function legendLayout(names: string[]): { items: [number, number][]; rows: numbe
 export function chartSvg(c: Chart): string | null {
   if (c.series.length === 0) return null;
   const xa = axis(c.series.flatMap((s) => s.x), c.xLog);
-  const ya = axis(c.series.flatMap((s) => s.y), c.yLog);
+  const ya = axis(c.series.flatMap((s) => s.y), c.yLog, c.step);
   const pw = W - M.left - M.right;
   const X = (v: number) => M.left + xa.at(v) * pw;
   const Y = (v: number) => M.top + (1 - ya.at(v)) * PLOT_H;
@@ -86,7 +87,8 @@ export function chartSvg(c: Chart): string | null {
   c.series.forEach((s, k) => {
     const colour = seriesColour(s.name, k);
     const dash = s.name === 'tol' ? ' stroke-dasharray="6 4"' : '';
-    const d = s.x.map((x, i) => `${i === 0 ? 'M' : 'L'}${f2(X(x))} ${f2(Y(s.y[i]))}`).join(' ');
+    // steps as the page draws them (uPlot's stepped, align 1): across at the old value, then up or down
+    const d = s.x.map((x, i) => (i === 0 ? `M${f2(X(x))} ${f2(Y(s.y[i]))}` : c.step ? `H${f2(X(x))} V${f2(Y(s.y[i]))}` : `L${f2(X(x))} ${f2(Y(s.y[i]))}`)).join(' ');
     out.push(`<path d="${d}" fill="none" stroke="${colour}" stroke-width="2"${dash}/>`);
     if (s.x.length <= 60) for (let i = 0; i < s.x.length; i++) out.push(`<circle cx="${f2(X(s.x[i]))}" cy="${f2(Y(s.y[i]))}" r="2.5" fill="${colour}"/>`);
     const [lx, row] = legend.items[k];

@@ -303,3 +303,38 @@ test('a --time-budget too short for the steps it needs: about one step of each m
     for (const w of res.warnings) assert.ok(r.stdout.includes(`warning: ${w}`));
   }
 });
+
+test('labels y: test and training accuracy of every model in result.json, test accuracy in the metrics lines and a table column; none for targets Y', () => {
+  const labels = (Y: Float64Array, N: number) => Float64Array.from({ length: N }, (_, i) => (Y[2 * i] > Y[2 * i + 1] ? 0 : 1));
+  const yFile = path.join(tmp, 'labels.npz');
+  fs.writeFileSync(yFile, encodeNpz({
+    X: { data: t.data.train.X, shape: [400, 5, 8] }, y: { data: labels(t.data.trainTargets.Y!, 400), shape: [400] },
+    X_test: { data: t.data.test!.X, shape: [100, 5, 8] }, y_test: { data: labels(t.data.testTargets!.Y!, 100), shape: [100] },
+  }));
+  const run = (file: string, out: string) => spawnSync(process.execPath, [cli, 'compare', '--data', file, '--steps', '40', '--lrs', '0.01', '--out', path.join(tmp, out), '--quiet'], { encoding: 'utf8' });
+  const r = run(yFile, 'accuracy-y');
+  assert.equal(r.status, 0, r.stderr);
+  const res = JSON.parse(fs.readFileSync(path.join(tmp, 'accuracy-y', 'result.json'), 'utf8'));
+  const lines = metricLines(path.join(tmp, 'accuracy-y'));
+  const header = r.stdout.split('\n').find((l) => l.startsWith('model '))!;
+  assert.match(header, /test loss {2}test acc\./);
+  for (const m of ['convex', 'softmax', 'simplex']) {
+    const f = res.final[m];
+    // a share of the 100 test (400 training) sequences
+    assert.ok(Math.abs(f.testAccuracy * 100 - Math.round(f.testAccuracy * 100)) < 1e-9, `${m}: test accuracy ${f.testAccuracy}`);
+    assert.ok(f.testAccuracy >= 0 && f.testAccuracy <= 1 && f.trainAccuracy >= 0 && f.trainAccuracy <= 1, `${m}: ${JSON.stringify(f)}`);
+    assert.ok(Math.abs(f.trainAccuracy * 400 - Math.round(f.trainAccuracy * 400)) < 1e-9, `${m}: training accuracy ${f.trainAccuracy}`);
+    const mine = lines.filter((l) => l.model === m);
+    assert.ok(mine.length > 0 && mine.every((l) => typeof l.testAccuracy === 'number'), `${m}: a metrics line without testAccuracy`);
+    if (m !== 'convex') assert.equal(mine[mine.length - 1].testAccuracy, f.testAccuracy, `${m}: the last line's accuracy is the result's`);
+    const row = r.stdout.split('\n').find((l) => l.startsWith(`${m} `))!;
+    assert.ok(row.includes(` ${f.testAccuracy.toFixed(4)} `), `${m}: the table row lacks its test accuracy: ${row}`);
+  }
+  // targets Y: no accuracy recorded, no column
+  const s = run(data, 'accuracy-Y');
+  assert.equal(s.status, 0, s.stderr);
+  const sq = JSON.parse(fs.readFileSync(path.join(tmp, 'accuracy-Y', 'result.json'), 'utf8'));
+  for (const m of ['convex', 'softmax', 'simplex']) assert.deepEqual([sq.final[m].testAccuracy, sq.final[m].trainAccuracy], [undefined, undefined], m);
+  assert.ok(metricLines(path.join(tmp, 'accuracy-Y')).every((l) => !('testAccuracy' in l)));
+  assert.ok(!s.stdout.includes('test acc.'), s.stdout);
+});

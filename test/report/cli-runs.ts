@@ -37,6 +37,19 @@ export function teacherNpz(dir: string): string {
   return file;
 }
 
+/** The same teacher's sequences with labels y (the larger of its two outputs): cross-entropy. */
+export function labelsNpz(dir: string): string {
+  const t = teacherDataset({ N: 300, testN: 100, n: 6, d: 8, c: 2, tokens: [1, 4], focus: 4, gamma: 0.5, noise: 0.05, seed: 3 });
+  const D = t.data;
+  const labels = (Y: Float64Array, N: number) => Float64Array.from({ length: N }, (_, i) => (Y[2 * i] > Y[2 * i + 1] ? 0 : 1));
+  const file = path.join(dir, 'labels.npz');
+  fs.writeFileSync(file, encodeNpz({
+    X: { data: D.train.X, shape: [300, 6, 8] }, y: { data: labels(D.trainTargets.Y!, 300), shape: [300] },
+    X_test: { data: D.test!.X, shape: [100, 6, 8] }, y_test: { data: labels(D.testTargets!.Y!, 100), shape: [100] },
+  }));
+  return file;
+}
+
 /** The visible text of the page's run sections (not its introduction), roughly: tags removed, entities decoded. */
 export function sectionsText(html: string): string {
   const body = html.slice(html.indexOf('<section'), html.indexOf('<script>'));

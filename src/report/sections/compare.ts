@@ -6,7 +6,6 @@ import { ChartList, series, type ChartSeries } from '../charts';
 import { certMark, certStatus, type CertStatus } from '../certificate';
 import { cell, escapeHtml, fields, finite, gapText, precision } from '../text';
 import { accuracyName, betaText, contextBlock, dataFact, lossFact, NOT_RECORDED, pick, shapeFact, sources, type Fact } from '../context';
-import { heatmap } from '../heatmap';
 import { loadTimed, timedLayout, type Section } from './section';
 
 type CompareRun = TimedRun & { kind: 'compare' };
@@ -95,6 +94,7 @@ function compareContext(run: TimedRun, status: CertStatus): string {
     { label: 'test loss', html: perModel('testLoss', 4) || NOT_RECORDED },
   ];
   if (accKey) facts.push({ label: `test ${accuracyName(loss)}`, html: perModel(accKey, 4) });
+  if (Object.values(final).some((f) => fields(f).trainAccuracy !== undefined)) facts.push({ label: `training ${accuracyName(loss)}`, html: perModel('trainAccuracy', 4) });
   else if (loss === 'ce') facts.push({ label: 'test accuracy', html: NOT_RECORDED });
   facts.push({ label: 'certificate', html: `convex objective ${cell(c.objective, precision(10))} &ge; optimum &ge; lower bound ${cell(c.lowerBound, precision(10))} (relative gap ${gapText(c.relGap)}): ${certMark(status)}. The non-convex models are trained with Adam and have no certificate.` });
   return contextBlock(facts);
@@ -104,14 +104,18 @@ function compareNumbers(run: TimedRun, status: CertStatus): string {
   const r = run.result;
   const lr = fields(r.chosenLr);
   const L = lowerBound(run);
-  const rows = Object.entries(fields(r.final)).map(([name, v]) => {
-    const f = fields(v);
+  const final = Object.entries(fields(r.final)).map(([name, v]) => [name, fields(v)] as const);
+  // accuracy columns only where the run records them (labels y)
+  const accKeys = (['trainAccuracy', 'testAccuracy'] as const).filter((k) => final.some(([, f]) => f[k] !== undefined));
+  const accHead = { trainAccuracy: 'training acc.', testAccuracy: 'test acc.' };
+  const rows = final.map(([name, f]) => {
     const o = finite(f.objective);
     const above = o === null || L === null ? '-' : (o - L).toPrecision(4);
     const mark = name === 'convex' ? certMark(status) : 'trained with Adam, no certificate';
-    return `<tr><td>${escapeHtml(name)}</td><td>${cell(f.objective, precision(8))}</td><td>${above}</td><td>${cell(f.testLoss, precision(6))}</td><td>${cell(f.seconds, precision(3))}</td><td>${cell(f.iterations)}</td><td>${cell(lr[name])}</td><td>${mark}</td></tr>`;
+    const acc = accKeys.map((k) => `<td>${cell(f[k], precision(4))}</td>`).join('');
+    return `<tr><td>${escapeHtml(name)}</td><td>${cell(f.objective, precision(8))}</td><td>${above}</td><td>${cell(f.testLoss, precision(6))}</td>${acc}<td>${cell(f.seconds, precision(3))}</td><td>${cell(f.iterations)}</td><td>${cell(lr[name])}</td><td>${mark}</td></tr>`;
   }).join('');
-  return `<table><tr><th>model</th><th>objective</th><th>objective − L</th><th>test loss</th><th>seconds</th><th>iterations</th><th>Adam lr</th><th>certificate</th></tr>${rows}</table>`;
+  return `<table><tr><th>model</th><th>objective</th><th>objective − L</th><th>test loss</th>${accKeys.map((k) => `<th>${accHead[k]}</th>`).join('')}<th>seconds</th><th>iterations</th><th>Adam lr</th><th>certificate</th></tr>${rows}</table>`;
 }
 
 /** Every setting that shapes a non-convex model (heads, read-out, positions, penalty, lr), as recorded. */
@@ -140,7 +144,7 @@ export const compareSection: Section<CompareRun> = {
     return timedLayout(run, {
       context: compareContext(run, status),
       plots: compareCharts(run)(charts),
-      maps: heatmap(maps, MAP_CAPTION),
+      maps: charts.heatmap(maps, MAP_CAPTION),
       numbers: compareNumbers(run, status),
       settings: modelSettings(run),
     });

@@ -5,7 +5,6 @@ import { ChartList, series } from '../charts';
 import { certMark, certStatus, type CertStatus } from '../certificate';
 import { cell, fields, finite, gapText, precision } from '../text';
 import { accuracyName, betaText, contextBlock, dataFact, lossFact, NOT_RECORDED, pick, shapeFact, sources, type Fact } from '../context';
-import { heatmap } from '../heatmap';
 import { loadTimed, timedLayout, type Section } from './section';
 
 type FitRun = TimedRun & { kind: 'fit' };
@@ -79,7 +78,7 @@ export const fitSection: Section<FitRun> = {
     return timedLayout(run, {
       context: fitContext(run, status),
       plots: fitCharts(run, charts),
-      maps: heatmap(convexMap(run), 'convex: the recovered heads\' norms summed per token and normalised to 1.'),
+      maps: charts.heatmap(convexMap(run), 'convex: the recovered heads\' norms summed per token and normalised to 1.'),
       numbers: fitNumbers(run, status),
     });
   },
