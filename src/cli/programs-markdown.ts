@@ -8,7 +8,7 @@ export const PROGRAMS_END = '<!-- programs: end -->';
 
 function optionsText(p: Program): string {
   if (p.options.length === 0) return 'no options of its own';
-  return 'options: ' + p.options.map((o) => `\`${o.flag}\` ${o.description}${o.default !== undefined ? ` (default ${o.default})` : ''}`).join('; ');
+  return 'options: ' + p.options.map((o) => `\`${o.flag}\` ${o.description}${o.default !== undefined ? ` (default: ${o.default})` : ''}`).join('; ');
 }
 
 /** One entry per registered program: name, what it is, equation, options, the objective it certifies, the convex program. */

@@ -29,7 +29,7 @@ export const gated: Program<'gates' | 'seed'> = {
     'beta/2 sum_j (||w2j||_2^2 + ||w3j||_1^2), w1j on the simplex, fixed gates U1, U2 (eq. 29)',
   convex: 'min_Z sum_i L( sum_g D[i, g] sum_k Z[g, :, k, :] . X_i[k, :], y_i ) + beta sum_{g,l,k} ||Z[g, l, k, :]||_2, Z (h, c, n, d)',
   options: [
-    { field: 'gates', flag: '--gates <h>', description: `number of gates h (default ${DEFAULT_GATES}, or the h of U1/U2 in the file)`, min: 1 },
+    { field: 'gates', flag: '--gates <h>', description: `number of gates h (default: ${DEFAULT_GATES}, or the h of U1/U2 in the file)`, min: 1 },
     { field: 'seed', flag: '--seed <s>', description: 'seed for the random gates', min: 0 },
   ],
   build(data, options) {
