@@ -10,6 +10,7 @@ import { CrossEntropyLoss } from '../../src/losses/cross-entropy';
 import { programNamed } from '../../src/convex/registry';
 import { withBeta } from '../../src/convex/programs/assemble';
 import { primalValue } from '../../src/convex/duality';
+import { GroupL2 } from '../../src/convex/penalties/group-l2';
 import { trainModel } from '../../src/experiments/train';
 import { idSource } from '../../src/experiments/batches';
 import { adam } from '../../src/optim/transform';
@@ -98,7 +99,7 @@ test('deep convex, L = 2: with the first layer fixed, the objective is the gated
   const [first, last] = model.layers;
   const pred = new Float64Array(B * c);
   problem.operator.apply(last.Z, pred);
-  const expected = primalValue(problem, last.Z, pred) + base.beta * first.penalty.value(first.Z);
+  const expected = primalValue(problem, last.Z, pred) + base.beta * new GroupL2(first.d).value(first.Z);
   const value = objective(model, batch, null);
   assert.ok(relDiff(value, expected) <= 1e-12, `model ${value} vs program + first layer's penalty ${expected}`);
 });

@@ -9,11 +9,9 @@
 // Z_j[out] is one group) over every layer; the optimizer's decoupled weight decay is apart.
 // With fixed one-hot embeddings and L = 1 it is exactly the convex program `gated`.
 import type { Model, Param } from './model';
-import type { Gating } from '../../convex/types';
-import { drawGating } from '../../convex/programs/gated';
-import { computeGates } from '../../convex/operators/gates';
-import { GroupL2 } from '../../convex/penalties/group-l2';
+import type { Gating } from '../../data/tokens';
 import { groupNorm } from '../../losses/group-norms';
+import { headScores } from '../../attention/head-scores';
 import { Rng } from '../../core/rng';
 import { embeddingBackward, embeddingForward } from '../embedding';
 import { gatedBlockBackward, gatedBlockForward, type GatedBlockShape } from '../gated-block';
@@ -48,14 +46,14 @@ interface Layer {
   o: number;
   Z: Float64Array;
   gating: Gating;
-  penalty: GroupL2;
 }
 
 /** What one forward keeps for backward, per batch size. */
 interface Acts {
   /** X[k]: the input of layer k (B, n*d_k); X[L] the predictions (B, c) */
   X: Float64Array[];
-  D: Uint8Array[];
+  /** G[k]: the preactivations (B, h) of layer k's gates */
+  G: Float64Array[];
   /** GEMM scratch, B*h*max(o) */
   T: Float64Array;
   dX: Float64Array[];
@@ -103,7 +101,8 @@ export class DeepConvex implements Model<Int32Array, Float64Array> {
       const std = Math.sqrt(2 / (h * n * (hidden ? width : 1)));
       const Z = rng.normals(h * o * n * d, std);
       const gd = cfg.gateFrom === 'first' ? d0 : d;
-      built.push({ d, o, Z, gating: drawGating(h, n, gd, seed + 1 + k), penalty: new GroupL2(d) });
+      // the gates are fixed, drawn from N(0, 1) as the program `gated` draws its own
+      built.push({ d, o, Z, gating: { h, U1: rng.normals(h * n), U2: rng.normals(h * gd) } });
       this.params.push({ name: `Z${k + 1}`, data: Z, shape: hidden ? [h, n, width, n, d] : [h, c, n, d] });
     }
     this.layers = built;
@@ -128,8 +127,8 @@ export class DeepConvex implements Model<Int32Array, Float64Array> {
     this.layers.forEach((layer, k) => {
       const gateInput = this.cfg.gateFrom === 'first' ? 0 : k;
       const gd = gateInput === 0 ? this.d0 : layer.d;
-      a.D[k] = computeGates(a.X[gateInput], B, n, gd, layer.gating.U1, layer.gating.U2, h);
-      gatedBlockForward(a.X[k + 1], a.T, a.X[k], layer.Z, a.D[k], this.shape(layer, B));
+      headScores(a.G[k], a.X[gateInput], B, n, gd, layer.gating.U1, layer.gating.U2, h);
+      gatedBlockForward(a.X[k + 1], a.T, a.X[k], layer.Z, a.G[k], this.shape(layer, B));
     });
     this.last = { ids, B };
     return a.X[this.layers.length];
@@ -144,7 +143,7 @@ export class DeepConvex implements Model<Int32Array, Float64Array> {
       const layer = this.layers[k];
       // the gradient of the embeddings is needed only when they are learned
       const dX = k > 0 || this.wte ? a.dX[k] : null;
-      gatedBlockBackward(grads[this.zAt + k], dX, a.T, dy, a.X[k], layer.Z, a.D[k], this.shape(layer, B));
+      gatedBlockBackward(grads[this.zAt + k], dX, a.T, dy, a.X[k], layer.Z, a.G[k], this.shape(layer, B));
       if (dX) dy = dX;
     }
     if (this.wte) {
@@ -157,13 +156,14 @@ export class DeepConvex implements Model<Int32Array, Float64Array> {
   weightDecay(grads: Float64Array[] | null): number {
     const beta = this.cfg.beta;
     let value = 0;
-    this.layers.forEach((layer, k) => {
-      value += layer.penalty.value(layer.Z);
-      if (!grads) return;
-      const sub = new Float64Array(layer.Z.length);
-      layer.penalty.subgradient(layer.Z, beta, sub);
-      const g = grads[this.zAt + k];
-      for (let i = 0; i < sub.length; i++) g[i] += sub[i];
+    this.layers.forEach(({ Z, d }, k) => {
+      const g = grads?.[this.zAt + k];
+      for (let start = 0; start < Z.length; start += d) {
+        // summed in the order of the program's GroupL2, so the two agree to the bit
+        const norm = groupNorm(Z, start, d);
+        value += norm;
+        if (g && norm > 0) for (let t = start; t < start + d; t++) g[t] += (beta * Z[t]) / norm;
+      }
     });
     return beta * value;
   }
@@ -186,9 +186,9 @@ export class DeepConvex implements Model<Int32Array, Float64Array> {
       }
     }
     const map = new Float64Array(n);
-    const D = a.D[this.layers.length - 1];
+    const G = a.G[this.layers.length - 1];
     for (let i = 0; i < B; i++) {
-      for (let j = 0; j < h; j++) if (D[i * h + j]) for (let k = 0; k < n; k++) map[k] += rowWeight[j * n + k];
+      for (let j = 0; j < h; j++) if (G[i * h + j] >= 0) for (let k = 0; k < n; k++) map[k] += rowWeight[j * n + k];
     }
     let total = 0;
     for (const v of map) total += v;
@@ -219,7 +219,7 @@ export class DeepConvex implements Model<Int32Array, Float64Array> {
       const widths = [this.d0 * n, ...this.layers.map((l) => l.o)];
       const X = widths.map((w) => new Float64Array(B * w));
       const maxO = Math.max(...this.layers.map((l) => l.o));
-      a = { X, D: [], T: new Float64Array(B * h * maxO), dX: widths.slice(0, -1).map((w) => new Float64Array(B * w)) };
+      a = { X, G: this.layers.map(() => new Float64Array(B * h)), T: new Float64Array(B * h * maxO), dX: widths.slice(0, -1).map((w) => new Float64Array(B * w)) };
       this.acts.set(B, a);
     }
     return a;
