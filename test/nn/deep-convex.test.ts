@@ -10,11 +10,12 @@ import { CrossEntropyLoss } from '../../src/losses/cross-entropy';
 import { programNamed } from '../../src/convex/registry';
 import { withBeta } from '../../src/convex/programs/assemble';
 import { primalValue } from '../../src/convex/duality';
+import { solveCertified } from '../../src/convex/solve';
 import { GroupL2 } from '../../src/convex/penalties/group-l2';
 import { trainModel } from '../../src/experiments/train';
 import { idSource } from '../../src/experiments/batches';
 import { adam } from '../../src/optim/transform';
-import { modular } from '../../src/data/tasks';
+import { modular, type TaskData } from '../../src/data/tasks';
 import { assertClose, randLabels, relDiff } from '../helpers';
 import { checkGradient } from './gradcheck';
 
@@ -29,6 +30,14 @@ function oneHot(t: Int32Array, vocab: number): Float64Array {
   const X = new Float64Array(t.length * vocab);
   t.forEach((id, r) => (X[r * vocab + id] = 1));
   return X;
+}
+
+/** The training equations of a task, as the trainer's data source, with their labels. */
+function trainSource(task: TaskData) {
+  const rows = Array.from(task.train);
+  const ids = Int32Array.from(rows.flatMap((r) => Array.from(task.ids.subarray(r * task.seq, (r + 1) * task.seq))));
+  const labels = Int32Array.from(rows.map((r) => task.labels[r]));
+  return { ...idSource(ids, task.seq, labels, task.classes), labels };
 }
 
 const variants: [string, DeepConvexConfig][] = [
@@ -106,13 +115,31 @@ test('deep convex, L = 2: with the first layer fixed, the objective is the gated
 
 test('deep convex: a short run through the trainer on division mod 5 lowers the objective', () => {
   const task = modular.generate({ op: 'div', p: 5, trainFrac: 0.5, seed: 0 });
-  const rows = Array.from(task.train);
-  const trainIds = Int32Array.from(rows.flatMap((r) => Array.from(task.ids.subarray(r * task.seq, (r + 1) * task.seq))));
-  const labels = Int32Array.from(rows.map((r) => task.labels[r]));
-  const data = idSource(trainIds, task.seq, labels, task.classes);
+  const data = trainSource(task);
   const model = new DeepConvex({ layers: 2, seq: task.seq, vocab: task.vocab, classes: task.classes, gates: 4, embedding: 'onehot', beta: 1e-3, seed: 1 });
   const start = objective(model, data.all, null);
   const end = trainModel(model, data, { lr: 1e-2, optimizer: adam, timeBudget: Infinity, maxSteps: 60 });
   assert.equal(end.iteration, 60);
   assert.ok(end.objective < 0.5 * start, `objective ${start} -> ${end.objective}`);
+});
+
+test('deep convex, L = 1 one-hot on division mod 5: the program solves to a certificate; at its Z the model\'s objective is the certified primal, and Adam stays above the dual bound', () => {
+  const task = modular.generate({ op: 'div', p: 5, trainFrac: 0.5, seed: 0 });
+  const data = trainSource(task);
+  const model = new DeepConvex({ layers: 1, seq: task.seq, vocab: task.vocab, classes: task.classes, gates: 4, embedding: 'onehot', beta: 0.2, seed: 2 });
+  const built = programNamed('gated').build(
+    { train: { X: oneHot(data.all.input, task.vocab), N: data.N, n: task.seq, d: task.vocab }, trainTargets: { y: data.labels, c: task.classes }, gating: model.layers[0].gating },
+    { loss: 'ce' },
+  );
+  const sol = solveCertified(withBeta(built, 0.2), 'fista', { tol: 1e-9, maxIter: 50000 });
+  assert.ok(sol.certificate.relGap <= 1e-9, `relative gap ${sol.certificate.relGap}`);
+  const Z = model.params[0].data as Float64Array;
+  const start = objective(model, data.all, null);
+  trainModel(model, data, { lr: 1e-2, optimizer: adam, timeBudget: Infinity, maxSteps: 200 });
+  const trained = objective(model, data.all, null);
+  assert.ok(trained < start, `Adam: objective ${start} -> ${trained}`);
+  assert.ok(trained >= sol.certificate.dual, `Adam's objective ${trained} is below the dual bound ${sol.certificate.dual}`);
+  Z.set(sol.w);
+  const atOptimum = objective(model, data.all, null);
+  assert.ok(relDiff(atOptimum, sol.certificate.primal) <= 1e-12, `model ${atOptimum} vs certified primal ${sol.certificate.primal}`);
 });
