@@ -67,6 +67,8 @@ export class DeepConvex implements Model<Int32Array, Float64Array> {
   readonly d0: number;
   private readonly wte: Float64Array | null = null;
   private readonly wpe: Float64Array;
+  /** without learned positions, where embeddingBackward's position gradient goes (discarded) */
+  private readonly dwpeScratch: Float64Array;
   /** index in params of layer 0's Z */
   private readonly zAt: number;
   private readonly acts = new Map<number, Acts>();
@@ -90,6 +92,7 @@ export class DeepConvex implements Model<Int32Array, Float64Array> {
         this.params.push({ name: 'wpe', data: this.wpe, shape: [n, d0] });
       }
     }
+    this.dwpeScratch = new Float64Array(cfg.positions ? 0 : n * d0);
     this.zAt = this.params.length;
     const width = cfg.width ?? d0;
     const built: Layer[] = [];
@@ -147,7 +150,7 @@ export class DeepConvex implements Model<Int32Array, Float64Array> {
       if (dX) dy = dX;
     }
     if (this.wte) {
-      const dwpe = this.cfg.positions ? grads[1] : new Float64Array(this.wpe.length);
+      const dwpe = this.cfg.positions ? grads[1] : this.dwpeScratch;
       embeddingBackward(grads[0], dwpe, a.dX[0], ids, B, this.cfg.seq, this.d0);
     }
   }
