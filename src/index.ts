@@ -42,6 +42,8 @@ export { embeddingForward, embeddingBackward } from './nn/embedding';
 export { softmaxModel } from './nn/models/softmax-model';
 export { simplexModel } from './nn/models/simplex-model';
 export { Transformer, type TransformerConfig } from './nn/models/transformer';
+export { DeepConvex, type DeepConvexConfig } from './nn/models/deep-convex';
+export { gatedBlockForward, gatedBlockBackward, type GatedBlockShape } from './nn/gated-block';
 export { objective, type Model, type ModelShape, type Param, type Batch } from './nn/models/model';
 export * as optim from './optim/transform';
 export { teacherDataset } from './data/teacher';

@@ -1,0 +1,230 @@
+// The deep (stacked) convex transformer of Ergen et al. section 4: L gated-ReLU convex blocks of
+// eq. (12) on token embeddings (docs/deep-convex.md has the derivation). Layer k maps the tokens
+// X_i (n, d_k) of sample i to
+//   hidden:  X'_i[t, m] = sum_j g_ij <Z_j[t, m], X_i>     Z (h, n, d', n, d_k)
+//   last:    pred_i[l]  = sum_j g_ij <Z_j[l], X_i>        Z (h, c, n, d_k), eq. (12) with c outputs
+// with g_ij = 1{u1_j^T X_i u2_j >= 0}, u1_j (n), u2_j (d_k) fixed random per layer (drawn from
+// the layer's input, or every layer's from the first layer's input). The objective is the
+// cross-entropy summed over samples + beta * the group norms of eq. (12) (a token row of each
+// Z_j[out] is one group) over every layer; the optimizer's decoupled weight decay is apart.
+// With fixed one-hot embeddings and L = 1 it is exactly the convex program `gated`.
+import type { Model, Param } from './model';
+import type { Gating } from '../../data/tokens';
+import { groupNorm } from '../../losses/group-norms';
+import { headScores } from '../../attention/head-scores';
+import { Rng } from '../../core/rng';
+import { embeddingBackward, embeddingForward } from '../embedding';
+import { gatedBlockBackward, gatedBlockForward, type GatedBlockShape } from '../gated-block';
+
+export interface DeepConvexConfig {
+  /** L convex blocks; the last one has the c outputs */
+  layers: number;
+  /** tokens per sample n, vocabulary V, classes c */
+  seq: number;
+  vocab: number;
+  classes: number;
+  /** gates per layer h */
+  gates: number;
+  /** 'onehot': X_i[t] = e_{id} (d = V, fixed); 'learned': a (V, dModel) table, trained */
+  embedding: 'onehot' | 'learned';
+  /** learned: the embedding width (default 32) */
+  dModel?: number;
+  /** learned: also a learned (n, dModel) position table added to each token (default false) */
+  positions?: boolean;
+  /** width d' of every hidden layer's tokens (default the embedding width) */
+  width?: number;
+  /** 'input' (default): each layer's gates read that layer's input; 'first': every layer's read the embeddings */
+  gateFrom?: 'input' | 'first';
+  /** the weight of the group penalty of eq. (12) */
+  beta: number;
+  seed?: number;
+}
+
+interface Layer {
+  /** input width d_k and outputs per sample (n*d' or c) */
+  d: number;
+  o: number;
+  Z: Float64Array;
+  gating: Gating;
+}
+
+/** What one forward keeps for backward, per batch size. */
+interface Acts {
+  /** X[k]: the input of layer k (B, n*d_k); X[L] the predictions (B, c) */
+  X: Float64Array[];
+  /** G[k]: the preactivations (B, h) of layer k's gates */
+  G: Float64Array[];
+  /** GEMM scratch, B*h*max(o) */
+  T: Float64Array;
+  dX: Float64Array[];
+}
+
+export class DeepConvex implements Model<Int32Array, Float64Array> {
+  readonly name = 'deep-convex';
+  readonly params: Param[] = [];
+  readonly layers: readonly Layer[];
+  /** the embedding width d_0 */
+  readonly d0: number;
+  private readonly wte: Float64Array | null = null;
+  private readonly wpe: Float64Array;
+  /** without learned positions, where embeddingBackward's position gradient goes (discarded) */
+  private readonly dwpeScratch: Float64Array;
+  /** index in params of layer 0's Z */
+  private readonly zAt: number;
+  private readonly acts = new Map<number, Acts>();
+  private last: { ids: Int32Array; B: number } = { ids: new Int32Array(0), B: 0 };
+
+  constructor(readonly cfg: DeepConvexConfig) {
+    const { layers: L, seq: n, vocab: V, classes: c, gates: h } = cfg;
+    if (!(Number.isInteger(L) && L >= 1)) throw new Error(`layers must be an integer >= 1, got ${L}`);
+    if (!(Number.isInteger(h) && h >= 1)) throw new Error(`gates must be an integer >= 1, got ${h}`);
+    const seed = cfg.seed ?? 0;
+    const rng = new Rng(seed);
+    this.d0 = cfg.embedding === 'onehot' ? V : cfg.dModel ?? 32;
+    const d0 = this.d0;
+    // learned rows of norm about 1, as one-hot rows are: the layers' initial scale fits both
+    this.wpe = new Float64Array(n * d0);
+    if (cfg.embedding === 'learned') {
+      this.wte = rng.normals(V * d0, 1 / Math.sqrt(d0));
+      this.params.push({ name: 'wte', data: this.wte, shape: [V, d0] });
+      if (cfg.positions) {
+        this.wpe = rng.normals(n * d0, 1 / Math.sqrt(d0));
+        this.params.push({ name: 'wpe', data: this.wpe, shape: [n, d0] });
+      }
+    }
+    this.dwpeScratch = new Float64Array(cfg.positions ? 0 : n * d0);
+    this.zAt = this.params.length;
+    const width = cfg.width ?? d0;
+    const built: Layer[] = [];
+    for (let k = 0; k < L; k++) {
+      const d = k === 0 ? d0 : width;
+      const hidden = k < L - 1;
+      const o = hidden ? n * width : c;
+      // about h/2 gates are on; a hidden output of variance 1/d' keeps each token row's norm near 1
+      const std = Math.sqrt(2 / (h * n * (hidden ? width : 1)));
+      const Z = rng.normals(h * o * n * d, std);
+      const gd = cfg.gateFrom === 'first' ? d0 : d;
+      // the gates are fixed, drawn from N(0, 1) as the program `gated` draws its own
+      built.push({ d, o, Z, gating: { h, U1: rng.normals(h * n), U2: rng.normals(h * gd) } });
+      this.params.push({ name: `Z${k + 1}`, data: Z, shape: hidden ? [h, n, width, n, d] : [h, c, n, d] });
+    }
+    this.layers = built;
+  }
+
+  /** The tokens X_0 (B, n, d_0) of token ids (B, n). */
+  embed(ids: Int32Array, B: number, out: Float64Array = new Float64Array(B * this.cfg.seq * this.d0)): Float64Array {
+    const { seq: n } = this.cfg;
+    const d0 = this.d0;
+    if (this.wte) embeddingForward(out, ids, this.wte, this.wpe, B, n, d0);
+    else {
+      out.fill(0);
+      for (let r = 0; r < B * n; r++) out[r * d0 + ids[r]] = 1;
+    }
+    return out;
+  }
+
+  forward(ids: Int32Array, B: number): Float64Array {
+    const a = this.buffers(B);
+    const { seq: n, gates: h } = this.cfg;
+    this.embed(ids, B, a.X[0]);
+    this.layers.forEach((layer, k) => {
+      const gateInput = this.cfg.gateFrom === 'first' ? 0 : k;
+      const gd = gateInput === 0 ? this.d0 : layer.d;
+      headScores(a.G[k], a.X[gateInput], B, n, gd, layer.gating.U1, layer.gating.U2, h);
+      gatedBlockForward(a.X[k + 1], a.T, a.X[k], layer.Z, a.G[k], this.shape(layer, B));
+    });
+    this.last = { ids, B };
+    return a.X[this.layers.length];
+  }
+
+  backward(dpred: Float64Array, grads: Float64Array[]): void {
+    const { ids, B } = this.last;
+    const a = this.buffers(B);
+    const L = this.layers.length;
+    let dy = dpred;
+    for (let k = L - 1; k >= 0; k--) {
+      const layer = this.layers[k];
+      // the gradient of the embeddings is needed only when they are learned
+      const dX = k > 0 || this.wte ? a.dX[k] : null;
+      gatedBlockBackward(grads[this.zAt + k], dX, a.T, dy, a.X[k], layer.Z, a.G[k], this.shape(layer, B));
+      if (dX) dy = dX;
+    }
+    if (this.wte) {
+      const dwpe = this.cfg.positions ? grads[1] : this.dwpeScratch;
+      embeddingBackward(grads[0], dwpe, a.dX[0], ids, B, this.cfg.seq, this.d0);
+    }
+  }
+
+  /** beta * sum of the group norms of every layer; its subgradient (0 on a zero group) added to grads. */
+  weightDecay(grads: Float64Array[] | null): number {
+    const beta = this.cfg.beta;
+    let value = 0;
+    this.layers.forEach(({ Z, d }, k) => {
+      const g = grads?.[this.zAt + k];
+      for (let start = 0; start < Z.length; start += d) {
+        // summed in the order of the program's GroupL2, so the two agree to the bit
+        const norm = groupNorm(Z, start, d);
+        value += norm;
+        if (g && norm > 0) for (let t = start; t < start + d; t++) g[t] += (beta * Z[t]) / norm;
+      }
+    });
+    return beta * value;
+  }
+
+  /**
+   * Where the last layer reads its input's token rows: per sample, token k weighs
+   * sum over the gates on and the classes of ||Z_j[l] row k|| (the recovered heads of eq. 12
+   * attend to one token each, Proposition 1), averaged over the samples. For L = 1 these rows
+   * are the tokens; deeper, they are hidden rows that already mix the tokens.
+   */
+  attentionMap(ids: Int32Array, B: number): Float64Array {
+    const { seq: n, gates: h } = this.cfg;
+    const a = this.buffers(B);
+    this.forward(ids, B);
+    const top = this.layers[this.layers.length - 1];
+    const rowWeight = new Float64Array(h * n);
+    for (let j = 0; j < h; j++) {
+      for (let l = 0; l < top.o; l++) {
+        for (let k = 0; k < n; k++) rowWeight[j * n + k] += groupNorm(top.Z, ((j * top.o + l) * n + k) * top.d, top.d);
+      }
+    }
+    const map = new Float64Array(n);
+    const G = a.G[this.layers.length - 1];
+    for (let i = 0; i < B; i++) {
+      for (let j = 0; j < h; j++) if (G[i * h + j] >= 0) for (let k = 0; k < n; k++) map[k] += rowWeight[j * n + k];
+    }
+    let total = 0;
+    for (const v of map) total += v;
+    if (total > 0) for (let k = 0; k < n; k++) map[k] /= total;
+    return map;
+  }
+
+  /**
+   * The input tokens (B, n, d_{L-1}) of the last layer on these ids, and its gates: with the
+   * earlier layers fixed, the last layer is the program `gated` on these tokens with this gating
+   * (when gates read each layer's input; with gateFrom 'first' the gates read the embeddings).
+   */
+  lastLayerInput(ids: Int32Array, B: number): { X: Float64Array; n: number; d: number; gating: Gating } {
+    this.forward(ids, B);
+    const L = this.layers.length;
+    const top = this.layers[L - 1];
+    return { X: Float64Array.from(this.buffers(B).X[L - 1]), n: this.cfg.seq, d: top.d, gating: top.gating };
+  }
+
+  private shape(layer: Layer, B: number): GatedBlockShape {
+    return { B, p: this.cfg.seq * layer.d, h: this.cfg.gates, o: layer.o };
+  }
+
+  private buffers(B: number): Acts {
+    let a = this.acts.get(B);
+    if (!a) {
+      const { seq: n, gates: h } = this.cfg;
+      const widths = [this.d0 * n, ...this.layers.map((l) => l.o)];
+      const X = widths.map((w) => new Float64Array(B * w));
+      const maxO = Math.max(...this.layers.map((l) => l.o));
+      a = { X, G: this.layers.map(() => new Float64Array(B * h)), T: new Float64Array(B * h * maxO), dX: widths.slice(0, -1).map((w) => new Float64Array(B * w)) };
+      this.acts.set(B, a);
+    }
+    return a;
+  }
+}
