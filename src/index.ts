@@ -50,5 +50,6 @@ export { teacherDataset } from './data/teacher';
 export { runCompare, compareToDir, type CompareConfig, type CompareResult } from './experiments/compare';
 export { runDemo, type DemoConfig } from './experiments/demo';
 export { trainModel, type TrainOptions } from './experiments/train';
+export { trainStandardGrok, POWER_SETTING, GROK_OPTIMIZERS, type GrokOptimizer, type GrokStandardOptions, type GrokStandardRun, type GrokStandardResult, type GrokEval } from './experiments/grok-standard';
 export { tokenSource, idSource, type DataSource } from './experiments/batches';
 export { stepBench } from './experiments/step-bench';

@@ -1,8 +1,10 @@
 // Model (c): the transformer block of eq. (1), stacked L times, with a classification head on
-// one token. Per layer, on x (B*T, D):
-//   qkv = x W_qkv + b;  a = multi-head softmax attention (eq. 1);  ao = a W_o + b_o
-//   xa = LayerNorm(ao) + x                          (eq. 1: X_A = LayerNorm(A_o) + X)
-//   x' = xa + relu(xa W_1 + b_1) W_2 + b_2          (eq. 1's FCN, with a residual so layers stack)
+// one token. Per layer, on x (B*T, D), with Attn(u) = MultiHead(u W_qkv + b) W_o + b_o (eq. 1) and
+// FCN(u) = relu(u W_1 + b_1) W_2 + b_2:
+//   norm 'post' (eq. 1 as written):  xa = LayerNorm(Attn(x)) + x;  x' = xa + FCN(xa)
+//     (eq. 1: X_A = LayerNorm(A_o) + X; the FCN gets a residual so layers stack)
+//   norm 'pre' (Power et al.'s grokking model):  xa = x + Attn(LN1(x));  x' = xa + FCN(LN2(xa)),
+//     and a final LayerNorm before the head (pre-LN leaves the residual stream unnormalised).
 // Head: logits = x_L[token] W_h + b_h. Tokens are integer ids with learned token and position
 // embeddings. Buffers are preallocated for one batch size (llm.c style) and may be Float32Array.
 // Its loss is the cross-entropy summed over the batch; its weight decay beta/2 sum ||W||_F^2
@@ -24,6 +26,8 @@ export interface TransformerConfig {
   hidden?: number;
   /** token whose final state feeds the head; default the last */
   token?: number;
+  /** where the layer norms sit; default 'post' (eq. 1) */
+  norm?: 'post' | 'pre';
   beta?: number;
   float32?: boolean;
   seed?: number;
@@ -41,12 +45,16 @@ export class Transformer implements Model<Int32Array, FloatArray> {
   private ids: Int32Array = new Int32Array(0);
   readonly F: number;
   readonly token: number;
+  /** pre-LN (Power et al.) rather than eq. (1)'s post-LN */
+  readonly pre: boolean;
 
   constructor(readonly cfg: TransformerConfig) {
     const { layers, dModel: D, vocab: V, seq: T, classes: C } = cfg;
     if (D % cfg.heads !== 0) throw new Error(`d-model ${D} is not divisible by ${cfg.heads} heads`);
+    if (cfg.norm !== undefined && cfg.norm !== 'post' && cfg.norm !== 'pre') throw new Error(`norm must be 'post' or 'pre', got ${String(cfg.norm)}`);
     this.F = cfg.hidden ?? 4 * D;
     this.token = cfg.token ?? T - 1;
+    this.pre = cfg.norm === 'pre';
     const rng = new Rng(cfg.seed ?? 0);
     const add = (name: string, shape: number[], init: 'normal' | 'zero' | 'one', scale = 0.02, matrix = false) => {
       const len = shape.reduce((a, b) => a * b, 1);
@@ -58,18 +66,21 @@ export class Transformer implements Model<Int32Array, FloatArray> {
     };
     add('wte', [V, D], 'normal');
     add('wpe', [T, D], 'normal');
+    // the norms draw nothing from rng: both placements get the same matrices from one seed
+    const norm = (name: string) => { add(`${name}w`, [D], 'one'); add(`${name}b`, [D], 'zero'); };
     for (let l = 0; l < layers; l++) {
+      if (this.pre) norm(`${l}.ln1`);
       add(`${l}.Wqkv`, [D, 3 * D], 'normal', 1 / Math.sqrt(D), true);
       add(`${l}.bqkv`, [3 * D], 'zero');
       add(`${l}.Wo`, [D, D], 'normal', 1 / Math.sqrt(D), true);
       add(`${l}.bo`, [D], 'zero');
-      add(`${l}.lnw`, [D], 'one');
-      add(`${l}.lnb`, [D], 'zero');
+      norm(this.pre ? `${l}.ln2` : `${l}.ln`);
       add(`${l}.W1`, [D, this.F], 'normal', 1 / Math.sqrt(D), true);
       add(`${l}.b1`, [this.F], 'zero');
       add(`${l}.W2`, [this.F, D], 'normal', 1 / Math.sqrt(this.F) / Math.sqrt(2 * layers), true);
       add(`${l}.b2`, [D], 'zero');
     }
+    if (this.pre) norm('lnf');
     add('Wh', [D, C], 'normal', 1 / Math.sqrt(D), true);
     add('bh', [C], 'zero');
   }
@@ -89,8 +100,10 @@ export class Transformer implements Model<Int32Array, FloatArray> {
       mk(`${l}.qkv`, BT * 3 * D); mk(`${l}.att`, B * heads * T * T); mk(`${l}.a`, BT * D); mk(`${l}.ao`, BT * D);
       mk(`${l}.ln`, BT * D); mk(`${l}.mean`, BT); mk(`${l}.rstd`, BT); mk(`${l}.xa`, BT * D);
       mk(`${l}.h`, BT * F); mk(`${l}.hr`, BT * F); mk(`${l}.x`, BT * D);
+      if (this.pre) { mk(`${l}.ln2`, BT * D); mk(`${l}.mean2`, BT); mk(`${l}.rstd2`, BT); }
     }
     mk('z', B * D); mk('logits', B * C);
+    if (this.pre) { mk('zn', B * D); mk('zmean', B); mk('zrstd', B); mk('dzn', B * D); }
     // backward scratch
     mk('dx', BT * D); mk('dxa', BT * D); mk('dln', BT * D); mk('dao', BT * D); mk('da', BT * D);
     mk('dqkv', BT * 3 * D); mk('dh', BT * F); mk('dhr', BT * F); mk('dz', B * D); mk('dlogits', B * C);
@@ -107,27 +120,42 @@ export class Transformer implements Model<Int32Array, FloatArray> {
     this.ensure(B);
     this.ids = ids;
     const { layers, dModel: D, seq: T, classes: C } = this.cfg;
-    const BT = B * T, F = this.F, p = this.p, a = this.acts;
+    const p = this.p, a = this.acts;
     embeddingForward(a.x0, ids, p.wte, p.wpe, B, T, D);
     let x = a.x0;
-    for (let l = 0; l < layers; l++) {
-      const P = (n: string) => p[`${l}.${n}`], A = (n: string) => a[`${l}.${n}`];
-      linearForward(A('qkv'), x, P('Wqkv'), P('bqkv'), BT, D, 3 * D);
-      attentionForward(A('a'), A('att'), A('qkv'), this.shape(B));
-      linearForward(A('ao'), A('a'), P('Wo'), P('bo'), BT, D, D);
-      layerNormForward(A('ln'), A('mean'), A('rstd'), A('ao'), P('lnw'), P('lnb'), BT, D);
-      const xa = A('xa');
-      residualForward(xa, A('ln'), x);
-      linearForward(A('h'), xa, P('W1'), P('b1'), BT, D, F);
-      reluForward(A('hr'), A('h'));
-      const xo = A('x');
-      linearForward(xo, A('hr'), P('W2'), P('b2'), BT, F, D);
-      residualForward(xo, xo, xa);
-      x = xo;
-    }
+    for (let l = 0; l < layers; l++) x = this.layerForward(l, x, B);
     for (let b = 0; b < B; b++) a.z.set(x.subarray((b * T + this.token) * D, (b * T + this.token + 1) * D), b * D);
-    linearForward(a.logits, a.z, p.Wh, p.bh, B, D, C);
+    if (this.pre) layerNormForward(a.zn, a.zmean, a.zrstd, a.z, p.lnfw, p.lnfb, B, D);
+    linearForward(a.logits, this.pre ? a.zn : a.z, p.Wh, p.bh, B, D, C);
     return a.logits;
+  }
+
+  /** Layer l on its input x (B*T, D); returns its output buffer. */
+  private layerForward(l: number, x: FloatArray, B: number): FloatArray {
+    const D = this.cfg.dModel, BT = B * this.cfg.seq, F = this.F;
+    const P = (n: string) => this.p[`${l}.${n}`], A = (n: string) => this.acts[`${l}.${n}`];
+    const xa = A('xa');
+    if (this.pre) {
+      layerNormForward(A('ln'), A('mean'), A('rstd'), x, P('ln1w'), P('ln1b'), BT, D);
+      linearForward(A('qkv'), A('ln'), P('Wqkv'), P('bqkv'), BT, D, 3 * D);
+    } else {
+      linearForward(A('qkv'), x, P('Wqkv'), P('bqkv'), BT, D, 3 * D);
+    }
+    attentionForward(A('a'), A('att'), A('qkv'), this.shape(B));
+    linearForward(A('ao'), A('a'), P('Wo'), P('bo'), BT, D, D);
+    if (this.pre) {
+      residualForward(xa, x, A('ao'));
+      layerNormForward(A('ln2'), A('mean2'), A('rstd2'), xa, P('ln2w'), P('ln2b'), BT, D);
+    } else {
+      layerNormForward(A('ln'), A('mean'), A('rstd'), A('ao'), P('lnw'), P('lnb'), BT, D);
+      residualForward(xa, A('ln'), x);
+    }
+    linearForward(A('h'), this.pre ? A('ln2') : xa, P('W1'), P('b1'), BT, D, F);
+    reluForward(A('hr'), A('h'));
+    const xo = A('x');
+    linearForward(xo, A('hr'), P('W2'), P('b2'), BT, F, D);
+    residualForward(xo, xo, xa);
+    return xo;
   }
 
   weightDecay(grads: FloatArray[] | null): number {
@@ -148,38 +176,65 @@ export class Transformer implements Model<Int32Array, FloatArray> {
   /** grads += d loss / d params given dlogits of the last forward. */
   backward(dlogits: Float64Array, grads: FloatArray[]): void {
     const { layers, dModel: D, seq: T, classes: C } = this.cfg;
-    const B = this.batch, ids = this.ids;
-    const BT = B * T, F = this.F, p = this.p, a = this.acts;
+    const B = this.batch, p = this.p, a = this.acts;
     a.dlogits.set(dlogits);
     const G: Record<string, FloatArray> = {};
     this.params.forEach((q, k) => (G[q.name] = grads[k]));
     a.dz.fill(0); // linearBackward adds into its input gradient
-    linearBackward(a.dz, G.Wh, G.bh, a.dlogits, a.z, p.Wh, B, D, C);
+    if (this.pre) {
+      a.dzn.fill(0);
+      linearBackward(a.dzn, G.Wh, G.bh, a.dlogits, a.zn, p.Wh, B, D, C);
+      layerNormBackward(a.dz, G.lnfw, G.lnfb, a.dzn, a.z, p.lnfw, a.zmean, a.zrstd, B, D);
+    } else {
+      linearBackward(a.dz, G.Wh, G.bh, a.dlogits, a.z, p.Wh, B, D, C);
+    }
     const dx = a.dx;
     dx.fill(0);
     for (let b = 0; b < B; b++) dx.set(a.dz.subarray(b * D, (b + 1) * D), (b * T + this.token) * D);
-    for (let l = layers - 1; l >= 0; l--) {
-      const P = (n: string) => p[`${l}.${n}`], A = (n: string) => a[`${l}.${n}`], GG = (n: string) => G[`${l}.${n}`];
-      const xin = l > 0 ? a[`${l - 1}.x`] : a.x0;
-      // x' = xa + FCN(xa): dxa = dx + FCN^T(dx)
-      a.dhr.fill(0);
-      linearBackward(a.dhr, GG('W2'), GG('b2'), dx, A('hr'), P('W2'), BT, F, D);
-      a.dh.fill(0);
-      reluBackward(a.dh, a.dhr, A('h'));
+    for (let l = layers - 1; l >= 0; l--) this.layerBackward(l, dx, B, G);
+    embeddingBackward(G.wte, G.wpe, dx, this.ids, B, T, D);
+  }
+
+  /** Given dx = d loss / d (layer l's output), accumulates its parameters' gradients and leaves d loss / d (its input) in dx. */
+  private layerBackward(l: number, dx: FloatArray, B: number, G: Record<string, FloatArray>): void {
+    const D = this.cfg.dModel, BT = B * this.cfg.seq, F = this.F, a = this.acts;
+    const P = (n: string) => this.p[`${l}.${n}`], A = (n: string) => a[`${l}.${n}`], GG = (n: string) => G[`${l}.${n}`];
+    const xin = l > 0 ? a[`${l - 1}.x`] : a.x0;
+    // x' = xa + FCN(u), u = xa (post) or LN2(xa) (pre): dxa = dx + du's way back to xa
+    a.dhr.fill(0);
+    linearBackward(a.dhr, GG('W2'), GG('b2'), dx, A('hr'), P('W2'), BT, F, D);
+    a.dh.fill(0);
+    reluBackward(a.dh, a.dhr, A('h'));
+    if (this.pre) {
+      a.dln.fill(0);
+      linearBackward(a.dln, GG('W1'), GG('b1'), a.dh, A('ln2'), P('W1'), BT, D, F);
+      a.dxa.set(dx);
+      layerNormBackward(a.dxa, GG('ln2w'), GG('ln2b'), a.dln, A('xa'), P('ln2w'), A('mean2'), A('rstd2'), BT, D);
+    } else {
       a.dxa.fill(0);
       linearBackward(a.dxa, GG('W1'), GG('b1'), a.dh, A('xa'), P('W1'), BT, D, F);
       for (let i = 0; i < dx.length; i++) a.dxa[i] += dx[i];
-      // xa = LN(ao) + x: dx_in = dxa (residual) + through the layer norm and attention
+    }
+    // post: xa = LN(ao) + x; pre: xa = x + ao. dx_in = dxa (residual) + the way back through attention
+    let dao = a.dxa;
+    if (!this.pre) {
       a.dao.fill(0);
       layerNormBackward(a.dao, GG('lnw'), GG('lnb'), a.dxa, A('ao'), P('lnw'), A('mean'), A('rstd'), BT, D);
-      a.da.fill(0);
-      linearBackward(a.da, GG('Wo'), GG('bo'), a.dao, A('a'), P('Wo'), BT, D, D);
-      a.dqkv.fill(0);
-      attentionBackward(a.dqkv, a.da, A('qkv'), A('att'), this.shape(B));
+      dao = a.dao;
+    }
+    a.da.fill(0);
+    linearBackward(a.da, GG('Wo'), GG('bo'), dao, A('a'), P('Wo'), BT, D, D);
+    a.dqkv.fill(0);
+    attentionBackward(a.dqkv, a.da, A('qkv'), A('att'), this.shape(B));
+    if (this.pre) {
+      a.dln.fill(0);
+      linearBackward(a.dln, GG('Wqkv'), GG('bqkv'), a.dqkv, A('ln'), P('Wqkv'), BT, D, 3 * D);
+      dx.set(a.dxa);
+      layerNormBackward(dx, GG('ln1w'), GG('ln1b'), a.dln, xin, P('ln1w'), A('mean'), A('rstd'), BT, D);
+    } else {
       dx.fill(0);
       linearBackward(dx, GG('Wqkv'), GG('bqkv'), a.dqkv, xin, P('Wqkv'), BT, D, 3 * D);
       for (let i = 0; i < dx.length; i++) dx[i] += a.dxa[i];
     }
-    embeddingBackward(G.wte, G.wpe, dx, ids, B, T, D);
   }
 }
