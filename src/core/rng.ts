@@ -34,6 +34,18 @@ export class Rng {
     return Math.floor(this.uniform() * n);
   }
 
+  /** 0..n-1 in a random order: a Fisher-Yates shuffle, from the last position down. */
+  permutation(n: number): Int32Array {
+    const p = Int32Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = p[i];
+      p[i] = p[j];
+      p[j] = t;
+    }
+    return p;
+  }
+
   normals(len: number, scale = 1): Float64Array {
     const out = new Float64Array(len);
     for (let i = 0; i < len; i++) out[i] = scale * this.normal();

@@ -67,13 +67,7 @@ export class Minibatches {
 
   /** The sample order of epoch e: a Fisher-Yates shuffle seeded by (seed, e). */
   permutation(epoch: number): Int32Array {
-    const rng = new Rng((this.seed + Math.imul(epoch + 1, 0x85ebca6b)) >>> 0);
-    const p = Int32Array.from({ length: this.N }, (_, i) => i);
-    for (let i = this.N - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      [p[i], p[j]] = [p[j], p[i]];
-    }
-    return p;
+    return new Rng((this.seed + Math.imul(epoch + 1, 0x85ebca6b)) >>> 0).permutation(this.N);
   }
 
   next(): Int32Array {

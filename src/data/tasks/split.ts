@@ -31,13 +31,6 @@ export function seededSplit(N: number, trainFrac: number, seed: number, what: st
     throw new InputError('trainFrac', `${trainFrac} leaves the ${empty} split empty (round(${trainFrac} x ${N}) = ${nTrain} of ${N} ${what}); ` +
       'expected a fraction that leaves both splits non-empty');
   }
-  const order = Int32Array.from({ length: N }, (_, i) => i);
-  const rng = new Rng(seed);
-  for (let i = N - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = order[i];
-    order[i] = order[j];
-    order[j] = t;
-  }
+  const order = new Rng(seed).permutation(N);
   return { train: order.slice(0, nTrain).sort(), test: order.slice(nTrain).sort() };
 }
