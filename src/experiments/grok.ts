@@ -16,9 +16,6 @@ import { RUN_FILES, RunDir } from './run-dir';
 import { checkSameRun, generatedRecord, type RunRecord } from './run-record';
 import type { TrainCheckpoint } from './train';
 
-export const GROK_MODELS = ['standard', 'convex'] as const;
-export type GrokModel = typeof GROK_MODELS[number];
-
 /** The task of a run: its generator's options (the split is seeded by the run's seed). */
 export interface GrokTask {
   task: string;
@@ -31,6 +28,9 @@ export type GrokConfig = GrokTask & ({ model: 'standard' } & GrokStandardOptions
 
 /** One default set per model: Power et al.'s setting for the standard model, Fisher et al. 5.2's for the convex one. */
 export const GROK_DEFAULTS: { standard: GrokStandardOptions; convex: GrokConvexOptions } = { standard: POWER_SETTING, convex: CONVEX_SETTING };
+
+export type GrokModel = keyof typeof GROK_DEFAULTS;
+export const GROK_MODELS = Object.keys(GROK_DEFAULTS) as GrokModel[];
 
 export const GROK_TASK_DEFAULTS = { task: 'modular', op: 'div', trainFrac: 0.5 } as const;
 
