@@ -10,7 +10,7 @@ import { FORCE_HELP, doing, fmt, guarded, nonNegativeInt, number, positive, posi
 
 const { standard: S, convex: C } = GROK_DEFAULTS;
 /** "(default: standard X, convex Y)": the flags' defaults depend on --model */
-const both = (s: unknown, c: unknown) => `(default: standard ${String(s)}, convex ${String(c)})`;
+const both = (s: unknown, c: unknown) => (s === c ? `(default ${String(s)})` : `(default: standard ${String(s)}, convex ${String(c)})`);
 
 /** The progress line of one evaluation, on stderr; steps/s since the previous one. */
 function progressLine(e: GrokEval, prev: GrokEval | null): string {
@@ -51,7 +51,7 @@ export function grokCommand(): Command {
     .option('--seed <S>', 'seeds the split, the initial weights and the minibatch order (default 0)', nonNegativeInt('--seed'))
     .option('--eval-every <k>', `evaluate both splits every k steps ${both(S.evalEvery, C.evalEvery)}`, positiveInt('--eval-every'))
     .option('--weight-decay <W>', `AdamW's decoupled decay, or Adam's coupled decay on the mean loss ${both(S.weightDecay, C.weightDecay)}`, number('--weight-decay', (v) => v >= 0, 'a number >= 0'))
-    .addOption(new Option('--optimizer <o>', `${both(S.optimizer, C.optimizer)}`).choices(GROK_OPTIMIZERS))
+    .addOption(new Option('--optimizer <o>', `AdamW or Adam ${both(S.optimizer, C.optimizer)}`).choices(GROK_OPTIMIZERS))
     .option('--lr <r>', `learning rate ${both(S.lr, C.lr)}`, positive('--lr'))
     .option('--batch <B>', `samples per step ${both(S.batchSize, C.batchSize)}`, positiveInt('--batch'))
     .option('--gates <h>', `convex only: gates per layer (default ${C.gates})`, positiveInt('--gates'))
