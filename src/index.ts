@@ -51,5 +51,8 @@ export { runCompare, compareToDir, type CompareConfig, type CompareResult } from
 export { runDemo, type DemoConfig } from './experiments/demo';
 export { trainModel, type TrainOptions } from './experiments/train';
 export { trainStandardGrok, POWER_SETTING, GROK_OPTIMIZERS, type GrokOptimizer, type GrokStandardOptions, type GrokStandardRun, type GrokStandardResult, type GrokEval } from './experiments/grok-standard';
+export { trainGrokModel, REACHED, type GrokTraining, type GrokRun, type GrokResult } from './experiments/grok-train';
+export { trainConvexGrok, grokConvexModel, CONVEX_SETTING, GROK_EMBEDDINGS, type GrokConvexOptions } from './experiments/grok-convex';
+export { grokToDir, runGrok, grokConfig, grokTask, grokSummary, GROK_DEFAULTS, GROK_MODELS, type GrokConfig, type GrokGiven, type GrokModel, type GrokSummary } from './experiments/grok';
 export { tokenSource, idSource, type DataSource } from './experiments/batches';
 export { stepBench } from './experiments/step-bench';

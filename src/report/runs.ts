@@ -10,9 +10,9 @@ interface RunBase {
   config: Json;
 }
 
-/** fit and compare: result.json and the metrics.jsonl lines. */
+/** fit, compare and grok: result.json and the metrics.jsonl lines. */
 export interface TimedRun extends RunBase {
-  kind: 'fit' | 'compare';
+  kind: 'fit' | 'compare' | 'grok';
   result: Json;
   /** metrics.jsonl, one object per line */
   metrics: Json[];

@@ -6,6 +6,7 @@ import { fitSection } from './fit';
 import { pathSection } from './path';
 import { compareSection } from './compare';
 import { demoSection } from './demo';
+import { grokSection } from './grok';
 import type { Section } from './section';
 
 export const SECTIONS: { [K in RunKind]: Section<Run & { kind: K }> } = {
@@ -13,6 +14,7 @@ export const SECTIONS: { [K in RunKind]: Section<Run & { kind: K }> } = {
   path: pathSection,
   compare: compareSection,
   demo: demoSection,
+  grok: grokSection,
 };
 
 /** The section module of a run's kind. */

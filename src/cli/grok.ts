@@ -1,0 +1,80 @@
+// convexformer grok: one run of the grokking experiment (a model trained on modular arithmetic
+// until it generalizes), written to a run directory; src/experiments/grok.ts does the work.
+import { Command, Option } from 'commander';
+import { MODULAR_OPS } from '../data/tasks/modular';
+import { TASKS } from '../data/tasks/registry';
+import { GROK_CHECKPOINT_EVERY, GROK_DEFAULTS, GROK_MODELS, GROK_TASK_DEFAULTS, grokToDir, type GrokModel, type GrokSummary } from '../experiments/grok';
+import { GROK_EMBEDDINGS } from '../experiments/grok-convex';
+import { GROK_OPTIMIZERS, type GrokEval } from '../experiments/grok-train';
+import { FORCE_HELP, doing, fmt, guarded, nonNegativeInt, number, positive, positiveInt, wroteLine } from './common';
+
+const { standard: S, convex: C } = GROK_DEFAULTS;
+/** "(default: standard X, convex Y)": the flags' defaults depend on --model */
+const both = (s: unknown, c: unknown) => (s === c ? `(default ${String(s)})` : `(default: standard ${String(s)}, convex ${String(c)})`);
+
+/** The progress line of one evaluation, on stderr; steps/s since the previous one. */
+function progressLine(e: GrokEval, prev: GrokEval | null): string {
+  const rate = prev && e.seconds > prev.seconds ? ((e.step - prev.step) / (e.seconds - prev.seconds)).toFixed(1) : '-';
+  return `step ${String(e.step).padStart(7)}  train loss ${fmt(e.trainLoss, 5)} acc ${e.trainAccuracy.toFixed(4)}  ` +
+    `test loss ${fmt(e.testLoss, 5)} acc ${e.testAccuracy.toFixed(4)}  ${rate} steps/s\n`;
+}
+
+const at = (step: number | null, seconds: number | null) => (step === null ? 'not reached' : `step ${step} (${seconds!.toFixed(1)} s)`);
+
+function printSummary(s: GrokSummary, target: number | null): void {
+  console.log(`99% train accuracy: ${at(s.stepsToTrain99, s.secondsToTrain99)}; 99% test accuracy: ${at(s.stepsToTest99, s.secondsToTest99)}; ` +
+    `amount of grokking: ${s.grokking === null ? '- (needs both)' : `${s.grokking} steps`}`);
+  const f = s.final;
+  console.log(`after ${s.steps} steps (${s.seconds.toFixed(1)} s, ${s.parameters} parameters): train loss ${fmt(f.trainLoss, 5)} acc ${f.trainAccuracy.toFixed(4)}, ` +
+    `test loss ${fmt(f.testLoss, 5)} acc ${f.testAccuracy.toFixed(4)}`);
+  if (target !== null && !s.reachedTarget) console.log(`target test accuracy ${target} not reached in ${s.steps} steps (a result, recorded in result.json)`);
+}
+
+interface GrokOpts {
+  task: string; op: string; p: number; trainFrac: number; model: GrokModel; layers?: number; steps?: number; targetAcc?: number;
+  seed?: number; evalEvery?: number; weightDecay?: number; optimizer?: string; lr?: number; batch?: number; gates?: number;
+  beta?: number; embedding?: string; out: string; resume: boolean; force: boolean; quiet: boolean; checkpointEvery: number;
+}
+
+export function grokCommand(): Command {
+  const cmd = new Command('grok')
+    .description('train the standard transformer or the deep convex model on modular arithmetic until test accuracy holds a target (grokking; Ergen et al. section 4)')
+    .addOption(new Option('--task <name>', 'the generated task').choices(TASKS.map((t) => t.name)).default(GROK_TASK_DEFAULTS.task))
+    .addOption(new Option('--op <op>', 'the operation; div is x * y^{-1} mod p, defined only for y invertible mod p (gcd(y, p) = 1): ' +
+      'for a composite p only those pairs (mod 15: 120 equations), and config.json says so').choices(MODULAR_OPS).default(GROK_TASK_DEFAULTS.op))
+    .requiredOption('--p <P>', 'the modulus (classes = p)', number('--p', (v) => Number.isInteger(v) && v >= 2, 'an integer >= 2'))
+    .option('--train-frac <F>', 'fraction of the equations for training, the rest for testing', number('--train-frac', (v) => v > 0 && v < 1, 'a number in (0, 1)'), GROK_TASK_DEFAULTS.trainFrac)
+    .addOption(new Option('--model <m>', 'standard: pre-LN transformer in Power et al.\'s setting; convex: stacked gated-ReLU convex blocks in Fisher et al. 5.2\'s').choices(GROK_MODELS).makeOptionMandatory())
+    .option('--layers <L>', `layers ${both(S.layers, C.layers)}`, positiveInt('--layers'))
+    .option('--steps <K>', `at most this many steps ${both(S.steps, C.steps)}`, positiveInt('--steps'))
+    .option('--target-acc <a>', `stop once test accuracy reaches it ${both(S.targetAccuracy, C.targetAccuracy)}`, number('--target-acc', (v) => v > 0 && v <= 1, 'a number in (0, 1]'))
+    .option('--seed <S>', 'seeds the split, the initial weights and the minibatch order (default 0)', nonNegativeInt('--seed'))
+    .option('--eval-every <k>', `evaluate both splits every k steps ${both(S.evalEvery, C.evalEvery)}`, positiveInt('--eval-every'))
+    .option('--weight-decay <W>', `AdamW's decoupled decay, or Adam's coupled decay on the mean loss ${both(S.weightDecay, C.weightDecay)}`, number('--weight-decay', (v) => v >= 0, 'a number >= 0'))
+    .addOption(new Option('--optimizer <o>', `AdamW or Adam ${both(S.optimizer, C.optimizer)}`).choices(GROK_OPTIMIZERS))
+    .option('--lr <r>', `learning rate ${both(S.lr, C.lr)}`, positive('--lr'))
+    .option('--batch <B>', `samples per step ${both(S.batchSize, C.batchSize)}`, positiveInt('--batch'))
+    .option('--gates <h>', `convex only: gates per layer (default ${C.gates})`, positiveInt('--gates'))
+    .option('--beta <B>', `convex only: weight of the group penalty beside the mean loss (default ${C.beta})`, number('--beta', (v) => v >= 0, 'a number >= 0'))
+    .addOption(new Option('--embedding <e>', `convex only: learned token and position embeddings (width ${C.dModel}) or fixed one-hot tokens (default ${C.embedding})`).choices(GROK_EMBEDDINGS))
+    .option('--checkpoint-every <k>', 'save a checkpoint in OUT.partial every k steps', positiveInt('--checkpoint-every'), GROK_CHECKPOINT_EVERY)
+    .option('--resume', 'continue the unfinished run in OUT.partial (same options)', false)
+    .option('--quiet', 'no progress on stderr', false)
+    .option('--force', FORCE_HELP, false)
+    .requiredOption('--out <dir>', 'run directory: config.json, metrics.jsonl, result.json');
+  return cmd.action((o: GrokOpts) => guarded(() => {
+    doing(`training the ${o.model} model on ${o.task} ${o.op} mod ${o.p}`);
+    let prev: GrokEval | null = null;
+    const { config, summary } = grokToDir({
+      task: o.task, op: o.op, p: o.p, trainFrac: o.trainFrac, model: o.model, layers: o.layers, steps: o.steps, targetAccuracy: o.targetAcc,
+      seed: o.seed, evalEvery: o.evalEvery, weightDecay: o.weightDecay, optimizer: o.optimizer, lr: o.lr, batchSize: o.batch,
+      gates: o.gates, beta: o.beta, embedding: o.embedding,
+    }, o.out, {
+      force: o.force, resume: o.resume, checkpointEvery: o.checkpointEvery,
+      onEval: o.quiet ? undefined : (e) => { process.stderr.write(progressLine(e, prev)); prev = e; },
+    });
+    console.log(config.taskSummary);
+    printSummary(summary, config.targetAccuracy);
+    console.log(wroteLine(o.out, 'grok'));
+  }));
+}

@@ -1,0 +1,157 @@
+// `grok`: one run of the grokking experiment (issue 9; Ergen et al. section 4, Figures 4-6): a
+// model trained on a generated task (modular division by default) until its test accuracy holds
+// the target or the steps run out, both splits evaluated as it goes. The models are the standard
+// transformer in Power et al.'s setting (grok-standard.ts) and the deep convex model in Fisher et
+// al. 5.2's (grok-convex.ts); each has one typed default set (GROK_DEFAULTS) that the CLI and
+// library calls share, and config.json records it whole. Not reaching the target is a result.
+import * as path from 'node:path';
+import { InputError } from '../data/errors';
+import { taskNamed } from '../data/tasks/registry';
+import type { TaskData } from '../data/tasks/task';
+import type { ModularOp } from '../data/tasks/modular';
+import { CONVEX_SETTING, trainConvexGrok, type GrokConvexOptions } from './grok-convex';
+import { POWER_SETTING, trainStandardGrok, type GrokStandardOptions } from './grok-standard';
+import type { GrokEval, GrokResult, GrokRun } from './grok-train';
+import { RUN_FILES, RunDir } from './run-dir';
+import { checkSameRun, generatedRecord, type RunRecord } from './run-record';
+import type { TrainCheckpoint } from './train';
+
+/** The task of a run: its generator's options (the split is seeded by the run's seed). */
+export interface GrokTask {
+  task: string;
+  op: ModularOp;
+  p: number;
+  trainFrac: number;
+}
+
+export type GrokConfig = GrokTask & ({ model: 'standard' } & GrokStandardOptions | { model: 'convex' } & GrokConvexOptions);
+
+/** One default set per model: Power et al.'s setting for the standard model, Fisher et al. 5.2's for the convex one. */
+export const GROK_DEFAULTS: { standard: GrokStandardOptions; convex: GrokConvexOptions } = { standard: POWER_SETTING, convex: CONVEX_SETTING };
+
+export type GrokModel = keyof typeof GROK_DEFAULTS;
+export const GROK_MODELS = Object.keys(GROK_DEFAULTS) as GrokModel[];
+
+export const GROK_TASK_DEFAULTS = { task: 'modular', op: 'div', trainFrac: 0.5 } as const;
+
+/** What a caller gives: the model and p at least; undefined counts as not given. */
+export type GrokGiven = { model: GrokModel; p: number } & Partial<Record<string, unknown>>;
+
+/**
+ * A complete GrokConfig: the model's defaults under what was given. An option of the other model
+ * only (gates for the standard model) is refused, so that no flag is silently ignored.
+ */
+export function grokConfig(given: GrokGiven): GrokConfig {
+  if (!GROK_MODELS.includes(given.model)) throw new InputError('model', `must be one of ${GROK_MODELS.join(', ')}, got ${String(given.model)}`);
+  const defaults: Record<string, unknown> = { ...GROK_TASK_DEFAULTS, ...GROK_DEFAULTS[given.model] };
+  const set = Object.entries(given).filter(([, v]) => v !== undefined);
+  for (const [k] of set) {
+    if (k === 'model' || k === 'p' || k in defaults) continue;
+    const owner = GROK_MODELS.find((m) => k in GROK_DEFAULTS[m]);
+    throw new InputError(k, owner ? `is an option of the ${owner} model, not of ${given.model}` : 'is not an option of grok');
+  }
+  const merged = { ...defaults, ...Object.fromEntries(set) };
+  // the task first, then the model and its options (an existing key keeps its place in a spread)
+  return { task: merged.task, op: merged.op, p: merged.p, trainFrac: merged.trainFrac, model: merged.model, ...merged } as unknown as GrokConfig;
+}
+
+/** The task's equations and split; its own errors name its fields (op, p, trainFrac). */
+export function grokTask(cfg: GrokConfig): TaskData {
+  return taskNamed(cfg.task).generate({ op: cfg.op, p: cfg.p, trainFrac: cfg.trainFrac, seed: cfg.seed });
+}
+
+/** Trains the configured model on `data`; the options are checked before the first step. */
+export function runGrok(data: TaskData, cfg: GrokConfig, run: GrokRun = {}): GrokResult {
+  const { task: _t, op: _o, p: _p, trainFrac: _f, model: _m, ...options } = cfg;
+  return cfg.model === 'standard'
+    ? trainStandardGrok(data, options as GrokStandardOptions, run)
+    : trainConvexGrok(data, options as GrokConvexOptions, run);
+}
+
+/** result.json: when each split was learnt, the amount of grokking, the final numbers. */
+export interface GrokSummary {
+  steps: number;
+  seconds: number;
+  /** test accuracy reached --target-acc (else: all the steps ran) */
+  reachedTarget: boolean;
+  stepsToTrain99: number | null;
+  secondsToTrain99: number | null;
+  stepsToTest99: number | null;
+  secondsToTest99: number | null;
+  /** steps from 99% train to 99% test accuracy; null when either was not reached */
+  grokking: number | null;
+  final: Omit<GrokEval, 'step' | 'seconds'>;
+  parameters: number;
+  /** the median of the training seconds per step between consecutive evaluations */
+  medianStepSeconds: number | null;
+}
+
+export function grokSummary(r: GrokResult, cfg: GrokConfig): GrokSummary {
+  const last = r.evals.at(-1)!;
+  const perStep = r.evals.slice(1).map((e, k) => (e.seconds - r.evals[k].seconds) / (e.step - r.evals[k].step)).sort((a, b) => a - b);
+  const median = perStep.length === 0 ? null : perStep.length % 2 ? perStep[(perStep.length - 1) / 2] : (perStep[perStep.length / 2 - 1] + perStep[perStep.length / 2]) / 2;
+  return {
+    steps: r.steps, seconds: r.seconds,
+    reachedTarget: cfg.targetAccuracy !== null && last.testAccuracy >= cfg.targetAccuracy,
+    stepsToTrain99: r.stepsToTrain99, secondsToTrain99: r.secondsToTrain99, stepsToTest99: r.stepsToTest99, secondsToTest99: r.secondsToTest99,
+    grokking: r.stepsToTrain99 === null || r.stepsToTest99 === null ? null : r.stepsToTest99 - r.stepsToTrain99,
+    final: { trainLoss: last.trainLoss, trainAccuracy: last.trainAccuracy, testLoss: last.testLoss, testAccuracy: last.testAccuracy },
+    parameters: r.parameters, medianStepSeconds: median,
+  };
+}
+
+/** config.json's configuration: the run's, and what the task generated (its size, and how division was restricted). */
+export type GrokRecordConfig = GrokConfig & { equations: number; trainEquations: number; testEquations: number; taskSummary: string };
+
+/** What a killed grok run needs to go on. */
+interface GrokCheckpoint {
+  train: TrainCheckpoint;
+  history: GrokEval[];
+}
+
+export interface GrokToDirOptions {
+  force?: boolean;
+  resume?: boolean;
+  /** save a checkpoint in OUT.partial every this many steps (default 500) */
+  checkpointEvery?: number;
+  onEval?: (e: GrokEval) => void;
+}
+
+export const GROK_CHECKPOINT_EVERY = 500;
+
+/**
+ * Runs grok in OUT.partial, checkpointing there, and renames it to OUT when done. A run that dies
+ * leaves OUT.partial; `resume` continues it if the configuration is the one recorded.
+ */
+export function grokToDir(given: GrokGiven, out: string, opts: GrokToDirOptions = {}): { config: GrokRecordConfig; summary: GrokSummary } {
+  const cfg = grokConfig(given);
+  const data = grokTask(cfg); // refuses a bad task before anything is written
+  const record: RunRecord<GrokRecordConfig> = generatedRecord('grok', {
+    ...cfg, equations: data.N, trainEquations: data.train.length, testEquations: data.test.length, taskSummary: data.summary,
+  }, { name: cfg.task, options: { op: cfg.op, p: cfg.p, trainFrac: cfg.trainFrac, seed: cfg.seed } });
+  const dir = new RunDir(out, { kind: 'grok', force: opts.force, resumable: true, resume: opts.resume });
+  let summary: GrokSummary;
+  try {
+    const saved = dir.read(RUN_FILES.config);
+    if (opts.resume && saved !== null) checkSameRun(JSON.parse(saved), record, path.join(dir.tmp, RUN_FILES.config));
+    dir.writeConfig(record);
+    const ck = dir.readCheckpoint() as GrokCheckpoint | null;
+    const history: GrokEval[] = ck ? [...ck.history] : [];
+    const result = runGrok(data, cfg, {
+      resume: ck ? { checkpoint: ck.train, history: ck.history } : undefined,
+      checkpointEvery: opts.checkpointEvery ?? GROK_CHECKPOINT_EVERY,
+      onCheckpoint: (train) => dir.writeCheckpoint({ train, history: history.filter((e) => e.step < train.step) } satisfies GrokCheckpoint),
+      onEval: (e) => { history.push(e); opts.onEval?.(e); },
+    });
+    summary = grokSummary(result, cfg);
+    dir.appendMetrics(result.evals);
+    dir.writeResult(summary);
+  } catch (e) {
+    // nothing to resume yet (refused before the first checkpoint): leave nothing behind
+    if (dir.readCheckpoint() === null) dir.abort();
+    throw e;
+  }
+  dir.removeCheckpoint();
+  dir.commit();
+  return { config: record.config, summary };
+}

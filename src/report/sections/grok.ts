@@ -1,0 +1,64 @@
+// The section of a grok run, as Ergen et al.'s Figures 4-6: train and test accuracy against steps
+// (log x) and train and test loss against steps (log x, log y), the context (task, p, op,
+// equations, split, model, layers, optimizer, weight decay, beta, seed), and a table of the steps
+// to 99% train and test accuracy and the amount of grokking between them.
+import type { TimedRun } from '../runs';
+import { ChartList, series } from '../charts';
+import { cell, escapeHtml, fields, precision } from '../text';
+import { contextBlock, dataFact, NOT_RECORDED, type Fact } from '../context';
+import { loadTimed, timedLayout, type Section } from './section';
+
+type GrokRun = TimedRun & { kind: 'grok' };
+
+const SPLITS = [['train', 'trainAccuracy', 'trainLoss'], ['test', 'testAccuracy', 'testLoss']] as const;
+
+const LOG_X = 'Steps on a log axis: the evaluation at step 0 (before training) cannot be drawn on it and is left out.';
+
+function grokCharts(run: GrokRun, charts: ChartList): string {
+  const bySplit = (key: 1 | 2, yLog: boolean) =>
+    SPLITS.map((s) => series(s[0], run.metrics.map((l): [unknown, unknown] => [l.step, l[s[key]]]), true, yLog));
+  return charts.add({ title: 'accuracy vs. steps', xLabel: 'steps', yLabel: 'accuracy', xLog: true, yLog: false,
+    caption: `Train and test accuracy (share of equations whose largest output is their answer). ${LOG_X}` }, bySplit(1, false))
+    + charts.add({ title: 'loss vs. steps', xLabel: 'steps', yLabel: 'mean cross-entropy', xLog: true, yLog: true,
+      caption: `Train and test loss (mean cross-entropy per equation, log scale). ${LOG_X}` }, bySplit(2, true));
+}
+
+const shown = (v: unknown): string => (v === undefined ? NOT_RECORDED : cell(v));
+
+function grokContext(run: GrokRun): string {
+  const c = fields(run.config.config);
+  const convex = c.model === 'convex';
+  const facts: Fact[] = [
+    dataFact(run.config),
+    { label: 'task', html: `${shown(c.task)} ${shown(c.op)} mod ${shown(c.p)}: ${shown(c.equations)} equations` },
+    { label: 'split', html: `${shown(c.trainEquations)} train, ${shown(c.testEquations)} test (train fraction ${shown(c.trainFrac)}, seed ${shown(c.seed)})` },
+    { label: 'task as generated', html: shown(c.taskSummary) },
+    { label: 'model', html: `${shown(c.model)}, ${shown(c.layers)} layers${convex ? `, ${shown(c.gates)} gates per layer, ${shown(c.embedding)} embeddings` : `, d ${shown(c.dModel)}, ${shown(c.heads)} heads`}` },
+    { label: 'optimizer', html: `${shown(c.optimizer)}, lr ${shown(c.lr)}, weight decay ${shown(c.weightDecay)}, batch ${shown(c.batchSize)}, warm-up ${shown(c.warmup)} steps` },
+  ];
+  if (convex) facts.push({ label: 'beta', html: `${shown(c.beta)} (the group penalty beside the mean loss)` });
+  facts.push({ label: 'seed', html: shown(c.seed) });
+  return contextBlock(facts);
+}
+
+const steps = (v: unknown): string => (v === null ? 'not reached' : cell(v));
+
+function grokNumbers(run: GrokRun): string {
+  const r = run.result;
+  const f = fields(r.final);
+  const target = fields(run.config.config).targetAccuracy;
+  const stop = r.reachedTarget === true ? `stopped: test accuracy reached ${cell(target)}`
+    : r.reachedTarget === false ? `test accuracy did not reach ${cell(target)} in the steps run` : '';
+  return `<table><tr><th>steps to 99% train</th><th>steps to 99% test</th><th>amount of grokking (steps)</th><th>seconds to 99% train</th><th>seconds to 99% test</th></tr>` +
+    `<tr><td>${steps(r.stepsToTrain99)}</td><td>${steps(r.stepsToTest99)}</td><td>${r.grokking === null ? '- (needs both)' : cell(r.grokking)}</td>` +
+    `<td>${cell(r.secondsToTrain99, precision(3))}</td><td>${cell(r.secondsToTest99, precision(3))}</td></tr></table>` +
+    `<table><tr><th>steps</th><th>seconds</th><th>train loss</th><th>train acc.</th><th>test loss</th><th>test acc.</th><th>parameters</th><th>median step (s)</th></tr>` +
+    `<tr><td>${cell(r.steps)}</td><td>${cell(r.seconds, precision(3))}</td><td>${cell(f.trainLoss, precision(4))}</td><td>${cell(f.trainAccuracy, precision(4))}</td>` +
+    `<td>${cell(f.testLoss, precision(4))}</td><td>${cell(f.testAccuracy, precision(4))}</td><td>${cell(r.parameters)}</td><td>${cell(r.medianStepSeconds, precision(3))}</td></tr></table>` +
+    (stop ? `<p class="prose">${escapeHtml(stop)}</p>` : '');
+}
+
+export const grokSection: Section<GrokRun> = {
+  load: (i) => loadTimed('grok', i),
+  render: (run, charts) => timedLayout(run, { context: grokContext(run), plots: grokCharts(run, charts), maps: '', numbers: grokNumbers(run) }),
+};
