@@ -51,5 +51,6 @@ export { runCompare, compareToDir, type CompareConfig, type CompareResult } from
 export { runDemo, type DemoConfig } from './experiments/demo';
 export { trainModel, type TrainOptions } from './experiments/train';
 export { trainStandardGrok, POWER_SETTING, GROK_OPTIMIZERS, type GrokOptimizer, type GrokStandardOptions, type GrokStandardRun, type GrokStandardResult, type GrokEval } from './experiments/grok-standard';
+export { blockCoordinate, BLOCK_COORDINATE_DEFAULTS, type BlockCoordinateOptions, type BlockRound } from './experiments/deep-convex-certified';
 export { tokenSource, idSource, type DataSource } from './experiments/batches';
 export { stepBench } from './experiments/step-bench';
