@@ -54,5 +54,6 @@ export { trainStandardGrok, POWER_SETTING, GROK_OPTIMIZERS, type GrokOptimizer, 
 export { trainGrokModel, REACHED, type GrokTraining, type GrokRun, type GrokResult } from './experiments/grok-train';
 export { trainConvexGrok, grokConvexModel, CONVEX_SETTING, GROK_EMBEDDINGS, type GrokConvexOptions } from './experiments/grok-convex';
 export { grokToDir, runGrok, grokConfig, grokTask, grokSummary, GROK_DEFAULTS, GROK_MODELS, type GrokConfig, type GrokGiven, type GrokModel, type GrokSummary } from './experiments/grok';
+export { blockCoordinate, BLOCK_COORDINATE_DEFAULTS, type BlockCoordinateOptions, type BlockRound } from './experiments/deep-convex-certified';
 export { tokenSource, idSource, type DataSource } from './experiments/batches';
 export { stepBench } from './experiments/step-bench';
