@@ -96,7 +96,7 @@ export function chartPngs(html: string, exe: string, svgFigures: [string, string
     const m = /<script type="application\/json" id="figures">(.*?)<\/script>/s.exec(r.stdout ?? '');
     if (!m) {
       const why = r.error ? r.error.message : `exit ${r.status}${r.signal ? `, ${r.signal}` : ''}: ${(r.stderr ?? '').trim().split('\n').pop() ?? ''}`;
-      throw new InputError('--png', `Chromium (${exe}) did not draw the figures (${why}); nothing written`);
+      throw new InputError('png', `Chromium (${exe}) did not draw the figures (${why}); nothing written`);
     }
     const pairs = JSON.parse(m[1]) as [string, string][];
     return new Map(pairs.map(([id, url]) => [id, Buffer.from(url.slice(url.indexOf(',') + 1), 'base64')]));
