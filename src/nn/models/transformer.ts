@@ -6,7 +6,10 @@
 //   norm 'pre' (Power et al.'s grokking model):  xa = x + Attn(LN1(x));  x' = xa + FCN(LN2(xa)),
 //     and a final LayerNorm before the head (pre-LN leaves the residual stream unnormalised).
 // Head: logits = x_L[token] W_h + b_h. Tokens are integer ids with learned token and position
-// embeddings. Buffers are preallocated for one batch size (llm.c style) and may be Float32Array.
+// embeddings. Activation buffers are preallocated per batch size (llm.c style), may be Float32Array,
+// and are kept for the last BUFFERED_BATCH_SIZES sizes used: a training run alternates the full
+// batch, the epoch's short last batch and the full-set evaluation, and reallocating ~0.5 GB at
+// every switch costs more than keeping it.
 // Its loss is the cross-entropy summed over the batch; its weight decay beta/2 sum ||W||_F^2
 // over the weight matrices (not biases, norms or embeddings).
 import type { FloatArray } from '../../core/blas';
@@ -19,6 +22,9 @@ import { attentionBackward, attentionForward, type AttentionShape } from '../../
 import { layerNormBackward, layerNormForward } from '../layernorm';
 import { reluBackward, reluForward, residualForward } from '../activations';
 import { embeddingBackward, embeddingForward } from '../embedding';
+
+/** How many batch sizes keep their activation buffers (least recently used dropped first). */
+export const BUFFERED_BATCH_SIZES = 3;
 
 export interface TransformerConfig {
   layers: number; dModel: number; heads: number; seq: number; vocab: number; classes: number;
@@ -41,6 +47,8 @@ export class Transformer implements Model<Int32Array, FloatArray> {
   private readonly p: Record<string, FloatArray> = {};
   private acts: Record<string, FloatArray> = {};
   private batch = 0;
+  /** activation buffers by batch size, least recently used first (Map keeps insertion order) */
+  private readonly buffers = new Map<number, Record<string, FloatArray>>();
   /** the token ids of the last forward, for the embedding's backward */
   private ids: Int32Array = new Int32Array(0);
   readonly F: number;
@@ -89,8 +97,29 @@ export class Transformer implements Model<Int32Array, FloatArray> {
     return this.cfg.float32 ? new Float32Array(len) : new Float64Array(len);
   }
 
+  /** Drops every batch size's activation buffers (their memory goes back to the collector). */
+  releaseBuffers(): void {
+    this.buffers.clear();
+    this.acts = {};
+    this.batch = 0;
+  }
+
+  /** Makes `acts` the buffers for batch size B, allocating them only if B is not among the sizes kept. */
   private ensure(B: number): void {
     if (this.batch === B) return;
+    let a = this.buffers.get(B);
+    if (a) {
+      this.buffers.delete(B); // re-inserted below as the most recently used
+    } else {
+      if (this.buffers.size >= BUFFERED_BATCH_SIZES) this.buffers.delete(this.buffers.keys().next().value!);
+      a = this.allocActivations(B);
+    }
+    this.buffers.set(B, a);
+    this.acts = a;
+    this.batch = B;
+  }
+
+  private allocActivations(B: number): Record<string, FloatArray> {
     const { layers, dModel: D, heads, seq: T, classes: C } = this.cfg;
     const BT = B * T, F = this.F;
     const a: Record<string, FloatArray> = {};
@@ -107,8 +136,7 @@ export class Transformer implements Model<Int32Array, FloatArray> {
     // backward scratch
     mk('dx', BT * D); mk('dxa', BT * D); mk('dln', BT * D); mk('dao', BT * D); mk('da', BT * D);
     mk('dqkv', BT * 3 * D); mk('dh', BT * F); mk('dhr', BT * F); mk('dz', B * D); mk('dlogits', B * C);
-    this.acts = a;
-    this.batch = B;
+    return a;
   }
 
   private shape(B: number): AttentionShape {
