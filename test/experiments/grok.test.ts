@@ -21,7 +21,7 @@ test('grokConfig: each model gets its own defaults whole, what was given wins, t
   assert.deepEqual(Object.keys(s).slice(0, 5), ['task', 'op', 'p', 'trainFrac', 'model']);
   const c = grokConfig({ model: 'convex', p: 97, gates: 4 });
   assert.equal(c.model === 'convex' && c.gates, 4);
-  assert.equal(c.weightDecay, 1e-6);
+  assert.equal(c.model === 'convex' && c.weightDecay, 1e-6);
   assert.equal(c.model === 'convex' && c.beta, 1e-4);
   assert.equal(s.weightDecay, 1);
 });
