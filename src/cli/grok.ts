@@ -4,19 +4,19 @@ import { Command, Option } from 'commander';
 import { MODULAR_OPS } from '../data/tasks/modular';
 import { TASKS } from '../data/tasks/registry';
 import { GROK_CHECKPOINT_EVERY, GROK_DEFAULTS, GROK_MODELS, GROK_TASK_DEFAULTS, grokToDir, type GrokModel, type GrokSummary } from '../experiments/grok';
-import { GROK_EMBEDDINGS } from '../experiments/grok-convex';
+import { GROK_EMBEDDINGS, type GrokCertifiedEval } from '../experiments/grok-convex';
 import { GROK_OPTIMIZERS, type GrokEval } from '../experiments/grok-train';
 import { FORCE_HELP, doing, fmt, guarded, nonNegativeInt, number, positive, positiveInt, wroteLine } from './common';
 
-const { standard: S, convex: C } = GROK_DEFAULTS;
-/** "(default: standard X, convex Y)": the flags' defaults depend on --model */
+const { standard: S, convex: C, 'convex-certified': CC } = GROK_DEFAULTS;
+/** "(default: standard X, convex Y)": the flags' defaults depend on --model (convex-certified's are convex's) */
 const both = (s: unknown, c: unknown) => (s === c ? `(default ${String(s)})` : `(default: standard ${String(s)}, convex ${String(c)})`);
 
 /** The progress line of one evaluation, on stderr; steps/s since the previous one. */
 function progressLine(e: GrokEval, prev: GrokEval | null): string {
   const rate = prev && e.seconds > prev.seconds ? ((e.step - prev.step) / (e.seconds - prev.seconds)).toFixed(1) : '-';
   return `step ${String(e.step).padStart(7)}  train loss ${fmt(e.trainLoss, 5)} acc ${e.trainAccuracy.toFixed(4)}  ` +
-    `test loss ${fmt(e.testLoss, 5)} acc ${e.testAccuracy.toFixed(4)}  ${rate} steps/s\n`;
+    `test loss ${fmt(e.testLoss, 5)} acc ${e.testAccuracy.toFixed(4)}  ${rate} steps/s${roundLine(e)}\n`;
 }
 
 const at = (step: number | null, seconds: number | null) => (step === null ? 'not reached' : `step ${step} (${seconds!.toFixed(1)} s)`);
@@ -28,23 +28,35 @@ function printSummary(s: GrokSummary, target: number | null): void {
   console.log(`after ${s.steps} steps (${s.seconds.toFixed(1)} s, ${s.parameters} parameters): train loss ${fmt(f.trainLoss, 5)} acc ${f.trainAccuracy.toFixed(4)}, ` +
     `test loss ${fmt(f.testLoss, 5)} acc ${f.testAccuracy.toFixed(4)}`);
   if (target !== null && !s.reachedTarget) console.log(`target test accuracy ${target} not reached in ${s.steps} steps (a result, recorded in result.json)`);
+  if (s.certificate) printCertificate(s);
 }
+
+/** convex-certified: the last layer's certificate, and loudly any solve that did not reach its tol. */
+function printCertificate(s: GrokSummary): void {
+  const c = s.certificate!;
+  console.log(`last layer after round ${s.steps}: J ${fmt(s.objective, 10)}, primal ${fmt(c.primal, 10)}, dual bound ${fmt(c.dual, 10)}, ` +
+    `rel. gap ${c.relGap.toExponential(2)} (${c.converged ? 'certified' : 'NOT certified: the solve stopped before its tol'})`);
+  if (!s.allSolvesConverged) console.log(`last-layer solves that did not reach --fista-tol: rounds ${s.unconvergedRounds!.join(', ')} (exit code 3)`);
+}
+
+/** convex-certified's progress adds J and the last layer's relative gap to each round's line */
+const roundLine = (e: GrokEval | GrokCertifiedEval) => ('certificate' in e ? `  J ${fmt(e.objective, 8)} rel. gap ${e.certificate.relGap.toExponential(2)}` : '');
 
 interface GrokOpts {
   task: string; op: string; p: number; trainFrac: number; model: GrokModel; layers?: number; steps?: number; targetAcc?: number;
   seed?: number; evalEvery?: number; weightDecay?: number; optimizer?: string; lr?: number; batch?: number; gates?: number;
-  beta?: number; embedding?: string; out: string; resume: boolean; force: boolean; quiet: boolean; checkpointEvery: number;
+  beta?: number; embedding?: string; rounds?: number; innerSteps?: number; fistaTol?: number; fistaMaxIter?: number; out: string; resume: boolean; force: boolean; quiet: boolean; checkpointEvery: number;
 }
 
 export function grokCommand(): Command {
   const cmd = new Command('grok')
-    .description('train the standard transformer or the deep convex model on modular arithmetic until test accuracy holds a target (grokking; Ergen et al. section 4)')
+    .description('train the standard transformer or the deep convex model (end to end, or by rounds with a certified last layer) on modular arithmetic until test accuracy holds a target (grokking; Ergen et al. section 4)')
     .addOption(new Option('--task <name>', 'the generated task').choices(TASKS.map((t) => t.name)).default(GROK_TASK_DEFAULTS.task))
     .addOption(new Option('--op <op>', 'the operation; div is x * y^{-1} mod p, defined only for y invertible mod p (gcd(y, p) = 1): ' +
       'for a composite p only those pairs (mod 15: 120 equations), and config.json says so').choices(MODULAR_OPS).default(GROK_TASK_DEFAULTS.op))
     .requiredOption('--p <P>', 'the modulus (classes = p)', number('--p', (v) => Number.isInteger(v) && v >= 2, 'an integer >= 2'))
     .option('--train-frac <F>', 'fraction of the equations for training, the rest for testing', number('--train-frac', (v) => v > 0 && v < 1, 'a number in (0, 1)'), GROK_TASK_DEFAULTS.trainFrac)
-    .addOption(new Option('--model <m>', 'standard: pre-LN transformer in Power et al.\'s setting; convex: stacked gated-ReLU convex blocks in Fisher et al. 5.2\'s').choices(GROK_MODELS).makeOptionMandatory())
+    .addOption(new Option('--model <m>', 'standard: pre-LN transformer in Power et al.\'s setting; convex: stacked gated-ReLU convex blocks in Fisher et al. 5.2\'s; convex-certified: that model by block-coordinate rounds, Adam steps on the earlier layers then the last layer solved by FISTA to a duality-gap certificate (a step is a round)').choices(GROK_MODELS).makeOptionMandatory())
     .option('--layers <L>', `layers ${both(S.layers, C.layers)}`, positiveInt('--layers'))
     .option('--steps <K>', `at most this many steps ${both(S.steps, C.steps)}`, positiveInt('--steps'))
     .option('--target-acc <a>', `stop once test accuracy reaches it ${both(S.targetAccuracy, C.targetAccuracy)}`, number('--target-acc', (v) => v > 0 && v <= 1, 'a number in (0, 1]'))
@@ -54,9 +66,13 @@ export function grokCommand(): Command {
     .addOption(new Option('--optimizer <o>', `AdamW or Adam ${both(S.optimizer, C.optimizer)}`).choices(GROK_OPTIMIZERS))
     .option('--lr <r>', `learning rate ${both(S.lr, C.lr)}`, positive('--lr'))
     .option('--batch <B>', `samples per step ${both(S.batchSize, C.batchSize)}`, positiveInt('--batch'))
-    .option('--gates <h>', `convex only: gates per layer (default ${C.gates})`, positiveInt('--gates'))
-    .option('--beta <B>', `convex only: weight of the group penalty beside the mean loss (default ${C.beta})`, number('--beta', (v) => v >= 0, 'a number >= 0'))
-    .addOption(new Option('--embedding <e>', `convex only: learned token and position embeddings (width ${C.dModel}) or fixed one-hot tokens (default ${C.embedding})`).choices(GROK_EMBEDDINGS))
+    .option('--rounds <R>', `convex-certified only: at most this many rounds (default ${CC.rounds})`, positiveInt('--rounds'))
+    .option('--inner-steps <K>', `convex-certified only: full-batch Adam steps on the earlier layers per round (default ${CC.innerSteps})`, nonNegativeInt('--inner-steps'))
+    .option('--fista-tol <t>', `convex-certified only: relative duality gap at which a last-layer solve stops (default ${CC.fistaTol})`, positive('--fista-tol'))
+    .option('--fista-max-iter <k>', `convex-certified only: FISTA iterations per last-layer solve; a solve stopped by it is reported uncertified, exit code 3 (default ${CC.fistaMaxIter})`, positiveInt('--fista-max-iter'))
+    .option('--gates <h>', `convex models only: gates per layer (default ${C.gates})`, positiveInt('--gates'))
+    .option('--beta <B>', `convex models only: weight of the group penalty beside the mean loss (default ${C.beta})`, number('--beta', (v) => v >= 0, 'a number >= 0'))
+    .addOption(new Option('--embedding <e>', `convex models only: learned token and position embeddings (width ${C.dModel}) or fixed one-hot tokens (default ${C.embedding})`).choices(GROK_EMBEDDINGS))
     .option('--checkpoint-every <k>', 'save a checkpoint in OUT.partial every k steps', positiveInt('--checkpoint-every'), GROK_CHECKPOINT_EVERY)
     .option('--resume', 'continue the unfinished run in OUT.partial (same options)', false)
     .option('--quiet', 'no progress on stderr', false)
@@ -68,13 +84,14 @@ export function grokCommand(): Command {
     const { config, summary } = grokToDir({
       task: o.task, op: o.op, p: o.p, trainFrac: o.trainFrac, model: o.model, layers: o.layers, steps: o.steps, targetAccuracy: o.targetAcc,
       seed: o.seed, evalEvery: o.evalEvery, weightDecay: o.weightDecay, optimizer: o.optimizer, lr: o.lr, batchSize: o.batch,
-      gates: o.gates, beta: o.beta, embedding: o.embedding,
+      gates: o.gates, beta: o.beta, embedding: o.embedding, rounds: o.rounds, innerSteps: o.innerSteps, fistaTol: o.fistaTol, fistaMaxIter: o.fistaMaxIter,
     }, o.out, {
       force: o.force, resume: o.resume, checkpointEvery: o.checkpointEvery,
       onEval: o.quiet ? undefined : (e) => { process.stderr.write(progressLine(e, prev)); prev = e; },
     });
     console.log(config.taskSummary);
     printSummary(summary, config.targetAccuracy);
+    if (summary.allSolvesConverged === false) process.exitCode = 3;
     console.log(wroteLine(o.out, 'grok'));
   }));
 }

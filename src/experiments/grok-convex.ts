@@ -7,10 +7,18 @@
 // + beta * penalty). The trainer's objective sums the loss over the N training samples, so the
 // model's penalty weight is beta * N: the objective is N times PyTorch's, which Adam's step does
 // not see.
+//
+// `convex-certified` is the same model trained by block-coordinate descent
+// (deep-convex-certified.ts): per round, guarded Adam steps on the earlier layers, then the last
+// layer solved by FISTA to a duality-gap certificate. Its "step" is a round.
 import type { TaskData } from '../data/tasks/task';
 import { InputError } from '../data/errors';
 import { DeepConvex } from '../nn/models/deep-convex';
-import { checkTraining, positiveInt, trainGrokModel, type GrokResult, type GrokRun, type GrokTraining } from './grok-train';
+import { splitMetrics } from '../convex/metrics';
+import type { Certificate } from '../convex/types';
+import { blockCoordinate, BLOCK_COORDINATE_DEFAULTS } from './deep-convex-certified';
+import { idSource } from './batches';
+import { checkTraining, positiveInt, REACHED, trainGrokModel, type GrokEval, type GrokResult, type GrokRun, type GrokTraining } from './grok-train';
 
 export const GROK_EMBEDDINGS = ['learned', 'onehot'] as const;
 
@@ -32,16 +40,23 @@ export const CONVEX_SETTING: GrokConvexOptions = {
   beta1: 0.9, beta2: 0.999, warmup: 0, batchSize: 512, steps: 100_000, targetAccuracy: 0.99, seed: 0, evalEvery: 100,
 };
 
-function checkOptions(o: GrokConvexOptions): void {
+/** What the deep convex model is, however it is trained. */
+type ConvexModelOptions = Pick<GrokConvexOptions, 'layers' | 'gates' | 'beta' | 'embedding' | 'dModel' | 'seed'>;
+
+function checkModel(o: ConvexModelOptions): void {
   for (const f of ['layers', 'gates', 'dModel'] as const) positiveInt(f, o[f]);
   if (!(o.beta >= 0 && Number.isFinite(o.beta))) throw new InputError('beta', `must be a finite number >= 0, got ${o.beta}`);
   if (!GROK_EMBEDDINGS.includes(o.embedding)) throw new InputError('embedding', `must be one of ${GROK_EMBEDDINGS.join(', ')}, got ${String(o.embedding)}`);
-  checkTraining(o);
 }
 
 /** The deep convex model of these options for `data`'s token ids. */
 export function grokConvexModel(data: TaskData, o: GrokConvexOptions): DeepConvex {
-  checkOptions(o);
+  checkTraining(o);
+  return deepConvexOf(data, o);
+}
+
+function deepConvexOf(data: TaskData, o: ConvexModelOptions): DeepConvex {
+  checkModel(o);
   return new DeepConvex({
     layers: o.layers, seq: data.seq, vocab: data.vocab, classes: data.classes, gates: o.gates, embedding: o.embedding,
     dModel: o.dModel, positions: o.embedding === 'learned', beta: o.beta * data.train.length, seed: o.seed,
@@ -51,4 +66,86 @@ export function grokConvexModel(data: TaskData, o: GrokConvexOptions): DeepConve
 /** Trains the deep convex model on `data`'s training split, evaluating both splits every evalEvery steps. */
 export function trainConvexGrok(data: TaskData, options: GrokConvexOptions, run: GrokRun = {}): GrokResult {
   return trainGrokModel(grokConvexModel(data, options), data, options, run);
+}
+
+/**
+ * The certified alternative: the convex model's options (its model, lr and target) without the
+ * minibatch trainer's (optimizer, decay, batch, steps), which block-coordinate descent does not
+ * use (its Adam steps are full-batch, undecayed), plus the rounds and the last-layer solve's tol
+ * and iteration cap. A "step" of this model is a round.
+ */
+export interface GrokCertifiedOptions extends ConvexModelOptions {
+  lr: number;
+  targetAccuracy: number | null;
+  rounds: number;
+  /** Adam steps on the earlier layers per round */
+  innerSteps: number;
+  /** the relative duality gap at which a last-layer solve stops, and its FISTA iteration cap */
+  fistaTol: number;
+  fistaMaxIter: number;
+}
+
+const { layers, gates, beta, embedding, dModel, seed, lr, targetAccuracy } = CONVEX_SETTING;
+export const CERTIFIED_SETTING: GrokCertifiedOptions = {
+  layers, gates, beta, embedding, dModel, seed, lr, targetAccuracy,
+  rounds: 20, innerSteps: BLOCK_COORDINATE_DEFAULTS.innerSteps, fistaTol: 1e-6, fistaMaxIter: BLOCK_COORDINATE_DEFAULTS.maxIter,
+};
+
+/** The last layer's certificate of one round; converged: its relative gap reached fistaTol. */
+export type RoundCertificate = Pick<Certificate, 'primal' | 'dual' | 'relGap' | 'iterations'> & { converged: boolean };
+
+/** A metrics line of the certified model: the evaluation after a round, J, the certificate. */
+export type GrokCertifiedEval = GrokEval & { objective: number; certificate: RoundCertificate; solveAccepted: boolean };
+
+export type GrokCertifiedResult = GrokResult & { evals: GrokCertifiedEval[] };
+
+/**
+ * Block-coordinate descent of the deep convex model, one round per "step", both splits measured
+ * after each; stops once test accuracy holds the target. Checkpoints between rounds: the
+ * parameters are the whole state (each round's Adam starts afresh), opt is null.
+ */
+export function trainCertifiedGrok(data: TaskData, o: GrokCertifiedOptions, run: GrokRun = {}): GrokCertifiedResult {
+  positiveInt('rounds', o.rounds);
+  if (o.targetAccuracy !== null && !(o.targetAccuracy > 0 && o.targetAccuracy <= 1)) {
+    throw new InputError('targetAccuracy', `must be in (0, 1] or null, got ${o.targetAccuracy}`);
+  }
+  const model = deepConvexOf(data, o);
+  const bc = { rounds: 1, innerSteps: o.innerSteps, lr: o.lr, tol: o.fistaTol, maxIter: o.fistaMaxIter };
+  const source = idSource(data.ids, data.seq, data.labels, data.classes);
+  const measure = (rows: Int32Array) => {
+    const N = rows.length;
+    const m = splitMetrics('ce', model.forward(source.gather(rows).input, N), { c: data.classes, y: Int32Array.from(rows, (e) => data.labels[e]) }, N);
+    return { loss: m.loss, accuracy: m.accuracy! };
+  };
+  const ck = run.resume?.checkpoint;
+  if (ck) model.params.forEach((p) => p.data.set(ck.params[p.name]));
+  const evals = (ck ? run.resume!.history.filter((e) => e.step <= ck.step) : []) as GrokCertifiedEval[];
+  let round = ck?.step ?? 0, seconds = ck?.seconds ?? 0;
+  const reached = () => o.targetAccuracy !== null && evals.length > 0 && evals.at(-1)!.testAccuracy >= o.targetAccuracy;
+  while (round < o.rounds && !reached()) {
+    const t0 = performance.now();
+    // one round per call: the model carries the state, and a fresh Adam per round is what blockCoordinate does
+    const [r] = blockCoordinate(model, data, { ...bc }, undefined);
+    seconds += (performance.now() - t0) / 1000;
+    round++;
+    const tr = measure(data.train), te = measure(data.test);
+    const c = r.certificate;
+    const e: GrokCertifiedEval = {
+      step: round, seconds, trainLoss: tr.loss, trainAccuracy: tr.accuracy, testLoss: te.loss, testAccuracy: te.accuracy,
+      objective: r.objective, certificate: { primal: c.primal, dual: c.dual, relGap: c.relGap, iterations: c.iterations, converged: c.relGap <= o.fistaTol },
+      solveAccepted: r.solveAccepted,
+    };
+    evals.push(e);
+    run.onEval?.(e);
+    if (run.onCheckpoint && run.checkpointEvery && round % run.checkpointEvery === 0) {
+      run.onCheckpoint({ step: round, seconds, params: Object.fromEntries(model.params.map((p) => [p.name, Array.from(p.data)])), opt: null });
+    }
+  }
+  const first = (key: 'trainAccuracy' | 'testAccuracy') => evals.find((e) => e[key] >= REACHED) ?? null;
+  const toTrain = first('trainAccuracy'), toTest = first('testAccuracy');
+  return {
+    evals, steps: round, seconds, parameters: model.params.reduce((s, p) => s + p.data.length, 0),
+    stepsToTrain99: toTrain?.step ?? null, secondsToTrain99: toTrain?.seconds ?? null,
+    stepsToTest99: toTest?.step ?? null, secondsToTest99: toTest?.seconds ?? null,
+  };
 }

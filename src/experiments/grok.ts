@@ -2,14 +2,15 @@
 // model trained on a generated task (modular division by default) until its test accuracy holds
 // the target or the steps run out, both splits evaluated as it goes. The models are the standard
 // transformer in Power et al.'s setting (grok-standard.ts) and the deep convex model in Fisher et
-// al. 5.2's (grok-convex.ts); each has one typed default set (GROK_DEFAULTS) that the CLI and
+// al. 5.2's (grok-convex.ts), trained end to end or (convex-certified) by block-coordinate descent
+// with a certified last layer, one round per step; each has one typed default set (GROK_DEFAULTS) that the CLI and
 // library calls share, and config.json records it whole. Not reaching the target is a result.
 import * as path from 'node:path';
 import { InputError } from '../data/errors';
 import { taskNamed } from '../data/tasks/registry';
 import type { TaskData } from '../data/tasks/task';
 import type { ModularOp } from '../data/tasks/modular';
-import { CONVEX_SETTING, trainConvexGrok, type GrokConvexOptions } from './grok-convex';
+import { CERTIFIED_SETTING, CONVEX_SETTING, trainCertifiedGrok, trainConvexGrok, type GrokCertifiedEval, type GrokCertifiedOptions, type GrokConvexOptions, type RoundCertificate } from './grok-convex';
 import { POWER_SETTING, trainStandardGrok, type GrokStandardOptions } from './grok-standard';
 import type { GrokEval, GrokResult, GrokRun } from './grok-train';
 import { RUN_FILES, RunDir } from './run-dir';
@@ -24,10 +25,13 @@ export interface GrokTask {
   trainFrac: number;
 }
 
-export type GrokConfig = GrokTask & ({ model: 'standard' } & GrokStandardOptions | { model: 'convex' } & GrokConvexOptions);
+export type GrokConfig = GrokTask & ({ model: 'standard' } & GrokStandardOptions | { model: 'convex' } & GrokConvexOptions
+  | { model: 'convex-certified' } & GrokCertifiedOptions);
 
-/** One default set per model: Power et al.'s setting for the standard model, Fisher et al. 5.2's for the convex one. */
-export const GROK_DEFAULTS: { standard: GrokStandardOptions; convex: GrokConvexOptions } = { standard: POWER_SETTING, convex: CONVEX_SETTING };
+/** One default set per model: Power et al.'s setting for the standard model, Fisher et al. 5.2's for the convex ones. */
+export const GROK_DEFAULTS: { standard: GrokStandardOptions; convex: GrokConvexOptions; 'convex-certified': GrokCertifiedOptions } = {
+  standard: POWER_SETTING, convex: CONVEX_SETTING, 'convex-certified': CERTIFIED_SETTING,
+};
 
 export type GrokModel = keyof typeof GROK_DEFAULTS;
 export const GROK_MODELS = Object.keys(GROK_DEFAULTS) as GrokModel[];
@@ -47,8 +51,8 @@ export function grokConfig(given: GrokGiven): GrokConfig {
   const set = Object.entries(given).filter(([, v]) => v !== undefined);
   for (const [k] of set) {
     if (k === 'model' || k === 'p' || k in defaults) continue;
-    const owner = GROK_MODELS.find((m) => k in GROK_DEFAULTS[m]);
-    throw new InputError(k, owner ? `is an option of the ${owner} model, not of ${given.model}` : 'is not an option of grok');
+    const owners = GROK_MODELS.filter((m) => k in GROK_DEFAULTS[m]);
+    throw new InputError(k, owners.length ? `is an option of the ${owners.join(' and ')} model${owners.length > 1 ? 's' : ''}, not of ${given.model}` : 'is not an option of grok');
   }
   const merged = { ...defaults, ...Object.fromEntries(set) };
   // the task first, then the model and its options (an existing key keeps its place in a spread)
@@ -63,9 +67,9 @@ export function grokTask(cfg: GrokConfig): TaskData {
 /** Trains the configured model on `data`; the options are checked before the first step. */
 export function runGrok(data: TaskData, cfg: GrokConfig, run: GrokRun = {}): GrokResult {
   const { task: _t, op: _o, p: _p, trainFrac: _f, model: _m, ...options } = cfg;
-  return cfg.model === 'standard'
-    ? trainStandardGrok(data, options as GrokStandardOptions, run)
-    : trainConvexGrok(data, options as GrokConvexOptions, run);
+  if (cfg.model === 'standard') return trainStandardGrok(data, options as GrokStandardOptions, run);
+  if (cfg.model === 'convex') return trainConvexGrok(data, options as GrokConvexOptions, run);
+  return trainCertifiedGrok(data, options as GrokCertifiedOptions, run);
 }
 
 /** result.json: when each split was learnt, the amount of grokking, the final numbers. */
@@ -84,6 +88,12 @@ export interface GrokSummary {
   parameters: number;
   /** the median of the training seconds per step between consecutive evaluations */
   medianStepSeconds: number | null;
+  /** convex-certified only (its steps are rounds): J and the last layer's certificate after the last round */
+  objective?: number;
+  certificate?: RoundCertificate;
+  /** convex-certified only: every round's last-layer solve reached fistaTol; else the rounds whose did not */
+  allSolvesConverged?: boolean;
+  unconvergedRounds?: number[];
 }
 
 export function grokSummary(r: GrokResult, cfg: GrokConfig): GrokSummary {
@@ -97,7 +107,14 @@ export function grokSummary(r: GrokResult, cfg: GrokConfig): GrokSummary {
     grokking: r.stepsToTrain99 === null || r.stepsToTest99 === null ? null : r.stepsToTest99 - r.stepsToTrain99,
     final: { trainLoss: last.trainLoss, trainAccuracy: last.trainAccuracy, testLoss: last.testLoss, testAccuracy: last.testAccuracy },
     parameters: r.parameters, medianStepSeconds: median,
+    ...(cfg.model === 'convex-certified' ? certifiedSummary(r.evals as GrokCertifiedEval[]) : {}),
   };
+}
+
+function certifiedSummary(evals: GrokCertifiedEval[]): Pick<GrokSummary, 'objective' | 'certificate' | 'allSolvesConverged' | 'unconvergedRounds'> {
+  const last = evals.at(-1)!;
+  const unconverged = evals.filter((e) => !e.certificate.converged).map((e) => e.step);
+  return { objective: last.objective, certificate: last.certificate, allSolvesConverged: unconverged.length === 0, unconvergedRounds: unconverged };
 }
 
 /** config.json's configuration: the run's, and what the task generated (its size, and how division was restricted). */
@@ -140,7 +157,9 @@ export function grokToDir(given: GrokGiven, out: string, opts: GrokToDirOptions 
     const result = runGrok(data, cfg, {
       resume: ck ? { checkpoint: ck.train, history: ck.history } : undefined,
       checkpointEvery: opts.checkpointEvery ?? GROK_CHECKPOINT_EVERY,
-      onCheckpoint: (train) => dir.writeCheckpoint({ train, history: history.filter((e) => e.step < train.step) } satisfies GrokCheckpoint),
+      // the trainer evaluates its checkpoint's step again on resume; a certified round's evaluation
+      // (with its certificate) is of the state checkpointed after it, so it is kept
+      onCheckpoint: (train) => dir.writeCheckpoint({ train, history: history.filter((e) => e.step < train.step || (cfg.model === 'convex-certified' && e.step === train.step)) } satisfies GrokCheckpoint),
       onEval: (e) => { history.push(e); opts.onEval?.(e); },
     });
     summary = grokSummary(result, cfg);

@@ -1,6 +1,7 @@
 // grok end to end: tiny runs of both models write their run directory and exit 0 whether or not
 // the target is reached; bad input is refused in one line naming the flag, with nothing written;
-// a run killed midway resumes with --resume and ends with the same metrics as an uninterrupted run.
+// a run killed midway resumes with --resume and ends with the same metrics as an uninterrupted run;
+// convex-certified writes a certificate per round and exits 3 when a last-layer solve missed its tol.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -55,14 +56,17 @@ test('grok refuses bad input in one line naming the flag, and writes nothing', (
   for (const [args, pattern] of [
     [['--p', '1', '--model', 'convex'], /--p must be an integer >= 2/],
     [['--p', '7', '--model', 'deep'], /--model/],
-    [['--p', '7', '--model', 'standard', '--gates', '4'], /^convexformer: error: --gates: is an option of the convex model, not of standard$/],
+    [['--p', '7', '--model', 'standard', '--gates', '4'], /^convexformer: error: --gates: is an option of the convex and convex-certified models, not of standard$/],
+    [['--p', '7', '--model', 'convex-certified', '--steps', '4'], /^convexformer: error: --steps: is an option of the standard and convex models, not of convex-certified$/],
+    [['--p', '7', '--model', 'convex', '--fista-max-iter', '4'], /^convexformer: error: --fista-max-iter: is an option of the convex-certified model, not of convex$/],
+    [['--p', '7', '--model', 'convex-certified', '--fista-tol', '0'], /--fista-tol must be a number > 0/],
     [['--p', '7', '--model', 'convex', '--target-acc', '2'], /--target-acc must be a number in \(0, 1\]/],
     [['--p', '7', '--model', 'convex', '--embedding', 'random'], /--embedding/],
     [['--p', '7', '--model', 'convex', '--train-frac', '1'], /--train-frac must be a number in \(0, 1\)/],
     [['--p', '7', '--model', 'standard', '--layers', '1', '--resume'], /^convexformer: error: --resume: no unfinished run/],
   ] as const) {
     const out = path.join(tmp, 'bad');
-    const r = run([...args, '--steps', '5', '--out', out]);
+    const r = run([...args, ...((args as readonly string[]).includes('convex-certified') ? [] : ['--steps', '5']), '--out', out]);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr.trim(), pattern);
@@ -116,4 +120,34 @@ test('a grok run killed midway resumes and ends with the same metrics', async ()
   // and the run learnt something: identical metrics of a model that never moved would prove nothing
   const lines = withoutSeconds(path.join(whole, 'metrics.jsonl'));
   assert.ok(lines.at(-1).trainLoss < 0.5 * lines[0].trainLoss);
+});
+
+test('grok --model convex-certified: one line per round with J and the certificate; certified exits 0, a solve cut short exits 3 and says so', () => {
+  const args = (out: string, extra: string[]) => ['--p', '5', '--model', 'convex-certified', '--layers', '1', '--embedding', 'onehot', '--rounds', '2', ...extra, '--out', out, '--quiet'];
+  const ok = path.join(tmp, 'certified');
+  const r = run(args(ok, []));
+  assert.equal(r.status, 0, r.stderr);
+  const lines = fs.readFileSync(path.join(ok, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((l) => l.step), [1, 2]);
+  for (const l of lines) {
+    for (const k of ['trainLoss', 'trainAccuracy', 'testLoss', 'testAccuracy', 'objective']) assert.equal(typeof l[k], 'number', k);
+    assert.equal(l.certificate.converged, true);
+    assert.ok(l.certificate.dual <= l.certificate.primal && l.certificate.relGap <= 1e-6);
+  }
+  const res = readJson(path.join(ok, 'result.json'));
+  assert.equal(res.steps, 2);
+  assert.deepEqual(res.certificate, lines.at(-1).certificate);
+  assert.equal(res.allSolvesConverged, true);
+  assert.match(r.stdout, /last layer after round 2: J .* rel\. gap .* \(certified\)/);
+
+  const cut = path.join(tmp, 'uncertified');
+  const u = run(args(cut, ['--fista-max-iter', '3']));
+  assert.equal(u.status, 3, u.stderr);
+  const bad = readJson(path.join(cut, 'result.json'));
+  assert.equal(bad.allSolvesConverged, false);
+  assert.deepEqual(bad.unconvergedRounds, [1, 2]);
+  assert.equal(bad.certificate.converged, false);
+  assert.ok(bad.certificate.relGap > 1e-6);
+  assert.match(u.stdout, /NOT certified/);
+  assert.match(u.stdout, /did not reach --fista-tol: rounds 1, 2 \(exit code 3\)/);
 });

@@ -1,12 +1,14 @@
 // The grok experiment as a library: one default set per model filled in under what was given, an
 // option of the other model refused naming it, tiny runs of both models that fit their training
 // half, the summary's amount of grokking and median step time, and the deep convex model's beta
-// put beside the mean loss (its objective is N times PyTorch's).
+// put beside the mean loss (its objective is N times PyTorch's); convex-certified: its options,
+// the one-layer one-hot model certified whole, J never rising over rounds, resume between rounds.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { InputError } from '../../src/data/errors';
 import { GROK_DEFAULTS, grokConfig, grokSummary, grokTask, runGrok, type GrokConfig } from '../../src/experiments/grok';
-import { grokConvexModel } from '../../src/experiments/grok-convex';
+import { grokConvexModel, type GrokCertifiedEval } from '../../src/experiments/grok-convex';
+import type { TrainCheckpoint } from '../../src/experiments/train';
 import type { GrokResult } from '../../src/experiments/grok-train';
 import { objective } from '../../src/nn/models/model';
 import { idSource } from '../../src/experiments/batches';
@@ -21,7 +23,7 @@ test('grokConfig: each model gets its own defaults whole, what was given wins, t
   assert.deepEqual(Object.keys(s).slice(0, 5), ['task', 'op', 'p', 'trainFrac', 'model']);
   const c = grokConfig({ model: 'convex', p: 97, gates: 4 });
   assert.equal(c.model === 'convex' && c.gates, 4);
-  assert.equal(c.weightDecay, 1e-6);
+  assert.equal(c.model === 'convex' && c.weightDecay, 1e-6);
   assert.equal(c.model === 'convex' && c.beta, 1e-4);
   assert.equal(s.weightDecay, 1);
 });
@@ -90,4 +92,56 @@ test('convex model: beta weighs the group penalty beside the mean loss (the mode
   // the objective per sample is PyTorch's loss.mean() + beta * penalty
   assert.ok(penalty > 0 && meanLoss > 0);
   assert.ok(Math.abs(perSample - (meanLoss + 0.5 * penalty)) <= 1e-9 * perSample, `${perSample} vs ${meanLoss} + 0.5 * ${penalty}`);
+});
+
+const certified = (given: Record<string, unknown>) => {
+  const cfg = grokConfig({ model: 'convex-certified', p: 5, ...given });
+  return { cfg, data: grokTask(cfg) };
+};
+const certifiedEvals = (r: GrokResult) => r.evals as GrokCertifiedEval[];
+
+test('grokConfig: convex-certified takes the convex model\'s defaults and its own, and refuses the minibatch trainer\'s options', () => {
+  const { cfg } = certified({});
+  assert.equal(cfg.model === 'convex-certified' && cfg.gates, GROK_DEFAULTS.convex.gates);
+  assert.equal(cfg.model === 'convex-certified' && cfg.rounds, GROK_DEFAULTS['convex-certified'].rounds);
+  for (const field of ['steps', 'weightDecay', 'optimizer', 'batchSize', 'evalEvery']) refuses(() => grokConfig({ model: 'convex-certified', p: 5, [field]: 1 }), field);
+  for (const field of ['rounds', 'innerSteps', 'fistaTol', 'fistaMaxIter']) refuses(() => grokConfig({ model: 'convex', p: 5, [field]: 1 }), field);
+  const { cfg: bad, data } = certified({ rounds: 0 });
+  refuses(() => runGrok(data, bad), 'rounds');
+});
+
+test('convex-certified, one layer of one-hot tokens: the whole model is one convex program, solved to its certificate', () => {
+  const { cfg, data } = certified({ layers: 1, embedding: 'onehot', rounds: 1, fistaTol: 1e-8 });
+  const r = runGrok(data, cfg);
+  assert.equal(r.steps, 1);
+  const [e] = certifiedEvals(r);
+  assert.ok(e.certificate.converged && e.certificate.relGap <= 1e-8, `rel. gap ${e.certificate.relGap}`);
+  assert.ok(e.certificate.dual <= e.certificate.primal);
+  // nothing but the last layer: J is the program's primal
+  assert.ok(Math.abs(e.objective - e.certificate.primal) <= 1e-12 * e.objective, `J ${e.objective} vs primal ${e.certificate.primal}`);
+  assert.equal(e.trainAccuracy, 1);
+  const s = grokSummary(r, cfg);
+  assert.deepEqual(s.certificate, e.certificate);
+  assert.equal(s.allSolvesConverged, true);
+  assert.deepEqual(s.unconvergedRounds, []);
+  assert.equal(s.stepsToTrain99, 1);
+});
+
+test('convex-certified, two layers: J never increases from round to round, and does decrease', () => {
+  const { cfg, data } = certified({ layers: 2, gates: 2, dModel: 8, rounds: 3, innerSteps: 10, targetAccuracy: null });
+  const evals = certifiedEvals(runGrok(data, cfg));
+  assert.deepEqual(evals.map((e) => e.step), [1, 2, 3]);
+  for (let k = 1; k < evals.length; k++) assert.ok(evals[k].objective <= evals[k - 1].objective, `J rose at round ${evals[k].step}: ${evals[k - 1].objective} -> ${evals[k].objective}`);
+  assert.ok(evals.at(-1)!.objective < evals[0].objective, 'J never moved');
+});
+
+test('convex-certified: a run resumed from a checkpoint between rounds ends as the uninterrupted run', () => {
+  const { cfg, data } = certified({ layers: 2, gates: 2, dModel: 8, rounds: 3, innerSteps: 10, targetAccuracy: null });
+  const checkpoints: TrainCheckpoint[] = [];
+  const whole = runGrok(data, cfg, { checkpointEvery: 1, onCheckpoint: (c) => checkpoints.push(structuredClone(c)) });
+  assert.deepEqual(checkpoints.map((c) => c.step), [1, 2, 3]);
+  const resumed = runGrok(data, cfg, { resume: { checkpoint: checkpoints[0], history: whole.evals.slice(0, 1) } });
+  const noSeconds = (r: GrokResult) => r.evals.map(({ seconds: _s, ...rest }) => rest);
+  assert.deepEqual(noSeconds(resumed), noSeconds(whole));
+  assert.ok(certifiedEvals(whole)[2].objective < certifiedEvals(whole)[0].objective, 'the rounds after the checkpoint must change the model');
 });

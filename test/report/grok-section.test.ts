@@ -1,6 +1,6 @@
 // The section of a grok run in headless Chromium: accuracy and loss against steps (log x; loss
 // log y) with a train and a test series each, the context block, and the table of steps to 99%
-// train and test accuracy with the amount of grokking.
+// train and test accuracy with the amount of grokking; for convex-certified, the certificate.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -35,5 +35,29 @@ test('report: a grok run draws train and test accuracy and loss against steps, a
     assert.match(table, /steps to 99% train.*amount of grokking/);
     assert.ok(table.includes(String(result.stepsToTrain99)), table);
     assert.match(table, /not reached/);
+  });
+});
+
+test('report: a convex-certified grok run shows its training by rounds and the last layer\'s certificate, and says when it is not certified', async () => {
+  const tmp = tmpDir();
+  const runs = ['certified', 'cut'].map((name) => path.join(tmp, name));
+  const args = ['grok', '--p', '5', '--model', 'convex-certified', '--layers', '1', '--embedding', 'onehot', '--rounds', '2', '--quiet'];
+  cliOk([...args, '--out', runs[0]]);
+  // solves stopped by --fista-max-iter: exit code 3
+  cliOk([...args, '--fista-max-iter', '3', '--out', runs[1]], 3);
+  const result = JSON.parse(fs.readFileSync(path.join(runs[0], 'result.json'), 'utf8'));
+  const html = path.join(tmp, 'r.html');
+  cliOk(['report', ...runs, '--out', html]);
+  await withPage(html, async ({ page, problems }) => {
+    assert.deepEqual(problems, []);
+    const [ok, bad] = await Promise.all([0, 1].map((k) => page.locator('section.run').nth(k).textContent())) as string[];
+    assert.match(ok, /convex-certified, 1 layers, 8 gates per layer, onehot embeddings/);
+    assert.match(ok, /block-coordinate: up to 2 rounds/);
+    const table = (await page.locator('section.run').nth(0).locator('table', { hasText: 'dual bound' }).textContent())!;
+    assert.match(table, /rel\. gap.*certified.*yes$/);
+    assert.ok(table.includes(String(result.certificate.iterations)), table);
+    assert.doesNotMatch(ok, /NOT certified/);
+    assert.match(bad, /NOT certified: the last-layer solves of rounds 1, 2 stopped before their tol/);
+    assert.match((await page.locator('section.run').nth(1).locator('table', { hasText: 'dual bound' }).textContent())!, /no$/);
   });
 });

@@ -1,7 +1,9 @@
 // The section of a grok run, as Ergen et al.'s Figures 4-6: train and test accuracy against steps
 // (log x) and train and test loss against steps (log x, log y), the context (task, p, op,
 // equations, split, model, layers, optimizer, weight decay, beta, seed), and a table of the steps
-// to 99% train and test accuracy and the amount of grokking between them.
+// to 99% train and test accuracy and the amount of grokking between them. For convex-certified
+// (steps are block-coordinate rounds) also the last layer's certificate, and plainly any round
+// whose solve did not reach its tol.
 import type { TimedRun } from '../runs';
 import { ChartList, series } from '../charts';
 import { cell, escapeHtml, fields, precision } from '../text';
@@ -27,14 +29,18 @@ const shown = (v: unknown): string => (v === undefined ? NOT_RECORDED : cell(v))
 
 function grokContext(run: GrokRun): string {
   const c = fields(run.config.config);
-  const convex = c.model === 'convex';
+  const certified = c.model === 'convex-certified';
+  const convex = c.model === 'convex' || certified;
   const facts: Fact[] = [
     dataFact(run.config),
     { label: 'task', html: `${shown(c.task)} ${shown(c.op)} mod ${shown(c.p)}: ${shown(c.equations)} equations` },
     { label: 'split', html: `${shown(c.trainEquations)} train, ${shown(c.testEquations)} test (train fraction ${shown(c.trainFrac)}, seed ${shown(c.seed)})` },
     { label: 'task as generated', html: shown(c.taskSummary) },
     { label: 'model', html: `${shown(c.model)}, ${shown(c.layers)} layers${convex ? `, ${shown(c.gates)} gates per layer, ${shown(c.embedding)} embeddings` : `, d ${shown(c.dModel)}, ${shown(c.heads)} heads`}` },
-    { label: 'optimizer', html: `${shown(c.optimizer)}, lr ${shown(c.lr)}, weight decay ${shown(c.weightDecay)}, batch ${shown(c.batchSize)}, warm-up ${shown(c.warmup)} steps` },
+    certified
+      ? { label: 'training', html: `block-coordinate: up to ${shown(c.rounds)} rounds of ${shown(c.innerSteps)} full-batch Adam steps (lr ${shown(c.lr)}) on the earlier layers, ` +
+        `then the last layer solved by FISTA to rel. gap ${shown(c.fistaTol)} (at most ${shown(c.fistaMaxIter)} iterations); a step is a round` }
+      : { label: 'optimizer', html: `${shown(c.optimizer)}, lr ${shown(c.lr)}, weight decay ${shown(c.weightDecay)}, batch ${shown(c.batchSize)}, warm-up ${shown(c.warmup)} steps` },
   ];
   if (convex) facts.push({ label: 'beta', html: `${shown(c.beta)} (the group penalty beside the mean loss)` });
   facts.push({ label: 'seed', html: shown(c.seed) });
@@ -55,7 +61,19 @@ function grokNumbers(run: GrokRun): string {
     `<table><tr><th>steps</th><th>seconds</th><th>train loss</th><th>train acc.</th><th>test loss</th><th>test acc.</th><th>parameters</th><th>median step (s)</th></tr>` +
     `<tr><td>${cell(r.steps)}</td><td>${cell(r.seconds, precision(3))}</td><td>${cell(f.trainLoss, precision(4))}</td><td>${cell(f.trainAccuracy, precision(4))}</td>` +
     `<td>${cell(f.testLoss, precision(4))}</td><td>${cell(f.testAccuracy, precision(4))}</td><td>${cell(r.parameters)}</td><td>${cell(r.medianStepSeconds, precision(3))}</td></tr></table>` +
-    (stop ? `<p class="prose">${escapeHtml(stop)}</p>` : '');
+    (stop ? `<p class="prose">${escapeHtml(stop)}</p>` : '') + certificateTable(run);
+}
+
+/** convex-certified: J and the last layer's certificate after the last round; an uncertified solve said in words. */
+function certificateTable(run: GrokRun): string {
+  const r = run.result;
+  if (r.certificate === undefined) return '';
+  const c = fields(r.certificate);
+  const missed = r.allSolvesConverged === false
+    ? `<p class="prose">NOT certified: the last-layer solves of rounds ${escapeHtml((r.unconvergedRounds as number[]).join(', '))} stopped before their tol.</p>` : '';
+  return `<table><tr><th>J</th><th>last layer primal</th><th>dual bound</th><th>rel. gap</th><th>FISTA iterations</th><th>certified</th></tr>` +
+    `<tr><td>${cell(r.objective, precision(10))}</td><td>${cell(c.primal, precision(10))}</td><td>${cell(c.dual, precision(10))}</td>` +
+    `<td>${cell(c.relGap, precision(3))}</td><td>${cell(c.iterations)}</td><td>${c.converged === true ? 'yes' : 'no'}</td></tr></table>` + missed;
 }
 
 export const grokSection: Section<GrokRun> = {
