@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Debian packages convexformer needs: OpenBLAS for the GEMM addon, NumPy (Debian's) for the
+# Debian packages convexformer needs: a C compiler, make and Python for node-gyp to build the
+# addon, OpenBLAS for the GEMM addon, NumPy (Debian's) for the
 # .npz interoperability test and the NumPy baseline in bench/, Chromium for the test that opens
 # the HTML report. Installs only what is missing.
 set -euo pipefail
 need=()
-for pkg in libopenblas-dev python3-numpy chromium; do
+for pkg in g++ make python3 libopenblas-dev python3-numpy chromium; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,5 +1,7 @@
 // Shared test helpers: fixtures, random problems, plain reference implementations.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import * as assert from 'node:assert/strict';
 import { Rng } from '../src/core/rng';
 
@@ -39,4 +41,29 @@ export function randLabels(N: number, c: number, seed: number): Int32Array {
   const y = new Int32Array(N);
   for (let i = 0; i < N; i++) y[i] = i < c ? i : rng.int(c);
   return y;
+}
+
+/**
+ * Kills `child` (SIGKILL) once its checkpoint file holds a step that `stepOf` accepts (a number,
+ * or null to keep waiting), and resolves with that step once the process is gone; rejects if the
+ * run ends on its own first. Polled every 2 ms: the checkpoint is renamed into place whole.
+ */
+export async function killAtCheckpoint(
+  child: ChildProcess, ckFile: string, stepOf: (ck: any) => number | null, // eslint-disable-line @typescript-eslint/no-explicit-any
+): Promise<number> {
+  const step = await new Promise<number>((resolve, reject) => {
+    const timer = setInterval(() => {
+      try {
+        const s = stepOf(JSON.parse(fs.readFileSync(ckFile, 'utf8')));
+        if (s !== null) {
+          clearInterval(timer);
+          child.kill('SIGKILL');
+          resolve(s);
+        }
+      } catch { /* not written yet, or mid-rename */ }
+    }, 2);
+    child.on('exit', () => { clearInterval(timer); reject(new Error('the run finished before it could be killed')); });
+  });
+  await new Promise((res) => child.on('exit', res));
+  return step;
 }

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { teacherDataset } from '../../src/data/teacher';
 import { encodeNpz } from '../../src/data/npz';
-import { cli, randn } from '../helpers';
+import { cli, randn, killAtCheckpoint } from '../helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-compare-'));
 const t = teacherDataset({ N: 400, testN: 100, n: 5, d: 8, c: 2, tokens: [1, 3], focus: 4, gamma: 0.5, noise: 0.05, seed: 9 });
@@ -33,20 +33,7 @@ test('a compare run killed midway resumes and ends with the same metrics', async
   const child = spawn(process.execPath, args(cut), { stdio: 'ignore' });
   const ckFile = path.join(`${cut}.partial`, 'checkpoint.json');
   // kill it once it is inside the training of the second model
-  const killedAt = await new Promise<number>((resolve, reject) => {
-    const timer = setInterval(() => {
-      try {
-        const ck = JSON.parse(fs.readFileSync(ckFile, 'utf8'));
-        if (ck.training?.name === 'simplex' && ck.training.state.step >= 300) {
-          clearInterval(timer);
-          child.kill('SIGKILL');
-          resolve(ck.training.state.step);
-        }
-      } catch { /* not written yet, or mid-rename */ }
-    }, 2);
-    child.on('exit', () => { clearInterval(timer); reject(new Error('the run finished before it could be killed')); });
-  });
-  await new Promise((res) => child.on('exit', res));
+  const killedAt = await killAtCheckpoint(child, ckFile, (ck) => (ck.training?.name === 'simplex' && ck.training.state.step >= 300 ? ck.training.state.step : null));
   assert.ok(!fs.existsSync(cut), 'a killed run must not leave --out');
   assert.ok(killedAt >= 300 && killedAt < 1500);
 

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { cli } from '../helpers';
+import { cli, killAtCheckpoint } from '../helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-grok-'));
 const run = (args: string[]) => spawnSync(process.execPath, [cli, 'grok', ...args], { encoding: 'utf8' });
@@ -86,20 +86,7 @@ test('a grok run killed midway resumes and ends with the same metrics', async ()
   const cut = path.join(tmp, 'cut');
   const child = spawn(process.execPath, [cli, 'grok', ...args(cut)], { stdio: 'ignore' });
   const ckFile = path.join(`${cut}.partial`, 'checkpoint.json');
-  const killedAt = await new Promise<number>((resolve, reject) => {
-    const timer = setInterval(() => {
-      try {
-        const ck = JSON.parse(fs.readFileSync(ckFile, 'utf8'));
-        if (ck.train.step >= 300) {
-          clearInterval(timer);
-          child.kill('SIGKILL');
-          resolve(ck.train.step);
-        }
-      } catch { /* not written yet, or mid-rename */ }
-    }, 2);
-    child.on('exit', () => { clearInterval(timer); reject(new Error('the run finished before it could be killed')); });
-  });
-  await new Promise((res) => child.on('exit', res));
+  const killedAt = await killAtCheckpoint(child, ckFile, (ck) => (ck.train.step >= 300 ? ck.train.step : null));
   assert.ok(!fs.existsSync(cut), 'a killed run must not leave --out');
   assert.ok(killedAt >= 300 && killedAt < 4000);
 
