@@ -10,7 +10,7 @@ import { FORCE_HELP, doing, fmt, guarded, nonNegativeInt, number, positive, posi
 
 const { standard: S, convex: C, 'convex-certified': CC } = GROK_DEFAULTS;
 /** "(default: standard X, convex Y)": the flags' defaults depend on --model (convex-certified's are convex's) */
-const both = (s: unknown, c: unknown) => (s === c ? `(default ${String(s)})` : `(default: standard ${String(s)}, convex ${String(c)})`);
+const both = (s: unknown, c: unknown) => (s === c ? `(default: ${String(s)})` : `(default: standard ${String(s)}, convex ${String(c)})`);
 
 /** The progress line of one evaluation, on stderr; steps/s since the previous one. */
 function progressLine(e: GrokEval, prev: GrokEval | null): string {
@@ -36,7 +36,7 @@ function printCertificate(s: GrokSummary): void {
   const c = s.certificate!;
   console.log(`last layer after round ${s.steps}: J ${fmt(s.objective, 10)}, primal ${fmt(c.primal, 10)}, dual bound ${fmt(c.dual, 10)}, ` +
     `rel. gap ${c.relGap.toExponential(2)} (${c.converged ? 'certified' : 'NOT certified: the solve stopped before its tol'})`);
-  if (!s.allSolvesConverged) console.log(`last-layer solves that did not reach --fista-tol: rounds ${s.unconvergedRounds!.join(', ')} (exit code 3)`);
+  if (!s.allSolvesConverged) console.log(`last-layer solves that did not reach --tol: rounds ${s.unconvergedRounds!.join(', ')} (exit code 3)`);
 }
 
 /** convex-certified's progress adds J and the last layer's relative gap to each round's line */
@@ -45,7 +45,7 @@ const roundLine = (e: GrokEval | GrokCertifiedEval) => ('certificate' in e ? `  
 interface GrokOpts {
   task: string; op: string; p: number; trainFrac: number; model: GrokModel; layers?: number; steps?: number; targetAcc?: number;
   seed?: number; evalEvery?: number; weightDecay?: number; optimizer?: string; lr?: number; batch?: number; gates?: number;
-  beta?: number; embedding?: string; rounds?: number; innerSteps?: number; fistaTol?: number; fistaMaxIter?: number; out: string; resume: boolean; force: boolean; quiet: boolean; checkpointEvery: number;
+  beta?: number; embedding?: string; rounds?: number; innerSteps?: number; tol?: number; maxIter?: number; out: string; resume: boolean; force: boolean; quiet: boolean; checkpointEvery: number;
 }
 
 export function grokCommand(): Command {
@@ -60,19 +60,19 @@ export function grokCommand(): Command {
     .option('--layers <L>', `layers ${both(S.layers, C.layers)}`, positiveInt('--layers'))
     .option('--steps <K>', `at most this many steps ${both(S.steps, C.steps)}`, positiveInt('--steps'))
     .option('--target-acc <a>', `stop once test accuracy reaches it ${both(S.targetAccuracy, C.targetAccuracy)}`, number('--target-acc', (v) => v > 0 && v <= 1, 'a number in (0, 1]'))
-    .option('--seed <S>', 'seeds the split, the initial weights and the minibatch order (default 0)', nonNegativeInt('--seed'))
+    .option('--seed <S>', 'seeds the split, the initial weights and the minibatch order (default: 0)', nonNegativeInt('--seed'))
     .option('--eval-every <k>', `evaluate both splits every k steps ${both(S.evalEvery, C.evalEvery)}`, positiveInt('--eval-every'))
     .option('--weight-decay <W>', `AdamW's decoupled decay, or Adam's coupled decay on the mean loss ${both(S.weightDecay, C.weightDecay)}`, number('--weight-decay', (v) => v >= 0, 'a number >= 0'))
     .addOption(new Option('--optimizer <o>', `AdamW or Adam ${both(S.optimizer, C.optimizer)}`).choices(GROK_OPTIMIZERS))
     .option('--lr <r>', `learning rate ${both(S.lr, C.lr)}`, positive('--lr'))
     .option('--batch <B>', `samples per step ${both(S.batchSize, C.batchSize)}`, positiveInt('--batch'))
-    .option('--rounds <R>', `convex-certified only: at most this many rounds (default ${CC.rounds})`, positiveInt('--rounds'))
-    .option('--inner-steps <K>', `convex-certified only: full-batch Adam steps on the earlier layers per round (default ${CC.innerSteps})`, nonNegativeInt('--inner-steps'))
-    .option('--fista-tol <t>', `convex-certified only: relative duality gap at which a last-layer solve stops (default ${CC.fistaTol})`, positive('--fista-tol'))
-    .option('--fista-max-iter <k>', `convex-certified only: FISTA iterations per last-layer solve; a solve stopped by it is reported uncertified, exit code 3 (default ${CC.fistaMaxIter})`, positiveInt('--fista-max-iter'))
-    .option('--gates <h>', `convex models only: gates per layer (default ${C.gates})`, positiveInt('--gates'))
-    .option('--beta <B>', `convex models only: weight of the group penalty beside the mean loss (default ${C.beta})`, number('--beta', (v) => v >= 0, 'a number >= 0'))
-    .addOption(new Option('--embedding <e>', `convex models only: learned token and position embeddings (width ${C.dModel}) or fixed one-hot tokens (default ${C.embedding})`).choices(GROK_EMBEDDINGS))
+    .option('--rounds <R>', `convex-certified only: at most this many rounds (default: ${CC.rounds})`, positiveInt('--rounds'))
+    .option('--inner-steps <K>', `convex-certified only: full-batch Adam steps on the earlier layers per round (default: ${CC.innerSteps})`, nonNegativeInt('--inner-steps'))
+    .option('--tol <t>', `convex-certified only: relative duality gap at which a last-layer solve stops (default: ${CC.tol})`, positive('--tol'))
+    .option('--max-iter <k>', `convex-certified only: FISTA iterations per last-layer solve; a solve stopped by it is reported uncertified, exit code 3 (default: ${CC.maxIter})`, positiveInt('--max-iter'))
+    .option('--gates <h>', `convex models only: gates per layer (default: ${C.gates})`, positiveInt('--gates'))
+    .option('--beta <B>', `convex models only: weight of the group penalty beside the mean loss (default: ${C.beta})`, number('--beta', (v) => v >= 0, 'a number >= 0'))
+    .addOption(new Option('--embedding <e>', `convex models only: learned token and position embeddings (width ${C.dModel}) or fixed one-hot tokens (default: ${C.embedding})`).choices(GROK_EMBEDDINGS))
     .option('--checkpoint-every <k>', 'save a checkpoint in OUT.partial every k steps', positiveInt('--checkpoint-every'), GROK_CHECKPOINT_EVERY)
     .option('--resume', 'continue the unfinished run in OUT.partial (same options)', false)
     .option('--quiet', 'no progress on stderr', false)
@@ -84,7 +84,7 @@ export function grokCommand(): Command {
     const { config, summary } = grokToDir({
       task: o.task, op: o.op, p: o.p, trainFrac: o.trainFrac, model: o.model, layers: o.layers, steps: o.steps, targetAccuracy: o.targetAcc,
       seed: o.seed, evalEvery: o.evalEvery, weightDecay: o.weightDecay, optimizer: o.optimizer, lr: o.lr, batchSize: o.batch,
-      gates: o.gates, beta: o.beta, embedding: o.embedding, rounds: o.rounds, innerSteps: o.innerSteps, fistaTol: o.fistaTol, fistaMaxIter: o.fistaMaxIter,
+      gates: o.gates, beta: o.beta, embedding: o.embedding, rounds: o.rounds, innerSteps: o.innerSteps, tol: o.tol, maxIter: o.maxIter,
     }, o.out, {
       force: o.force, resume: o.resume, checkpointEvery: o.checkpointEvery,
       onEval: o.quiet ? undefined : (e) => { process.stderr.write(progressLine(e, prev)); prev = e; },

@@ -81,17 +81,17 @@ export interface GrokCertifiedOptions extends ConvexModelOptions {
   /** Adam steps on the earlier layers per round */
   innerSteps: number;
   /** the relative duality gap at which a last-layer solve stops, and its FISTA iteration cap */
-  fistaTol: number;
-  fistaMaxIter: number;
+  tol: number;
+  maxIter: number;
 }
 
 const { layers, gates, beta, embedding, dModel, seed, lr, targetAccuracy } = CONVEX_SETTING;
 export const CERTIFIED_SETTING: GrokCertifiedOptions = {
   layers, gates, beta, embedding, dModel, seed, lr, targetAccuracy,
-  rounds: 20, innerSteps: BLOCK_COORDINATE_DEFAULTS.innerSteps, fistaTol: 1e-6, fistaMaxIter: BLOCK_COORDINATE_DEFAULTS.maxIter,
+  rounds: 20, innerSteps: BLOCK_COORDINATE_DEFAULTS.innerSteps, tol: 1e-6, maxIter: BLOCK_COORDINATE_DEFAULTS.maxIter,
 };
 
-/** The last layer's certificate of one round; converged: its relative gap reached fistaTol. */
+/** The last layer's certificate of one round; converged: its relative gap reached tol. */
 export type RoundCertificate = Pick<Certificate, 'primal' | 'dual' | 'relGap' | 'iterations'> & { converged: boolean };
 
 /** A metrics line of the certified model: the evaluation after a round, J, the certificate. */
@@ -110,7 +110,7 @@ export function trainCertifiedGrok(data: TaskData, o: GrokCertifiedOptions, run:
     throw new InputError('targetAccuracy', `must be in (0, 1] or null, got ${o.targetAccuracy}`);
   }
   const model = deepConvexOf(data, o);
-  const bc = { rounds: 1, innerSteps: o.innerSteps, lr: o.lr, tol: o.fistaTol, maxIter: o.fistaMaxIter };
+  const bc = { rounds: 1, innerSteps: o.innerSteps, lr: o.lr, tol: o.tol, maxIter: o.maxIter };
   const source = idSource(data.ids, data.seq, data.labels, data.classes);
   const measure = (rows: Int32Array) => {
     const N = rows.length;
@@ -132,7 +132,7 @@ export function trainCertifiedGrok(data: TaskData, o: GrokCertifiedOptions, run:
     const c = r.certificate;
     const e: GrokCertifiedEval = {
       step: round, seconds, trainLoss: tr.loss, trainAccuracy: tr.accuracy, testLoss: te.loss, testAccuracy: te.accuracy,
-      objective: r.objective, certificate: { primal: c.primal, dual: c.dual, relGap: c.relGap, iterations: c.iterations, converged: c.relGap <= o.fistaTol },
+      objective: r.objective, certificate: { primal: c.primal, dual: c.dual, relGap: c.relGap, iterations: c.iterations, converged: c.relGap <= o.tol },
       solveAccepted: r.solveAccepted,
     };
     evals.push(e);

@@ -91,7 +91,7 @@ export interface GrokSummary {
   /** convex-certified only (its steps are rounds): J and the last layer's certificate after the last round */
   objective?: number;
   certificate?: RoundCertificate;
-  /** convex-certified only: every round's last-layer solve reached fistaTol; else the rounds whose did not */
+  /** convex-certified only: every round's last-layer solve reached tol; else the rounds whose did not */
   allSolvesConverged?: boolean;
   unconvergedRounds?: number[];
 }

@@ -240,7 +240,7 @@ test('help texts agree: one --classes text, "(default: x)" everywhere, no line b
   assert.ok(classes(fitHelp));
   assert.equal(classes(help(['compare'])), classes(fitHelp));
   assert.equal(classes(help(['path'])), classes(fitHelp));
-  for (const cmd of [['fit'], ['path'], ['compare'], ['demo'], ['report'], ['bench', 'step']]) {
+  for (const cmd of [['fit'], ['path'], ['compare'], ['grok'], ['demo'], ['report'], ['bench', 'step']]) {
     const text = help(cmd);
     const bare = /\(default [^:][^)]*\)/.exec(text);
     assert.equal(bare, null, `${cmd.join(' ')}: ${bare?.[0]}`);

@@ -58,8 +58,8 @@ test('grok refuses bad input in one line naming the flag, and writes nothing', (
     [['--p', '7', '--model', 'deep'], /--model/],
     [['--p', '7', '--model', 'standard', '--gates', '4'], /^convexformer: error: --gates: is an option of the convex and convex-certified models, not of standard$/],
     [['--p', '7', '--model', 'convex-certified', '--steps', '4'], /^convexformer: error: --steps: is an option of the standard and convex models, not of convex-certified$/],
-    [['--p', '7', '--model', 'convex', '--fista-max-iter', '4'], /^convexformer: error: --fista-max-iter: is an option of the convex-certified model, not of convex$/],
-    [['--p', '7', '--model', 'convex-certified', '--fista-tol', '0'], /--fista-tol must be a number > 0/],
+    [['--p', '7', '--model', 'convex', '--max-iter', '4'], /^convexformer: error: --max-iter: is an option of the convex-certified model, not of convex$/],
+    [['--p', '7', '--model', 'convex-certified', '--tol', '0'], /--tol must be a number > 0/],
     [['--p', '7', '--model', 'convex', '--target-acc', '2'], /--target-acc must be a number in \(0, 1\]/],
     [['--p', '7', '--model', 'convex', '--embedding', 'random'], /--embedding/],
     [['--p', '7', '--model', 'convex', '--train-frac', '1'], /--train-frac must be a number in \(0, 1\)/],
@@ -128,7 +128,7 @@ test('grok --model convex-certified: one line per round with J and the certifica
   assert.match(r.stdout, /last layer after round 2: J .* rel\. gap .* \(certified\)/);
 
   const cut = path.join(tmp, 'uncertified');
-  const u = run(args(cut, ['--fista-max-iter', '3']));
+  const u = run(args(cut, ['--max-iter', '3']));
   assert.equal(u.status, 3, u.stderr);
   const bad = readJson(path.join(cut, 'result.json'));
   assert.equal(bad.allSolvesConverged, false);
@@ -136,5 +136,5 @@ test('grok --model convex-certified: one line per round with J and the certifica
   assert.equal(bad.certificate.converged, false);
   assert.ok(bad.certificate.relGap > 1e-6);
   assert.match(u.stdout, /NOT certified/);
-  assert.match(u.stdout, /did not reach --fista-tol: rounds 1, 2 \(exit code 3\)/);
+  assert.match(u.stdout, /did not reach --tol: rounds 1, 2 \(exit code 3\)/);
 });

@@ -105,13 +105,13 @@ test('grokConfig: convex-certified takes the convex model\'s defaults and its ow
   assert.equal(cfg.model === 'convex-certified' && cfg.gates, GROK_DEFAULTS.convex.gates);
   assert.equal(cfg.model === 'convex-certified' && cfg.rounds, GROK_DEFAULTS['convex-certified'].rounds);
   for (const field of ['steps', 'weightDecay', 'optimizer', 'batchSize', 'evalEvery']) refuses(() => grokConfig({ model: 'convex-certified', p: 5, [field]: 1 }), field);
-  for (const field of ['rounds', 'innerSteps', 'fistaTol', 'fistaMaxIter']) refuses(() => grokConfig({ model: 'convex', p: 5, [field]: 1 }), field);
+  for (const field of ['rounds', 'innerSteps', 'tol', 'maxIter']) refuses(() => grokConfig({ model: 'convex', p: 5, [field]: 1 }), field);
   const { cfg: bad, data } = certified({ rounds: 0 });
   refuses(() => runGrok(data, bad), 'rounds');
 });
 
 test('convex-certified, one layer of one-hot tokens: the whole model is one convex program, solved to its certificate', () => {
-  const { cfg, data } = certified({ layers: 1, embedding: 'onehot', rounds: 1, fistaTol: 1e-8 });
+  const { cfg, data } = certified({ layers: 1, embedding: 'onehot', rounds: 1, tol: 1e-8 });
   const r = runGrok(data, cfg);
   assert.equal(r.steps, 1);
   const [e] = certifiedEvals(r);

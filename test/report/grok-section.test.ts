@@ -43,8 +43,8 @@ test('report: a convex-certified grok run shows its training by rounds and the l
   const runs = ['certified', 'cut'].map((name) => path.join(tmp, name));
   const args = ['grok', '--p', '5', '--model', 'convex-certified', '--layers', '1', '--embedding', 'onehot', '--rounds', '2', '--quiet'];
   cliOk([...args, '--out', runs[0]]);
-  // solves stopped by --fista-max-iter: exit code 3
-  cliOk([...args, '--fista-max-iter', '3', '--out', runs[1]], 3);
+  // solves stopped by --max-iter: exit code 3
+  cliOk([...args, '--max-iter', '3', '--out', runs[1]], 3);
   const result = JSON.parse(fs.readFileSync(path.join(runs[0], 'result.json'), 'utf8'));
   const html = path.join(tmp, 'r.html');
   cliOk(['report', ...runs, '--out', html]);

@@ -39,7 +39,7 @@ function grokContext(run: GrokRun): string {
     { label: 'model', html: `${shown(c.model)}, ${shown(c.layers)} layers${convex ? `, ${shown(c.gates)} gates per layer, ${shown(c.embedding)} embeddings` : `, d ${shown(c.dModel)}, ${shown(c.heads)} heads`}` },
     certified
       ? { label: 'training', html: `block-coordinate: up to ${shown(c.rounds)} rounds of ${shown(c.innerSteps)} full-batch Adam steps (lr ${shown(c.lr)}) on the earlier layers, ` +
-        `then the last layer solved by FISTA to rel. gap ${shown(c.fistaTol)} (at most ${shown(c.fistaMaxIter)} iterations); a step is a round` }
+        `then the last layer solved by FISTA to rel. gap ${shown(c.tol)} (at most ${shown(c.maxIter)} iterations); a step is a round` }
       : { label: 'optimizer', html: `${shown(c.optimizer)}, lr ${shown(c.lr)}, weight decay ${shown(c.weightDecay)}, batch ${shown(c.batchSize)}, warm-up ${shown(c.warmup)} steps` },
   ];
   if (convex) facts.push({ label: 'beta', html: `${shown(c.beta)} (the group penalty beside the mean loss)` });
