@@ -37,7 +37,7 @@ export function divisors(d: number): number[] {
 export function checkHeads(heads: number | undefined, cfg: { positional?: boolean }, t: Tokens): void {
   const d = softmaxWidth(cfg, t);
   if (heads !== undefined && d % heads !== 0) {
-    const width = cfg.positional ? `d + n = ${d} (d = ${t.d} plus n = ${t.n} positions, --positional)` : `d = ${d}`;
+    const width = cfg.positional ? `d + n = ${d} (d = ${t.d} plus n = ${t.n} positions, positional)` : `d = ${d}`;
     throw new InputError('heads', `${heads} does not divide ${width} (softmax attention splits its ${d} features across heads); expected one of ${divisors(d).join(', ')}`);
   }
 }
@@ -53,7 +53,7 @@ export function chooseHeads(explicit: number | undefined, convexHeads: number, d
   const warnings: string[] = [];
   for (const [name, h] of [['softmax', softmax], ['simplex', simplex]] as const) {
     if (h < convexHeads) {
-      warnings.push(`the convex optimum uses ${convexHeads} heads, the ${name} model has ${h}${explicit === undefined ? ` (at most d = ${d})` : ' (--heads)'}: it cannot reach the optimum`);
+      warnings.push(`the convex optimum uses ${convexHeads} heads, the ${name} model has ${h}${explicit === undefined ? ` (at most d = ${d})` : ' (heads as given)'}: it cannot reach the optimum`);
     }
   }
   return { softmax, simplex, warnings };
@@ -63,7 +63,7 @@ export function softmaxSettings(heads: number, beta: number, positional: boolean
   return {
     heads, readoutToken: 0, positional,
     attention: 'softmax(q K^T / sqrt(d/h)) V per head, query = token 0; ' + (positional
-      ? 'each token carries a one-hot of its position (--positional)'
+      ? 'each token carries a one-hot of its position (positional)'
       : 'no positional encoding, so it sees token contents only'),
     beta, penalty: '||W_q||^2 + ||W_k||^2 + ||W_v||^2 + ||W_o||^2',
   };

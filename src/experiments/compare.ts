@@ -278,7 +278,7 @@ export function runCompare(
       s.stepSeconds = last.iteration > 0 ? last.seconds / last.iteration : predicted;
       if (last.iteration < FEW_STEPS) {
         const cost = s.stepSeconds === undefined ? '' : `one takes ${s.stepSeconds.toPrecision(2)} s, `;
-        result.warnings.push(`${name}: trained for only ${last.iteration} Adam step${last.iteration === 1 ? '' : 's'} (${cost}its training had ${budget.toPrecision(2)} s): raise --time-budget`);
+        result.warnings.push(`${name}: trained for only ${last.iteration} Adam step${last.iteration === 1 ? '' : 's'} (${cost}its training had ${budget.toPrecision(2)} s): raise the time budget (timeBudget, --time-budget)`);
       }
     }
     ck.training = undefined;

@@ -180,7 +180,7 @@ test('by default the non-convex models get the heads of the convex optimum; ever
   const few = path.join(tmp, 'heads-2');
   const r2 = spawnSync(process.execPath, [cli, 'compare', '--data', data, '--steps', '40', '--lrs', '0.01', '--heads', '2', '--out', few, '--quiet'], { encoding: 'utf8' });
   assert.equal(r2.status, 0, r2.stderr);
-  assert.match(r2.stdout, new RegExp(`warning: the convex optimum uses ${H} heads, the softmax model has 2 \\(--heads\\)`));
+  assert.match(r2.stdout, new RegExp(`warning: the convex optimum uses ${H} heads, the softmax model has 2 \\(heads as given\\)`));
   const res2 = JSON.parse(fs.readFileSync(path.join(few, 'result.json'), 'utf8'));
   assert.equal(res2.models.softmax.heads, 2);
   assert.equal(res2.warnings.length, 2);
@@ -197,7 +197,7 @@ test('--positional gives the softmax model one-hot positions (d + n features), r
   assert.match(r.stdout, /reads out at token 0, positions one-hot appended \(--positional\)/);
   const bad = spawnSync(process.execPath, [cli, 'compare', '--data', data, '--steps', '40', '--positional', '--heads', '2', '--out', path.join(tmp, 'positional-2'), '--quiet'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /--heads: 2 does not divide d \+ n = 13 \(d = 8 plus n = 5 positions, --positional\)/);
+  assert.match(bad.stderr, /--heads: 2 does not divide d \+ n = 13 \(d = 8 plus n = 5 positions, positional\)/);
 });
 
 const metricLines = (out: string) => fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
