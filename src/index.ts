@@ -57,3 +57,5 @@ export { grokToDir, runGrok, grokConfig, grokTask, grokSummary, GROK_DEFAULTS, G
 export { blockCoordinate, BLOCK_COORDINATE_DEFAULTS, type BlockCoordinateOptions, type BlockRound } from './experiments/deep-convex-certified';
 export { tokenSource, idSource, type DataSource } from './experiments/batches';
 export { stepBench } from './experiments/step-bench';
+export { runGrokSuite, GROK_SUITE, GROK_SUITE_DEFAULTS, GROK_SUITE_NOTE, type GrokSuiteSetting, type GrokSuiteOptions } from './experiments/grok-suite';
+export type { GrokSuiteResult, GrokSuiteRow, GrokSuiteAggregate, SeedStats } from './experiments/grok-suite-result';

@@ -6,6 +6,9 @@ import { TASKS } from '../data/tasks/registry';
 import { GROK_CHECKPOINT_EVERY, GROK_DEFAULTS, GROK_MODELS, GROK_TASK_DEFAULTS, grokToDir, type GrokModel, type GrokSummary } from '../experiments/grok';
 import { GROK_EMBEDDINGS, type GrokCertifiedEval } from '../experiments/grok-convex';
 import { GROK_OPTIMIZERS, type GrokEval } from '../experiments/grok-train';
+import { InputError } from '../data/errors';
+import { GROK_SUITE, GROK_SUITE_DEFAULTS, GROK_SUITE_NOTE } from '../experiments/grok-suite';
+import { checkSuiteFlags, grokSuiteAction } from './grok-suite';
 import { FORCE_HELP, doing, fmt, guarded, nonNegativeInt, number, positive, positiveInt, wroteLine } from './common';
 
 const { standard: S, convex: C, 'convex-certified': CC } = GROK_DEFAULTS;
@@ -46,6 +49,14 @@ interface GrokOpts {
   task: string; op: string; p: number; trainFrac: number; model: GrokModel; layers?: number; steps?: number; targetAcc?: number;
   seed?: number; evalEvery?: number; weightDecay?: number; optimizer?: string; lr?: number; batch?: number; gates?: number;
   beta?: number; embedding?: string; rounds?: number; innerSteps?: number; tol?: number; maxIter?: number; out: string; resume: boolean; force: boolean; quiet: boolean; checkpointEvery: number;
+  suite: boolean; seeds?: number; jobs?: number;
+}
+
+/** "5000 steps for p97-L1-standard-wd1, ...": the grid's caps, grouped by cap. */
+function suiteCaps(): string {
+  const byCap = new Map<number, string[]>();
+  for (const s of GROK_SUITE) byCap.set(s.steps, [...(byCap.get(s.steps) ?? []), s.name]);
+  return [...byCap].map(([cap, names]) => `${cap} steps for ${names.join(', ')}`).join('; ');
 }
 
 export function grokCommand(): Command {
@@ -54,9 +65,9 @@ export function grokCommand(): Command {
     .addOption(new Option('--task <name>', 'the generated task').choices(TASKS.map((t) => t.name)).default(GROK_TASK_DEFAULTS.task))
     .addOption(new Option('--op <op>', 'the operation; div is x * y^{-1} mod p, defined only for y invertible mod p (gcd(y, p) = 1): ' +
       'for a composite p only those pairs (mod 15: 120 equations), and config.json says so').choices(MODULAR_OPS).default(GROK_TASK_DEFAULTS.op))
-    .requiredOption('--p <P>', 'the modulus (classes = p)', number('--p', (v) => Number.isInteger(v) && v >= 2, 'an integer >= 2'))
+    .option('--p <P>', 'the modulus (classes = p); required without --suite', number('--p', (v) => Number.isInteger(v) && v >= 2, 'an integer >= 2'))
     .option('--train-frac <F>', 'fraction of the equations for training, the rest for testing', number('--train-frac', (v) => v > 0 && v < 1, 'a number in (0, 1)'), GROK_TASK_DEFAULTS.trainFrac)
-    .addOption(new Option('--model <m>', 'standard: pre-LN transformer in Power et al.\'s setting; convex: stacked gated-ReLU convex blocks in Fisher et al. 5.2\'s; convex-certified: that model by block-coordinate rounds, Adam steps on the earlier layers then the last layer solved by FISTA to a duality-gap certificate (a step is a round)').choices(GROK_MODELS).makeOptionMandatory())
+    .addOption(new Option('--model <m>', 'standard: pre-LN transformer in Power et al.\'s setting; convex: stacked gated-ReLU convex blocks in Fisher et al. 5.2\'s; convex-certified: that model by block-coordinate rounds, Adam steps on the earlier layers then the last layer solved by FISTA to a duality-gap certificate (a step is a round); required without --suite').choices(GROK_MODELS))
     .option('--layers <L>', `layers ${both(S.layers, C.layers)}`, positiveInt('--layers'))
     .option('--steps <K>', `at most this many steps ${both(S.steps, C.steps)}`, positiveInt('--steps'))
     .option('--target-acc <a>', `stop once test accuracy reaches it ${both(S.targetAccuracy, C.targetAccuracy)}`, number('--target-acc', (v) => v > 0 && v <= 1, 'a number in (0, 1]'))
@@ -78,7 +89,15 @@ export function grokCommand(): Command {
     .option('--quiet', 'no progress on stderr', false)
     .option('--force', FORCE_HELP, false)
     .requiredOption('--out <dir>', 'run directory: config.json, metrics.jsonl, result.json');
-  return cmd.action((o: GrokOpts) => guarded(() => {
+  // --suite: the paper's grid, one grok run per setting and seed (src/cli/grok-suite.ts)
+  cmd.option('--suite', `run Ergen et al.'s grid (div mod 97 with 1 and 2 layers, mod 15 with 1 and 4; the standard model with weight decay 1 and 0, and the convex model) ` +
+      `as single grok runs in OUT/SETTING-seedS, and the table of steps to 99% test accuracy per setting; the per-run flags are the grid's. Step caps: ${suiteCaps()}; ${GROK_SUITE_NOTE}`, false)
+    .option('--seeds <N>', `--suite: seeds 0..N-1 of every setting (default: ${GROK_SUITE_DEFAULTS.seeds})`, positiveInt('--seeds'))
+    .option('--jobs <J>', `--suite: runs at a time, each a child process, with one OpenBLAS thread when J > 1 (default: ${GROK_SUITE_DEFAULTS.jobs})`, positiveInt('--jobs'));
+  return cmd.action((o: GrokOpts) => guarded(async () => {
+    checkSuiteFlags(cmd, o.suite);
+    if (o.suite) return grokSuiteAction(o);
+    for (const f of ['p', 'model'] as const) if (o[f] === undefined) throw new InputError(f, 'is required (or --suite)');
     doing(`training the ${o.model} model on ${o.task} ${o.op} mod ${o.p}`);
     let prev: GrokEval | null = null;
     const { config, summary } = grokToDir({

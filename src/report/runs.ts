@@ -30,4 +30,11 @@ export interface DemoRun extends RunBase {
   parts: Run[];
 }
 
-export type Run = TimedRun | PathRun | DemoRun;
+/** A grok suite: its result.json (rows and per-setting aggregates) and each run's metrics.jsonl, by run directory name. */
+export interface GrokSuiteRun extends RunBase {
+  kind: 'grok-suite';
+  result: Json;
+  curves: Map<string, Json[]>;
+}
+
+export type Run = TimedRun | PathRun | DemoRun | GrokSuiteRun;

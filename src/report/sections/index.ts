@@ -7,6 +7,7 @@ import { pathSection } from './path';
 import { compareSection } from './compare';
 import { demoSection } from './demo';
 import { grokSection } from './grok';
+import { grokSuiteSection } from './grok-suite';
 import type { Section } from './section';
 
 export const SECTIONS: { [K in RunKind]: Section<Run & { kind: K }> } = {
@@ -15,6 +16,7 @@ export const SECTIONS: { [K in RunKind]: Section<Run & { kind: K }> } = {
   compare: compareSection,
   demo: demoSection,
   grok: grokSection,
+  'grok-suite': grokSuiteSection,
 };
 
 /** The section module of a run's kind. */
