@@ -12,11 +12,11 @@ export interface Transform<S = unknown> {
   init(params: Buffers): S;
   /** Turns `updates` (the gradients on entry) into the next transform's input, in place. */
   update(updates: Buffers, state: S, params: Buffers): S;
-  /** What the transform is, so that fusedStep (adamw-fused.ts) can run a known chain in one pass. */
+  /** What the transform is, so that optimizerStep (adamw-fused.ts) can run a known chain in one pass. */
   readonly link?: Link;
 }
 
-/** The links fusedStep recognises; chain's holds its transforms. */
+/** The links optimizerStep recognises; chain's holds its transforms. */
 export type Link =
   | { kind: 'adam'; b1: number; b2: number; eps: number }
   | { kind: 'decay'; wd: number; masked: boolean }
