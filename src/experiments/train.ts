@@ -10,7 +10,8 @@
 import type { FloatArray } from '../core/blas';
 import type { Model } from '../nn/models/model';
 import { gradBuffers, objective, paramData } from '../nn/models/model';
-import { adam, applyUpdates, type Schedule, type Transform } from '../optim/transform';
+import { adam, type Schedule, type Transform } from '../optim/transform';
+import { optimizerStep } from '../optim/adamw-fused';
 import { geometricSteps } from '../core/log-steps';
 import { Minibatches, type DataSource, type SamplerState } from './batches';
 
@@ -83,6 +84,7 @@ export function trainModel<In>(model: Model<In, FloatArray>, data: DataSource<In
   const params: FloatArray[] = paramData(model);
   const opt = (o.optimizer ?? adam)(o.lr);
   let state = opt.init(params);
+  const optStep = optimizerStep(opt); // Adam and AdamW in one pass, bit-identical to the chain
   const grads = gradBuffers(model);
   const batches = o.batchSize !== undefined && o.batchSize < data.N ? new Minibatches(data.N, o.batchSize, o.seed ?? 0) : null;
   const t0 = process.hrtime.bigint();
@@ -133,8 +135,7 @@ export function trainModel<In>(model: Model<In, FloatArray>, data: DataSource<In
       outside(() => o.onLog?.(p));
     }
     if (final) return p;
-    state = opt.update(grads, state, params);
-    applyUpdates(params, grads);
+    state = optStep(grads, state, params);
     step++;
     t = seconds();
     if (step === 1 && o.afterFirstStep) budget = o.afterFirstStep(t);

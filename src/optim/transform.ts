@@ -12,13 +12,23 @@ export interface Transform<S = unknown> {
   init(params: Buffers): S;
   /** Turns `updates` (the gradients on entry) into the next transform's input, in place. */
   update(updates: Buffers, state: S, params: Buffers): S;
+  /** What the transform is, so that optimizerStep (adamw-fused.ts) can run a known chain in one pass. */
+  readonly link?: Link;
 }
 
-const valueAt = (s: Schedule, step: number): number => (typeof s === 'number' ? s : s(step));
+/** The links optimizerStep recognises; chain's holds its transforms. */
+export type Link =
+  | { kind: 'adam'; b1: number; b2: number; eps: number }
+  | { kind: 'decay'; wd: number; masked: boolean }
+  | { kind: 'lr'; lr: Schedule }
+  | { kind: 'chain'; transforms: Transform<any>[] };
+
+export const valueAt = (s: Schedule, step: number): number => (typeof s === 'number' ? s : s(step));
 const zerosLike = (params: Buffers): Float64Array[] => params.map((p) => new Float64Array(p.length));
 
 export function chain(...ts: Transform<any>[]): Transform<unknown[]> {
   return {
+    link: { kind: 'chain', transforms: ts },
     init: (params) => ts.map((t) => t.init(params)),
     update: (updates, states, params) => ts.map((t, i) => t.update(updates, states[i], params)),
   };
@@ -49,6 +59,7 @@ export function adamMoments(
 /** Adam's direction: mhat / (sqrt(vhat) + eps) with bias correction. */
 export function scaleByAdam(b1 = 0.9, b2 = 0.999, eps = 1e-8): Transform<AdamState> {
   return {
+    link: { kind: 'adam', b1, b2, eps },
     init: (params) => ({ mu: zerosLike(params), nu: zerosLike(params), count: 0 }),
     update(updates, state) {
       const count = state.count + 1;
@@ -77,6 +88,7 @@ export function trace(momentum: number): Transform<TraceState> {
 /** Decoupled weight decay (AdamW): u += wd * p, applied before the learning rate. */
 export function addDecayedWeights(wd: number, mask?: boolean[]): Transform<null> {
   return {
+    link: { kind: 'decay', wd, masked: mask !== undefined },
     init: () => null,
     update(updates, state, params) {
       updates.forEach((u, k) => {
@@ -94,6 +106,7 @@ export interface CountState { count: number }
 /** u *= -lr(step): the last link of every optimizer. */
 export function scaleByLearningRate(lr: Schedule): Transform<CountState> {
   return {
+    link: { kind: 'lr', lr },
     init: () => ({ count: 0 }),
     update(updates, state) {
       const s = -valueAt(lr, state.count);
