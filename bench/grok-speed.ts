@@ -23,7 +23,8 @@ import { POWER_SETTING } from '../src/experiments/grok-standard';
 import type { GrokTraining } from '../src/experiments/grok-train';
 import { gradBuffers, objective, paramData, type Model } from '../src/nn/models/model';
 import { Transformer } from '../src/nn/models/transformer';
-import { adamw, applyUpdates } from '../src/optim/transform';
+import { adamw } from '../src/optim/transform';
+import { optimizerStep } from '../src/optim/adamw-fused';
 
 const RUNS = 3, WARMUP = 3;
 const root = path.resolve(__dirname, '..', '..');
@@ -66,7 +67,8 @@ function ours(s: Size, data: TaskData): Ours {
   const lossScale = N / batch.B;
   const params = paramData(model), grads = gradBuffers(model);
   const opt = adamw(setting.lr, setting.weightDecay, setting.beta1, setting.beta2);
-  let state = opt.init(params);
+  let state: unknown = opt.init(params);
+  const step = optimizerStep(opt);
   const total: number[] = [], fwd: number[] = [], obj: number[] = [], optim: number[] = [];
   for (let k = 0; k < s.steps + WARMUP; k++) {
     const t0 = performance.now();
@@ -74,8 +76,7 @@ function ours(s: Size, data: TaskData): Ours {
     const t1 = performance.now();
     objective(model, batch, grads, lossScale);
     const t2 = performance.now();
-    state = opt.update(grads, state, params);
-    applyUpdates(params, grads);
+    state = step(grads, state, params); // as the trainer steps: one fused pass
     const t3 = performance.now();
     if (k < WARMUP) continue;
     fwd.push(t1 - t0); obj.push(t2 - t1); optim.push(t3 - t2); total.push(t3 - t1);

@@ -3,7 +3,8 @@
 import { Transformer, type TransformerConfig } from '../nn/models/transformer';
 import { gradBuffers, objective, paramData } from '../nn/models/model';
 import { CrossEntropyLoss } from '../losses/cross-entropy';
-import { adamw, applyUpdates } from '../optim/transform';
+import { adamw } from '../optim/transform';
+import { optimizerStep } from '../optim/adamw-fused';
 import { Rng } from '../core/rng';
 import { blas } from '../core/blas';
 
@@ -29,7 +30,8 @@ export function stepBench(cfg: TransformerConfig, batch: number, steps: number):
   const batchData = { input: ids, B: batch, datafit: new CrossEntropyLoss(labels, cfg.classes) };
   const params = paramData(model);
   const opt = adamw(1e-3, 0.01);
-  let state = opt.init(params);
+  let state: unknown = opt.init(params);
+  const step = optimizerStep(opt);
   const grads = gradBuffers(model);
   const total: number[] = [], fwd: number[] = [], bwd: number[] = [], optim: number[] = [];
   for (let s = 0; s < steps + 2; s++) {
@@ -38,8 +40,7 @@ export function stepBench(cfg: TransformerConfig, batch: number, steps: number):
     const t1 = now();
     objective(model, batchData, grads); // forward again + backward
     const t2 = now();
-    state = opt.update(grads, state, params);
-    applyUpdates(params, grads);
+    state = step(grads, state, params); // as the trainer steps: one fused pass
     const t3 = now();
     if (s < 2) continue;
     fwd.push(t1 - t0);
