@@ -7,9 +7,11 @@
 //   screen  every structure on div mod SCREEN_P for SCREEN_STEPS steps;
 //   grid    beta x weight decay on mod SCREEN_P for the structure best on validation (among those
 //           at most 2x the default's time: the grid runs 8 of them);
-//   full    div mod P for STEPS steps: the default, that structure, and the grid's pick.
+//   full    div mod P for STEPS steps: every structure (the quickest on the screen first) and the
+//           grid's pick.
 //   npm run build && OPENBLAS_NUM_THREADS=1 node dist/bench/grok-variants.js --out DIR [--p 97] [--steps 1500] [--screen-p 23] [--screen-steps 1000]
-// writes DIR/variants.json and DIR/variants.md after every run, so a cut search keeps what it ran.
+// writes DIR/variants.json and DIR/variants.md after every run, so a cut search keeps what it ran;
+// run again with the same DIR and settings, it skips the runs recorded there and does the rest.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { modular } from '../src/data/tasks/modular';
@@ -96,12 +98,21 @@ function runOne(phase: Row['phase'], p: number, steps: number, name: string, cha
   };
 }
 
-const rows: Row[] = [];
+const settings = { p: P, steps: STEPS, screenP: SCREEN_P, screenSteps: SCREEN_STEPS, validation: VALIDATION };
+const recorded = path.join(OUT, 'variants.json');
+/** the runs of an earlier search with these settings in OUT, kept and not run again */
+const rows: Row[] = (() => {
+  if (!fs.existsSync(recorded)) return [];
+  const old = JSON.parse(fs.readFileSync(recorded, 'utf8'));
+  const same = Object.entries(settings).every(([k, v]) => old[k] === v);
+  if (!same) throw new Error(`${recorded} holds a search with other settings; give another --out`);
+  return old.rows;
+})();
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 function write(): void {
   fs.mkdirSync(OUT, { recursive: true });
-  fs.writeFileSync(path.join(OUT, 'variants.json'), JSON.stringify({ p: P, steps: STEPS, screenP: SCREEN_P, screenSteps: SCREEN_STEPS, validation: VALIDATION, base: CONVEX_SETTING, rows }, null, 1));
+  fs.writeFileSync(path.join(OUT, 'variants.json'), JSON.stringify({ ...settings, base: CONVEX_SETTING, rows }, null, 1));
   const lines = [
     '| phase | p | variant | steps | s | train acc. | val. acc. | test acc. | train loss | val. loss | test loss | best test acc. (step) | steps to 99% test |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -115,6 +126,8 @@ function write(): void {
 
 function record(phase: Row['phase'], name: string, changes: Partial<GrokConvexOptions>): Row {
   const [p, steps] = phase === 'full' ? [P, STEPS] : [SCREEN_P, SCREEN_STEPS];
+  const done = rows.find((r) => r.phase === phase && r.p === p && r.name === name);
+  if (done) return done;
   let row: Row;
   try {
     row = runOne(phase, p, steps, name, changes);
@@ -144,6 +157,6 @@ for (const beta of BETAS) {
 }
 const pick = grid.filter((r) => !r.error).sort(byValidation)[0];
 console.log(`picked on validation: ${pick.name}: val ${pct(pick.validation.accuracy)}, test ${pct(pick.test.accuracy)}`);
-const full = [base, top, pick].filter((r, k, all) => all.findIndex((q) => q.name === r.name) === k);
+const full = [...[...screened].sort((a, b) => a.seconds - b.seconds), pick].filter((r, k, all) => all.findIndex((q) => q.name === r.name) === k);
 const fullRows = full.map((r) => record('full', r.name, r.changes));
 fs.writeFileSync(path.join(OUT, 'pick.json'), JSON.stringify({ screenPick: pick, full: fullRows }, null, 1));
