@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { MODULAR_OPS } from '../data/tasks/modular';
 import { TASKS } from '../data/tasks/registry';
 import { GROK_CHECKPOINT_EVERY, GROK_DEFAULTS, GROK_MODELS, GROK_TASK_DEFAULTS, grokToDir, type GrokModel, type GrokSummary } from '../experiments/grok';
-import { GROK_EMBEDDINGS, type GrokCertifiedEval } from '../experiments/grok-convex';
+import { GROK_EMBEDDINGS, GROK_GATE_INPUTS, type GrokCertifiedEval } from '../experiments/grok-convex';
 import { GROK_OPTIMIZERS, type GrokEval } from '../experiments/grok-train';
 import { InputError } from '../data/errors';
 import { GROK_SUITE, GROK_SUITE_DEFAULTS, GROK_SUITE_NOTE } from '../experiments/grok-suite';
@@ -48,7 +48,7 @@ const roundLine = (e: GrokEval | GrokCertifiedEval) => ('certificate' in e ? `  
 interface GrokOpts {
   task: string; op: string; p: number; trainFrac: number; model: GrokModel; layers?: number; steps?: number; targetAcc?: number;
   seed?: number; evalEvery?: number; weightDecay?: number; optimizer?: string; lr?: number; batch?: number; gates?: number;
-  beta?: number; embedding?: string; rounds?: number; innerSteps?: number; tol?: number; maxIter?: number; out: string; resume: boolean; force: boolean; quiet: boolean; checkpointEvery: number;
+  beta?: number; embedding?: string; gateFrom?: string; skip?: boolean; positions?: boolean; rounds?: number; innerSteps?: number; tol?: number; maxIter?: number; out: string; resume: boolean; force: boolean; quiet: boolean; checkpointEvery: number;
   suite: boolean; seeds?: number; jobs?: number;
 }
 
@@ -84,6 +84,9 @@ export function grokCommand(): Command {
     .option('--gates <h>', `convex models only: gates per layer (default: ${C.gates})`, positiveInt('--gates'))
     .option('--beta <B>', `convex models only: weight of the group penalty beside the mean loss (default: ${C.beta})`, number('--beta', (v) => v >= 0, 'a number >= 0'))
     .addOption(new Option('--embedding <e>', `convex models only: learned token and position embeddings (width ${C.dModel}) or fixed one-hot tokens (default: ${C.embedding})`).choices(GROK_EMBEDDINGS))
+    .addOption(new Option('--gate-from <g>', `convex only: every layer's gates read that layer's input, or the first layer's (the embeddings) (default: ${C.gateFrom})`).choices(GROK_GATE_INPUTS))
+    .option('--skip', `convex only: a skip connection X + block(X) around every hidden layer (default: ${C.skip})`)
+    .option('--no-positions', `convex only: learned token embeddings without the learned position table (default: positions ${C.positions})`)
     .option('--checkpoint-every <k>', 'save a checkpoint in OUT.partial every k steps', positiveInt('--checkpoint-every'), GROK_CHECKPOINT_EVERY)
     .option('--resume', 'continue the unfinished run in OUT.partial (same options)', false)
     .option('--quiet', 'no progress on stderr', false)
@@ -103,7 +106,8 @@ export function grokCommand(): Command {
     const { config, summary } = grokToDir({
       task: o.task, op: o.op, p: o.p, trainFrac: o.trainFrac, model: o.model, layers: o.layers, steps: o.steps, targetAccuracy: o.targetAcc,
       seed: o.seed, evalEvery: o.evalEvery, weightDecay: o.weightDecay, optimizer: o.optimizer, lr: o.lr, batchSize: o.batch,
-      gates: o.gates, beta: o.beta, embedding: o.embedding, rounds: o.rounds, innerSteps: o.innerSteps, tol: o.tol, maxIter: o.maxIter,
+      gates: o.gates, beta: o.beta, embedding: o.embedding,
+      gateFrom: o.gateFrom, skip: o.skip, positions: o.positions === false ? false : undefined, rounds: o.rounds, innerSteps: o.innerSteps, tol: o.tol, maxIter: o.maxIter,
     }, o.out, {
       force: o.force, resume: o.resume, checkpointEvery: o.checkpointEvery,
       onEval: o.quiet ? undefined : (e) => { process.stderr.write(progressLine(e, prev)); prev = e; },

@@ -21,6 +21,7 @@ import { idSource } from './batches';
 import { checkTraining, positiveInt, REACHED, trainGrokModel, type GrokEval, type GrokResult, type GrokRun, type GrokTraining } from './grok-train';
 
 export const GROK_EMBEDDINGS = ['learned', 'onehot'] as const;
+export const GROK_GATE_INPUTS = ['input', 'first'] as const;
 
 export interface GrokConvexOptions extends GrokTraining {
   layers: number;
@@ -32,11 +33,17 @@ export interface GrokConvexOptions extends GrokTraining {
   embedding: typeof GROK_EMBEDDINGS[number];
   /** learned embeddings only: their width */
   dModel: number;
+  /** learned embeddings only: add a learned position table (one-hot tokens have none) */
+  positions: boolean;
+  /** what every layer's gates read: that layer's input, or the embeddings (docs/deep-convex.md) */
+  gateFrom: typeof GROK_GATE_INPUTS[number];
+  /** a skip connection X + block(X) around every hidden layer */
+  skip: boolean;
 }
 
-/** Fisher et al. 5.2's optimizer and penalty; 8 gates per layer and learned token and position embeddings of width 32. */
+/** Fisher et al. 5.2's optimizer and penalty; 8 gates per layer reading each layer's input, no skips, and learned token and position embeddings of width 32. */
 export const CONVEX_SETTING: GrokConvexOptions = {
-  layers: 2, gates: 8, beta: 1e-4, embedding: 'learned', dModel: 32, optimizer: 'adamw', weightDecay: 1e-6, lr: 1e-3,
+  layers: 2, gates: 8, beta: 1e-4, embedding: 'learned', dModel: 32, positions: true, gateFrom: 'input', skip: false, optimizer: 'adamw', weightDecay: 1e-6, lr: 1e-3,
   beta1: 0.9, beta2: 0.999, warmup: 0, batchSize: 512, steps: 100_000, targetAccuracy: 0.99, seed: 0, evalEvery: 100,
 };
 
@@ -52,14 +59,21 @@ function checkModel(o: ConvexModelOptions): void {
 /** The deep convex model of these options for `data`'s token ids. */
 export function grokConvexModel(data: TaskData, o: GrokConvexOptions): DeepConvex {
   checkTraining(o);
-  return deepConvexOf(data, o);
+  if (typeof o.positions !== 'boolean') throw new InputError('positions', `must be true or false, got ${String(o.positions)}`);
+  if (!GROK_GATE_INPUTS.includes(o.gateFrom)) throw new InputError('gateFrom', `must be one of ${GROK_GATE_INPUTS.join(', ')}, got ${String(o.gateFrom)}`);
+  if (typeof o.skip !== 'boolean') throw new InputError('skip', `must be true or false, got ${String(o.skip)}`);
+  return deepConvexOf(data, o, { positions: o.positions, gateFrom: o.gateFrom, skip: o.skip });
 }
 
-function deepConvexOf(data: TaskData, o: ConvexModelOptions): DeepConvex {
+/** The structure the end-to-end model varies (the certified one keeps DeepConvex's defaults, with positions on learned tokens). */
+type ConvexStructure = Pick<GrokConvexOptions, 'positions' | 'gateFrom' | 'skip'>;
+
+function deepConvexOf(data: TaskData, o: ConvexModelOptions, s: ConvexStructure = { positions: true, gateFrom: 'input', skip: false }): DeepConvex {
   checkModel(o);
   return new DeepConvex({
     layers: o.layers, seq: data.seq, vocab: data.vocab, classes: data.classes, gates: o.gates, embedding: o.embedding,
-    dModel: o.dModel, positions: o.embedding === 'learned', beta: o.beta * data.train.length, seed: o.seed,
+    dModel: o.dModel, positions: o.embedding === 'learned' && s.positions, gateFrom: s.gateFrom, skip: s.skip,
+    beta: o.beta * data.train.length, seed: o.seed,
   });
 }
 

@@ -45,6 +45,8 @@ const variants: [string, DeepConvexConfig][] = [
   ['one-hot, L = 2, hidden width 3', { ...base, layers: 2, gates: 3, embedding: 'onehot', width: 3 }],
   ['learned tokens and positions, L = 2', { ...base, layers: 2, gates: 2, embedding: 'learned', dModel: 4, positions: true }],
   ['learned tokens, L = 3, gates from the embeddings', { ...base, layers: 3, gates: 2, embedding: 'learned', dModel: 3, width: 2, gateFrom: 'first' }],
+  ['learned tokens and positions, L = 3, skips', { ...base, layers: 3, gates: 2, embedding: 'learned', dModel: 3, positions: true, skip: true }],
+  ['one-hot, L = 2, skip', { ...base, layers: 2, gates: 3, embedding: 'onehot', skip: true }],
 ];
 
 for (const [name, cfg] of variants) {
@@ -62,6 +64,28 @@ for (const [name, cfg] of variants) {
     assert.ok(Math.abs(map.reduce((a, b) => a + b, 0) - 1) < 1e-12);
   });
 }
+
+test('deep convex, skip: with Z^1 = 0 the hidden layer passes its input through, so L = 2 predicts as L = 1 with the same last layer; skip: false does not', () => {
+  const cfg: DeepConvexConfig = { ...base, layers: 2, gates: 3, embedding: 'learned', dModel: 4, positions: true };
+  const one = new DeepConvex({ ...cfg, layers: 1 });
+  const predOne = Float64Array.from(one.forward(ids, B));
+  for (const skip of [true, false]) {
+    const two = new DeepConvex({ ...cfg, skip });
+    two.layers[0].Z.fill(0);
+    // the same embeddings, last layer and last-layer gates as the L = 1 model
+    for (const name of ['wte', 'wpe']) two.params.find((q) => q.name === name)!.data.set(one.params.find((q) => q.name === name)!.data);
+    two.layers[1].Z.set(one.layers[0].Z);
+    two.layers[1].gating.U1.set(one.layers[0].gating.U1);
+    two.layers[1].gating.U2.set(one.layers[0].gating.U2);
+    const predTwo = two.forward(ids, B);
+    if (skip) assert.deepEqual(predTwo, predOne);
+    else assert.ok(predTwo.every((v) => v === 0), 'without the skip a zero hidden layer zeroes the predictions');
+  }
+});
+
+test('deep convex: skip needs the hidden width to equal the embedding width', () => {
+  assert.throws(() => new DeepConvex({ ...base, layers: 2, gates: 2, embedding: 'onehot', width: 3, skip: true }), /skip needs the hidden width to equal the embedding width 7, got 3/);
+});
 
 test('deep convex: the subgradient of a zero group of the penalty is 0, and the group adds nothing to it', () => {
   const model = new DeepConvex({ ...base, layers: 1, gates: 2, embedding: 'onehot' });

@@ -35,6 +35,8 @@ export interface DeepConvexConfig {
   width?: number;
   /** 'input' (default): each layer's gates read that layer's input; 'first': every layer's read the embeddings */
   gateFrom?: 'input' | 'first';
+  /** a skip connection around every hidden layer, X^k = X^{k-1} + block(X^{k-1}), as transformers have (default false; needs width = the embedding width) */
+  skip?: boolean;
   /** the weight of the group penalty of eq. (12) */
   beta: number;
   seed?: number;
@@ -95,6 +97,7 @@ export class DeepConvex implements Model<Int32Array, Float64Array> {
     this.dwpeScratch = new Float64Array(cfg.positions ? 0 : n * d0);
     this.zAt = this.params.length;
     const width = cfg.width ?? d0;
+    if (cfg.skip && width !== d0) throw new Error(`skip needs the hidden width to equal the embedding width ${d0}, got ${width}`);
     const built: Layer[] = [];
     for (let k = 0; k < L; k++) {
       const d = k === 0 ? d0 : width;
@@ -132,6 +135,7 @@ export class DeepConvex implements Model<Int32Array, Float64Array> {
       const gd = gateInput === 0 ? this.d0 : layer.d;
       headScores(a.G[k], a.X[gateInput], B, n, gd, layer.gating.U1, layer.gating.U2, h);
       gatedBlockForward(a.X[k + 1], a.T, a.X[k], layer.Z, a.G[k], this.shape(layer, B));
+      if (this.skips(k)) addInto(a.X[k + 1], a.X[k]);
     });
     this.last = { ids, B };
     return a.X[this.layers.length];
@@ -147,6 +151,8 @@ export class DeepConvex implements Model<Int32Array, Float64Array> {
       // the gradient of the embeddings is needed only when they are learned
       const dX = k > 0 || this.wte ? a.dX[k] : null;
       gatedBlockBackward(grads[this.zAt + k], dX, a.T, dy, a.X[k], layer.Z, a.G[k], this.shape(layer, B));
+      // the skip passes the output's gradient straight to the input
+      if (dX && this.skips(k)) addInto(dX, dy);
       if (dX) dy = dX;
     }
     if (this.wte) {
@@ -211,6 +217,11 @@ export class DeepConvex implements Model<Int32Array, Float64Array> {
     return { X: Float64Array.from(this.buffers(B).X[L - 1]), n: this.cfg.seq, d: top.d, gating: top.gating };
   }
 
+  /** Whether layer k (0-based) has a skip connection: hidden layers only, the last maps to classes. */
+  private skips(k: number): boolean {
+    return !!this.cfg.skip && k < this.layers.length - 1;
+  }
+
   private shape(layer: Layer, B: number): GatedBlockShape {
     return { B, p: this.cfg.seq * layer.d, h: this.cfg.gates, o: layer.o };
   }
@@ -227,4 +238,9 @@ export class DeepConvex implements Model<Int32Array, Float64Array> {
     }
     return a;
   }
+}
+
+/** y += x, elementwise over y's length. */
+function addInto(y: Float64Array, x: Float64Array): void {
+  for (let t = 0; t < y.length; t++) y[t] += x[t];
 }
