@@ -17,10 +17,10 @@ test('one huge label in a small file is refused before it sets the class count (
   for (const big of [1e5, 1e7]) {
     const y = cycle(N, 3);
     y[17] = big;
-    const t0 = performance.now();
+    // refused from the label itself, before any (V x N) one-hot of 10^7 classes is allocated:
+    // that allocation (16 GB at 10^7) would fail the test by running out of memory, so no clock is needed
     assert.throws(() => datasetFromArrays({ X, y: labels(y) }, { loss: 'ce' }),
       new RegExp(`^InputError: y: label ${big} is out of range \\[0, 199\\] \\(at index 17\\): without \`classes\`, labels must be below N = 200, the number of samples$`));
-    assert.ok(performance.now() - t0 < 100, 'refused at once');
   }
 });
 
