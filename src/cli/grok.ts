@@ -111,6 +111,7 @@ export function grokCommand(): Command {
     }, o.out, {
       force: o.force, resume: o.resume, checkpointEvery: o.checkpointEvery,
       onEval: o.quiet ? undefined : (e) => { process.stderr.write(progressLine(e, prev)); prev = e; },
+      onProgressLine: o.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
     });
     console.log(config.taskSummary);
     printSummary(summary, config.targetAccuracy);

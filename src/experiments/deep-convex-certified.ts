@@ -15,7 +15,7 @@
 import type { DeepConvex } from '../nn/models/deep-convex';
 import { objective, type Model } from '../nn/models/model';
 import type { TaskData } from '../data/tasks/task';
-import type { Certificate, Problem } from '../convex/types';
+import type { Certificate, Problem, Progress } from '../convex/types';
 import { assemble } from '../convex/programs/assemble';
 import { GatedOperator } from '../convex/operators/gated';
 import { computeGates } from '../convex/operators/gates';
@@ -39,6 +39,16 @@ export interface BlockCoordinateOptions {
   tol: number;
   /** FISTA iterations per last-layer solve, at most */
   maxIter: number;
+}
+
+/** What a caller can watch: each round's record, and a long last-layer solve while it runs. */
+export interface BlockCoordinateHooks {
+  onRound?: (r: BlockRound) => void;
+  /** a round's gradient phase is over, its last-layer solve about to start */
+  onGradientPhase?: (r: Pick<BlockRound, 'round' | 'objectiveStart' | 'objectiveAfterSteps' | 'stepsLr'>) => void;
+  /** the last layer's FISTA, every `solveProgressEvery` iterations and at its end */
+  onSolveProgress?: (p: Progress) => void;
+  solveProgressEvery?: number;
 }
 
 export const BLOCK_COORDINATE_DEFAULTS: BlockCoordinateOptions = { rounds: 5, innerSteps: 100, lr: 1e-3, halvings: 8, tol: 1e-8, maxIter: 20000 };
@@ -145,12 +155,12 @@ function gradientPhase(earlier: Model<Int32Array, Float64Array>, source: DataSou
  * the model's J at it is no larger (FISTA returns its best point, no worse than the warm start in
  * exact arithmetic; checked on J itself, not assumed). The certificate is of the point kept.
  */
-function lastLayerSolve(model: DeepConvex, train: Split, J: () => number, o: BlockCoordinateOptions): { certificate: Certificate; accepted: boolean } {
+function lastLayerSolve(model: DeepConvex, train: Split, J: () => number, o: BlockCoordinateOptions, hooks: BlockCoordinateHooks): { certificate: Certificate; accepted: boolean } {
   const lastZ = model.params[model.params.length - 1].data as Float64Array;
   const problem = lastLayerProblem(model, train, model.cfg.beta);
   const w0 = Float64Array.from(lastZ);
   const before = J();
-  const sol = solveCertified({ problem }, 'fista', { tol: o.tol, maxIter: o.maxIter, w0 });
+  const sol = solveCertified({ problem }, 'fista', { tol: o.tol, maxIter: o.maxIter, w0, onProgress: hooks.onSolveProgress, progressEvery: hooks.solveProgressEvery });
   lastZ.set(sol.w);
   if (J() <= before) return { certificate: sol.certificate, accepted: true };
   lastZ.set(w0);
@@ -162,7 +172,7 @@ function lastLayerSolve(model: DeepConvex, train: Split, J: () => number, o: Blo
 
 /** Block-coordinate descent of the model's J on the task's training split; one record per round. */
 export function blockCoordinate(
-  model: DeepConvex, task: TaskData, options: Partial<BlockCoordinateOptions> = {}, onRound?: (r: BlockRound) => void,
+  model: DeepConvex, task: TaskData, options: Partial<BlockCoordinateOptions> = {}, hooks: BlockCoordinateHooks = {},
 ): BlockRound[] {
   const o = { ...BLOCK_COORDINATE_DEFAULTS, ...options };
   checkOptions(o);
@@ -174,14 +184,15 @@ export function blockCoordinate(
     const objectiveStart = J();
     const stepsLr = gradientPhase(earlier, train.source, J, o);
     const objectiveAfterSteps = J();
-    const solve = lastLayerSolve(model, train, J, o);
+    hooks.onGradientPhase?.({ round, objectiveStart, objectiveAfterSteps, stepsLr });
+    const solve = lastLayerSolve(model, train, J, o, hooks);
     const earlierPenalty = model.layers.slice(0, -1).reduce((sum, l) => sum + model.cfg.beta * new GroupL2(l.d).value(l.Z), 0);
     const r: BlockRound = {
       round, objectiveStart, objectiveAfterSteps, objective: J(), stepsLr, certificate: solve.certificate, earlierPenalty, solveAccepted: solve.accepted,
       trainAccuracy: accuracy(model, train, task.classes), testAccuracy: accuracy(model, test, task.classes),
     };
     rounds.push(r);
-    onRound?.(r);
+    hooks.onRound?.(r);
   }
   return rounds;
 }

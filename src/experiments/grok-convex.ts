@@ -16,7 +16,7 @@ import { InputError } from '../data/errors';
 import { DeepConvex } from '../nn/models/deep-convex';
 import { splitMetrics } from '../convex/metrics';
 import type { Certificate } from '../convex/types';
-import { blockCoordinate, BLOCK_COORDINATE_DEFAULTS } from './deep-convex-certified';
+import { blockCoordinate, BLOCK_COORDINATE_DEFAULTS, type BlockCoordinateHooks } from './deep-convex-certified';
 import { idSource } from './batches';
 import { checkTraining, positiveInt, REACHED, trainGrokModel, type GrokEval, type GrokResult, type GrokRun, type GrokTraining } from './grok-train';
 
@@ -105,11 +105,48 @@ export const CERTIFIED_SETTING: GrokCertifiedOptions = {
   rounds: 20, innerSteps: BLOCK_COORDINATE_DEFAULTS.innerSteps, tol: 1e-6, maxIter: BLOCK_COORDINATE_DEFAULTS.maxIter,
 };
 
+/** FISTA calls back every this many iterations; a line is written when progressSeconds have passed since the last. */
+const SOLVE_PROGRESS_EVERY = 10;
+const SOLVE_PROGRESS_SECONDS = 5;
+
+/**
+ * A long round must not be silent (a p = 97 FISTA iteration can take a second, a gradient phase
+ * is up to 900 full-batch Adam steps): after the gradient phase and during the last-layer solve, a
+ * line at most every `seconds` (none when the round is shorter; its own line follows it).
+ */
+function roundProgress(round: () => number, o: GrokCertifiedOptions, write: (line: string) => void, seconds: number): BlockCoordinateHooks {
+  let last = performance.now();
+  const throttled = (line: () => string) => {
+    const now = performance.now();
+    if ((now - last) / 1000 < seconds) return;
+    last = now;
+    write(line());
+  };
+  return {
+    onGradientPhase: (g) => throttled(() => `round ${round()}: ${o.innerSteps} Adam steps ` +
+      `${g.stepsLr === null ? 'rejected at every lr (J would rise)' : `kept at lr ${g.stepsLr.toExponential(2)}`}, J ${fmtJ(g.objectiveAfterSteps)}; solving the last layer`),
+    onSolveProgress: (p) => throttled(() => `round ${round()}: last-layer solve, iteration ${p.iteration} of at most ${o.maxIter}, ` +
+      `rel. gap ${p.relGap.toExponential(2)} (tol ${o.tol.toExponential(0)}), ${(p.seconds / Math.max(p.iteration, 1) * 1000).toFixed(2)} ms/iteration`),
+    solveProgressEvery: SOLVE_PROGRESS_EVERY,
+  };
+}
+
+const fmtJ = (j: number) => j.toPrecision(8);
+
 /** The last layer's certificate of one round; converged: its relative gap reached tol. */
 export type RoundCertificate = Pick<Certificate, 'primal' | 'dual' | 'relGap' | 'iterations'> & { converged: boolean };
 
-/** A metrics line of the certified model: the evaluation after a round, J, the certificate. */
-export type GrokCertifiedEval = GrokEval & { objective: number; certificate: RoundCertificate; solveAccepted: boolean };
+/**
+ * A metrics line of the certified model: the evaluation after a round, J, the certificate;
+ * fixedPoint: the round changed no parameter (bit for bit), so every later round would repeat it
+ * and the run stops there.
+ */
+export type GrokCertifiedEval = GrokEval & { objective: number; certificate: RoundCertificate; solveAccepted: boolean; fixedPoint: boolean };
+
+const sameBits = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+};
 
 export type GrokCertifiedResult = GrokResult & { evals: GrokCertifiedEval[] };
 
@@ -135,11 +172,18 @@ export function trainCertifiedGrok(data: TaskData, o: GrokCertifiedOptions, run:
   if (ck) model.params.forEach((p) => p.data.set(ck.params[p.name]));
   const evals = (ck ? run.resume!.history.filter((e) => e.step <= ck.step) : []) as GrokCertifiedEval[];
   let round = ck?.step ?? 0, seconds = ck?.seconds ?? 0;
+  const hooks = run.onProgressLine ? roundProgress(() => round + 1, o, run.onProgressLine, run.progressSeconds ?? SOLVE_PROGRESS_SECONDS) : {};
   const reached = () => o.targetAccuracy !== null && evals.length > 0 && evals.at(-1)!.testAccuracy >= o.targetAccuracy;
-  while (round < o.rounds && !reached()) {
+  // A round is a deterministic function of the parameters (its Adam starts afresh), so a round
+  // that changed none (its gradient phase kept no step, its solve started certified and did not
+  // move) would be repeated exactly by every later one. Measured: from round 2 (p = 11) or 9
+  // (p = 7) on, the default run did exactly that, 900 rejected Adam steps per round, to round 20.
+  let fixed = evals.at(-1)?.fixedPoint ?? false;
+  while (round < o.rounds && !reached() && !fixed) {
+    const start = model.params.map((p) => Float64Array.from(p.data));
     const t0 = performance.now();
     // one round per call: the model carries the state, and a fresh Adam per round is what blockCoordinate does
-    const [r] = blockCoordinate(model, data, { ...bc }, undefined);
+    const [r] = blockCoordinate(model, data, { ...bc }, hooks);
     seconds += (performance.now() - t0) / 1000;
     round++;
     const tr = measure(data.train), te = measure(data.test);
@@ -147,8 +191,10 @@ export function trainCertifiedGrok(data: TaskData, o: GrokCertifiedOptions, run:
     const e: GrokCertifiedEval = {
       step: round, seconds, trainLoss: tr.loss, trainAccuracy: tr.accuracy, testLoss: te.loss, testAccuracy: te.accuracy,
       objective: r.objective, certificate: { primal: c.primal, dual: c.dual, relGap: c.relGap, iterations: c.iterations, converged: c.relGap <= o.tol },
-      solveAccepted: r.solveAccepted,
+      solveAccepted: r.solveAccepted, fixedPoint: model.params.every((p, i) => sameBits(p.data, start[i])),
     };
+    fixed = e.fixedPoint;
+    if (fixed) run.onProgressLine?.(`round ${round} changed no parameter: every later round would repeat it; stopping`);
     evals.push(e);
     run.onEval?.(e);
     if (run.onCheckpoint && run.checkpointEvery && round % run.checkpointEvery === 0) {

@@ -72,6 +72,9 @@ export interface GrokResult {
 
 export interface GrokRun {
   onEval?: (e: GrokEval) => void;
+  /** convex-certified: a line while a round's last-layer solve runs, at most every progressSeconds (default 5) */
+  onProgressLine?: (line: string) => void;
+  progressSeconds?: number;
   checkpointEvery?: number;
   onCheckpoint?: (c: TrainCheckpoint) => void;
   /** continue from this checkpoint; `history` holds the evaluations made before it */

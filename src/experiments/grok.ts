@@ -132,6 +132,8 @@ export interface GrokToDirOptions {
   /** save a checkpoint in OUT.partial every this many steps (default 500) */
   checkpointEvery?: number;
   onEval?: (e: GrokEval) => void;
+  /** convex-certified: progress inside a round (a long last-layer solve) */
+  onProgressLine?: (line: string) => void;
 }
 
 export const GROK_CHECKPOINT_EVERY = 500;
@@ -161,6 +163,7 @@ export function grokToDir(given: GrokGiven, out: string, opts: GrokToDirOptions 
       // (with its certificate) is of the state checkpointed after it, so it is kept
       onCheckpoint: (train) => dir.writeCheckpoint({ train, history: history.filter((e) => e.step < train.step || (cfg.model === 'convex-certified' && e.step === train.step)) } satisfies GrokCheckpoint),
       onEval: (e) => { history.push(e); opts.onEval?.(e); },
+      onProgressLine: opts.onProgressLine,
     });
     summary = grokSummary(result, cfg);
     dir.appendMetrics(result.evals);
