@@ -92,7 +92,7 @@ export function barChartSvg(c: BarChartSpec): string {
   for (const [k, s] of c.series.entries()) {
     out.push(`<rect x="${lx}" y="${height - 18}" width="14" height="10" fill="${s.colour}"/>`, text(lx + 18, height - 9, s.name));
     lx += 30 + 7 * s.name.length;
-    if (k === c.series.length - 1) out.push(`<rect x="${lx}" y="${height - 18}" width="14" height="10" fill="url(#${c.id}-hatch-0)" stroke="#222"/>`, text(lx + 18, height - 9, 'not reached within the cap (a lower bound)'));
+    if (k === c.series.length - 1) out.push(`<rect x="${lx}" y="${height - 18}" width="14" height="10" fill="url(#${c.id}-hatch-0)" stroke="#222"/>`, text(lx + 18, height - 9, '> cap: a lower bound'));
   }
   out.push('</svg>');
   return out.join('\n');
