@@ -40,6 +40,7 @@ function printCertificate(s: GrokSummary): void {
   console.log(`last layer after round ${s.steps}: J ${fmt(s.objective, 10)}, primal ${fmt(c.primal, 10)}, dual bound ${fmt(c.dual, 10)}, ` +
     `rel. gap ${c.relGap.toExponential(2)} (${c.converged ? 'certified' : 'NOT certified: the solve stopped before its tol'})`);
   if (!s.allSolvesConverged) console.log(`last-layer solves that did not reach --tol: rounds ${s.unconvergedRounds!.join(', ')} (exit code 3)`);
+  if (s.stoppedAtFixedPoint) console.log(`stopped at round ${s.steps}: it changed no parameter, so every later round would repeat it`);
 }
 
 /** convex-certified's progress adds J and the last layer's relative gap to each round's line */

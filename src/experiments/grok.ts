@@ -94,6 +94,8 @@ export interface GrokSummary {
   /** convex-certified only: every round's last-layer solve reached tol; else the rounds whose did not */
   allSolvesConverged?: boolean;
   unconvergedRounds?: number[];
+  /** convex-certified only: the run stopped at a round that changed no parameter (every later round would repeat it) */
+  stoppedAtFixedPoint?: boolean;
 }
 
 export function grokSummary(r: GrokResult, cfg: GrokConfig): GrokSummary {
@@ -111,10 +113,11 @@ export function grokSummary(r: GrokResult, cfg: GrokConfig): GrokSummary {
   };
 }
 
-function certifiedSummary(evals: GrokCertifiedEval[]): Pick<GrokSummary, 'objective' | 'certificate' | 'allSolvesConverged' | 'unconvergedRounds'> {
+function certifiedSummary(evals: GrokCertifiedEval[]): Pick<GrokSummary, 'objective' | 'certificate' | 'allSolvesConverged' | 'unconvergedRounds' | 'stoppedAtFixedPoint'> {
   const last = evals.at(-1)!;
   const unconverged = evals.filter((e) => !e.certificate.converged).map((e) => e.step);
-  return { objective: last.objective, certificate: last.certificate, allSolvesConverged: unconverged.length === 0, unconvergedRounds: unconverged };
+  return { objective: last.objective, certificate: last.certificate, allSolvesConverged: unconverged.length === 0, unconvergedRounds: unconverged,
+    stoppedAtFixedPoint: last.fixedPoint };
 }
 
 /** config.json's configuration: the run's, and what the task generated (its size, and how division was restricted). */

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { modular } from '../../src/data/tasks/modular';
 import { CERTIFIED_SETTING, trainCertifiedGrok, type GrokCertifiedEval } from '../../src/experiments/grok-convex';
+import { grokConfig, grokSummary } from '../../src/experiments/grok';
 
 const data = modular.generate({ op: 'div', p: 7, trainFrac: 0.5, seed: 0 });
 
@@ -49,4 +50,7 @@ test('convex-certified defaults on div mod 11: the run stops at the round that c
   assert.ok(evals.every((e) => e.certificate.converged));
   // progressSeconds Infinity: no throttled line, only the stop is said
   assert.deepEqual(lines, [`round ${r.steps} changed no parameter: every later round would repeat it; stopping`]);
+  // and result.json says why the run stopped before --rounds
+  const cfg = grokConfig({ model: 'convex-certified', p: 11 });
+  assert.equal(grokSummary(r, cfg).stoppedAtFixedPoint, true);
 });

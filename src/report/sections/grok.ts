@@ -73,7 +73,8 @@ function certificateTable(run: GrokRun): string {
     ? `<p class="prose">NOT certified: the last-layer solves of rounds ${escapeHtml((r.unconvergedRounds as number[]).join(', '))} stopped before their tol.</p>` : '';
   return `<table><tr><th>J</th><th>last layer primal</th><th>dual bound</th><th>rel. gap</th><th>FISTA iterations</th><th>certified</th></tr>` +
     `<tr><td>${cell(r.objective, precision(10))}</td><td>${cell(c.primal, precision(10))}</td><td>${cell(c.dual, precision(10))}</td>` +
-    `<td>${cell(c.relGap, precision(3))}</td><td>${cell(c.iterations)}</td><td>${c.converged === true ? 'yes' : 'no'}</td></tr></table>` + missed;
+    `<td>${cell(c.relGap, precision(3))}</td><td>${cell(c.iterations)}</td><td>${c.converged === true ? 'yes' : 'no'}</td></tr></table>` + missed +
+    (r.stoppedAtFixedPoint === true ? `<p class="prose">Stopped at round ${cell(r.steps)}: it changed no parameter, so every later round would repeat it.</p>` : '');
 }
 
 export const grokSection: Section<GrokRun> = {
