@@ -26,8 +26,10 @@ function planOf(opt: Transform<unknown>): Plan | null {
   const ts = opt.link.transforms, at = ts.findIndex((t) => t.link?.kind === 'adam');
   const adam = ts[at]?.link, tail = ts.slice(at + 1).map((t) => t.link), lr = tail[tail.length - 1];
   if (adam?.kind !== 'adam' || lr?.kind !== 'lr') return null;
+  // between Adam and the learning rate: nothing, or one unmasked decay; anything else (a clip, an
+  // unlabelled transform, a per-buffer mask) is the chain's alone
   const decay = tail.length === 2 ? tail[0] : null;
-  if (tail.length > 2 || (decay && (decay.kind !== 'decay' || decay.masked))) return null; // a per-buffer mask is the chain's alone
+  if (tail.length > 2 || (tail.length === 2 && (decay?.kind !== 'decay' || decay.masked))) return null;
   return { before: ts.slice(0, at), adam, wd: decay?.kind === 'decay' ? decay.wd : null, lr: lr.lr };
 }
 

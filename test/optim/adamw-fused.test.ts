@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import {
-  adam, adamw, addDecayedWeights, applyUpdates, chain, linearWarmup, scaleByAdam, scaleByLearningRate, sgd,
+  adam, adamw, addDecayedWeights, applyUpdates, chain, clipByGlobalNorm, linearWarmup, scaleByAdam, scaleByLearningRate, sgd, trace,
   type Buffers, type Schedule, type Transform,
 } from '../../src/optim/transform';
 import { optimizerStep } from '../../src/optim/adamw-fused';
@@ -70,7 +70,11 @@ test('a checkpoint of either path resumes in the other: the state layout is the 
 
 test('chains the fused step does not cover run as update then applyUpdates', () => {
   const masked = () => chain(scaleByAdam(), addDecayedWeights(1, [true, false, true]), scaleByLearningRate(1e-2));
-  for (const make of [masked, () => sgd(0.1, 0.9)]) {
+  // a transform between Adam and the learning rate that is not a decay (found in review: the fused
+  // step skipped it and applied plain Adam)
+  const clipped = () => chain(scaleByAdam(), clipByGlobalNorm(1e-3), scaleByLearningRate(1));
+  const traced = () => chain(scaleByAdam(), trace(0.9), scaleByLearningRate(1e-2));
+  for (const make of [masked, clipped, traced, () => sgd(0.1, 0.9)]) {
     const opt = make(), ref = make();
     const p = buffers('f64', 1, 1), pRef = buffers('f64', 1, 1), g = buffers('f64', 5, 1), gRef = buffers('f64', 5, 1);
     optimizerStep(opt)(g, opt.init(p), p);
