@@ -20,6 +20,8 @@ test('grok --suite refuses per-run flags, bad counts, and suite flags without --
   for (const [args, pattern] of [
     [['--suite', '--seeds', '0'], /--seeds must be an integer >= 1, got '0'/],
     [['--suite', '--jobs', '0'], /--jobs must be an integer >= 1, got '0'/],
+    [['--suite', '--seeds', '101'], /^convexformer: error: --seeds: must be at most 100, got 101$/],
+    [['--suite', '--seeds', '1', '--jobs', String(GROK_SUITE.length + 1)], new RegExp(`^convexformer: error: --jobs: must be at most the number of runs, ${GROK_SUITE.length} \\(settings x seeds\\), got ${GROK_SUITE.length + 1}$`)],
     [['--suite', '--p', '7'], /^convexformer: error: --p: is set by each setting of the suite; not allowed with --suite$/],
     [['--suite', '--model', 'convex'], /^convexformer: error: --model: is set by each setting of the suite/],
     [['--suite', '--op', 'div'], /^convexformer: error: --op: is set by each setting of the suite/],
