@@ -21,10 +21,10 @@ export function checkSuiteFlags(cmd: Command, suite: boolean): void {
 
 const mean = (s: SeedStats | null, digits = 0): string => (s === null ? '-' : s.n > 1 ? `${s.mean.toFixed(digits)} [${s.min.toFixed(digits)}-${s.max.toFixed(digits)}]` : s.mean.toFixed(digits));
 
-/** One line per setting: how many seeds reached 99% test accuracy and when, the amount of grokking, time. */
+/** One line per setting: how many seeds reached 99% test accuracy and when, the amount of grokking, time, and how many seeds ended below 99% train after reaching it. */
 export function suiteTable(settings: GrokSuiteAggregate[]): string[] {
-  const head = ['setting', 'reached 99% test', 'steps to 99% test', 'amount of grokking', 's to 99% test', 'median step s'];
-  const rows = settings.map((a) => [a.setting, `${a.reachedTest} of ${a.seeds}`, stepsText(a), mean(a.grokking), mean(a.secondsToTest99, 1), mean(a.medianStepSeconds, 3)]);
+  const head = ['setting', 'reached 99% test', 'steps to 99% test', 'amount of grokking', 's to 99% test', 'median step s', 'lost their fit'];
+  const rows = settings.map((a) => [a.setting, `${a.reachedTest} of ${a.seeds}`, stepsText(a), mean(a.grokking), mean(a.secondsToTest99, 1), mean(a.medianStepSeconds, 3), String(a.lostFit)]);
   const widths = head.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k].length)));
   return [head, ...rows].map((r) => r.map((c, k) => c.padEnd(widths[k])).join('  ').trimEnd());
 }
@@ -35,6 +35,6 @@ export async function grokSuiteAction(o: { seeds?: number; jobs?: number; resume
     onProgress: o.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
   });
   for (const line of suiteTable(result.settings)) console.log(line);
-  console.log(`steps: mean [min-max] over the seeds that reached 99% test accuracy; "> cap": not reached within the step cap (a lower bound). ${result.secondsNote}.`);
+  console.log(`steps: mean [min-max] over the seeds that reached 99% test accuracy; "> cap": not reached within the step cap (a lower bound); lost their fit: seeds whose final train accuracy is below 99% after reaching it (no amount of grokking is bounded by them). ${result.secondsNote}.`);
   console.log(wroteLine(o.out, 'grok-suite'));
 }

@@ -87,7 +87,7 @@ export function grokCommand(): Command {
     .addOption(new Option('--embedding <e>', `convex models only: learned token and position embeddings (width ${C.dModel}) or fixed one-hot tokens (default: ${C.embedding})`).choices(GROK_EMBEDDINGS))
     .addOption(new Option('--gate-from <g>', `convex only: every layer's gates read that layer's input, or the first layer's (the embeddings) (default: ${C.gateFrom})`).choices(GROK_GATE_INPUTS))
     .option('--skip', `convex only: a skip connection X + block(X) around every hidden layer (default: ${C.skip})`)
-    .option('--no-positions', `convex only: learned token embeddings without the learned position table (default: positions ${C.positions})`)
+    .option('--no-positions', `convex only, with --embedding learned: learned token embeddings without the learned position table (default: positions ${C.positions}; one-hot tokens have none)`)
     .option('--checkpoint-every <k>', 'save a checkpoint in OUT.partial every k steps', positiveInt('--checkpoint-every'), GROK_CHECKPOINT_EVERY)
     .option('--resume', 'continue the unfinished run in OUT.partial (same options)', false)
     .option('--quiet', 'no progress on stderr', false)

@@ -56,6 +56,17 @@ function checkModel(o: ConvexModelOptions): void {
   if (!GROK_EMBEDDINGS.includes(o.embedding)) throw new InputError('embedding', `must be one of ${GROK_EMBEDDINGS.join(', ')}, got ${String(o.embedding)}`);
 }
 
+/**
+ * One-hot tokens have no position table, so `positions` follows the embedding: a config records
+ * the model actually built (positions false for one-hot), and asking for no positions on one-hot
+ * tokens, which would change nothing, is refused rather than silently accepted.
+ */
+export function resolvePositions(given: unknown, embedding: unknown, fallback: unknown): unknown {
+  if (embedding !== 'onehot') return given ?? fallback;
+  if (given === false) throw new InputError('positions', 'only with embedding learned (one-hot tokens have no position table)');
+  return false;
+}
+
 /** The deep convex model of these options for `data`'s token ids. */
 export function grokConvexModel(data: TaskData, o: GrokConvexOptions): DeepConvex {
   checkTraining(o);

@@ -26,6 +26,7 @@ export interface GrokSuiteRow {
   cap: number;
   reachedTarget: boolean;
   steps: number;
+  /** the first evaluation at 99% train accuracy, whatever came after (see lostFit) */
   stepsToTrain99: number | null;
   secondsToTrain99: number | null;
   stepsToTest99: number | null;
@@ -33,6 +34,8 @@ export interface GrokSuiteRow {
   grokking: number | null;
   final: GrokSummary['final'];
   medianStepSeconds: number | null;
+  /** reached 99% train accuracy and ended below it: its stepsToTrain99 bounds no amount of grokking */
+  lostFit: boolean;
 }
 
 /** Over the seeds that have the value; null when none has. */
@@ -58,6 +61,8 @@ export interface GrokSuiteAggregate {
   /** seeds that reached 99% train, 99% test accuracy */
   reachedTrain: number;
   reachedTest: number;
+  /** seeds that reached 99% train accuracy and ended below it */
+  lostFit: number;
   stepsToTrain99: SeedStats | null;
   stepsToTest99: SeedStats | null;
   secondsToTest99: SeedStats | null;
@@ -84,12 +89,19 @@ export function seedStats(values: (number | null)[]): SeedStats | null {
   return { mean, sd, min: Math.min(...v), max: Math.max(...v), n: v.length };
 }
 
+/** The train accuracy a run must hold to count as fitted. */
+export const FIT_ACCURACY = 0.99;
+
+/** A run that reached 99% train accuracy (its first evaluation there) but whose final train accuracy is below it. */
+export const lostFit = (stepsToTrain99: unknown, finalTrainAccuracy: unknown): boolean =>
+  stepsToTrain99 !== null && typeof finalTrainAccuracy === 'number' && finalTrainAccuracy < FIT_ACCURACY;
+
 export function suiteRow(s: Setting, seed: number, dir: string): GrokSuiteRow {
   const r = JSON.parse(fs.readFileSync(path.join(dir, runName(s, seed), 'result.json'), 'utf8')) as GrokSummary;
   return {
     setting: s.name, seed, dir: runName(s, seed), cap: s.steps, reachedTarget: r.reachedTarget, steps: r.steps,
     stepsToTrain99: r.stepsToTrain99, secondsToTrain99: r.secondsToTrain99, stepsToTest99: r.stepsToTest99, secondsToTest99: r.secondsToTest99,
-    grokking: r.grokking, final: r.final, medianStepSeconds: r.medianStepSeconds,
+    grokking: r.grokking, final: r.final, medianStepSeconds: r.medianStepSeconds, lostFit: lostFit(r.stepsToTrain99, r.final.trainAccuracy),
   };
 }
 
@@ -99,6 +111,7 @@ export function aggregate(s: Setting, weightDecay: number, rows: GrokSuiteRow[])
   return {
     setting: s.name, op: s.op, p: s.p, layers: s.layers, model: s.model, weightDecay, cap: s.steps, seeds: own.length,
     reachedTrain: own.filter((r) => r.stepsToTrain99 !== null).length, reachedTest: own.filter((r) => r.stepsToTest99 !== null).length,
+    lostFit: own.filter((r) => r.lostFit).length,
     stepsToTrain99: of('stepsToTrain99'), stepsToTest99: of('stepsToTest99'), secondsToTest99: of('secondsToTest99'),
     grokking: of('grokking'), medianStepSeconds: of('medianStepSeconds'),
   };

@@ -66,6 +66,8 @@ export const GROK_SUITE: readonly GrokSuiteSetting[] = [
 ];
 
 export const GROK_SUITE_DEFAULTS = { seeds: 2, jobs: 2 };
+/** More seeds than this is a typo, not a suite (each seed is a run per setting, an hour's work at 2). */
+const MAX_SEEDS = 100;
 
 export interface GrokSuiteOptions {
   /** seeds 0..seeds-1 of every setting */
@@ -127,14 +129,45 @@ function blasThreadsUnder(env: NodeJS.ProcessEnv): number | null {
   return r.status === 0 && Number.isInteger(n) ? n : null;
 }
 
+/** A finished run's recorded options; a run directory half written (no config.json, or not JSON) is refused naming it. */
+function savedRunConfig(runDir: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(runDir, RUN_FILES.config), 'utf8');
+  } catch {
+    throw new InputError('resume', `${runDir} has ${RUN_FILES.result} but no readable ${RUN_FILES.config}: remove that run directory to run it again`);
+  }
+  try {
+    const config = (JSON.parse(text) as { config?: unknown }).config;
+    if (config !== null && typeof config === 'object') return config as Record<string, unknown>;
+  } catch {
+    // reported below, as a record without options is
+  }
+  throw new InputError('resume', `${runDir}: ${RUN_FILES.config} is not a run record (half written?): remove that run directory to run it again`);
+}
+
 /** A finished run of the same configuration is kept; one of other options is refused. */
 function finished(dir: string, r: SuiteRun): boolean {
   const runDir = path.join(dir, r.name);
   if (!fs.existsSync(path.join(runDir, RUN_FILES.result))) return false;
-  const saved = JSON.parse(fs.readFileSync(path.join(runDir, RUN_FILES.config), 'utf8')).config as Record<string, unknown>;
+  const saved = savedRunConfig(runDir);
   const differs = Object.entries(r.config).filter(([k, v]) => JSON.stringify(saved[k]) !== JSON.stringify(v)).map(([k, v]) => `${k} ${JSON.stringify(saved[k])} there, ${JSON.stringify(v)} now`);
   if (differs.length) throw new InputError('resume', `${runDir} holds a finished run of other options: ${differs.join('; ')}`);
   return true;
+}
+
+/** The suite's record without what changes no result (runs at a time, their BLAS threads): what --resume must match. */
+function resultDefining<R extends { config: { jobs: number; blasThreadsPerRun: number | null } }>(r: R): R {
+  const { jobs: _j, blasThreadsPerRun: _b, ...config } = r.config;
+  return { ...r, config: config as R['config'] };
+}
+
+/** What the seconds are: wall seconds while up to `jobs` runs shared the cores, under each load the suite ran at (two when resumed at another --jobs). */
+function secondsNote(loads: { jobs: number; blasThreadsPerRun: number | null }[], cores: number): string {
+  const jobs = Math.max(...loads.map((l) => l.jobs));
+  const threads = [...new Set(loads.map((l) => l.blasThreadsPerRun ?? 'unknown'))].join(' or ');
+  return `seconds are each run's own training seconds, measured while up to ${jobs} run${jobs > 1 ? 's' : ''} shared ${cores} core${cores > 1 ? 's' : ''} ` +
+    `(OpenBLAS ${threads} thread${threads === '1' ? '' : 's'} per run): wall seconds under that load`;
 }
 
 /** The last line a failed run wrote to its log: its error. */
@@ -150,14 +183,20 @@ export async function runGrokSuite(grid: readonly GrokSuiteSetting[], out: strin
   const jobs = o.jobs ?? GROK_SUITE_DEFAULTS.jobs;
   count('seeds', seeds);
   count('jobs', jobs);
+  if (seeds > MAX_SEEDS) throw new InputError('seeds', `must be at most ${MAX_SEEDS}, got ${seeds}`);
   const runs = suiteRuns(grid, seeds);
+  // more workers than runs would start none of their own: refused rather than silently capped
+  if (jobs > runs.length) throw new InputError('jobs', `must be at most the number of runs, ${runs.length} (settings x seeds), got ${jobs}`);
   const env = childEnv(jobs);
   const record = generatedRecord('grok-suite', { grid, seeds, jobs, blasThreadsPerRun: blasThreadsUnder(env), capsNote: GROK_SUITE_NOTE });
   const dir = new RunDir(out, { kind: 'grok-suite', force: o.force, resumable: true, resume: o.resume });
   let launched = false;
   try {
-    const saved = dir.read(RUN_FILES.config);
-    if (o.resume && saved !== null) checkSameRun(JSON.parse(saved), record, path.join(dir.tmp, RUN_FILES.config));
+    const savedText = dir.read(RUN_FILES.config);
+    const saved = o.resume && savedText !== null ? (JSON.parse(savedText) as typeof record) : null;
+    if (saved !== null) checkSameRun(resultDefining(saved), resultDefining(record), path.join(dir.tmp, RUN_FILES.config));
+    // a resumed suite may run at another --jobs: the seconds note names every load its runs saw
+    const loads = [saved?.config, record.config].filter((c): c is typeof record.config => c !== undefined);
     dir.writeConfig(record);
     const queue = runs.filter((r) => !finished(dir.tmp, r));
     let left = queue.length;
@@ -193,8 +232,7 @@ export async function runGrokSuite(grid: readonly GrokSuiteSetting[], out: strin
     const cores = os.cpus().length;
     const result: GrokSuiteResult = {
       rows, settings: grid.map((s) => aggregate(s, (runs.find((r) => r.setting === s)!.config as { weightDecay: number }).weightDecay, rows)),
-      secondsNote: `seconds are each run's own training seconds, measured while up to ${jobs} run${jobs > 1 ? 's' : ''} shared ${cores} core${cores > 1 ? 's' : ''} ` +
-        `(OpenBLAS ${record.config.blasThreadsPerRun ?? 'unknown'} thread${record.config.blasThreadsPerRun === 1 ? '' : 's'} per run): wall seconds under that load`,
+      secondsNote: secondsNote(loads, cores),
       cores,
     };
     dir.writeResult(result);

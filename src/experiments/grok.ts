@@ -10,7 +10,7 @@ import { InputError } from '../data/errors';
 import { taskNamed } from '../data/tasks/registry';
 import type { TaskData } from '../data/tasks/task';
 import type { ModularOp } from '../data/tasks/modular';
-import { CERTIFIED_SETTING, CONVEX_SETTING, trainCertifiedGrok, trainConvexGrok, type GrokCertifiedEval, type GrokCertifiedOptions, type GrokConvexOptions, type RoundCertificate } from './grok-convex';
+import { CERTIFIED_SETTING, CONVEX_SETTING, resolvePositions, trainCertifiedGrok, trainConvexGrok, type GrokCertifiedEval, type GrokCertifiedOptions, type GrokConvexOptions, type RoundCertificate } from './grok-convex';
 import { POWER_SETTING, trainStandardGrok, type GrokStandardOptions } from './grok-standard';
 import type { GrokEval, GrokResult, GrokRun } from './grok-train';
 import { RUN_FILES, RunDir } from './run-dir';
@@ -55,6 +55,7 @@ export function grokConfig(given: GrokGiven): GrokConfig {
     throw new InputError(k, owners.length ? `is an option of the ${owners.join(' and ')} model${owners.length > 1 ? 's' : ''}, not of ${given.model}` : 'is not an option of grok');
   }
   const merged = { ...defaults, ...Object.fromEntries(set) };
+  if (given.model === 'convex') merged.positions = resolvePositions(given.positions, merged.embedding, defaults.positions);
   // the task first, then the model and its options (an existing key keeps its place in a spread)
   return { task: merged.task, op: merged.op, p: merged.p, trainFrac: merged.trainFrac, model: merged.model, ...merged } as unknown as GrokConfig;
 }

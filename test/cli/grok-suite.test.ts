@@ -20,12 +20,16 @@ test('grok --suite refuses per-run flags, bad counts, and suite flags without --
   for (const [args, pattern] of [
     [['--suite', '--seeds', '0'], /--seeds must be an integer >= 1, got '0'/],
     [['--suite', '--jobs', '0'], /--jobs must be an integer >= 1, got '0'/],
+    [['--suite', '--seeds', '101'], /^convexformer: error: --seeds: must be at most 100, got 101$/],
+    [['--suite', '--seeds', '1', '--jobs', String(GROK_SUITE.length + 1)], new RegExp(`^convexformer: error: --jobs: must be at most the number of runs, ${GROK_SUITE.length} \\(settings x seeds\\), got ${GROK_SUITE.length + 1}$`)],
     [['--suite', '--p', '7'], /^convexformer: error: --p: is set by each setting of the suite; not allowed with --suite$/],
     [['--suite', '--model', 'convex'], /^convexformer: error: --model: is set by each setting of the suite/],
     [['--suite', '--op', 'div'], /^convexformer: error: --op: is set by each setting of the suite/],
     [['--suite', '--weight-decay', '0'], /^convexformer: error: --weight-decay: is set by each setting of the suite/],
     [['--p', '7', '--model', 'convex', '--seeds', '3'], /^convexformer: error: --seeds: is an option of --suite$/],
     [['--model', 'convex'], /^convexformer: error: --p: is required \(or --suite\)$/],
+    // not a suite flag, but the same one-line refusal with nothing written: no position table to drop on one-hot tokens
+    [['--p', '7', '--model', 'convex', '--embedding', 'onehot', '--no-positions'], /^convexformer: error: --no-positions: only with embedding learned/],
     [['--suite', '--seeds', '2', '--resume'], /^convexformer: error: --resume: no unfinished run/],
   ] as const) {
     const out = path.join(tmp, 'bad');
@@ -71,15 +75,15 @@ test('grok --suite starts the paper\'s grid as single grok runs; SIGTERM stops t
 });
 
 test('the per-setting table: mean [min-max] over the seeds that reached 99% test, "> cap" when none did', () => {
-  const base = { op: 'div', p: 97, layers: 1, model: 'standard', weightDecay: 1, cap: 5000, seeds: 2, reachedTrain: 2, stepsToTrain99: seedStats([400, 500]), medianStepSeconds: seedStats([0.2, 0.3]) };
+  const base = { op: 'div', p: 97, layers: 1, model: 'standard', weightDecay: 1, cap: 5000, seeds: 2, reachedTrain: 2, lostFit: 0, stepsToTrain99: seedStats([400, 500]), medianStepSeconds: seedStats([0.2, 0.3]) };
   const settings: GrokSuiteAggregate[] = [
     { ...base, setting: 'all', reachedTest: 2, stepsToTest99: seedStats([1900, 2300]), secondsToTest99: seedStats([400, 500]), grokking: seedStats([1500, 1800]) },
-    { ...base, setting: 'none', reachedTest: 0, stepsToTest99: null, secondsToTest99: null, grokking: null },
+    { ...base, setting: 'none', reachedTest: 0, lostFit: 1, stepsToTest99: null, secondsToTest99: null, grokking: null },
     { ...base, setting: 'one', reachedTest: 1, stepsToTest99: seedStats([4100, null]), secondsToTest99: seedStats([900]), grokking: seedStats([3700]) },
   ];
   const [head, all, none, one] = suiteTable(settings);
-  assert.match(head, /^setting +reached 99% test +steps to 99% test +amount of grokking/);
-  assert.match(all, /^all +2 of 2 +2100 \[1900-2300\] +1650 \[1500-1800\] +450\.0 \[400\.0-500\.0\] +0\.250 \[0\.200-0\.300\]$/);
-  assert.match(none, /^none +0 of 2 +> 5000 +- +- /);
+  assert.match(head, /^setting +reached 99% test +steps to 99% test +amount of grokking.* lost their fit$/);
+  assert.match(all, /^all +2 of 2 +2100 \[1900-2300\] +1650 \[1500-1800\] +450\.0 \[400\.0-500\.0\] +0\.250 \[0\.200-0\.300\] +0$/);
+  assert.match(none, /^none +0 of 2 +> 5000 +- +- .* 1$/);
   assert.match(one, /^one +1 of 2 +4100 \(1 of 2 seeds; the other > 5000\) +3700 +900\.0/);
 });

@@ -56,3 +56,24 @@ for (const [field, value, message] of bad) {
     });
   });
 }
+
+test('grok convex: positions follows the embedding (config.json records the model built), and no positions on one-hot tokens is refused in one line', () => {
+  const onehot = grokConfig({ model: 'convex', p: 7, embedding: 'onehot' });
+  assert.equal(onehot.model === 'convex' && onehot.positions, false);
+  const explicit = grokConfig({ model: 'convex', p: 7, embedding: 'onehot', positions: true });
+  assert.equal(explicit.model === 'convex' && explicit.positions, false);
+  const learned = grokConfig({ model: 'convex', p: 7, positions: false });
+  assert.equal(learned.model === 'convex' && learned.positions, false);
+  assert.throws(() => grokConfig({ model: 'convex', p: 7, embedding: 'onehot', positions: false }), (e: unknown) => {
+    assert.ok(e instanceof InputError && e.field === 'positions');
+    assert.match(e.message, /only with embedding learned/);
+    assert.ok(!e.message.includes('\n'));
+    return true;
+  });
+  // the recorded one-hot config builds the same model as the old default (positions true on one-hot tokens)
+  const { task: _t, op: _o, p: _p, trainFrac: _f, model: _m, ...o } = onehot as unknown as Record<string, unknown>;
+  const built = grokConvexModel(data, { ...(o as unknown as GrokConvexOptions), gates: 3 });
+  const before = grokConvexModel(data, { ...CONVEX_SETTING, embedding: 'onehot', gates: 3 });
+  assert.deepEqual(built.params.map((p) => p.name), before.params.map((p) => p.name));
+  built.params.forEach((p, k) => assert.deepEqual(p.data, before.params[k].data));
+});

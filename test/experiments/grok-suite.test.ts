@@ -79,7 +79,7 @@ test('a tiny suite (p = 7, 2 seeds, 2 jobs) writes a grok run directory per sett
 test('bad suite input is refused naming the field, before anything is written', async () => {
   const out = path.join(tmp, 'bad');
   for (const [grid, opts, field] of [
-    [TINY, { seeds: 0 }, 'seeds'], [TINY, { jobs: 0 }, 'jobs'], [[], {}, 'grid'], [[TINY[0], TINY[0]], {}, 'grid'],
+    [TINY, { seeds: 0 }, 'seeds'], [TINY, { jobs: 0 }, 'jobs'], [TINY, { seeds: 101 }, 'seeds'], [TINY, { seeds: 1, jobs: TINY.length + 1 }, 'jobs'], [[], {}, 'grid'], [[TINY[0], TINY[0]], {}, 'grid'],
     [[{ ...TINY[0], options: { heads: 2 } }], {}, 'grid'], [[{ ...TINY[0], p: 1 }], {}, 'p'],
   ] as [GrokSuiteSetting[], object, string][]) {
     await assert.rejects(runGrokSuite(grid, out, opts), (e: Error) => e instanceof InputError && e.field === field);
@@ -118,8 +118,10 @@ test('a suite killed midway (SIGKILL) stops its runs, and --resume ends with the
 
   await assert.rejects(runGrokSuite(grid, cut, opts), (e: Error) => e instanceof InputError && e.field === 'out' && /pass `resume`/.test(e.message));
   await assert.rejects(runGrokSuite(grid, cut, { ...opts, seeds: 3, resume: true }), (e: Error) => e instanceof InputError && /seeds 2 there, 3 now/.test(e.message));
-  await runGrokSuite(grid, cut, { ...opts, resume: true });
+  // --jobs changes no result, so a resume may run at another one; the seconds note names both loads
+  await runGrokSuite(grid, cut, { ...opts, jobs: 1, resume: true });
   assert.ok(!fs.existsSync(`${cut}.partial`));
+  assert.match(readJson(path.join(cut, 'result.json')).secondsNote, /up to 2 runs shared .* \(OpenBLAS 1( or \S+)? threads? per run\)/);
   assert.deepEqual(untimed(path.join(cut, 'result.json')), untimed(path.join(whole, 'result.json')));
   assert.match(fs.readFileSync(path.join(cut, 'long-seed0.log'), 'utf8'), /--resume/);
   // and the runs trained: identical rows of models that never moved would prove nothing
@@ -141,4 +143,16 @@ test('a run that fails makes the suite fail after the others, naming it; what th
   assert.equal(fs.readFileSync(path.join(stray, 'notes.txt'), 'utf8'), 'mine');
   assert.ok(fs.existsSync(path.join(`${out}.partial`, 'p7-L1-standard-seed0', 'result.json')), 'the other run finished');
   assert.ok(!fs.existsSync(out) && !fs.existsSync(path.join(`${out}.partial`, 'result.json')));
+
+  // a finished run whose config.json is half written or gone: --resume names the run directory, before anything runs
+  const done = path.join(`${out}.partial`, 'p7-L1-standard-seed0');
+  for (const damage of [() => fs.writeFileSync(path.join(done, 'config.json'), '{"kind": "gr'), () => fs.rmSync(path.join(done, 'config.json'))]) {
+    damage();
+    await assert.rejects(runGrokSuite(TINY, out, { seeds: 1, jobs: 1, resume: true }), (e: Error) => {
+      assert.ok(e instanceof InputError && e.field === 'resume', String(e));
+      assert.ok(e.message.includes(done) && !e.message.includes('\n'), e.message);
+      return true;
+    });
+  }
+  assert.ok(!fs.existsSync(path.join(`${out}.partial`, 'p7-L1-convex-seed0.partial')), 'no run was started');
 });

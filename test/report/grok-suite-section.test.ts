@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { repoRoot } from '../helpers';
 import { runGrokSuite, type GrokSuiteSetting } from '../../src/experiments/grok-suite';
 import { seedStats } from '../../src/experiments/grok-suite-result';
+import { bars } from '../../src/report/sections/grok-suite';
 import { cliOk, sectionsText, tmpDir, writeJson } from './cli-runs';
 import { assertLegible, assertSeries, chartsIn, withPage } from './browser';
 
@@ -94,4 +95,31 @@ test('report: the paper\'s claims beside a suite, each verdict computed from its
   assert.match(b, /p15-L4-convexagrees: all 2 seeds, mean 400 steps/);
   const c = render('c', [1500, 1700], null);
   assert.match(c, /p97-L1-convex vs p97-L1-standard-wd1disagrees: convex 1600 against standard 2100 steps, 1\.3x sooner/);
+});
+
+test('report: a seed that reached 99% train and ended below it bounds no amount of grokking, and is counted under its bar and in the caption', () => {
+  // p15-L4-standard-wd1 of the real suite: 99% train at some step, 27% train at the end
+  const setting = { setting: 's', op: 'div', p: 15, layers: 4, model: 'standard', weightDecay: 1, cap: 5000, seeds: 2, reachedTrain: 2, reachedTest: 0, stepsToTest99: null, grokking: null };
+  const row = (seed: number, stepsToTrain99: number, trainAccuracy: number) => ({ setting: 's', seed, dir: `s-seed${seed}`, stepsToTrain99, stepsToTest99: null, final: { trainAccuracy } });
+  const kept = row(0, 1000, 1);
+  const lost = row(1, 4000, 0.27);
+  const [grokking] = bars([setting], [kept, lost], 'grokking')[0].bars;
+  // the lost seed's later 99%-train step would have made the bound 5000 - 4000
+  assert.equal(grokking!.bound, 5000 - 1000);
+  assert.match(grokking!.note, /0 of 2, 1 lost fit/);
+  const [onlyLost] = bars([setting], [lost], 'grokking')[0].bars;
+  assert.equal(onlyLost!.bound, null);
+  assert.match(onlyLost!.note, /not reached, 1 lost fit/);
+  // steps to 99% test are unaffected: the cap is still the bound
+  assert.equal(bars([setting], [kept, lost], 'steps')[0].bars[0]!.bound, 5000);
+
+  const dir = path.join(tmpDir(), 'lost');
+  fs.mkdirSync(dir, { recursive: true });
+  writeJson(path.join(dir, 'config.json'), { kind: 'grok-suite', schemaVersion: 1, dataFile: null, dataHash: null, config: { grid: [setting], seeds: 2, jobs: 2, blasThreadsPerRun: 1, capsNote: 'caps.' } });
+  writeJson(path.join(dir, 'result.json'), { rows: [kept, lost], settings: [setting], secondsNote: 'seconds under load', cores: 2 });
+  const html = path.join(dir, 'r.html');
+  cliOk(['report', dir, '--out', html]);
+  const text = sectionsText(fs.readFileSync(html, 'utf8'));
+  assert.match(text, /1 run lost its fit/);
+  assert.match(text, /lost their fit/);
 });

@@ -13,7 +13,7 @@ import { readMetrics, readObject } from '../read';
 import { cell, escapeHtml, fields, finite, precision } from '../text';
 import { contextBlock, dataFact } from '../context';
 import { configLine } from '../config-line';
-import { stepsText, type SeedStats } from '../../experiments/grok-suite-result';
+import { lostFit, stepsText, type SeedStats } from '../../experiments/grok-suite-result';
 import { sectionTitle, type Section } from './section';
 
 /** The paper's colours where it has them: the non-convex curve (no weight decay) purple, the convex one green. */
@@ -40,8 +40,15 @@ function layout(settings: Record<string, unknown>[]): { groups: string[]; series
   return { groups: [...new Set(settings.map(groupName))], series: [...new Set(settings.map(seriesName))] };
 }
 
-/** Steps to 99% test: the cap is a lower bound for the seeds that did not reach it. Grokking: cap minus their 99%-train step. */
-function bars(settings: Record<string, unknown>[], rows: Record<string, unknown>[], what: 'steps' | 'grokking'): BarGroup[] {
+/** A suite row's lostFit, computed from its numbers (a result.json written before the field has none). */
+const rowLostFit = (r: Record<string, unknown>) => lostFit(r.stepsToTrain99, fields(r.final).trainAccuracy);
+
+/**
+ * Steps to 99% test: the cap is a lower bound for the seeds that did not reach it. Grokking: cap
+ * minus their 99%-train step, only for seeds that still held 99% train at the end (a fit lost
+ * later bounds nothing); the seeds that lost it are counted under the bar.
+ */
+export function bars(settings: Record<string, unknown>[], rows: Record<string, unknown>[], what: 'steps' | 'grokking'): BarGroup[] {
   const { groups, series: names } = layout(settings);
   return groups.map((g) => ({
     label: g,
@@ -51,10 +58,12 @@ function bars(settings: Record<string, unknown>[], rows: Record<string, unknown>
       const s = stats(what === 'steps' ? a.stepsToTest99 : a.grokking);
       const cap = finite(a.cap);
       const missed = rows.filter((r) => r.setting === a.setting && r.stepsToTest99 === null);
-      const trained = missed.map((r) => finite(r.stepsToTrain99)).filter((t): t is number => t !== null);
+      const lost = what === 'grokking' ? missed.filter(rowLostFit).length : 0;
+      const trained = missed.filter((r) => !rowLostFit(r)).map((r) => finite(r.stepsToTrain99)).filter((t): t is number => t !== null);
       const bound = missed.length === 0 || cap === null ? null : what === 'steps' ? cap : trained.length ? cap - Math.max(...trained) : null;
-      if (s === null && bound === null) return { value: null, min: null, max: null, bound: null, note: 'not reached' };
-      return { value: s?.mean ?? null, min: s?.min ?? null, max: s?.max ?? null, bound, note: `${plain(a.reachedTest)} of ${plain(a.seeds)}` };
+      const lostNote = lost ? `, ${lost} lost fit` : '';
+      if (s === null && bound === null) return { value: null, min: null, max: null, bound: null, note: `not reached${lostNote}` };
+      return { value: s?.mean ?? null, min: s?.min ?? null, max: s?.max ?? null, bound, note: `${plain(a.reachedTest)} of ${plain(a.seeds)}${lostNote}` };
     }),
   }));
 }
@@ -62,11 +71,13 @@ function bars(settings: Record<string, unknown>[], rows: Record<string, unknown>
 function figures(run: GrokSuiteRun, id: string): string {
   const settings = list(run.result.settings);
   const rows = list(run.result.rows);
+  const lost = rows.filter(rowLostFit).length;
   const series = layout(settings).series.map((name, k) => ({ name, colour: colourOf(settings.find((a) => seriesName(a) === name)!, k) }));
   return `<div class="figure7">${barChartSvg({ id: `${id}-steps`, title: 'steps to 99% test accuracy', yLabel: 'steps (log)', series, groups: bars(settings, rows, 'steps') })}
 ${barChartSvg({ id: `${id}-grokking`, title: 'amount of grokking (steps from 99% train to 99% test)', yLabel: 'steps (log)', series, groups: bars(settings, rows, 'grokking') })}</div>
 <p class="caption">Ergen et al.'s Figure 7: bars are the mean over the seeds that reached 99% test accuracy, whiskers their min and max, and under each bar how many seeds reached it.
-Hatched bars and dashed marks are lower bounds: seeds that did not reach 99% test accuracy within the setting's step cap (the amount of grokking: the cap minus their step to 99% train).</p>`;
+Hatched bars and dashed marks are lower bounds: seeds that did not reach 99% test accuracy within the setting's step cap (the amount of grokking: the cap minus their step to 99% train, the first evaluation at 99%).
+A seed whose final train accuracy is below 99% lost its fit after reaching it and gives no lower bound: ${lost} run${lost === 1 ? '' : 's'} lost ${lost === 1 ? 'its' : 'their'} fit.</p>`;
 }
 
 const whole = (x: number) => String(Math.round(x));
@@ -77,16 +88,20 @@ const statText = (v: unknown, format: (x: number) => string) => {
   return s === null ? '-' : `${cell(s.mean, format)}${s.n > 1 ? ` [${cell(s.min, format)}-${cell(s.max, format)}]` : ''}`;
 };
 
+/** Seeds of a setting that reached 99% train accuracy and ended below it. */
+const lostOf = (a: Record<string, unknown>, rows: Record<string, unknown>[]) => String(rows.filter((r) => r.setting === a.setting && rowLostFit(r)).length);
+
 function numbers(run: GrokSuiteRun): string {
-  const head = '<tr><th>setting</th><th>model</th><th>weight decay</th><th>p</th><th>L</th><th>cap</th><th>reached 99% train</th><th>reached 99% test</th><th>steps to 99% train</th><th>steps to 99% test</th><th>amount of grokking</th><th>seconds to 99% test</th><th>median step (s)</th></tr>';
+  const rows = list(run.result.rows);
+  const head = '<tr><th>setting</th><th>model</th><th>weight decay</th><th>p</th><th>L</th><th>cap</th><th>reached 99% train</th><th>reached 99% test</th><th>lost their fit</th><th>steps to 99% train</th><th>steps to 99% test</th><th>amount of grokking</th><th>seconds to 99% test</th><th>median step (s)</th></tr>';
   const body = list(run.result.settings).map((a) => {
     const steps = typeof a.cap === 'number' && typeof a.seeds === 'number' && typeof a.reachedTest === 'number'
       ? stepsText({ stepsToTest99: stats(a.stepsToTest99), reachedTest: a.reachedTest, seeds: a.seeds, cap: a.cap }) : '-';
     return `<tr><td>${cell(a.setting)}</td><td>${cell(a.model)}</td><td>${cell(a.weightDecay)}</td><td>${cell(a.p)}</td><td>${cell(a.layers)}</td><td>${cell(a.cap)}</td>` +
-      `<td>${cell(a.reachedTrain)} of ${cell(a.seeds)}</td><td>${cell(a.reachedTest)} of ${cell(a.seeds)}</td><td>${statText(a.stepsToTrain99, whole)}</td><td>${escapeHtml(steps)}</td>` +
+      `<td>${cell(a.reachedTrain)} of ${cell(a.seeds)}</td><td>${cell(a.reachedTest)} of ${cell(a.seeds)}</td><td>${lostOf(a, rows)}</td><td>${statText(a.stepsToTrain99, whole)}</td><td>${escapeHtml(steps)}</td>` +
       `<td>${statText(a.grokking, whole)}</td><td>${statText(a.secondsToTest99, precision(3))}</td><td>${statText(a.medianStepSeconds, precision(3))}</td></tr>`;
   }).join('');
-  return `<h3>Per setting (mean [min-max] over the seeds that reached each accuracy)</h3><table class="suite">${head}${body}</table>
+  return `<h3>Per setting (mean [min-max] over the seeds that reached each accuracy; steps to 99% train: the first evaluation at 99%; lost their fit: seeds that ended below 99% train after reaching it)</h3><table class="suite">${head}${body}</table>
 <p class="caption">${cell(run.result.secondsNote)}. "&gt; cap": not reached within the step cap, a lower bound; ${cell(fields(run.config.config).capsNote)}</p>`;
 }
 
