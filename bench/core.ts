@@ -7,9 +7,9 @@ import { eigh, svd } from '../src/core/linalg';
 import { fwht } from '../src/core/fwht';
 import { fft, ifft } from '../src/core/fft';
 import { Rng } from '../src/core/rng';
+import { median } from '../src/core/median';
 
 const once = (fn: () => void) => { const t = process.hrtime.bigint(); fn(); return Number(process.hrtime.bigint() - t) / 1e6; };
-const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
 /**
  * ms per call of each, median. Calls alternate (native, TypeScript, native, ...) so that load

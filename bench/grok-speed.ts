@@ -25,6 +25,7 @@ import { gradBuffers, objective, paramData, type Model } from '../src/nn/models/
 import { Transformer } from '../src/nn/models/transformer';
 import { adamw } from '../src/optim/transform';
 import { optimizerStep } from '../src/optim/adamw-fused';
+import { median } from '../src/core/median';
 
 const RUNS = 3, WARMUP = 3;
 const root = path.resolve(__dirname, '..', '..');
@@ -55,7 +56,6 @@ function modelOf(s: Size, data: TaskData): { model: Model<Int32Array, FloatArray
   return { model, setting: o };
 }
 
-const median = (a: number[]): number => { const s = [...a].sort((x, y) => x - y); return s[(s.length - 1) >> 1]; };
 
 /** Our step on the first batch the trainer would draw (the whole training half when it is smaller than the batch size). */
 function ours(s: Size, data: TaskData): Ours {

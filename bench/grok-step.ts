@@ -15,6 +15,7 @@ import type { TaskData } from '../src/data/tasks/task';
 import { POWER_SETTING } from '../src/experiments/grok-standard';
 import { trainGrokModel } from '../src/experiments/grok-train';
 import { Transformer, type TransformerConfig } from '../src/nn/models/transformer';
+import { median } from '../src/core/median';
 
 const STEPS = 60, EVAL_EVERY = 20, WARMUP_STEPS = 12, RUNS = 3;
 
@@ -50,7 +51,6 @@ run(data, false, WARMUP_STEPS);
 const old: Run[] = [], kept: Run[] = [];
 for (let r = 0; r < RUNS; r++) { old.push(run(data, true, STEPS)); kept.push(run(data, false, STEPS)); }
 
-const median = (a: number[]): number => { const s = [...a].sort((x, y) => x - y); return s[(s.length - 1) >> 1]; };
 const row = (name: string, runs: Run[]) => {
   const sps = runs.map((x) => x.stepsPerSecond), wall = runs.map((x) => x.wallSeconds);
   return `| ${name} | ${median(sps).toFixed(2)} (${sps.map((x) => x.toFixed(2)).join(', ')}) | ${median(wall).toFixed(2)} (${wall.map((x) => x.toFixed(2)).join(', ')}) |`;

@@ -9,6 +9,7 @@ import { computeGates } from '../src/convex/operators/gates';
 import type { LinearOperator } from '../src/convex/types';
 import { Rng } from '../src/core/rng';
 import { blas } from '../src/core/blas';
+import { median } from '../src/core/median';
 
 const rounds = 15;
 const pairsPerRound = 4;
@@ -23,7 +24,6 @@ function msPerPair(op: LinearOperator, w: Float64Array, r: Float64Array): number
   return Number(process.hrtime.bigint() - t) / 1e6 / pairsPerRound;
 }
 
-const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
 console.log(`machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, node ${process.version}, ${JSON.stringify(blas.info())}`);
 console.log('| operator | N, n, d, c (h) | blocked (ms / apply+applyT) | one GEMM (ms) | blocked / one GEMM |');

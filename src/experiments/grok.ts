@@ -6,6 +6,7 @@
 // with a certified last layer, one round per step; each has one typed default set (GROK_DEFAULTS) that the CLI and
 // library calls share, and config.json records it whole. Not reaching the target is a result.
 import * as path from 'node:path';
+import { median } from '../core/median';
 import { InputError } from '../data/errors';
 import { taskNamed } from '../data/tasks/registry';
 import type { TaskData } from '../data/tasks/task';
@@ -101,15 +102,15 @@ export interface GrokSummary {
 
 export function grokSummary(r: GrokResult, cfg: GrokConfig): GrokSummary {
   const last = r.evals.at(-1)!;
-  const perStep = r.evals.slice(1).map((e, k) => (e.seconds - r.evals[k].seconds) / (e.step - r.evals[k].step)).sort((a, b) => a - b);
-  const median = perStep.length === 0 ? null : perStep.length % 2 ? perStep[(perStep.length - 1) / 2] : (perStep[perStep.length / 2 - 1] + perStep[perStep.length / 2]) / 2;
+  const perStep = r.evals.slice(1).map((e, k) => (e.seconds - r.evals[k].seconds) / (e.step - r.evals[k].step));
+  const stepSeconds = perStep.length === 0 ? null : median(perStep);
   return {
     steps: r.steps, seconds: r.seconds,
     reachedTarget: cfg.targetAccuracy !== null && last.testAccuracy >= cfg.targetAccuracy,
     stepsToTrain99: r.stepsToTrain99, secondsToTrain99: r.secondsToTrain99, stepsToTest99: r.stepsToTest99, secondsToTest99: r.secondsToTest99,
     grokking: r.stepsToTrain99 === null || r.stepsToTest99 === null ? null : r.stepsToTest99 - r.stepsToTrain99,
     final: { trainLoss: last.trainLoss, trainAccuracy: last.trainAccuracy, testLoss: last.testLoss, testAccuracy: last.testAccuracy },
-    parameters: r.parameters, medianStepSeconds: median,
+    parameters: r.parameters, medianStepSeconds: stepSeconds,
     ...(cfg.model === 'convex-certified' ? certifiedSummary(r.evals as GrokCertifiedEval[]) : {}),
   };
 }

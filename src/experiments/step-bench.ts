@@ -7,6 +7,7 @@ import { adamw } from '../optim/transform';
 import { optimizerStep } from '../optim/adamw-fused';
 import { Rng } from '../core/rng';
 import { blas } from '../core/blas';
+import { median } from '../core/median';
 
 export interface StepBenchResult {
   config: TransformerConfig & { batch: number; steps: number };
@@ -19,7 +20,6 @@ export interface StepBenchResult {
   precision: string;
 }
 
-const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 export function stepBench(cfg: TransformerConfig, batch: number, steps: number): StepBenchResult {
