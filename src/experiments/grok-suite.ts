@@ -156,7 +156,7 @@ function finished(dir: string, r: SuiteRun): boolean {
   return true;
 }
 
-/** The suite's record without what changes no result (runs at a time, their BLAS threads): what --resume must match. */
+/** The suite's record without runs at a time and their BLAS threads (they change results only by float rounding): what --resume must match. */
 function resultDefining<R extends { config: { jobs: number; blasThreadsPerRun: number | null } }>(r: R): R {
   const { jobs: _j, blasThreadsPerRun: _b, ...config } = r.config;
   return { ...r, config: config as R['config'] };

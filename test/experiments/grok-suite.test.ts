@@ -118,11 +118,19 @@ test('a suite killed midway (SIGKILL) stops its runs, and --resume ends with the
 
   await assert.rejects(runGrokSuite(grid, cut, opts), (e: Error) => e instanceof InputError && e.field === 'out' && /pass `resume`/.test(e.message));
   await assert.rejects(runGrokSuite(grid, cut, { ...opts, seeds: 3, resume: true }), (e: Error) => e instanceof InputError && /seeds 2 there, 3 now/.test(e.message));
-  // --jobs changes no result, so a resume may run at another one; the seconds note names both loads
+  // --jobs changes no result beyond rounding, so a resume may run at another one; the seconds note names both loads
   await runGrokSuite(grid, cut, { ...opts, jobs: 1, resume: true });
   assert.ok(!fs.existsSync(`${cut}.partial`));
   assert.match(readJson(path.join(cut, 'result.json')).secondsNote, /up to 2 runs shared .* \(OpenBLAS 1( or \S+)? threads? per run\)/);
-  assert.deepEqual(untimed(path.join(cut, 'result.json')), untimed(path.join(whole, 'result.json')));
+  // the resumed run finished with 2 OpenBLAS threads instead of 1: on some kernels (Zen, Haswell)
+  // that reorders float32 GEMM sums, so its losses agree to float32 rounding, everything else exactly
+  const [got, want] = [untimed(path.join(cut, 'result.json')), untimed(path.join(whole, 'result.json'))];
+  const losses = (rows: Record<string, unknown>[]) => rows.map((r) => r.final as Record<string, number>);
+  for (const [g, w] of losses(got).map((g, k) => [g, losses(want)[k]])) {
+    for (const k of ['trainLoss', 'testLoss']) assert.ok(Math.abs(g[k] - w[k]) <= 1e-5 * Math.abs(w[k]), `${k}: ${g[k]} resumed, ${w[k]} whole`);
+  }
+  const exact = (rows: Record<string, unknown>[]) => rows.map((r) => ({ ...r, final: { ...(r.final as object), trainLoss: 0, testLoss: 0 } }));
+  assert.deepEqual(exact(got), exact(want));
   assert.match(fs.readFileSync(path.join(cut, 'long-seed0.log'), 'utf8'), /--resume/);
   // and the runs trained: identical rows of models that never moved would prove nothing
   const row = readJson(path.join(whole, 'result.json')).rows[0];
