@@ -7,7 +7,8 @@ import type { Program } from './program';
 import { assemble } from './assemble';
 import { GatedOperator } from '../operators/gated';
 import { computeGates } from '../operators/gates';
-import { recoverHeads } from '../recovery/heads';
+import { headsToZ, recoverHeads } from '../recovery/heads';
+import { readHeads } from '../recovery/read-heads';
 import { nonconvexObjective } from '../recovery/nonconvex-objective';
 import { checkSolveFits } from '../memory-estimate';
 import { headWeights } from './head-weights';
@@ -56,6 +57,8 @@ export const gated: Program<'gates' | 'seed'> = {
         return pred;
       },
       recover: (Z) => recoverHeads(Z, [g.h, c, n, d]),
+      readRecovered: (arrays) => readHeads(arrays, [g.h, c, n, d]),
+      embed: (rec) => headsToZ(rec, g.h),
       nonconvexObjective: (X, NX, rec, beta) => nonconvexObjective(X, NX, rec, assembled.problem.datafit, beta, g),
       weights: (Z, rec) => ({
         ...headWeights(Z, rec, zShape),
