@@ -8,8 +8,9 @@
 import * as path from 'node:path';
 import { median } from '../core/median';
 import { InputError } from '../data/errors';
-import { taskNamed } from '../data/tasks/registry';
-import type { TaskData } from '../data/tasks/task';
+import { TASKS, taskNamed } from '../data/tasks/registry';
+import type { Task, TaskData, TaskValues } from '../data/tasks/task';
+import type { LOG_ROUNDS } from '../data/tasks/periodicity';
 import type { ModularOp } from '../data/tasks/modular';
 import { CERTIFIED_SETTING, CONVEX_SETTING, resolvePositions, trainCertifiedGrok, trainConvexGrok, type GrokCertifiedEval, type GrokCertifiedOptions, type GrokConvexOptions, type RoundCertificate } from './grok-convex';
 import { POWER_SETTING, trainStandardGrok, type GrokStandardOptions } from './grok-standard';
@@ -18,11 +19,15 @@ import { RUN_FILES, RunDir } from './run-dir';
 import { checkSameRun, generatedRecord, type RunRecord } from './run-record';
 import type { TrainCheckpoint } from './train';
 
-/** The task of a run: its generator's options (the split is seeded by the run's seed). */
+/**
+ * The task of a run: its generator's options (the split is seeded by the run's seed). Each task
+ * takes its own: modular op and p; periodicity p and logRound (docs/periodicity.md).
+ */
 export interface GrokTask {
   task: string;
-  op: ModularOp;
+  op?: ModularOp;
   p: number;
+  logRound?: typeof LOG_ROUNDS[number];
   trainFrac: number;
 }
 
@@ -37,38 +42,57 @@ export const GROK_DEFAULTS: { standard: GrokStandardOptions; convex: GrokConvexO
 export type GrokModel = keyof typeof GROK_DEFAULTS;
 export const GROK_MODELS = Object.keys(GROK_DEFAULTS) as GrokModel[];
 
+/** grok's defaults for the task: its own (periodicity p 97) under these (modular's op is division, Power et al.'s task). */
 export const GROK_TASK_DEFAULTS = { task: 'modular', op: 'div', trainFrac: 0.5 } as const;
 
-/** What a caller gives: the model and p at least; undefined counts as not given. */
-export type GrokGiven = { model: GrokModel; p: number } & Partial<Record<string, unknown>>;
+/** The fields of a task's options that a grok config holds (its seed is the run's seed). */
+const taskFields = (task: Task): string[] => task.options.map((o) => o.field).filter((f) => f !== 'seed');
+
+/** What a caller gives: the model at least; undefined counts as not given. */
+export type GrokGiven = { model: GrokModel } & Partial<Record<string, unknown>>;
 
 /**
- * A complete GrokConfig: the model's defaults under what was given. An option of the other model
- * only (gates for the standard model) is refused, so that no flag is silently ignored.
+ * A complete GrokConfig: the task's and the model's defaults under what was given. An option of
+ * another task (op for periodicity) or of the other model only (gates for the standard model) is
+ * refused, so that no flag is silently ignored.
  */
 export function grokConfig(given: GrokGiven): GrokConfig {
   if (!GROK_MODELS.includes(given.model)) throw new InputError('model', `must be one of ${GROK_MODELS.join(', ')}, got ${String(given.model)}`);
-  const defaults: Record<string, unknown> = { ...GROK_TASK_DEFAULTS, ...GROK_DEFAULTS[given.model] };
+  const task = taskNamed(String(given.task ?? GROK_TASK_DEFAULTS.task));
+  const own = taskFields(task);
+  const taskDefaults: Record<string, unknown> = Object.fromEntries(task.options.filter((o) => o.default !== undefined).map((o) => [o.field, o.default]));
+  for (const f of own) if (f in GROK_TASK_DEFAULTS) taskDefaults[f] = GROK_TASK_DEFAULTS[f as keyof typeof GROK_TASK_DEFAULTS];
+  const defaults: Record<string, unknown> = { ...taskDefaults, ...GROK_DEFAULTS[given.model] };
   const set = Object.entries(given).filter(([, v]) => v !== undefined);
   for (const [k] of set) {
-    if (k === 'model' || k === 'p' || k in defaults) continue;
+    if (k === 'model' || k === 'task' || own.includes(k) || k in defaults) continue;
+    const tasks = TASKS.filter((t) => taskFields(t).includes(k)).map((t) => t.name);
+    if (tasks.length) throw new InputError(k, `is an option of task ${tasks.join(' and ')}, not of ${task.name}`);
     const owners = GROK_MODELS.filter((m) => k in GROK_DEFAULTS[m]);
     throw new InputError(k, owners.length ? `is an option of the ${owners.join(' and ')} model${owners.length > 1 ? 's' : ''}, not of ${given.model}` : 'is not an option of grok');
   }
-  const merged = { ...defaults, ...Object.fromEntries(set) };
-  if (given.model === 'convex') merged.positions = resolvePositions(given.positions, merged.embedding, defaults.positions);
-  // the task first, then the model and its options (an existing key keeps its place in a spread)
-  return { task: merged.task, op: merged.op, p: merged.p, trainFrac: merged.trainFrac, model: merged.model, ...merged } as unknown as GrokConfig;
+  const merged: Record<string, unknown> = { ...defaults, ...Object.fromEntries(set) };
+  for (const f of own) if (merged[f] === undefined) throw new InputError(f, `is required for task ${task.name} (or --suite)`);
+  if (given.model === 'convex') merged.positions = resolvePositions(given.positions, merged.embedding as never, defaults.positions as never);
+  // the task and its options first, then the model and its options (an existing key keeps its place in a spread)
+  return { task: task.name, ...Object.fromEntries(own.map((f) => [f, merged[f]])), model: merged.model, ...merged } as unknown as GrokConfig;
+}
+
+/** The task's generator options as the config holds them, and the run's seed. */
+function taskValues(cfg: GrokConfig): TaskValues {
+  const c = cfg as unknown as Record<string, string | number>;
+  return { ...Object.fromEntries(taskFields(taskNamed(cfg.task)).map((f) => [f, c[f]])), seed: cfg.seed };
 }
 
 /** The task's equations and split; its own errors name its fields (op, p, trainFrac). */
 export function grokTask(cfg: GrokConfig): TaskData {
-  return taskNamed(cfg.task).generate({ op: cfg.op, p: cfg.p, trainFrac: cfg.trainFrac, seed: cfg.seed });
+  return taskNamed(cfg.task).generate(taskValues(cfg));
 }
 
 /** Trains the configured model on `data`; the options are checked before the first step. */
 export function runGrok(data: TaskData, cfg: GrokConfig, run: GrokRun = {}): GrokResult {
-  const { task: _t, op: _o, p: _p, trainFrac: _f, model: _m, ...options } = cfg;
+  const fields = new Set(['task', 'model', ...taskFields(taskNamed(cfg.task))]);
+  const options = Object.fromEntries(Object.entries(cfg).filter(([k]) => !fields.has(k)));
   if (cfg.model === 'standard') return trainStandardGrok(data, options as GrokStandardOptions, run);
   if (cfg.model === 'convex') return trainConvexGrok(data, options as GrokConvexOptions, run);
   return trainCertifiedGrok(data, options as GrokCertifiedOptions, run);
@@ -152,7 +176,7 @@ export function grokToDir(given: GrokGiven, out: string, opts: GrokToDirOptions 
   const data = grokTask(cfg); // refuses a bad task before anything is written
   const record: RunRecord<GrokRecordConfig> = generatedRecord('grok', {
     ...cfg, equations: data.N, trainEquations: data.train.length, testEquations: data.test.length, taskSummary: data.summary,
-  }, { name: cfg.task, options: { op: cfg.op, p: cfg.p, trainFrac: cfg.trainFrac, seed: cfg.seed } });
+  }, { name: cfg.task, options: taskValues(cfg) });
   const dir = new RunDir(out, { kind: 'grok', force: opts.force, resumable: true, resume: opts.resume });
   let summary: GrokSummary;
   try {

@@ -35,6 +35,16 @@ test('grokConfig refuses an option of the other model, an unknown option and an 
   refuses(() => grokConfig({ model: 'deep' as 'convex', p: 7 }), 'model');
 });
 
+test('grokConfig: each task records its own options; another task\'s is refused', () => {
+  const per = grokConfig({ model: 'standard', task: 'periodicity' });
+  assert.deepEqual(Object.keys(per).slice(0, 5), ['task', 'p', 'logRound', 'trainFrac', 'model']);
+  assert.deepEqual([per.p, per.logRound, per.op], [97, 'floor', undefined]);
+  assert.equal(grokTask(grokConfig({ model: 'convex', task: 'periodicity', p: 11, logRound: 'ceil' })).metadata.log_modulus, 4);
+  refuses(() => grokConfig({ model: 'standard', task: 'periodicity', op: 'div' }), 'op');
+  refuses(() => grokConfig({ model: 'standard', logRound: 'ceil', p: 7 }), 'logRound');
+  refuses(() => grokConfig({ model: 'standard' }), 'p');
+});
+
 test('bad task and model options are refused naming the field', () => {
   refuses(() => grokTask(grokConfig({ model: 'convex', p: 1 })), 'p');
   refuses(() => grokTask(grokConfig({ model: 'convex', p: 7, op: 'pow' })), 'op');

@@ -33,7 +33,8 @@ function grokContext(run: GrokRun): string {
   const convex = c.model === 'convex' || certified;
   const facts: Fact[] = [
     dataFact(run.config),
-    { label: 'task', html: `${shown(c.task)} ${shown(c.op)} mod ${shown(c.p)}: ${shown(c.equations)} equations` },
+    // each task records its own options: modular its op, periodicity how [log2 p] was rounded
+    { label: 'task', html: `${shown(c.task)}${c.op === undefined ? '' : ` ${shown(c.op)}`} mod ${shown(c.p)}${c.logRound === undefined ? '' : ` ([log2 p] ${shown(c.logRound)})`}: ${shown(c.equations)} equations` },
     { label: 'split', html: `${shown(c.trainEquations)} train, ${shown(c.testEquations)} test (train fraction ${shown(c.trainFrac)}, seed ${shown(c.seed)})` },
     { label: 'task as generated', html: shown(c.taskSummary) },
     { label: 'model', html: `${shown(c.model)}, ${shown(c.layers)} layers${convex ? `, ${shown(c.gates)} gates per layer, ${shown(c.embedding)} embeddings` : `, d ${shown(c.dModel)}, ${shown(c.heads)} heads`}` },
