@@ -31,7 +31,7 @@ export const gated: Program<'gates' | 'seed'> = {
   convex: 'min_Z sum_i L( sum_g D[i, g] sum_k Z[g, :, k, :] . X_i[k, :], y_i ) + beta sum_{g,l,k} ||Z[g, l, k, :]||_2, Z (h, c, n, d)',
   options: [
     { field: 'gates', flag: '--gates <h>', description: `number of gates h (default: ${DEFAULT_GATES}, or the h of U1/U2 in the file)`, min: 1 },
-    { field: 'seed', flag: '--seed <s>', description: 'seed for the random gates', min: 0 },
+    { field: 'seed', flag: '--seed <s>', description: 'seed for what the program draws (gated: the gates; kernel: the feature map)', min: 0 },
   ],
   build(data, options) {
     const { train, trainTargets } = data;

@@ -1,0 +1,103 @@
+// The convex kernel feature map of Fisher et al. section 4 (their phi_cvx, before eq. 9): Fastfood
+// random features (Le, Sarlos & Smola, ICML 2013) with the Gaussian diagonal replaced by a
+// chi-distributed one, and without the exponential:
+//   phi(x) = 1 / (sigma sqrt(d)) S H G_chi Pi H B x,   per block of d features, stacked to D,
+// x zero-padded to d = the next power of two, B diagonal +-1, H the (unnormalised) Walsh-Hadamard
+// transform (core/fwht.ts), Pi a permutation, G_chi diagonal with chi(k) entries (k = `dof`;
+// k = 1 is |N(0, 1)|), S diagonal s_i / ||G_chi||_F with s_i ~ chi(d), so that each row of a block
+// has norm s_i / sigma like a row of a Gaussian matrix. sigma only rescales phi, which beta
+// absorbs (docs/kernel-features.md), so it is fixed at 1. Cost O(D log d) per token; the dense
+// D x d matrix is never formed here (the tests form it as the reference).
+import { fwht } from '../../core/fwht';
+import { Rng } from '../../core/rng';
+
+export interface ChiFeatureMap {
+  /** input width, and the transform size: the next power of two >= d */
+  d: number;
+  dPad: number;
+  /** output features, and the blocks of dPad they are cut from (the last one truncated) */
+  D: number;
+  blocks: number;
+  /** degrees of freedom of G_chi's entries */
+  dof: number;
+  seed: number;
+  /** per block (blocks, dPad): the signs of B, the permutation Pi, G_chi, and the scaling S / sqrt(dPad) */
+  B: Float64Array;
+  perm: Int32Array;
+  G: Float64Array;
+  S: Float64Array;
+}
+
+function chi(rng: Rng, k: number): number {
+  let s = 0;
+  for (let i = 0; i < k; i++) s += rng.normal() ** 2;
+  return Math.sqrt(s);
+}
+
+export function nextPow2(d: number): number {
+  let p = 1;
+  while (p < d) p <<= 1;
+  return p;
+}
+
+/** Draws the map's diagonals and permutations from `seed`, block by block, in a fixed order. */
+export function drawChiFeatures(d: number, D: number, dof: number, seed: number): ChiFeatureMap {
+  if (!(Number.isInteger(d) && d >= 1 && Number.isInteger(D) && D >= 1 && Number.isInteger(dof) && dof >= 1)) {
+    throw new RangeError(`chi features: d, D and dof must be integers >= 1, got ${d}, ${D}, ${dof}`);
+  }
+  const dPad = nextPow2(d);
+  const blocks = Math.ceil(D / dPad);
+  const rng = new Rng(seed);
+  const B = new Float64Array(blocks * dPad), G = new Float64Array(blocks * dPad), S = new Float64Array(blocks * dPad);
+  const perm = new Int32Array(blocks * dPad);
+  for (let b = 0; b < blocks; b++) {
+    const o = b * dPad;
+    for (let i = 0; i < dPad; i++) B[o + i] = rng.uniform() < 0.5 ? -1 : 1;
+    perm.set(rng.permutation(dPad), o);
+    let g2 = 0;
+    for (let i = 0; i < dPad; i++) g2 += (G[o + i] = chi(rng, dof)) ** 2;
+    // S / (sigma sqrt(d)) with sigma = 1, folded into one diagonal
+    for (let i = 0; i < dPad; i++) S[o + i] = chi(rng, dPad) / Math.sqrt(g2) / Math.sqrt(dPad);
+  }
+  return { d, dPad, D, blocks, dof, seed, B, perm, G, S };
+}
+
+/** phi of each of the `rows` rows of X (rows, d): (rows, D), O(D log d) per row. */
+export function applyChiFeatures(map: ChiFeatureMap, X: Float64Array, rows: number): Float64Array {
+  const { d, dPad, D, blocks } = map;
+  if (X.length !== rows * d) throw new RangeError(`chi features: X has ${X.length} values, expected ${rows} x ${d}`);
+  const out = new Float64Array(rows * D);
+  // one block of every row at a time, so each FWHT call transforms all rows
+  const u = new Float64Array(rows * dPad), v = new Float64Array(rows * dPad);
+  for (let b = 0; b < blocks; b++) {
+    const o = b * dPad;
+    u.fill(0);
+    for (let r = 0; r < rows; r++) for (let i = 0; i < d; i++) u[r * dPad + i] = map.B[o + i] * X[r * d + i];
+    fwht(u, dPad, rows);
+    for (let r = 0; r < rows; r++) for (let i = 0; i < dPad; i++) v[r * dPad + i] = map.G[o + i] * u[r * dPad + map.perm[o + i]];
+    fwht(v, dPad, rows);
+    const width = Math.min(dPad, D - o);
+    for (let r = 0; r < rows; r++) for (let i = 0; i < width; i++) out[r * D + o + i] = map.S[o + i] * v[r * dPad + i];
+  }
+  return out;
+}
+
+/** phi^T of each row of F (rows, D): (rows, d), the adjoint, for mapping feature-space weights back to inputs. */
+export function applyChiFeaturesT(map: ChiFeatureMap, F: Float64Array, rows: number): Float64Array {
+  const { d, dPad, D, blocks } = map;
+  if (F.length !== rows * D) throw new RangeError(`chi features: F has ${F.length} values, expected ${rows} x ${D}`);
+  const out = new Float64Array(rows * d);
+  const u = new Float64Array(rows * dPad), v = new Float64Array(rows * dPad);
+  for (let b = 0; b < blocks; b++) {
+    const o = b * dPad;
+    const width = Math.min(dPad, D - o);
+    u.fill(0);
+    for (let r = 0; r < rows; r++) for (let i = 0; i < width; i++) u[r * dPad + i] = map.S[o + i] * F[r * D + o + i];
+    fwht(u, dPad, rows); // H is symmetric
+    v.fill(0);
+    for (let r = 0; r < rows; r++) for (let i = 0; i < dPad; i++) v[r * dPad + map.perm[o + i]] = map.G[o + i] * u[r * dPad + i];
+    fwht(v, dPad, rows);
+    for (let r = 0; r < rows; r++) for (let i = 0; i < d; i++) out[r * d + i] += map.B[o + i] * v[r * dPad + i];
+  }
+  return out;
+}
