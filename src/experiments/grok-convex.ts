@@ -208,6 +208,7 @@ export function trainCertifiedGrok(data: TaskData, o: GrokCertifiedOptions, run:
     if (fixed) run.onProgressLine?.(`round ${round} changed no parameter: every later round would repeat it; stopping`);
     evals.push(e);
     run.onEval?.(e);
+    run.onWeights?.(round, model.params);
     if (run.onCheckpoint && run.checkpointEvery && round % run.checkpointEvery === 0) {
       run.onCheckpoint({ step: round, seconds, params: Object.fromEntries(model.params.map((p) => [p.name, Array.from(p.data)])), opt: null });
     }

@@ -18,6 +18,8 @@ import type { GrokEval, GrokResult, GrokRun } from './grok-train';
 import { RUN_FILES, RunDir } from './run-dir';
 import { checkSameRun, generatedRecord, type RunRecord } from './run-record';
 import type { TrainCheckpoint } from './train';
+import type { Param } from '../nn/models/model';
+import { spectra, type MatrixSpectrum } from '../nn/spectra';
 
 /**
  * The task of a run: its generator's options (the split is seeded by the run's seed). Each task
@@ -153,6 +155,23 @@ export type GrokRecordConfig = GrokConfig & { equations: number; trainEquations:
 interface GrokCheckpoint {
   train: TrainCheckpoint;
   history: GrokEval[];
+  /** the spectra recorded before the checkpoint (absent in checkpoints of older runs) */
+  spectra?: SpectraRecord[];
+}
+
+/** The weight spectra of one evaluated step (spectra.jsonl, a line each; Fisher et al. section 7). */
+export interface SpectraRecord {
+  step: number;
+  matrices: MatrixSpectrum[];
+}
+
+export const GROK_SPECTRA_FILE = 'spectra.jsonl';
+
+/** Whether the k-th evaluation (0-based) gets spectra: every one up to 4, then about 25% apart, as a function of k alone (a resumed run picks the same). */
+export function geometricIndices(): (k: number) => boolean {
+  const keep = new Set<number>();
+  for (let k = 0; k < 1e9; k = Math.max(k + 1, Math.floor(k * 1.25))) keep.add(k);
+  return (k) => keep.has(k);
 }
 
 export interface GrokToDirOptions {
@@ -185,17 +204,31 @@ export function grokToDir(given: GrokGiven, out: string, opts: GrokToDirOptions 
     dir.writeConfig(record);
     const ck = dir.readCheckpoint() as GrokCheckpoint | null;
     const history: GrokEval[] = ck ? [...ck.history] : [];
+    // the k-th evaluation's weights are spectra'd when k is geometric (0, 1, 2, ..., then ~25% apart)
+    const spectraAt = geometricIndices();
+    const records: SpectraRecord[] = ck ? [...(ck.spectra ?? [])] : [];
+    let last: { step: number; params: readonly Param[] } | null = null;
+    const kept = (step: number, train: { step: number }) => step < train.step || (cfg.model === 'convex-certified' && step === train.step);
     const result = runGrok(data, cfg, {
       resume: ck ? { checkpoint: ck.train, history: ck.history } : undefined,
       checkpointEvery: opts.checkpointEvery ?? GROK_CHECKPOINT_EVERY,
       // the trainer evaluates its checkpoint's step again on resume; a certified round's evaluation
       // (with its certificate) is of the state checkpointed after it, so it is kept
-      onCheckpoint: (train) => dir.writeCheckpoint({ train, history: history.filter((e) => e.step < train.step || (cfg.model === 'convex-certified' && e.step === train.step)) } satisfies GrokCheckpoint),
+      onCheckpoint: (train) => dir.writeCheckpoint({
+        train, history: history.filter((e) => kept(e.step, train)), spectra: records.filter((r) => kept(r.step, train)),
+      } satisfies GrokCheckpoint),
       onEval: (e) => { history.push(e); opts.onEval?.(e); },
+      onWeights: (step, params) => {
+        last = { step, params };
+        if (spectraAt(history.length - 1) && records.at(-1)?.step !== step) records.push({ step, matrices: spectra(params) });
+      },
       onProgressLine: opts.onProgressLine,
     });
+    const final = last as { step: number; params: readonly Param[] } | null;
+    if (final && records.at(-1)?.step !== final.step) records.push({ step: final.step, matrices: spectra(final.params) });
     summary = grokSummary(result, cfg);
     dir.appendMetrics(result.evals);
+    dir.write(GROK_SPECTRA_FILE, records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : ''));
     dir.writeResult(summary);
   } catch (e) {
     // nothing to resume yet (refused before the first checkpoint): leave nothing behind

@@ -4,13 +4,16 @@
 // to 99% train and test accuracy and the amount of grokking between them. For convex-certified
 // (steps are block-coordinate rounds) also the last layer's certificate, and plainly any round
 // whose solve did not reach its tol.
-import type { TimedRun } from '../runs';
+import * as path from 'node:path';
+import type { Json, TimedRun } from '../runs';
+import { readMetrics } from '../read';
+import { spectraCharts } from './grok-spectra';
 import { ChartList, series } from '../charts';
 import { cell, escapeHtml, fields, precision } from '../text';
 import { contextBlock, dataFact, NOT_RECORDED, type Fact } from '../context';
 import { loadTimed, timedLayout, type Section } from './section';
 
-type GrokRun = TimedRun & { kind: 'grok' };
+type GrokRun = TimedRun & { kind: 'grok'; spectra: Json[] };
 
 const SPLITS = [['train', 'trainAccuracy', 'trainLoss'], ['test', 'testAccuracy', 'testLoss']] as const;
 
@@ -79,6 +82,8 @@ function certificateTable(run: GrokRun): string {
 }
 
 export const grokSection: Section<GrokRun> = {
-  load: (i) => loadTimed('grok', i),
-  render: (run, charts) => timedLayout(run, { context: grokContext(run), plots: grokCharts(run, charts), maps: '', numbers: grokNumbers(run) }),
+  load: (i) => [{ ...loadTimed('grok', i)[0], spectra: readMetrics(path.join(i.dir, 'spectra.jsonl'), i.warn) }],
+  render: (run, charts) => timedLayout(run, {
+    context: grokContext(run), plots: grokCharts(run, charts) + spectraCharts(run.spectra, charts), maps: '', numbers: grokNumbers(run),
+  }),
 };
