@@ -12,7 +12,7 @@ import { TASKS, taskNamed } from '../data/tasks/registry';
 import type { Task, TaskData, TaskValues } from '../data/tasks/task';
 import type { LOG_ROUNDS } from '../data/tasks/periodicity';
 import type { ModularOp } from '../data/tasks/modular';
-import { CERTIFIED_SETTING, CONVEX_SETTING, resolvePositions, trainCertifiedGrok, trainConvexGrok, type GrokCertifiedEval, type GrokCertifiedOptions, type GrokConvexOptions, type RoundCertificate } from './grok-convex';
+import { CERTIFIED_SETTING, CONVEX_SETTING, KERNEL_SETTING, resolvePositions, type GrokKernelOptions, trainCertifiedGrok, trainConvexGrok, type GrokCertifiedEval, type GrokCertifiedOptions, type GrokConvexOptions, type RoundCertificate } from './grok-convex';
 import { POWER_SETTING, trainStandardGrok, type GrokStandardOptions } from './grok-standard';
 import type { GrokEval, GrokResult, GrokRun } from './grok-train';
 import { RUN_FILES, RunDir } from './run-dir';
@@ -34,11 +34,11 @@ export interface GrokTask {
 }
 
 export type GrokConfig = GrokTask & ({ model: 'standard' } & GrokStandardOptions | { model: 'convex' } & GrokConvexOptions
-  | { model: 'convex-certified' } & GrokCertifiedOptions);
+  | { model: 'convex-kernel' } & GrokKernelOptions | { model: 'convex-certified' } & GrokCertifiedOptions);
 
 /** One default set per model: Power et al.'s setting for the standard model, Fisher et al. 5.2's for the convex ones. */
-export const GROK_DEFAULTS: { standard: GrokStandardOptions; convex: GrokConvexOptions; 'convex-certified': GrokCertifiedOptions } = {
-  standard: POWER_SETTING, convex: CONVEX_SETTING, 'convex-certified': CERTIFIED_SETTING,
+export const GROK_DEFAULTS: { standard: GrokStandardOptions; convex: GrokConvexOptions; 'convex-kernel': GrokKernelOptions; 'convex-certified': GrokCertifiedOptions } = {
+  standard: POWER_SETTING, convex: CONVEX_SETTING, 'convex-kernel': KERNEL_SETTING, 'convex-certified': CERTIFIED_SETTING,
 };
 
 export type GrokModel = keyof typeof GROK_DEFAULTS;
@@ -75,7 +75,7 @@ export function grokConfig(given: GrokGiven): GrokConfig {
   }
   const merged: Record<string, unknown> = { ...defaults, ...Object.fromEntries(set) };
   for (const f of own) if (merged[f] === undefined) throw new InputError(f, `is required for task ${task.name} (or --suite)`);
-  if (given.model === 'convex') merged.positions = resolvePositions(given.positions, merged.embedding as never, defaults.positions as never);
+  if (given.model === 'convex' || given.model === 'convex-kernel') merged.positions = resolvePositions(given.positions, merged.embedding as never, defaults.positions as never);
   // the task and its options first, then the model and its options (an existing key keeps its place in a spread)
   return { task: task.name, ...Object.fromEntries(own.map((f) => [f, merged[f]])), model: merged.model, ...merged } as unknown as GrokConfig;
 }
@@ -96,7 +96,7 @@ export function runGrok(data: TaskData, cfg: GrokConfig, run: GrokRun = {}): Gro
   const fields = new Set(['task', 'model', ...taskFields(taskNamed(cfg.task))]);
   const options = Object.fromEntries(Object.entries(cfg).filter(([k]) => !fields.has(k)));
   if (cfg.model === 'standard') return trainStandardGrok(data, options as GrokStandardOptions, run);
-  if (cfg.model === 'convex') return trainConvexGrok(data, options as GrokConvexOptions, run);
+  if (cfg.model === 'convex' || cfg.model === 'convex-kernel') return trainConvexGrok(data, options as unknown as GrokConvexOptions, run);
   return trainCertifiedGrok(data, options as GrokCertifiedOptions, run);
 }
 

@@ -63,10 +63,9 @@ export function drawChiFeatures(d: number, D: number, dof: number, seed: number)
 }
 
 /** phi of each of the `rows` rows of X (rows, d): (rows, D), O(D log d) per row. */
-export function applyChiFeatures(map: ChiFeatureMap, X: Float64Array, rows: number): Float64Array {
+export function applyChiFeatures(map: ChiFeatureMap, X: Float64Array, rows: number, out: Float64Array = new Float64Array(rows * map.D)): Float64Array {
   const { d, dPad, D, blocks } = map;
-  if (X.length !== rows * d) throw new RangeError(`chi features: X has ${X.length} values, expected ${rows} x ${d}`);
-  const out = new Float64Array(rows * D);
+  if (X.length !== rows * d || out.length !== rows * D) throw new RangeError(`chi features: ${X.length} values in, ${out.length} out, expected ${rows} x ${d} and ${rows} x ${D}`);
   // one block of every row at a time, so each FWHT call transforms all rows
   const u = new Float64Array(rows * dPad), v = new Float64Array(rows * dPad);
   for (let b = 0; b < blocks; b++) {
@@ -83,10 +82,10 @@ export function applyChiFeatures(map: ChiFeatureMap, X: Float64Array, rows: numb
 }
 
 /** phi^T of each row of F (rows, D): (rows, d), the adjoint, for mapping feature-space weights back to inputs. */
-export function applyChiFeaturesT(map: ChiFeatureMap, F: Float64Array, rows: number): Float64Array {
+export function applyChiFeaturesT(map: ChiFeatureMap, F: Float64Array, rows: number, out: Float64Array = new Float64Array(rows * map.d)): Float64Array {
   const { d, dPad, D, blocks } = map;
-  if (F.length !== rows * D) throw new RangeError(`chi features: F has ${F.length} values, expected ${rows} x ${D}`);
-  const out = new Float64Array(rows * d);
+  if (F.length !== rows * D || out.length !== rows * d) throw new RangeError(`chi features: ${F.length} values in, ${out.length} out, expected ${rows} x ${D} and ${rows} x ${d}`);
+  out.fill(0);
   const u = new Float64Array(rows * dPad), v = new Float64Array(rows * dPad);
   for (let b = 0; b < blocks; b++) {
     const o = b * dPad;

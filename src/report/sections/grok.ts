@@ -33,14 +33,15 @@ const shown = (v: unknown): string => (v === undefined ? NOT_RECORDED : cell(v))
 function grokContext(run: GrokRun): string {
   const c = fields(run.config.config);
   const certified = c.model === 'convex-certified';
-  const convex = c.model === 'convex' || certified;
+  const convex = c.model === 'convex' || c.model === 'convex-kernel' || certified;
+  const kernel = c.model === 'convex-kernel' ? `, kernel features: ${shown(c.kernelBlocks)} blocks per layer, chi(${shown(c.chiDof)}) entries` : '';
   const facts: Fact[] = [
     dataFact(run.config),
     // each task records its own options: modular its op, periodicity how [log2 p] was rounded
     { label: 'task', html: `${shown(c.task)}${c.op === undefined ? '' : ` ${shown(c.op)}`} mod ${shown(c.p)}${c.logRound === undefined ? '' : ` ([log2 p] ${shown(c.logRound)})`}: ${shown(c.equations)} equations` },
     { label: 'split', html: `${shown(c.trainEquations)} train, ${shown(c.testEquations)} test (train fraction ${shown(c.trainFrac)}, seed ${shown(c.seed)})` },
     { label: 'task as generated', html: shown(c.taskSummary) },
-    { label: 'model', html: `${shown(c.model)}, ${shown(c.layers)} layers${convex ? `, ${shown(c.gates)} gates per layer, ${shown(c.embedding)} embeddings` : `, d ${shown(c.dModel)}, ${shown(c.heads)} heads`}` },
+    { label: 'model', html: `${shown(c.model)}, ${shown(c.layers)} layers${convex ? `, ${shown(c.gates)} gates per layer, ${shown(c.embedding)} embeddings${kernel}` : `, d ${shown(c.dModel)}, ${shown(c.heads)} heads`}` },
     certified
       ? { label: 'training', html: `block-coordinate: up to ${shown(c.rounds)} rounds of ${shown(c.innerSteps)} full-batch Adam steps (lr ${shown(c.lr)}) on the earlier layers, ` +
         `then the last layer solved by FISTA to rel. gap ${shown(c.tol)} (at most ${shown(c.maxIter)} iterations); a step is a round` }
