@@ -71,7 +71,8 @@ export function grokConfig(given: GrokGiven): GrokConfig {
     const tasks = TASKS.filter((t) => taskFields(t).includes(k)).map((t) => t.name);
     if (tasks.length) throw new InputError(k, `is an option of task ${tasks.join(' and ')}, not of ${task.name}`);
     const owners = GROK_MODELS.filter((m) => k in GROK_DEFAULTS[m]);
-    throw new InputError(k, owners.length ? `is an option of the ${owners.join(' and ')} model${owners.length > 1 ? 's' : ''}, not of ${given.model}` : 'is not an option of grok');
+    const list = owners.length > 1 ? `${owners.slice(0, -1).join(', ')} and ${owners.at(-1)}` : owners[0];
+    throw new InputError(k, owners.length ? `is an option of the ${list} model${owners.length > 1 ? 's' : ''}, not of ${given.model}` : 'is not an option of grok');
   }
   const merged: Record<string, unknown> = { ...defaults, ...Object.fromEntries(set) };
   for (const f of own) if (merged[f] === undefined) throw new InputError(f, `is required for task ${task.name} (or --suite)`);
