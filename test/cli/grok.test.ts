@@ -66,7 +66,7 @@ test('grok refuses bad input in one line naming the flag, and writes nothing', (
     [['--p', '1', '--model', 'convex'], /--p must be an integer >= 2/],
     [['--p', '7', '--model', 'deep'], /--model/],
     [['--p', '7', '--model', 'standard', '--gates', '4'], /^convexformer: error: --gates: is an option of the convex, convex-kernel and convex-certified models, not of standard$/],
-    [['--p', '7', '--model', 'convex-certified', '--steps', '4'], /^convexformer: error: --steps: is an option of the standard and convex models, not of convex-certified$/],
+    [['--p', '7', '--model', 'convex-certified', '--steps', '4'], /^convexformer: error: --steps: is an option of the standard, convex and convex-kernel models, not of convex-certified$/],
     [['--p', '7', '--model', 'convex', '--max-iter', '4'], /^convexformer: error: --max-iter: is an option of the convex-certified model, not of convex$/],
     [['--p', '7', '--model', 'convex-certified', '--tol', '0'], /--tol must be a number > 0/],
     [['--p', '7', '--model', 'convex', '--target-acc', '2'], /--target-acc must be a number in \(0, 1\]/],
