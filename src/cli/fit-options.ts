@@ -12,7 +12,7 @@ const modelHelp = PROGRAMS.map((p) => `${p.name}: ${p.summary} (${p.equation})`)
  * The options programs declare (gated: --gates, --seed), each offered once: its flag, an
  * integer >= its min, and its default (the program's, else FIT_DEFAULTS').
  */
-function addProgramOptions(cmd: Command): Command {
+export function addProgramOptions(cmd: Command): Command {
   const defaults: Readonly<Record<string, unknown>> = FIT_DEFAULTS;
   for (const o of programOptions()) {
     const users = PROGRAMS.filter((p) => p.options.some((q) => q.field === o.field)).map((p) => p.name).join(', ');

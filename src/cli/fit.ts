@@ -13,6 +13,8 @@ export function printFit(r: FitOutcome['result'], log: (s: string) => void = con
   log(`  objective   ${r.objective.toPrecision(12)}`);
   log(`  lower bound ${r.lowerBound.toPrecision(12)}   rel. gap ${r.relGap.toExponential(2)}  ${status}`);
   log(`  ${r.solver}: ${r.iterations} iterations, ${r.seconds.toFixed(3)} s, ${r.operatorApplications} operator applications at ${r.operatorGflops.toFixed(1)} GFLOP/s (${r.blas.backend}, ${r.precision})`);
+  log(`  KKT: dual feasibility ${fmt(r.kkt.dualFeasibility, 8)} (<= 1), stationarity ${r.kkt.stationarity.toExponential(2)} (0), ` +
+    `zero-group slack ${r.kkt.zeroGroupSlack === null ? '-' : fmt(r.kkt.zeroGroupSlack, 4)} (>= 0), relative to beta`);
   log(`  heads: ${r.heads} of ${r.totalGroups} token groups; recovered non-convex objective ${r.recoveredObjective.toPrecision(12)} (rel. diff ${r.recoveryRelError.toExponential(1)})`);
   // squared loss: how often the largest output is where Y's largest is (null for c = 1)
   const acc = r.loss === 'ce' ? 'accuracy' : 'argmax agreement with Y';

@@ -2,6 +2,7 @@
 // until it generalizes), written to a run directory; src/experiments/grok.ts does the work.
 import { Command, Option } from 'commander';
 import { MODULAR_OPS } from '../data/tasks/modular';
+import { LOG_ROUNDS, periodicity } from '../data/tasks/periodicity';
 import { TASKS } from '../data/tasks/registry';
 import { GROK_CHECKPOINT_EVERY, GROK_DEFAULTS, GROK_MODELS, GROK_TASK_DEFAULTS, grokToDir, type GrokModel, type GrokSummary } from '../experiments/grok';
 import { GROK_EMBEDDINGS, GROK_GATE_INPUTS, type GrokCertifiedEval } from '../experiments/grok-convex';
@@ -47,9 +48,9 @@ function printCertificate(s: GrokSummary): void {
 const roundLine = (e: GrokEval | GrokCertifiedEval) => ('certificate' in e ? `  J ${fmt(e.objective, 8)} rel. gap ${e.certificate.relGap.toExponential(2)}` : '');
 
 interface GrokOpts {
-  task: string; op: string; p: number; trainFrac: number; model: GrokModel; layers?: number; steps?: number; targetAcc?: number;
+  task: string; op?: string; p?: number; logRound?: string; trainFrac: number; model: GrokModel; layers?: number; steps?: number; targetAcc?: number;
   seed?: number; evalEvery?: number; weightDecay?: number; optimizer?: string; lr?: number; batch?: number; gates?: number;
-  beta?: number; embedding?: string; gateFrom?: string; skip?: boolean; positions?: boolean; rounds?: number; innerSteps?: number; tol?: number; maxIter?: number; out: string; resume: boolean; force: boolean; quiet: boolean; checkpointEvery: number;
+  beta?: number; embedding?: string; kernelBlocks?: number; chiDof?: number; gateFrom?: string; skip?: boolean; positions?: boolean; rounds?: number; innerSteps?: number; tol?: number; maxIter?: number; out: string; resume: boolean; force: boolean; quiet: boolean; checkpointEvery: number;
   suite: boolean; seeds?: number; jobs?: number;
 }
 
@@ -62,13 +63,15 @@ function suiteCaps(): string {
 
 export function grokCommand(): Command {
   const cmd = new Command('grok')
-    .description('train the standard transformer or the deep convex model (end to end, or by rounds with a certified last layer) on modular arithmetic until test accuracy holds a target (grokking; Ergen et al. section 4)')
+    .description('train the standard transformer or the deep convex model (end to end, or by rounds with a certified last layer) on modular arithmetic or the periodicity task until test accuracy holds a target (grokking; Ergen et al. section 4)')
     .addOption(new Option('--task <name>', 'the generated task').choices(TASKS.map((t) => t.name)).default(GROK_TASK_DEFAULTS.task))
-    .addOption(new Option('--op <op>', 'the operation; div is x * y^{-1} mod p, defined only for y invertible mod p (gcd(y, p) = 1): ' +
-      'for a composite p only those pairs (mod 15: 120 equations), and config.json says so').choices(MODULAR_OPS).default(GROK_TASK_DEFAULTS.op))
-    .option('--p <P>', 'the modulus (classes = p); required without --suite', number('--p', (v) => Number.isInteger(v) && v >= 2, 'an integer >= 2'))
+    .addOption(new Option('--op <op>', 'modular only: the operation; div is x * y^{-1} mod p, defined only for y invertible mod p (gcd(y, p) = 1): ' +
+      `for a composite p only those pairs (mod 15: 120 equations), and config.json says so (default: ${GROK_TASK_DEFAULTS.op})`).choices(MODULAR_OPS))
+    .option('--p <P>', `the modulus (classes = p); modular: required without --suite; periodicity: a prime (default: ${periodicity.options.find((t) => t.field === 'p')!.default})`,
+      number('--p', (v) => Number.isInteger(v) && v >= 2, 'an integer >= 2'))
+    .addOption(new Option('--log-round <r>', 'periodicity only: [log2 p] read as floor (6 for p = 97, default) or ceil (7); docs/periodicity.md').choices(LOG_ROUNDS))
     .option('--train-frac <F>', 'fraction of the equations for training, the rest for testing', number('--train-frac', (v) => v > 0 && v < 1, 'a number in (0, 1)'), GROK_TASK_DEFAULTS.trainFrac)
-    .addOption(new Option('--model <m>', 'standard: pre-LN transformer in Power et al.\'s setting; convex: stacked gated-ReLU convex blocks in Fisher et al. 5.2\'s; convex-certified: that model by block-coordinate rounds, Adam steps on the earlier layers then the last layer solved by FISTA to a duality-gap certificate (a step is a round); required without --suite').choices(GROK_MODELS))
+    .addOption(new Option('--model <m>', 'standard: pre-LN transformer in Power et al.\'s setting; convex: stacked gated-ReLU convex blocks in Fisher et al. 5.2\'s; convex-kernel: that model with every layer reading chi kernel features of its input (Fisher et al. section 4); convex-certified: that model by block-coordinate rounds, Adam steps on the earlier layers then the last layer solved by FISTA to a duality-gap certificate (a step is a round); required without --suite').choices(GROK_MODELS))
     .option('--layers <L>', `layers ${both(S.layers, C.layers)}`, positiveInt('--layers'))
     .option('--steps <K>', `at most this many steps ${both(S.steps, C.steps)}`, positiveInt('--steps'))
     .option('--target-acc <a>', `stop once test accuracy reaches it ${both(S.targetAccuracy, C.targetAccuracy)}`, number('--target-acc', (v) => v > 0 && v <= 1, 'a number in (0, 1]'))
@@ -88,6 +91,8 @@ export function grokCommand(): Command {
     .addOption(new Option('--gate-from <g>', `convex only: every layer's gates read that layer's input, or the first layer's (the embeddings) (default: ${C.gateFrom})`).choices(GROK_GATE_INPUTS))
     .option('--skip', `convex only: a skip connection X + block(X) around every hidden layer (default: ${C.skip})`)
     .option('--no-positions', `convex only, with --embedding learned: learned token embeddings without the learned position table (default: positions ${C.positions}; one-hot tokens have none)`)
+    .option('--kernel-blocks <b>', `convex-kernel only: kernel features per layer, in blocks of the input width rounded up to a power of two (default: ${GROK_DEFAULTS['convex-kernel'].kernelBlocks})`, positiveInt('--kernel-blocks'))
+    .option('--chi-dof <k>', `convex-kernel only: degrees of freedom of the map's chi entries (default: ${GROK_DEFAULTS['convex-kernel'].chiDof}, |N(0, 1)|)`, positiveInt('--chi-dof'))
     .option('--checkpoint-every <k>', 'save a checkpoint in OUT.partial every k steps', positiveInt('--checkpoint-every'), GROK_CHECKPOINT_EVERY)
     .option('--resume', 'continue the unfinished run in OUT.partial (same options)', false)
     .option('--quiet', 'no progress on stderr', false)
@@ -101,13 +106,13 @@ export function grokCommand(): Command {
   return cmd.action((o: GrokOpts) => guarded(async () => {
     checkSuiteFlags(cmd, o.suite);
     if (o.suite) return grokSuiteAction(o);
-    for (const f of ['p', 'model'] as const) if (o[f] === undefined) throw new InputError(f, 'is required (or --suite)');
-    doing(`training the ${o.model} model on ${o.task} ${o.op} mod ${o.p}`);
+    if (o.model === undefined) throw new InputError('model', 'is required (or --suite)');
+    doing(`training the ${o.model} model on ${o.task}`);
     let prev: GrokEval | null = null;
     const { config, summary } = grokToDir({
-      task: o.task, op: o.op, p: o.p, trainFrac: o.trainFrac, model: o.model, layers: o.layers, steps: o.steps, targetAccuracy: o.targetAcc,
+      task: o.task, op: o.op, p: o.p, logRound: o.logRound, trainFrac: o.trainFrac, model: o.model, layers: o.layers, steps: o.steps, targetAccuracy: o.targetAcc,
       seed: o.seed, evalEvery: o.evalEvery, weightDecay: o.weightDecay, optimizer: o.optimizer, lr: o.lr, batchSize: o.batch,
-      gates: o.gates, beta: o.beta, embedding: o.embedding,
+      gates: o.gates, beta: o.beta, embedding: o.embedding, kernelBlocks: o.kernelBlocks, chiDof: o.chiDof,
       gateFrom: o.gateFrom, skip: o.skip, positions: o.positions === false ? false : undefined, rounds: o.rounds, innerSteps: o.innerSteps, tol: o.tol, maxIter: o.maxIter,
     }, o.out, {
       force: o.force, resume: o.resume, checkpointEvery: o.checkpointEvery,

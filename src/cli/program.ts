@@ -10,13 +10,14 @@ import { reportCommand } from './report';
 import { benchCommand } from './bench';
 import { dataCommand } from './data';
 import { grokCommand } from './grok';
+import { checkCommand } from './check';
 import { escapeControl, learnFlags } from './common';
 
 const program = new Command('convexformer')
   .description('Convex attention: solve the convex programs of (simplex) attention to a certified global optimum, ' +
     'recover ordinary attention weights, and compare with non-convex training.')
   .version(require('../../../package.json').version);
-for (const cmd of [fitCommand(), pathCommand(), compareCommand(), reportCommand(), benchCommand(), dataCommand(), grokCommand(), demoCommand(), infoCommand()]) {
+for (const cmd of [fitCommand(), checkCommand(), pathCommand(), compareCommand(), reportCommand(), benchCommand(), dataCommand(), grokCommand(), demoCommand(), infoCommand()]) {
   program.addCommand(cmd);
 }
 

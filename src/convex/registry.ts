@@ -3,11 +3,13 @@
 import type { Program, ProgramOption } from './programs/program';
 import { attention } from './programs/attention';
 import { gated } from './programs/gated';
+import { kernel } from './programs/kernel';
 import { InputError } from '../data/errors';
 
 export const PROGRAMS: readonly Program[] = [
   attention,
   gated,
+  kernel,
 ];
 
 /** What --model defaults to. */

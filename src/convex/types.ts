@@ -36,6 +36,22 @@ export interface Penalty {
    * refuse it up front.
    */
   subgradient?(w: Float64Array, scale: number, out: Float64Array): void;
+  /**
+   * The stationarity part of the KKT conditions at w, given v = -A^T grad f(A w): how far v is
+   * from beta times a subgradient of the penalty at w (kkt.ts). A penalty without one has no
+   * KKT check.
+   */
+  optimality?(w: Float64Array, v: Float64Array, beta: number): PenaltyOptimality;
+}
+
+/** Residuals relative to beta, so they read the same at any scale of the data. */
+export interface PenaltyOptimality {
+  /** max over nonzero groups of ||v_g - beta w_g / ||w_g|| || / beta (0 at a KKT point) */
+  stationarity: number;
+  /** min over zero groups of 1 - ||v_g|| / beta (>= 0 at a KKT point); null without zero groups */
+  zeroGroupSlack: number | null;
+  nonzeroGroups: number;
+  totalGroups: number;
 }
 
 export interface Problem {

@@ -12,6 +12,7 @@ import type { Head } from '../convex/recovery/heads';
 import { splitMetrics, type SplitMetrics } from '../convex/metrics';
 import { blas, type BlasInfo } from '../core/blas';
 import { InputError } from '../data/errors';
+import { kktReport, kktResiduals, type KktResiduals } from '../convex/kkt';
 import { RunDir } from './run-dir';
 import { generatedRecord, runRecord } from './run-record';
 
@@ -95,6 +96,8 @@ export interface FitResult {
   /** false when a head budget (heads) is smaller than the number of heads the optimum uses */
   equivalent: boolean;
   headList: Head[];
+  /** the KKT residuals at the solution (src/convex/kkt.ts), relative to beta */
+  kkt: KktResiduals;
   recoveredObjective: number;
   recoveryRelError: number;
   predictionMaxDiff: number;
@@ -197,6 +200,7 @@ export function fitAt(
     nonzeroGroups: rec.H, totalGroups, heads: rec.H,
     equivalent: cfg.heads === undefined || rec.H <= cfg.heads,
     headList: rec.heads,
+    kkt: kktResiduals(kktReport(built.exact ?? problem, sol.w)),
     recoveredObjective: nc.objective,
     recoveryRelError: Math.abs(nc.objective - cert.primal) / Math.max(Math.abs(cert.primal), 1e-300),
     predictionMaxDiff: diff,

@@ -41,11 +41,24 @@ export interface GrokConvexOptions extends GrokTraining {
   skip: boolean;
 }
 
+/**
+ * The convex model with Fisher et al.'s kernel preconditioning (section 4): every layer reads the
+ * chi features of its input (DeepConvex's `kernel`), kernelBlocks blocks of the input width
+ * rounded up to a power of two, entries chi(chiDof).
+ */
+export interface GrokKernelOptions extends GrokConvexOptions {
+  kernelBlocks: number;
+  chiDof: number;
+}
+
 /** Fisher et al. 5.2's optimizer and penalty; 8 gates per layer reading each layer's input, no skips, and learned token and position embeddings of width 32. */
 export const CONVEX_SETTING: GrokConvexOptions = {
   layers: 2, gates: 8, beta: 1e-4, embedding: 'learned', dModel: 32, positions: true, gateFrom: 'input', skip: false, optimizer: 'adamw', weightDecay: 1e-6, lr: 1e-3,
   beta1: 0.9, beta2: 0.999, warmup: 0, batchSize: 512, steps: 100_000, targetAccuracy: 0.99, seed: 0, evalEvery: 100,
 };
+
+/** The convex setting with the kernel map of kernel-features.md's default: four blocks, chi(1) entries. */
+export const KERNEL_SETTING: GrokKernelOptions = { ...CONVEX_SETTING, kernelBlocks: 4, chiDof: 1 };
 
 /** What the deep convex model is, however it is trained. */
 type ConvexModelOptions = Pick<GrokConvexOptions, 'layers' | 'gates' | 'beta' | 'embedding' | 'dModel' | 'seed'>;
@@ -73,17 +86,22 @@ export function grokConvexModel(data: TaskData, o: GrokConvexOptions): DeepConve
   if (typeof o.positions !== 'boolean') throw new InputError('positions', `must be true or false, got ${String(o.positions)}`);
   if (!GROK_GATE_INPUTS.includes(o.gateFrom)) throw new InputError('gateFrom', `must be one of ${GROK_GATE_INPUTS.join(', ')}, got ${String(o.gateFrom)}`);
   if (typeof o.skip !== 'boolean') throw new InputError('skip', `must be true or false, got ${String(o.skip)}`);
-  return deepConvexOf(data, o, { positions: o.positions, gateFrom: o.gateFrom, skip: o.skip });
+  const k = o as Partial<GrokKernelOptions>;
+  if (k.kernelBlocks !== undefined) {
+    positiveInt('kernelBlocks', k.kernelBlocks);
+    positiveInt('chiDof', k.chiDof ?? NaN);
+  }
+  return deepConvexOf(data, o, { positions: o.positions, gateFrom: o.gateFrom, skip: o.skip, kernel: k.kernelBlocks === undefined ? undefined : { blocks: k.kernelBlocks, dof: k.chiDof! } });
 }
 
 /** The structure the end-to-end model varies (the certified one keeps DeepConvex's defaults, with positions on learned tokens). */
-type ConvexStructure = Pick<GrokConvexOptions, 'positions' | 'gateFrom' | 'skip'>;
+type ConvexStructure = Pick<GrokConvexOptions, 'positions' | 'gateFrom' | 'skip'> & { kernel?: { blocks: number; dof: number } };
 
 function deepConvexOf(data: TaskData, o: ConvexModelOptions, s: ConvexStructure = { positions: true, gateFrom: 'input', skip: false }): DeepConvex {
   checkModel(o);
   return new DeepConvex({
     layers: o.layers, seq: data.seq, vocab: data.vocab, classes: data.classes, gates: o.gates, embedding: o.embedding,
-    dModel: o.dModel, positions: o.embedding === 'learned' && s.positions, gateFrom: s.gateFrom, skip: s.skip,
+    dModel: o.dModel, positions: o.embedding === 'learned' && s.positions, gateFrom: s.gateFrom, skip: s.skip, kernel: s.kernel,
     beta: o.beta * data.train.length, seed: o.seed,
   });
 }
@@ -208,6 +226,7 @@ export function trainCertifiedGrok(data: TaskData, o: GrokCertifiedOptions, run:
     if (fixed) run.onProgressLine?.(`round ${round} changed no parameter: every later round would repeat it; stopping`);
     evals.push(e);
     run.onEval?.(e);
+    run.onWeights?.(round, model.params);
     if (run.onCheckpoint && run.checkpointEvery && round % run.checkpointEvery === 0) {
       run.onCheckpoint({ step: round, seconds, params: Object.fromEntries(model.params.map((p) => [p.name, Array.from(p.data)])), opt: null });
     }

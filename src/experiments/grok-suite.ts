@@ -121,12 +121,16 @@ function grokArgs(r: SuiteRun, out: string, resume: boolean, checkpointEvery?: n
 /** The runs' environment: one OpenBLAS thread each when several share the cores. */
 const childEnv = (jobs: number): NodeJS.ProcessEnv => ({ ...process.env, CONVEXFORMER_SUITE_PID: String(process.pid), ...(jobs > 1 ? { OPENBLAS_NUM_THREADS: '1' } : {}) });
 
-/** OpenBLAS's thread count under `env`, read back from a process started with it (null without the addon's answer). */
-function blasThreadsUnder(env: NodeJS.ProcessEnv): number | null {
+/** The GEMM backend and OpenBLAS's thread count under `env`, read back from a process started with it (nulls without an answer). */
+function blasUnder(env: NodeJS.ProcessEnv): { backend: string | null; threads: number | null } {
   const blas = path.join(__dirname, '..', 'core', 'blas.js');
-  const r = spawnSync(process.execPath, ['-e', `process.stdout.write(String(require(${JSON.stringify(blas)}).blas.info().threads))`], { env, encoding: 'utf8' });
-  const n = Number(r.stdout);
-  return r.status === 0 && Number.isInteger(n) ? n : null;
+  const r = spawnSync(process.execPath, ['-e', `process.stdout.write(JSON.stringify(require(${JSON.stringify(blas)}).blas.info()))`], { env, encoding: 'utf8' });
+  try {
+    const info = JSON.parse(r.stdout) as { backend?: unknown; threads?: unknown };
+    return { backend: typeof info.backend === 'string' ? info.backend : null, threads: Number.isInteger(info.threads) ? info.threads as number : null };
+  } catch {
+    return { backend: null, threads: null };
+  }
 }
 
 /** A finished run's recorded options; a run directory half written (no config.json, or not JSON) is refused naming it. */
@@ -157,17 +161,19 @@ function finished(dir: string, r: SuiteRun): boolean {
 }
 
 /** The suite's record without runs at a time and their BLAS threads (they change results only by float rounding): what --resume must match. */
-function resultDefining<R extends { config: { jobs: number; blasThreadsPerRun: number | null } }>(r: R): R {
-  const { jobs: _j, blasThreadsPerRun: _b, ...config } = r.config;
+function resultDefining<R extends { config: { jobs: number; blasBackend?: string | null; blasThreadsPerRun: number | null } }>(r: R): R {
+  const { jobs: _j, blasBackend: _g, blasThreadsPerRun: _b, ...config } = r.config;
   return { ...r, config: config as R['config'] };
 }
 
 /** What the seconds are: wall seconds while up to `jobs` runs shared the cores, under each load the suite ran at (two when resumed at another --jobs). */
-function secondsNote(loads: { jobs: number; blasThreadsPerRun: number | null }[], cores: number): string {
+function secondsNote(loads: { jobs: number; blasBackend?: string | null; blasThreadsPerRun: number | null }[], cores: number): string {
   const jobs = Math.max(...loads.map((l) => l.jobs));
   const threads = [...new Set(loads.map((l) => l.blasThreadsPerRun ?? 'unknown'))].join(' or ');
+  // a build without the OpenBLAS addon trains some 50x slower: its seconds must not pass for OpenBLAS's
+  const fallback = loads.some((l) => l.blasBackend === 'typescript') ? '; GEMMs on the TypeScript fallback, not OpenBLAS (the addon was not built), about 50x slower' : '';
   return `seconds are each run's own training seconds, measured while up to ${jobs} run${jobs > 1 ? 's' : ''} shared ${cores} core${cores > 1 ? 's' : ''} ` +
-    `(OpenBLAS ${threads} thread${threads === '1' ? '' : 's'} per run): wall seconds under that load`;
+    `(OpenBLAS ${threads} thread${threads === '1' ? '' : 's'} per run${fallback}): wall seconds under that load`;
 }
 
 /** The last line a failed run wrote to its log: its error. */
@@ -188,7 +194,8 @@ export async function runGrokSuite(grid: readonly GrokSuiteSetting[], out: strin
   // more workers than runs would start none of their own: refused rather than silently capped
   if (jobs > runs.length) throw new InputError('jobs', `must be at most the number of runs, ${runs.length} (settings x seeds), got ${jobs}`);
   const env = childEnv(jobs);
-  const record = generatedRecord('grok-suite', { grid, seeds, jobs, blasThreadsPerRun: blasThreadsUnder(env), capsNote: GROK_SUITE_NOTE });
+  const blasInfo = blasUnder(env);
+  const record = generatedRecord('grok-suite', { grid, seeds, jobs, blasBackend: blasInfo.backend, blasThreadsPerRun: blasInfo.threads, capsNote: GROK_SUITE_NOTE });
   const dir = new RunDir(out, { kind: 'grok-suite', force: o.force, resumable: true, resume: o.resume });
   let launched = false;
   try {

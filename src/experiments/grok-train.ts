@@ -16,7 +16,7 @@ import type { FloatArray } from '../core/blas';
 import { splitMetrics } from '../convex/metrics';
 import { InputError } from '../data/errors';
 import type { TaskData } from '../data/tasks/task';
-import type { Model } from '../nn/models/model';
+import type { Model, Param } from '../nn/models/model';
 import { addDecayedWeights, chain, linearWarmup, scaleByAdam, scaleByLearningRate, type Schedule, type Transform } from '../optim/transform';
 import { idSource } from './batches';
 import { trainModel, type TrainCheckpoint } from './train';
@@ -72,6 +72,8 @@ export interface GrokResult {
 
 export interface GrokRun {
   onEval?: (e: GrokEval) => void;
+  /** after each evaluation (and its onEval): the model's parameters at that step, live (copy what you keep) */
+  onWeights?: (step: number, params: readonly Param[]) => void;
   /** convex-certified: a line while a round's last-layer solve runs, at most every progressSeconds (default 5) */
   onProgressLine?: (line: string) => void;
   progressSeconds?: number;
@@ -141,6 +143,7 @@ export function trainGrokModel(model: Model<Int32Array, FloatArray>, data: TaskD
       const e: GrokEval = { step: p.iteration, seconds: p.seconds, ...pending! };
       evals.push(e);
       run.onEval?.(e);
+      run.onWeights?.(e.step, model.params);
     },
     resume: run.resume?.checkpoint,
     checkpointEvery: run.checkpointEvery,

@@ -8,69 +8,96 @@
 import * as path from 'node:path';
 import { median } from '../core/median';
 import { InputError } from '../data/errors';
-import { taskNamed } from '../data/tasks/registry';
-import type { TaskData } from '../data/tasks/task';
+import { TASKS, taskNamed } from '../data/tasks/registry';
+import type { Task, TaskData, TaskValues } from '../data/tasks/task';
+import type { LOG_ROUNDS } from '../data/tasks/periodicity';
 import type { ModularOp } from '../data/tasks/modular';
-import { CERTIFIED_SETTING, CONVEX_SETTING, resolvePositions, trainCertifiedGrok, trainConvexGrok, type GrokCertifiedEval, type GrokCertifiedOptions, type GrokConvexOptions, type RoundCertificate } from './grok-convex';
+import { CERTIFIED_SETTING, CONVEX_SETTING, KERNEL_SETTING, resolvePositions, type GrokKernelOptions, trainCertifiedGrok, trainConvexGrok, type GrokCertifiedEval, type GrokCertifiedOptions, type GrokConvexOptions, type RoundCertificate } from './grok-convex';
 import { POWER_SETTING, trainStandardGrok, type GrokStandardOptions } from './grok-standard';
 import type { GrokEval, GrokResult, GrokRun } from './grok-train';
 import { RUN_FILES, RunDir } from './run-dir';
 import { checkSameRun, generatedRecord, type RunRecord } from './run-record';
 import type { TrainCheckpoint } from './train';
+import type { Param } from '../nn/models/model';
+import { spectra, type MatrixSpectrum } from '../nn/spectra';
 
-/** The task of a run: its generator's options (the split is seeded by the run's seed). */
+/**
+ * The task of a run: its generator's options (the split is seeded by the run's seed). Each task
+ * takes its own: modular op and p; periodicity p and logRound (docs/periodicity.md).
+ */
 export interface GrokTask {
   task: string;
-  op: ModularOp;
+  op?: ModularOp;
   p: number;
+  logRound?: typeof LOG_ROUNDS[number];
   trainFrac: number;
 }
 
 export type GrokConfig = GrokTask & ({ model: 'standard' } & GrokStandardOptions | { model: 'convex' } & GrokConvexOptions
-  | { model: 'convex-certified' } & GrokCertifiedOptions);
+  | { model: 'convex-kernel' } & GrokKernelOptions | { model: 'convex-certified' } & GrokCertifiedOptions);
 
 /** One default set per model: Power et al.'s setting for the standard model, Fisher et al. 5.2's for the convex ones. */
-export const GROK_DEFAULTS: { standard: GrokStandardOptions; convex: GrokConvexOptions; 'convex-certified': GrokCertifiedOptions } = {
-  standard: POWER_SETTING, convex: CONVEX_SETTING, 'convex-certified': CERTIFIED_SETTING,
+export const GROK_DEFAULTS: { standard: GrokStandardOptions; convex: GrokConvexOptions; 'convex-kernel': GrokKernelOptions; 'convex-certified': GrokCertifiedOptions } = {
+  standard: POWER_SETTING, convex: CONVEX_SETTING, 'convex-kernel': KERNEL_SETTING, 'convex-certified': CERTIFIED_SETTING,
 };
 
 export type GrokModel = keyof typeof GROK_DEFAULTS;
 export const GROK_MODELS = Object.keys(GROK_DEFAULTS) as GrokModel[];
 
+/** grok's defaults for the task: its own (periodicity p 97) under these (modular's op is division, Power et al.'s task). */
 export const GROK_TASK_DEFAULTS = { task: 'modular', op: 'div', trainFrac: 0.5 } as const;
 
-/** What a caller gives: the model and p at least; undefined counts as not given. */
-export type GrokGiven = { model: GrokModel; p: number } & Partial<Record<string, unknown>>;
+/** The fields of a task's options that a grok config holds (its seed is the run's seed). */
+const taskFields = (task: Task): string[] => task.options.map((o) => o.field).filter((f) => f !== 'seed');
+
+/** What a caller gives: the model at least; undefined counts as not given. */
+export type GrokGiven = { model: GrokModel } & Partial<Record<string, unknown>>;
 
 /**
- * A complete GrokConfig: the model's defaults under what was given. An option of the other model
- * only (gates for the standard model) is refused, so that no flag is silently ignored.
+ * A complete GrokConfig: the task's and the model's defaults under what was given. An option of
+ * another task (op for periodicity) or of the other model only (gates for the standard model) is
+ * refused, so that no flag is silently ignored.
  */
 export function grokConfig(given: GrokGiven): GrokConfig {
   if (!GROK_MODELS.includes(given.model)) throw new InputError('model', `must be one of ${GROK_MODELS.join(', ')}, got ${String(given.model)}`);
-  const defaults: Record<string, unknown> = { ...GROK_TASK_DEFAULTS, ...GROK_DEFAULTS[given.model] };
+  const task = taskNamed(String(given.task ?? GROK_TASK_DEFAULTS.task));
+  const own = taskFields(task);
+  const taskDefaults: Record<string, unknown> = Object.fromEntries(task.options.filter((o) => o.default !== undefined).map((o) => [o.field, o.default]));
+  for (const f of own) if (f in GROK_TASK_DEFAULTS) taskDefaults[f] = GROK_TASK_DEFAULTS[f as keyof typeof GROK_TASK_DEFAULTS];
+  const defaults: Record<string, unknown> = { ...taskDefaults, ...GROK_DEFAULTS[given.model] };
   const set = Object.entries(given).filter(([, v]) => v !== undefined);
   for (const [k] of set) {
-    if (k === 'model' || k === 'p' || k in defaults) continue;
+    if (k === 'model' || k === 'task' || own.includes(k) || k in defaults) continue;
+    const tasks = TASKS.filter((t) => taskFields(t).includes(k)).map((t) => t.name);
+    if (tasks.length) throw new InputError(k, `is an option of task ${tasks.join(' and ')}, not of ${task.name}`);
     const owners = GROK_MODELS.filter((m) => k in GROK_DEFAULTS[m]);
-    throw new InputError(k, owners.length ? `is an option of the ${owners.join(' and ')} model${owners.length > 1 ? 's' : ''}, not of ${given.model}` : 'is not an option of grok');
+    const list = owners.length > 1 ? `${owners.slice(0, -1).join(', ')} and ${owners.at(-1)}` : owners[0];
+    throw new InputError(k, owners.length ? `is an option of the ${list} model${owners.length > 1 ? 's' : ''}, not of ${given.model}` : 'is not an option of grok');
   }
-  const merged = { ...defaults, ...Object.fromEntries(set) };
-  if (given.model === 'convex') merged.positions = resolvePositions(given.positions, merged.embedding, defaults.positions);
-  // the task first, then the model and its options (an existing key keeps its place in a spread)
-  return { task: merged.task, op: merged.op, p: merged.p, trainFrac: merged.trainFrac, model: merged.model, ...merged } as unknown as GrokConfig;
+  const merged: Record<string, unknown> = { ...defaults, ...Object.fromEntries(set) };
+  for (const f of own) if (merged[f] === undefined) throw new InputError(f, `is required for task ${task.name} (or --suite)`);
+  if (given.model === 'convex' || given.model === 'convex-kernel') merged.positions = resolvePositions(given.positions, merged.embedding as never, defaults.positions as never);
+  // the task and its options first, then the model and its options (an existing key keeps its place in a spread)
+  return { task: task.name, ...Object.fromEntries(own.map((f) => [f, merged[f]])), model: merged.model, ...merged } as unknown as GrokConfig;
+}
+
+/** The task's generator options as the config holds them, and the run's seed. */
+function taskValues(cfg: GrokConfig): TaskValues {
+  const c = cfg as unknown as Record<string, string | number>;
+  return { ...Object.fromEntries(taskFields(taskNamed(cfg.task)).map((f) => [f, c[f]])), seed: cfg.seed };
 }
 
 /** The task's equations and split; its own errors name its fields (op, p, trainFrac). */
 export function grokTask(cfg: GrokConfig): TaskData {
-  return taskNamed(cfg.task).generate({ op: cfg.op, p: cfg.p, trainFrac: cfg.trainFrac, seed: cfg.seed });
+  return taskNamed(cfg.task).generate(taskValues(cfg));
 }
 
 /** Trains the configured model on `data`; the options are checked before the first step. */
 export function runGrok(data: TaskData, cfg: GrokConfig, run: GrokRun = {}): GrokResult {
-  const { task: _t, op: _o, p: _p, trainFrac: _f, model: _m, ...options } = cfg;
+  const fields = new Set(['task', 'model', ...taskFields(taskNamed(cfg.task))]);
+  const options = Object.fromEntries(Object.entries(cfg).filter(([k]) => !fields.has(k)));
   if (cfg.model === 'standard') return trainStandardGrok(data, options as GrokStandardOptions, run);
-  if (cfg.model === 'convex') return trainConvexGrok(data, options as GrokConvexOptions, run);
+  if (cfg.model === 'convex' || cfg.model === 'convex-kernel') return trainConvexGrok(data, options as unknown as GrokConvexOptions, run);
   return trainCertifiedGrok(data, options as GrokCertifiedOptions, run);
 }
 
@@ -129,6 +156,23 @@ export type GrokRecordConfig = GrokConfig & { equations: number; trainEquations:
 interface GrokCheckpoint {
   train: TrainCheckpoint;
   history: GrokEval[];
+  /** the spectra recorded before the checkpoint (absent in checkpoints of older runs) */
+  spectra?: SpectraRecord[];
+}
+
+/** The weight spectra of one evaluated step (spectra.jsonl, a line each; Fisher et al. section 7). */
+export interface SpectraRecord {
+  step: number;
+  matrices: MatrixSpectrum[];
+}
+
+export const GROK_SPECTRA_FILE = 'spectra.jsonl';
+
+/** Whether the k-th evaluation (0-based) gets spectra: every one up to 4, then about 25% apart, as a function of k alone (a resumed run picks the same). */
+export function geometricIndices(): (k: number) => boolean {
+  const keep = new Set<number>();
+  for (let k = 0; k < 1e9; k = Math.max(k + 1, Math.floor(k * 1.25))) keep.add(k);
+  return (k) => keep.has(k);
 }
 
 export interface GrokToDirOptions {
@@ -152,7 +196,7 @@ export function grokToDir(given: GrokGiven, out: string, opts: GrokToDirOptions 
   const data = grokTask(cfg); // refuses a bad task before anything is written
   const record: RunRecord<GrokRecordConfig> = generatedRecord('grok', {
     ...cfg, equations: data.N, trainEquations: data.train.length, testEquations: data.test.length, taskSummary: data.summary,
-  }, { name: cfg.task, options: { op: cfg.op, p: cfg.p, trainFrac: cfg.trainFrac, seed: cfg.seed } });
+  }, { name: cfg.task, options: taskValues(cfg) });
   const dir = new RunDir(out, { kind: 'grok', force: opts.force, resumable: true, resume: opts.resume });
   let summary: GrokSummary;
   try {
@@ -161,17 +205,31 @@ export function grokToDir(given: GrokGiven, out: string, opts: GrokToDirOptions 
     dir.writeConfig(record);
     const ck = dir.readCheckpoint() as GrokCheckpoint | null;
     const history: GrokEval[] = ck ? [...ck.history] : [];
+    // the k-th evaluation's weights are spectra'd when k is geometric (0, 1, 2, ..., then ~25% apart)
+    const spectraAt = geometricIndices();
+    const records: SpectraRecord[] = ck ? [...(ck.spectra ?? [])] : [];
+    let last: { step: number; params: readonly Param[] } | null = null;
+    const kept = (step: number, train: { step: number }) => step < train.step || (cfg.model === 'convex-certified' && step === train.step);
     const result = runGrok(data, cfg, {
       resume: ck ? { checkpoint: ck.train, history: ck.history } : undefined,
       checkpointEvery: opts.checkpointEvery ?? GROK_CHECKPOINT_EVERY,
       // the trainer evaluates its checkpoint's step again on resume; a certified round's evaluation
       // (with its certificate) is of the state checkpointed after it, so it is kept
-      onCheckpoint: (train) => dir.writeCheckpoint({ train, history: history.filter((e) => e.step < train.step || (cfg.model === 'convex-certified' && e.step === train.step)) } satisfies GrokCheckpoint),
+      onCheckpoint: (train) => dir.writeCheckpoint({
+        train, history: history.filter((e) => kept(e.step, train)), spectra: records.filter((r) => kept(r.step, train)),
+      } satisfies GrokCheckpoint),
       onEval: (e) => { history.push(e); opts.onEval?.(e); },
+      onWeights: (step, params) => {
+        last = { step, params };
+        if (spectraAt(history.length - 1) && records.at(-1)?.step !== step) records.push({ step, matrices: spectra(params) });
+      },
       onProgressLine: opts.onProgressLine,
     });
+    const final = last as { step: number; params: readonly Param[] } | null;
+    if (final && records.at(-1)?.step !== final.step) records.push({ step: final.step, matrices: spectra(final.params) });
     summary = grokSummary(result, cfg);
     dir.appendMetrics(result.evals);
+    dir.write(GROK_SPECTRA_FILE, records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : ''));
     dir.writeResult(summary);
   } catch (e) {
     // nothing to resume yet (refused before the first checkpoint): leave nothing behind

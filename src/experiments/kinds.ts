@@ -8,7 +8,7 @@ export const RUN_KINDS = {
   path: { files: ['config.json', 'path.json', 'path.jsonl'], what: 'certified solves along a regularization path' },
   // (checkpoint.json too while the run is unfinished: OUT.partial)
   compare: { files: ['config.json', 'metrics.jsonl', 'result.json'], what: 'the convex solve beside non-convex models trained with Adam' },
-  grok: { files: ['config.json', 'metrics.jsonl', 'result.json'], what: 'a model trained on a generated task until it generalizes (grokking)' },
+  grok: { files: ['config.json', 'metrics.jsonl', 'result.json', 'spectra.jsonl'], what: 'a model trained on a generated task until it generalizes (grokking)' },
   'grok-suite': { files: ['config.json', 'result.json', 'SETTING-seedS (a grok run each)', 'SETTING-seedS.log'], what: 'the grokking grid of Ergen et al. section 4, a grok run per setting and seed (Figure 7)' },
   demo: { files: ['config.json', 'fit', 'compare', 'report.html'], what: 'a fit and a compare run on generated teacher data' },
 } as const satisfies Record<string, { files: readonly string[]; what: string }>;

@@ -4,6 +4,7 @@
 // options `out`, `force`, `resume` (the CLI shows their flags).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { joinArrays, splitArrays } from './checkpoint-arrays';
 import { parentPort } from 'node:worker_threads';
 import { InputError } from '../data/errors';
 import { MARKER, checkSameKind, checkTarget, isRunDir, makeDirs, removeLeftovers } from './out-path';
@@ -119,19 +120,44 @@ export class RunDir {
     this.writeJson(RUN_FILES.result, result);
   }
 
-  /** checkpoint.json, replaced atomically: a run killed while saving keeps the previous one. */
+  /**
+   * checkpoint.json, replaced atomically: a run killed while saving keeps the previous one. Its
+   * large arrays go to a new checkpoint.N.npz first (checkpoint-arrays.ts), which the JSON names,
+   * so the JSON's rename is the one commit point; the older .npz files go after it.
+   */
   writeCheckpoint(state: unknown): void {
-    this.writeAtomic(RUN_FILES.checkpoint, JSON.stringify(state));
+    const { json, npz } = splitArrays(state);
+    let arrays: string | null = null;
+    if (npz) {
+      // one past the newest on disk (a resumed run's process starts after the killed one's files)
+      const newest = Math.max(0, ...this.checkpointArrayFiles().map((n) => Number(n.split('.')[1])));
+      arrays = `checkpoint.${newest + 1}.npz`;
+      const f = path.join(this.tmp, arrays);
+      fs.writeFileSync(`${f}.tmp`, npz);
+      fs.renameSync(`${f}.tmp`, f);
+    }
+    // the state's own fields stay at the top (a reader of checkpoint.json finds its step where it was)
+    this.writeAtomic(RUN_FILES.checkpoint, JSON.stringify(arrays ? { ...(json as object), $arrays: arrays } : json));
+    for (const name of this.checkpointArrayFiles()) if (name !== arrays) fs.rmSync(path.join(this.tmp, name), { force: true });
   }
 
   readCheckpoint(): unknown {
     const text = this.read(RUN_FILES.checkpoint);
-    return text === null ? null : JSON.parse(text);
+    if (text === null) return null;
+    const { $arrays, ...state } = JSON.parse(text) as { $arrays?: unknown };
+    // a checkpoint without arrays (or written before they moved out) is the state itself
+    if (typeof $arrays !== 'string') return state;
+    return joinArrays(state, fs.readFileSync(path.join(this.tmp, path.basename($arrays))));
   }
 
   /** A finished run keeps no checkpoint. */
   removeCheckpoint(): void {
     fs.rmSync(path.join(this.tmp, RUN_FILES.checkpoint), { force: true });
+    for (const name of this.checkpointArrayFiles()) fs.rmSync(path.join(this.tmp, name), { force: true });
+  }
+
+  private checkpointArrayFiles(): string[] {
+    return fs.readdirSync(this.tmp).filter((n) => /^checkpoint\.\d+\.npz$/.test(n));
   }
 
   /** Moves the finished directory into place; an old run there (--force) goes only after that. */

@@ -23,7 +23,16 @@ for (const [model, extra] of [['standard', ['--layers', '1']], ['convex', []]] a
     const out = path.join(tmp, model);
     const r = run(['--p', '7', '--model', model, ...extra, '--steps', '60', '--eval-every', '20', '--out', out]);
     assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(fs.readdirSync(out).filter((f) => !f.startsWith('.')).sort(), ['config.json', 'metrics.jsonl', 'result.json']);
+    assert.deepEqual(fs.readdirSync(out).filter((f) => !f.startsWith('.')).sort(), ['config.json', 'metrics.jsonl', 'result.json', 'spectra.jsonl']);
+    // spectra at every evaluation while they are few (geometric later), of every weight matrix
+    const spectra = fs.readFileSync(path.join(out, 'spectra.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(spectra.map((l) => l.step), [0, 20, 40, 60]);
+    const names = spectra[0].matrices.map((m: { name: string }) => m.name);
+    assert.deepEqual(names, model === 'standard' ? ['wte', 'wpe', '0.WQ', '0.WK', '0.WV', '0.Wo', '0.W1', '0.W2', 'Wh'] : ['wte', 'wpe', 'Z1', 'Z2']);
+    for (const m of spectra.at(-1).matrices) {
+      assert.equal(m.singularValues.length, Math.min(...m.shape), m.name);
+      assert.ok(m.effectiveRank >= 1 && m.effectiveRank <= Math.min(...m.shape) + 1e-9 && m.stableRank >= 1 - 1e-12, m.name);
+    }
     const cfg = readJson(path.join(out, 'config.json'));
     assert.equal(cfg.kind, 'grok');
     assert.equal(cfg.config.model, model);
@@ -56,8 +65,8 @@ test('grok refuses bad input in one line naming the flag, and writes nothing', (
   for (const [args, pattern] of [
     [['--p', '1', '--model', 'convex'], /--p must be an integer >= 2/],
     [['--p', '7', '--model', 'deep'], /--model/],
-    [['--p', '7', '--model', 'standard', '--gates', '4'], /^convexformer: error: --gates: is an option of the convex and convex-certified models, not of standard$/],
-    [['--p', '7', '--model', 'convex-certified', '--steps', '4'], /^convexformer: error: --steps: is an option of the standard and convex models, not of convex-certified$/],
+    [['--p', '7', '--model', 'standard', '--gates', '4'], /^convexformer: error: --gates: is an option of the convex, convex-kernel and convex-certified models, not of standard$/],
+    [['--p', '7', '--model', 'convex-certified', '--steps', '4'], /^convexformer: error: --steps: is an option of the standard, convex and convex-kernel models, not of convex-certified$/],
     [['--p', '7', '--model', 'convex', '--max-iter', '4'], /^convexformer: error: --max-iter: is an option of the convex-certified model, not of convex$/],
     [['--p', '7', '--model', 'convex-certified', '--tol', '0'], /--tol must be a number > 0/],
     [['--p', '7', '--model', 'convex', '--target-acc', '2'], /--target-acc must be a number in \(0, 1\]/],
@@ -101,6 +110,8 @@ test('a grok run killed midway resumes and ends with the same metrics', async ()
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.ok(!fs.existsSync(`${cut}.partial`));
   assert.deepEqual(withoutSeconds(path.join(cut, 'metrics.jsonl')), withoutSeconds(path.join(whole, 'metrics.jsonl')));
+  // the spectra recorded before the kill come from the checkpoint, those after from the resumed run
+  assert.equal(fs.readFileSync(path.join(cut, 'spectra.jsonl'), 'utf8'), fs.readFileSync(path.join(whole, 'spectra.jsonl'), 'utf8'));
   const { seconds: _a, secondsToTrain99: _b, secondsToTest99: _c, medianStepSeconds: _d, ...a } = readJson(path.join(whole, 'result.json'));
   const { seconds: _e, secondsToTrain99: _f, secondsToTest99: _g, medianStepSeconds: _h, ...b } = readJson(path.join(cut, 'result.json'));
   assert.deepEqual(b, a);

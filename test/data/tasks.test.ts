@@ -11,6 +11,7 @@ import { InputError } from '../../src/data/errors';
 import { TASKS, taskNamed } from '../../src/data/tasks/registry';
 import { inverseMod, modular, MODULAR_OPS } from '../../src/data/tasks/modular';
 import { seededSplit } from '../../src/data/tasks/split';
+import { periodicity } from '../../src/data/tasks/periodicity';
 import { taskArrays } from '../../src/data/tasks/arrays';
 import { writeFileWhole } from '../../src/data/tasks/write-file';
 import type { TaskData, TaskValues } from '../../src/data/tasks/task';
@@ -132,8 +133,10 @@ test('refusals: one line naming the field and what was expected', () => {
   assert.throws(() => taskNamed('parity'), /task: unknown task "parity"; expected one of modular/);
 });
 
-test('the registry lists modular with its declared options', () => {
-  assert.deepEqual(TASKS.map((t) => t.name), ['modular']);
+test('the registry lists modular and periodicity with their declared options', () => {
+  assert.deepEqual(TASKS.map((t) => t.name), ['modular', 'periodicity']);
+  assert.equal(taskNamed('periodicity'), periodicity);
+  assert.deepEqual(periodicity.options.map((o) => o.field), ['p', 'logRound', 'trainFrac', 'seed']);
   assert.equal(taskNamed('modular'), modular);
   assert.deepEqual(modular.options.map((o) => o.field), ['op', 'p', 'trainFrac', 'seed']);
   assert.deepEqual(modular.options.find((o) => o.field === 'op')!.choices, MODULAR_OPS);
@@ -182,4 +185,31 @@ test('writeFileWhole: refuses an existing file without force, a directory, an em
   assert.throws(() => writeFileWhole(path.join(dir, 'missing', 'b.npz'), Uint8Array.of(3), false), /out: cannot write .*: ENOENT/);
   assert.deepEqual(fs.readdirSync(dir), ['a.npz']);
   fs.rmSync(dir, { recursive: true });
+});
+
+test('periodicity (Fisher et al. 5.1): 9,312 equations mod 97, hand-computed answers, the class balance of both readings', () => {
+  const floor = periodicity.generate({});
+  const eqs = equations(floor, 97);
+  assert.equal(floor.N, 96 * 97);
+  assert.deepEqual([Math.min(...eqs.map(([x]) => x)), Math.max(...eqs.map(([x]) => x))], [1, 96], 'x in 1..96');
+  assert.deepEqual([Math.min(...eqs.map(([, y]) => y)), Math.max(...eqs.map(([, y]) => y))], [0, 96], 'y in 0..96');
+  const answer = (d: TaskData, x: number, y: number) => d.labels[(x - 1) * 97 + y];
+  // [log2 97] = 6 (floor): x = 1: x^-1 = 1, 2x mod 6 = 2: z = 2 (1 + y^2) mod 97
+  assert.equal(answer(floor, 1, 0), 2);
+  assert.equal(answer(floor, 1, 10), (2 * 101) % 97);
+  // x = 2: 2^-1 = 49 (2 * 49 = 98), 4 mod 6 = 4: y = 3 gives 4 * (49 + 9) mod 97 = 232 mod 97 = 38
+  assert.equal(answer(floor, 2, 3), 38);
+  // x = 3: 6 mod 6 = 0, so z = 0 for every y
+  for (let y = 0; y < 97; y++) assert.equal(answer(floor, 3, y), 0);
+  // ceil: [log2 97] = 7; x = 4: 4^-1 = 73 (4 * 73 = 292 = 3 * 97 + 1), 8 mod 7 = 1: z = (73 + y^2) mod 97
+  const ceil = periodicity.generate({ logRound: 'ceil' });
+  assert.equal(answer(ceil, 4, 5), (73 + 25) % 97);
+  assert.equal(answer(ceil, 3, 0), (65 * 6) % 97, 'x = 3: 3^-1 = 65, 6 mod 7 = 6');
+  const zeros = (d: TaskData) => d.labels.filter((z) => z === 0).length;
+  assert.deepEqual([zeros(floor), zeros(ceil)], [3166, 1349]);
+  assert.deepEqual([floor.metadata.log_modulus, ceil.metadata.log_modulus, floor.metadata.class0], [6, 7, 3166]);
+  assert.match(floor.summary, /class 0 holds 3166 \(34\.0%\)/);
+  for (const [values, field] of [[{ p: 91 }, 'p'], [{ p: 3 }, 'p'], [{ logRound: 'round' }, 'logRound'], [{ op: 'div' }, 'op']] as const) {
+    assert.throws(() => periodicity.generate(values as TaskValues), (e: Error) => e instanceof InputError && e.field === field, field);
+  }
 });

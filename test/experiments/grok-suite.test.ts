@@ -54,6 +54,7 @@ test('a tiny suite (p = 7, 2 seeds, 2 jobs) writes a grok run directory per sett
   assert.equal(cfg.config.seeds, 2);
   assert.equal(cfg.config.jobs, 2);
   // read back from a process started as the runs are: one OpenBLAS thread each (the default here is the core count)
+  assert.equal(cfg.config.blasBackend, blas.info().backend);
   if (blas.info().backend === 'openblas') assert.equal(cfg.config.blasThreadsPerRun, 1);
   assert.deepEqual(readJson(path.join(out, 'result.json')), JSON.parse(JSON.stringify(result)));
   assert.deepEqual(result.rows.map((r) => [r.setting, r.seed, r.cap]), [['p7-L1-standard', 0, 40], ['p7-L1-standard', 1, 40], ['p7-L1-convex', 0, 30], ['p7-L1-convex', 1, 30]]);

@@ -35,6 +35,27 @@ test('grokConfig refuses an option of the other model, an unknown option and an 
   refuses(() => grokConfig({ model: 'deep' as 'convex', p: 7 }), 'model');
 });
 
+test('grokConfig: convex-kernel is the convex setting with a kernel map; its flags are refused for the other models', () => {
+  const k = grokConfig({ model: 'convex-kernel', p: 7 });
+  assert.deepEqual(k, { ...grokConfig({ model: 'convex', p: 7 }), model: 'convex-kernel', kernelBlocks: 4, chiDof: 1 });
+  refuses(() => grokConfig({ model: 'convex', p: 7, kernelBlocks: 2 }), 'kernelBlocks');
+  refuses(() => grokConfig({ model: 'standard', p: 7, chiDof: 2 }), 'chiDof');
+  refuses(() => runGrok(grokTask(k), grokConfig({ model: 'convex-kernel', p: 7, kernelBlocks: 0 })), 'kernelBlocks');
+  // the model built reads 4 x 32 kernel features per layer
+  const r = runGrok(grokTask(k), { ...k, steps: 2, evalEvery: 1 });
+  assert.equal(r.parameters, 9 * 32 + 4 * 32 + 8 * 4 * 32 * 4 * 128 + 8 * 7 * 4 * 128);
+});
+
+test('grokConfig: each task records its own options; another task\'s is refused', () => {
+  const per = grokConfig({ model: 'standard', task: 'periodicity' });
+  assert.deepEqual(Object.keys(per).slice(0, 5), ['task', 'p', 'logRound', 'trainFrac', 'model']);
+  assert.deepEqual([per.p, per.logRound, per.op], [97, 'floor', undefined]);
+  assert.equal(grokTask(grokConfig({ model: 'convex', task: 'periodicity', p: 11, logRound: 'ceil' })).metadata.log_modulus, 4);
+  refuses(() => grokConfig({ model: 'standard', task: 'periodicity', op: 'div' }), 'op');
+  refuses(() => grokConfig({ model: 'standard', logRound: 'ceil', p: 7 }), 'logRound');
+  refuses(() => grokConfig({ model: 'standard' }), 'p');
+});
+
 test('bad task and model options are refused naming the field', () => {
   refuses(() => grokTask(grokConfig({ model: 'convex', p: 1 })), 'p');
   refuses(() => grokTask(grokConfig({ model: 'convex', p: 7, op: 'pow' })), 'op');

@@ -47,6 +47,9 @@ const variants: [string, DeepConvexConfig][] = [
   ['learned tokens, L = 3, gates from the embeddings', { ...base, layers: 3, gates: 2, embedding: 'learned', dModel: 3, width: 2, gateFrom: 'first' }],
   ['learned tokens and positions, L = 3, skips', { ...base, layers: 3, gates: 2, embedding: 'learned', dModel: 3, positions: true, skip: true }],
   ['one-hot, L = 2, skip', { ...base, layers: 2, gates: 3, embedding: 'onehot', skip: true }],
+  // widths 3 and 5 padded to 4 and 8: the map's padding and truncation are in the chain rule too
+  ['learned tokens and positions, L = 2, kernel features (2 blocks, chi(2))', { ...base, layers: 2, gates: 2, embedding: 'learned', dModel: 3, width: 5, positions: true, kernel: { blocks: 2, dof: 2 } }],
+  ['one-hot, L = 2, kernel features, skip', { ...base, layers: 2, gates: 2, embedding: 'onehot', skip: true, kernel: { blocks: 1, dof: 1 } }],
 ];
 
 for (const [name, cfg] of variants) {
@@ -166,4 +169,11 @@ test('deep convex, L = 1 one-hot on division mod 5: the program solves to a cert
   Z.set(sol.w);
   const atOptimum = objective(model, data.all, null);
   assert.ok(relDiff(atOptimum, sol.certificate.primal) <= 1e-12, `model ${atOptimum} vs certified primal ${sol.certificate.primal}`);
+});
+
+test('deep convex with kernel features: each layer reads phi(X), so its Z has D = blocks x the padded width, and the gates read X (width 3, then 5)', () => {
+  const model = new DeepConvex({ ...base, layers: 2, gates: 2, embedding: 'learned', dModel: 3, width: 5, kernel: { blocks: 3, dof: 1 } });
+  assert.deepEqual(model.params.filter((p) => p.name.startsWith('Z')).map((p) => p.shape), [[2, n, 5, n, 12], [2, c, n, 24]]);
+  assert.deepEqual(model.layers.map((l) => l.gating.U2.length / 2), [3, 5]);
+  assert.deepEqual(model.layers.map((l) => l.map && [l.map.d, l.map.dPad, l.map.D]), [[3, 4, 12], [5, 8, 24]]);
 });

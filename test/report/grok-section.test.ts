@@ -23,6 +23,12 @@ test('report: a grok run draws train and test accuracy and loss against steps, a
     // 10 of the 11 evaluations: step 0 cannot be drawn on a log axis
     assertSeries(charts, 'accuracy vs. steps', ['train', 'test'], 10);
     assertSeries(charts, 'loss vs. steps', ['train', 'test'], 10);
+    // the weight spectra: evaluations 0-8 and 10 recorded (geometric), step 0 off the log axis
+    assertSeries(charts, 'effective rank vs. steps', ['wte', 'wpe', 'Z1', 'Z2'], 9);
+    assertSeries(charts, 'spectral norm vs. steps', ['wte', 'wpe', 'Z1', 'Z2'], 9);
+    // six of the ten recorded steps, each a line over Z2's 32 singular values (Z2: 8 gates x 7 classes x 4 tokens rows, 32 columns)
+    assertSeries(charts, 'singular values of Z2', ['step 0', 'step 40', 'step 80', 'step 100', 'step 140', 'step 200'], 32);
+    assert.equal(charts.find((c) => c.title === 'singular values of Z2')!.series.length, 6);
     const acc = charts.find((c) => c.title === 'accuracy vs. steps')!;
     const loss = charts.find((c) => c.title === 'loss vs. steps')!;
     assert.ok(acc.xLog && !acc.yLog && loss.xLog && loss.yLog);

@@ -1,7 +1,7 @@
 // Group l2 ("group lasso") over contiguous groups of equal size: sum_g ||w_g||_2.
 // In the attention programs a group is one token row Z[l, k, :] (or Z[j, l, k, :]), so the
 // penalty is the sparsity across tokens of eq. (8), (10) and (12).
-import type { Penalty } from '../types';
+import type { Penalty, PenaltyOptimality } from '../types';
 import { groupNorm, groupNorms } from '../../losses/group-norms';
 
 export class GroupL2 implements Penalty {
@@ -48,5 +48,33 @@ export class GroupL2 implements Penalty {
     let m = 0;
     for (const v of this.groupNorms(u)) m = Math.max(m, v);
     return m;
+  }
+
+  /**
+   * 0 in -v + beta d||.||(w) group by group: v_g = beta w_g / ||w_g|| where w_g != 0, and
+   * ||v_g|| <= beta where w_g = 0 (Fisher et al. 3.4 write g(0) = 0 there, which is one point of
+   * the subdifferential; the condition is the whole ball, hence a slack rather than an equation).
+   */
+  optimality(w: Float64Array, v: Float64Array, beta: number): PenaltyOptimality {
+    const g = this.groupSize;
+    let stationarity = 0;
+    let slack = Infinity;
+    let nonzero = 0;
+    for (let start = 0; start < w.length; start += g) {
+      const nw = groupNorm(w, start, g);
+      if (nw > 0) {
+        nonzero++;
+        let s = 0;
+        for (let t = start; t < start + g; t++) {
+          const r = v[t] - (beta * w[t]) / nw;
+          s += r * r;
+        }
+        stationarity = Math.max(stationarity, Math.sqrt(s) / beta);
+      } else {
+        slack = Math.min(slack, 1 - groupNorm(v, start, g) / beta);
+      }
+    }
+    const total = w.length / g;
+    return { stationarity, zeroGroupSlack: nonzero === total ? null : slack, nonzeroGroups: nonzero, totalGroups: total };
   }
 }

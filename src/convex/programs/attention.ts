@@ -4,7 +4,8 @@
 import type { Program } from './program';
 import { assemble } from './assemble';
 import { AttentionOperator } from '../operators/attention';
-import { recoverHeads } from '../recovery/heads';
+import { headsToZ, recoverHeads } from '../recovery/heads';
+import { readHeads } from '../recovery/read-heads';
 import { nonconvexObjective } from '../recovery/nonconvex-objective';
 import { checkSolveFits } from '../memory-estimate';
 import { headWeights } from './head-weights';
@@ -35,6 +36,8 @@ export const attention: Program = {
         return pred;
       },
       recover: (Z) => recoverHeads(Z, [1, c, n, d]),
+      readRecovered: (arrays) => readHeads(arrays, [1, c, n, d]),
+      embed: (rec) => headsToZ(rec, 1),
       nonconvexObjective: (X, NX, rec, beta) => nonconvexObjective(X, NX, rec, assembled.problem.datafit, beta),
       weights: (Z, rec) => headWeights(Z, rec, zShape),
     };

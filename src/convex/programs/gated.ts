@@ -7,7 +7,8 @@ import type { Program } from './program';
 import { assemble } from './assemble';
 import { GatedOperator } from '../operators/gated';
 import { computeGates } from '../operators/gates';
-import { recoverHeads } from '../recovery/heads';
+import { headsToZ, recoverHeads } from '../recovery/heads';
+import { readHeads } from '../recovery/read-heads';
 import { nonconvexObjective } from '../recovery/nonconvex-objective';
 import { checkSolveFits } from '../memory-estimate';
 import { headWeights } from './head-weights';
@@ -30,7 +31,7 @@ export const gated: Program<'gates' | 'seed'> = {
   convex: 'min_Z sum_i L( sum_g D[i, g] sum_k Z[g, :, k, :] . X_i[k, :], y_i ) + beta sum_{g,l,k} ||Z[g, l, k, :]||_2, Z (h, c, n, d)',
   options: [
     { field: 'gates', flag: '--gates <h>', description: `number of gates h (default: ${DEFAULT_GATES}, or the h of U1/U2 in the file)`, min: 1 },
-    { field: 'seed', flag: '--seed <s>', description: 'seed for the random gates', min: 0 },
+    { field: 'seed', flag: '--seed <s>', description: 'seed for what the program draws (gated: the gates; kernel: the feature map)', min: 0 },
   ],
   build(data, options) {
     const { train, trainTargets } = data;
@@ -56,6 +57,8 @@ export const gated: Program<'gates' | 'seed'> = {
         return pred;
       },
       recover: (Z) => recoverHeads(Z, [g.h, c, n, d]),
+      readRecovered: (arrays) => readHeads(arrays, [g.h, c, n, d]),
+      embed: (rec) => headsToZ(rec, g.h),
       nonconvexObjective: (X, NX, rec, beta) => nonconvexObjective(X, NX, rec, assembled.problem.datafit, beta, g),
       weights: (Z, rec) => ({
         ...headWeights(Z, rec, zShape),

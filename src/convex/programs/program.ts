@@ -6,7 +6,7 @@
 // a program's name.
 import type { Gating, LossKind, Problem, Targets, Tokens } from '../types';
 import type { RecoveredWeights } from '../recovery/heads';
-import type { NamedArray } from '../../data/npz';
+import type { NamedArray, NdArray } from '../../data/npz';
 import { InputError } from '../../data/errors';
 
 /**
@@ -61,6 +61,10 @@ export interface BuiltProgram {
   predict(Z: Float64Array, tokens: Tokens): Float64Array;
   /** the non-convex weights Z stands for */
   recover(Z: Float64Array): RecoveredWeights;
+  /** non-convex weights written by anyone, in the layout `weights` writes, checked key by key */
+  readRecovered(arrays: Record<string, NdArray>): RecoveredWeights;
+  /** the convex point non-convex weights stand for: the same prediction, a convex objective at most their non-convex one */
+  embed(rec: RecoveredWeights): Float64Array;
   /** the non-convex objective (loss + weight decay) at recovered weights, computed through them */
   nonconvexObjective(X: Float64Array, N: number, rec: RecoveredWeights, beta: number): { objective: number; pred: Float64Array };
   /** the named arrays weights.npz holds: Z and the recovered weights */

@@ -54,3 +54,28 @@ export function recoverHeads(Z: Float64Array, [h, c, n, d]: readonly [number, nu
   });
   return { H, n, d, c, W1, W2, W3, gate, heads };
 }
+
+/**
+ * The convex point that non-convex simplex-attention weights stand for: Z[g, l, k, :] =
+ * sum over heads j with gate g of W3[j, l] W1[j, k] W2[j, :], so that A Z is their prediction.
+ * With W1 rows on the simplex, sum ||Z[g, l, k, :]|| <= sum_j ||w3j||_1 ||w2j|| <=
+ * sum_j (||w2j||^2 + ||w3j||_1^2) / 2: the convex objective at Z is at most their non-convex one,
+ * so any lower bound on the convex optimum bounds the non-convex objective too.
+ */
+export function headsToZ(w: RecoveredWeights, h: number): Float64Array {
+  const { H, n, d, c } = w;
+  const Z = new Float64Array(h * c * n * d);
+  for (let j = 0; j < H; j++) {
+    for (let l = 0; l < c; l++) {
+      const w3 = w.W3[j * c + l];
+      if (w3 === 0) continue;
+      for (let k = 0; k < n; k++) {
+        const a = w3 * w.W1[j * n + k];
+        if (a === 0) continue;
+        const off = ((w.gate[j] * c + l) * n + k) * d;
+        for (let m = 0; m < d; m++) Z[off + m] += a * w.W2[j * d + m];
+      }
+    }
+  }
+  return Z;
+}

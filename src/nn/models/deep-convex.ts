@@ -15,6 +15,7 @@ import { headScores } from '../../attention/head-scores';
 import { Rng } from '../../core/rng';
 import { embeddingBackward, embeddingForward } from '../embedding';
 import { gatedBlockBackward, gatedBlockForward, type GatedBlockShape } from '../gated-block';
+import { applyChiFeatures, applyChiFeaturesT, drawChiFeatures, nextPow2, type ChiFeatureMap } from '../../convex/features/chi-features';
 
 export interface DeepConvexConfig {
   /** L convex blocks; the last one has the c outputs */
@@ -37,17 +38,26 @@ export interface DeepConvexConfig {
   gateFrom?: 'input' | 'first';
   /** a skip connection around every hidden layer, X^k = X^{k-1} + block(X^{k-1}), as transformers have (default false; needs width = the embedding width) */
   skip?: boolean;
+  /**
+   * Fisher et al.'s kernel preconditioning (section 4): every layer's block reads phi(X) instead of
+   * X, phi the chi-feature map of convex/features/chi-features.ts with `blocks` blocks of the
+   * input width rounded up to a power of two and chi(`dof`) entries, drawn per layer from the
+   * seed; the gates still read X. Absent: no map.
+   */
+  kernel?: { blocks: number; dof: number };
   /** the weight of the group penalty of eq. (12) */
   beta: number;
   seed?: number;
 }
 
 interface Layer {
-  /** input width d_k and outputs per sample (n*d' or c) */
+  /** the width the block reads (d_k, or D_k with a kernel map) and outputs per sample (n*d' or c) */
   d: number;
   o: number;
   Z: Float64Array;
   gating: Gating;
+  /** the kernel map from the layer's input width to d, or null */
+  map: ChiFeatureMap | null;
 }
 
 /** What one forward keeps for backward, per batch size. */
@@ -59,6 +69,9 @@ interface Acts {
   /** GEMM scratch, B*h*max(o) */
   T: Float64Array;
   dX: Float64Array[];
+  /** with kernel maps: F[k] = phi_k(X[k]) (B, n*D_k), what layer k's block reads, and its gradient */
+  F: (Float64Array | null)[];
+  dF: (Float64Array | null)[];
 }
 
 export class DeepConvex implements Model<Int32Array, Float64Array> {
@@ -100,15 +113,18 @@ export class DeepConvex implements Model<Int32Array, Float64Array> {
     if (cfg.skip && width !== d0) throw new Error(`skip needs the hidden width to equal the embedding width ${d0}, got ${width}`);
     const built: Layer[] = [];
     for (let k = 0; k < L; k++) {
-      const d = k === 0 ? d0 : width;
+      const din = k === 0 ? d0 : width;
+      // the kernel map has its own seed per layer, so adding it draws no number from rng
+      const map = cfg.kernel ? drawChiFeatures(din, cfg.kernel.blocks * nextPow2(din), cfg.kernel.dof, ((seed + 1) * 1_000_003 + k) >>> 0) : null;
+      const d = map ? map.D : din;
       const hidden = k < L - 1;
       const o = hidden ? n * width : c;
       // about h/2 gates are on; a hidden output of variance 1/d' keeps each token row's norm near 1
       const std = Math.sqrt(2 / (h * n * (hidden ? width : 1)));
       const Z = rng.normals(h * o * n * d, std);
-      const gd = cfg.gateFrom === 'first' ? d0 : d;
+      const gd = cfg.gateFrom === 'first' ? d0 : din;
       // the gates are fixed, drawn from N(0, 1) as the program `gated` draws its own
-      built.push({ d, o, Z, gating: { h, U1: rng.normals(h * n), U2: rng.normals(h * gd) } });
+      built.push({ d, o, Z, gating: { h, U1: rng.normals(h * n), U2: rng.normals(h * gd) }, map });
       this.params.push({ name: `Z${k + 1}`, data: Z, shape: hidden ? [h, n, width, n, d] : [h, c, n, d] });
     }
     this.layers = built;
@@ -132,9 +148,10 @@ export class DeepConvex implements Model<Int32Array, Float64Array> {
     this.embed(ids, B, a.X[0]);
     this.layers.forEach((layer, k) => {
       const gateInput = this.cfg.gateFrom === 'first' ? 0 : k;
-      const gd = gateInput === 0 ? this.d0 : layer.d;
+      const gd = layer.gating.U2.length / h;
       headScores(a.G[k], a.X[gateInput], B, n, gd, layer.gating.U1, layer.gating.U2, h);
-      gatedBlockForward(a.X[k + 1], a.T, a.X[k], layer.Z, a.G[k], this.shape(layer, B));
+      const read = layer.map ? applyChiFeatures(layer.map, a.X[k], B * n, a.F[k]!) : a.X[k];
+      gatedBlockForward(a.X[k + 1], a.T, read, layer.Z, a.G[k], this.shape(layer, B));
       if (this.skips(k)) addInto(a.X[k + 1], a.X[k]);
     });
     this.last = { ids, B };
@@ -150,7 +167,13 @@ export class DeepConvex implements Model<Int32Array, Float64Array> {
       const layer = this.layers[k];
       // the gradient of the embeddings is needed only when they are learned
       const dX = k > 0 || this.wte ? a.dX[k] : null;
-      gatedBlockBackward(grads[this.zAt + k], dX, a.T, dy, a.X[k], layer.Z, a.G[k], this.shape(layer, B));
+      if (layer.map) {
+        // through the block to phi(X), then phi's adjoint to X
+        gatedBlockBackward(grads[this.zAt + k], dX && a.dF[k], a.T, dy, a.F[k]!, layer.Z, a.G[k], this.shape(layer, B));
+        if (dX) applyChiFeaturesT(layer.map, a.dF[k]!, B * this.cfg.seq, dX);
+      } else {
+        gatedBlockBackward(grads[this.zAt + k], dX, a.T, dy, a.X[k], layer.Z, a.G[k], this.shape(layer, B));
+      }
       // the skip passes the output's gradient straight to the input
       if (dX && this.skips(k)) addInto(dX, dy);
       if (dX) dy = dX;
@@ -214,6 +237,7 @@ export class DeepConvex implements Model<Int32Array, Float64Array> {
     this.forward(ids, B);
     const L = this.layers.length;
     const top = this.layers[L - 1];
+    if (top.map) throw new Error('lastLayerInput: a layer with a kernel map reads phi(X); the certified last layer takes no map');
     return { X: Float64Array.from(this.buffers(B).X[L - 1]), n: this.cfg.seq, d: top.d, gating: top.gating };
   }
 
@@ -233,7 +257,11 @@ export class DeepConvex implements Model<Int32Array, Float64Array> {
       const widths = [this.d0 * n, ...this.layers.map((l) => l.o)];
       const X = widths.map((w) => new Float64Array(B * w));
       const maxO = Math.max(...this.layers.map((l) => l.o));
-      a = { X, G: this.layers.map(() => new Float64Array(B * h)), T: new Float64Array(B * h * maxO), dX: widths.slice(0, -1).map((w) => new Float64Array(B * w)) };
+      const features = () => this.layers.map((l) => (l.map ? new Float64Array(B * n * l.d) : null));
+      a = {
+        X, G: this.layers.map(() => new Float64Array(B * h)), T: new Float64Array(B * h * maxO), dX: widths.slice(0, -1).map((w) => new Float64Array(B * w)),
+        F: features(), dF: features(),
+      };
       this.acts.set(B, a);
     }
     return a;

@@ -59,6 +59,7 @@ function fitContext(run: TimedRun, status: CertStatus): string {
     { label: 'training', html: split(r.training) },
     { label: 'test', html: r.test === undefined || r.test === null ? NOT_RECORDED : split(r.test) },
     { label: 'certificate', html: `objective ${cell(r.objective, precision(10))} &ge; optimum &ge; lower bound ${cell(r.lowerBound, precision(10))}: ${certMark(status)}.` },
+    { label: 'KKT', html: kktText(r.kkt) },
   ];
   return contextBlock(facts);
 }
@@ -83,3 +84,11 @@ export const fitSection: Section<FitRun> = {
     });
   },
 };
+
+/** The KKT residuals relative to beta (docs/kkt.md); runs written before they existed have none. */
+function kktText(kkt: unknown): string {
+  if (kkt === undefined || kkt === null) return NOT_RECORDED;
+  const k = fields(kkt);
+  return `dual feasibility ${cell(k.dualFeasibility, precision(8))} (&le; 1), stationarity ${cell(k.stationarity, precision(3))} (0), ` +
+    `zero-group slack ${k.zeroGroupSlack === null ? 'none (no zero groups)' : cell(k.zeroGroupSlack, precision(4))} (&ge; 0), relative to beta`;
+}

@@ -138,7 +138,7 @@ export const grokSuiteSection: Section<GrokSuiteRun> = {
     const c = fields(run.config.config);
     const grid = Array.isArray(c.grid) ? c.grid.length : '-';
     const context = contextBlock([dataFact(run.config),
-      { label: 'suite', html: `${grid} settings x ${cell(c.seeds)} seeds, ${cell(c.jobs)} runs at a time, OpenBLAS ${cell(c.blasThreadsPerRun)} thread(s) per run` },
+      { label: 'suite', html: `${grid} settings x ${cell(c.seeds)} seeds, ${cell(c.jobs)} runs at a time, ${c.blasBackend === 'typescript' ? 'the TypeScript GEMM fallback (no OpenBLAS addon: about 50x slower)' : `OpenBLAS ${cell(c.blasThreadsPerRun)} thread(s)`} per run` },
       { label: 'runs', html: `each an ordinary grok run directory in <code>${escapeHtml(run.dir)}</code> (<code>convexformer report</code> shows one)` }]);
     return `${sectionTitle(run)}\n${context}\n${figures(run, `suite${charts.charts.length}`)}\n${numbers(run)}\n${claims(run)}\n<div class="charts">${curves(run, charts)}</div>\n${configLine(run.config)}`;
   },

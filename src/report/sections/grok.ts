@@ -4,13 +4,16 @@
 // to 99% train and test accuracy and the amount of grokking between them. For convex-certified
 // (steps are block-coordinate rounds) also the last layer's certificate, and plainly any round
 // whose solve did not reach its tol.
-import type { TimedRun } from '../runs';
+import * as path from 'node:path';
+import type { Json, TimedRun } from '../runs';
+import { readMetrics } from '../read';
+import { spectraCharts } from './grok-spectra';
 import { ChartList, series } from '../charts';
 import { cell, escapeHtml, fields, precision } from '../text';
 import { contextBlock, dataFact, NOT_RECORDED, type Fact } from '../context';
 import { loadTimed, timedLayout, type Section } from './section';
 
-type GrokRun = TimedRun & { kind: 'grok' };
+type GrokRun = TimedRun & { kind: 'grok'; spectra: Json[] };
 
 const SPLITS = [['train', 'trainAccuracy', 'trainLoss'], ['test', 'testAccuracy', 'testLoss']] as const;
 
@@ -30,13 +33,15 @@ const shown = (v: unknown): string => (v === undefined ? NOT_RECORDED : cell(v))
 function grokContext(run: GrokRun): string {
   const c = fields(run.config.config);
   const certified = c.model === 'convex-certified';
-  const convex = c.model === 'convex' || certified;
+  const convex = c.model === 'convex' || c.model === 'convex-kernel' || certified;
+  const kernel = c.model === 'convex-kernel' ? `, kernel features: ${shown(c.kernelBlocks)} blocks per layer, chi(${shown(c.chiDof)}) entries` : '';
   const facts: Fact[] = [
     dataFact(run.config),
-    { label: 'task', html: `${shown(c.task)} ${shown(c.op)} mod ${shown(c.p)}: ${shown(c.equations)} equations` },
+    // each task records its own options: modular its op, periodicity how [log2 p] was rounded
+    { label: 'task', html: `${shown(c.task)}${c.op === undefined ? '' : ` ${shown(c.op)}`} mod ${shown(c.p)}${c.logRound === undefined ? '' : ` ([log2 p] ${shown(c.logRound)})`}: ${shown(c.equations)} equations` },
     { label: 'split', html: `${shown(c.trainEquations)} train, ${shown(c.testEquations)} test (train fraction ${shown(c.trainFrac)}, seed ${shown(c.seed)})` },
     { label: 'task as generated', html: shown(c.taskSummary) },
-    { label: 'model', html: `${shown(c.model)}, ${shown(c.layers)} layers${convex ? `, ${shown(c.gates)} gates per layer, ${shown(c.embedding)} embeddings` : `, d ${shown(c.dModel)}, ${shown(c.heads)} heads`}` },
+    { label: 'model', html: `${shown(c.model)}, ${shown(c.layers)} layers${convex ? `, ${shown(c.gates)} gates per layer, ${shown(c.embedding)} embeddings${kernel}` : `, d ${shown(c.dModel)}, ${shown(c.heads)} heads`}` },
     certified
       ? { label: 'training', html: `block-coordinate: up to ${shown(c.rounds)} rounds of ${shown(c.innerSteps)} full-batch Adam steps (lr ${shown(c.lr)}) on the earlier layers, ` +
         `then the last layer solved by FISTA to rel. gap ${shown(c.tol)} (at most ${shown(c.maxIter)} iterations); a step is a round` }
@@ -78,6 +83,8 @@ function certificateTable(run: GrokRun): string {
 }
 
 export const grokSection: Section<GrokRun> = {
-  load: (i) => loadTimed('grok', i),
-  render: (run, charts) => timedLayout(run, { context: grokContext(run), plots: grokCharts(run, charts), maps: '', numbers: grokNumbers(run) }),
+  load: (i) => [{ ...loadTimed('grok', i)[0], spectra: readMetrics(path.join(i.dir, 'spectra.jsonl'), i.warn) }],
+  render: (run, charts) => timedLayout(run, {
+    context: grokContext(run), plots: grokCharts(run, charts) + spectraCharts(run.spectra, charts), maps: '', numbers: grokNumbers(run),
+  }),
 };
