@@ -1,11 +1,11 @@
-// The chi-feature map of Fisher et al. section 4 (src/convex/features/chi-features.ts): the fast
+// The chi-feature map of Fisher et al. section 4 (src/core/chi-features.ts): the fast
 // structured map (two FWHTs per block, O(D log d) per token) against the same map as a dense
 // D x d matrix applied with one OpenBLAS GEMM (O(D d) per token), timed in the same run, calls
 // alternating so that load from other processes falls on both alike. ms per call, median.
 //   npm run bench:kernel
 import * as os from 'node:os';
 import { blas, nativeMaths, setBlasThreads } from '../src/core/blas';
-import { applyChiFeatures, drawChiFeatures } from '../src/convex/features/chi-features';
+import { applyChiFeatures, drawChiFeatures } from '../src/core/chi-features';
 import { Rng } from '../src/core/rng';
 import { median } from '../src/core/median';
 

@@ -27,7 +27,7 @@ test('grok --suite refuses per-run flags, bad counts, and suite flags without --
     [['--suite', '--op', 'div'], /^convexformer: error: --op: is set by each setting of the suite/],
     [['--suite', '--weight-decay', '0'], /^convexformer: error: --weight-decay: is set by each setting of the suite/],
     [['--p', '7', '--model', 'convex', '--seeds', '3'], /^convexformer: error: --seeds: is an option of --suite$/],
-    [['--model', 'convex'], /^convexformer: error: --p: is required \(or --suite\)$/],
+    [['--model', 'convex'], /^convexformer: error: --p: is required for task modular \(or --suite\)$/],
     // not a suite flag, but the same one-line refusal with nothing written: no position table to drop on one-hot tokens
     [['--p', '7', '--model', 'convex', '--embedding', 'onehot', '--no-positions'], /^convexformer: error: --no-positions: only with embedding learned/],
     [['--suite', '--seeds', '2', '--resume'], /^convexformer: error: --resume: no unfinished run/],

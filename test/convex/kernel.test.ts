@@ -3,7 +3,7 @@
 // kernel program's optimum is the plain attention program's on the tokens X C^{1/2}, C = M^T M.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { applyChiFeatures, applyChiFeaturesT, drawChiFeatures, type ChiFeatureMap } from '../../src/convex/features/chi-features';
+import { applyChiFeatures, applyChiFeaturesT, drawChiFeatures, type ChiFeatureMap } from '../../src/core/chi-features';
 import { attention } from '../../src/convex/programs/attention';
 import { kernel } from '../../src/convex/programs/kernel';
 import { withBeta } from '../../src/convex/programs/assemble';

@@ -1,5 +1,5 @@
 // Fisher et al. eq. (9): the attention program of Ergen et al. eq. (10) on kernel-preconditioned
-// tokens phi(X_i), phi the chi-feature map of features/chi-features.ts applied to every token.
+// tokens phi(X_i), phi the chi-feature map of core/chi-features.ts applied to every token.
 // Z is (c, n, D): each nonzero token row is a head whose value vector lives in feature space;
 // through the map it reads the input as w_input = phi^T z (weights.npz: W2_input). phi is linear,
 // so the function class is that of eq. (10) and only the penalty changes (docs/kernel-features.md).
@@ -12,7 +12,7 @@ import { readHeads } from '../recovery/read-heads';
 import { nonconvexObjective } from '../recovery/nonconvex-objective';
 import { checkSolveFits } from '../memory-estimate';
 import { headWeights } from './head-weights';
-import { applyChiFeatures, applyChiFeaturesT, drawChiFeatures, nextPow2, type ChiFeatureMap } from '../features/chi-features';
+import { applyChiFeatures, applyChiFeaturesT, drawChiFeatures, nextPow2, type ChiFeatureMap } from '../../core/chi-features';
 
 export const DEFAULT_CHI_DOF = 1;
 /** One block with chi(1) entries is badly conditioned (cond(M^T M) 1e3-3e5 measured); four give 8-24 (docs/kernel-features.md). */

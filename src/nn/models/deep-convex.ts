@@ -15,7 +15,7 @@ import { headScores } from '../../attention/head-scores';
 import { Rng } from '../../core/rng';
 import { embeddingBackward, embeddingForward } from '../embedding';
 import { gatedBlockBackward, gatedBlockForward, type GatedBlockShape } from '../gated-block';
-import { applyChiFeatures, applyChiFeaturesT, drawChiFeatures, nextPow2, type ChiFeatureMap } from '../../convex/features/chi-features';
+import { applyChiFeatures, applyChiFeaturesT, drawChiFeatures, nextPow2, type ChiFeatureMap } from '../../core/chi-features';
 
 export interface DeepConvexConfig {
   /** L convex blocks; the last one has the c outputs */
@@ -40,7 +40,7 @@ export interface DeepConvexConfig {
   skip?: boolean;
   /**
    * Fisher et al.'s kernel preconditioning (section 4): every layer's block reads phi(X) instead of
-   * X, phi the chi-feature map of convex/features/chi-features.ts with `blocks` blocks of the
+   * X, phi the chi-feature map of core/chi-features.ts with `blocks` blocks of the
    * input width rounded up to a power of two and chi(`dof`) entries, drawn per layer from the
    * seed; the gates still read X. Absent: no map.
    */

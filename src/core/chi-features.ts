@@ -8,8 +8,8 @@
 // has norm s_i / sigma like a row of a Gaussian matrix. sigma only rescales phi, which beta
 // absorbs (docs/kernel-features.md), so it is fixed at 1. Cost O(D log d) per token; the dense
 // D x d matrix is never formed here (the tests form it as the reference).
-import { fwht } from '../../core/fwht';
-import { Rng } from '../../core/rng';
+import { fwht } from './fwht';
+import { Rng } from './rng';
 
 export interface ChiFeatureMap {
   /** input width, and the transform size: the next power of two >= d */
