@@ -35,6 +35,18 @@ export function relDiff(a: number, b: number): number {
   return Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1e-300);
 }
 
+/** H rows of n uniform draws, each normalised to sum 1: simplex attention weights W1 (H, n). */
+export function randSimplexRows(H: number, n: number, seed: number): Float64Array {
+  const rng = new Rng(seed);
+  const W1 = new Float64Array(H * n);
+  for (let j = 0; j < H; j++) {
+    let s = 0;
+    for (let k = 0; k < n; k++) s += (W1[j * n + k] = rng.uniform());
+    for (let k = 0; k < n; k++) W1[j * n + k] /= s;
+  }
+  return W1;
+}
+
 /** Labels 0..c-1, each class present. */
 export function randLabels(N: number, c: number, seed: number): Int32Array {
   const rng = new Rng(seed);

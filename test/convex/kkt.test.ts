@@ -10,12 +10,11 @@ import { kktReport } from '../../src/convex/kkt';
 import { headsToZ, type RecoveredWeights } from '../../src/convex/recovery/heads';
 import { runCheck, type CheckConfig } from '../../src/experiments/check';
 import { runFit } from '../../src/experiments/fit';
-import { Rng } from '../../src/core/rng';
 import { GatedOperator } from '../../src/convex/operators/gated';
 import { computeGates } from '../../src/convex/operators/gates';
 import { nonconvexPredict } from '../../src/convex/recovery/nonconvex-objective';
 import { InputError } from '../../src/data/errors';
-import { assertClose, randLabels, randn } from '../helpers';
+import { assertClose, randLabels, randn, randSimplexRows } from '../helpers';
 
 const N = 60, n = 5, d = 3, c = 3;
 const data: Dataset = {
@@ -86,14 +85,8 @@ for (const model of ['attention', 'gated'] as const) {
 }
 
 test('heads map to a Z with their prediction and a convex objective no larger than theirs', () => {
-  const rng = new Rng(5);
   const H = 7, h = 2;
-  const W1 = new Float64Array(H * n);
-  for (let j = 0; j < H; j++) {
-    let s = 0;
-    for (let k = 0; k < n; k++) s += (W1[j * n + k] = rng.uniform());
-    for (let k = 0; k < n; k++) W1[j * n + k] /= s;
-  }
+  const W1 = randSimplexRows(H, n, 5);
   const rec: RecoveredWeights = { H, n, d, c, W1, W2: randn(H * d, 6), W3: randn(H * c, 7), gate: new Int32Array([0, 1, 1, 0, 1, 0, 0]), heads: [] };
   const gating = { h, U1: randn(h * n, 8), U2: randn(h * d, 9) };
   const arrays = {

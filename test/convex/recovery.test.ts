@@ -12,8 +12,7 @@ import { programNamed } from '../../src/convex/registry';
 import { fista } from '../../src/convex/solvers/fista';
 import { recoverHeads, type RecoveredWeights } from '../../src/convex/recovery/heads';
 import { nonconvexObjective, nonconvexPredict } from '../../src/convex/recovery/nonconvex-objective';
-import { Rng } from '../../src/core/rng';
-import { assertClose, randLabels, randn, relDiff } from '../helpers';
+import { assertClose, randLabels, randn, relDiff, randSimplexRows } from '../helpers';
 
 const N = 50, n = 6, d = 3, c = 2;
 const X = randn(N * n * d, 41);
@@ -37,14 +36,8 @@ function predictByLoop(w: RecoveredWeights, gating?: Gating): Float64Array {
 }
 
 test('the non-convex forward equals the per-head loop, with general simplex rows and gates', () => {
-  const rng = new Rng(3);
   const H = 4, h = 2;
-  const W1 = new Float64Array(H * n);
-  for (let j = 0; j < H; j++) {
-    let s = 0;
-    for (let k = 0; k < n; k++) s += (W1[j * n + k] = rng.uniform());
-    for (let k = 0; k < n; k++) W1[j * n + k] /= s;
-  }
+  const W1 = randSimplexRows(H, n, 3);
   const w: RecoveredWeights = { H, n, d, c, W1, W2: randn(H * d, 5), W3: randn(H * c, 6), gate: new Int32Array([0, 1, 1, 0]), heads: [] };
   const gating = { h, U1: randn(h * n, 7), U2: randn(h * d, 8) };
   assertClose(nonconvexPredict(X, N, w), predictByLoop(w), 1e-12, 'ungated');
