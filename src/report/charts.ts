@@ -8,10 +8,15 @@ import type { Run } from './runs';
 
 /** Series colours by name; other names take OTHER_COLOURS in turn. */
 export const SERIES_COLOURS: Record<string, string> = { convex: '#d7301f', primal: '#d7301f', 'dual bound': '#fc8d59', simplex: '#2166ac', softmax: '#1a9850', tol: '#999' };
-export const OTHER_COLOURS = ['#555', '#8c510a', '#762a83', '#01665e'];
+// the first four as they always were; six more so that a chart of up to ten unnamed series repeats none
+export const OTHER_COLOURS = ['#555', '#8c510a', '#762a83', '#01665e', '#e08214', '#4393c3', '#c51b7d', '#1b7837', '#b2182b', '#999933'];
 
-export const seriesColour = (name: string, k: number): string =>
-  Object.hasOwn(SERIES_COLOURS, name) ? SERIES_COLOURS[name] : OTHER_COLOURS[k % OTHER_COLOURS.length];
+/** A series' own colour (a ramp over time), else its name's, else the next of OTHER_COLOURS. */
+export const seriesColour = (s: { name: string; colour?: string }, k: number): string =>
+  s.colour ?? (Object.hasOwn(SERIES_COLOURS, s.name) ? SERIES_COLOURS[s.name] : OTHER_COLOURS[k % OTHER_COLOURS.length]);
+
+/** Light to dark, for series ordered in time (colour-blind safe, ColorBrewer YlGnBu). */
+export const TIME_RAMP = ['#7fcdbb', '#41b6c4', '#1d91c0', '#225ea8', '#253494', '#081d58'];
 
 /**
  * A tick label. uPlot's default rounds a relative gap of 1e-7 to 0, and a log axis never shows 0.
@@ -31,6 +36,8 @@ export interface ChartSeries {
   name: string;
   x: number[];
   y: number[];
+  /** a colour of its own (TIME_RAMP for series ordered in time); absent: by name, or in turn */
+  colour?: string;
 }
 
 export interface Chart {

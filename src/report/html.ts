@@ -14,7 +14,7 @@ const PAGE_SCRIPT = `
 const charts = JSON.parse(document.getElementById('data').textContent);
 const colours = new Map(${JSON.stringify(Object.entries(SERIES_COLOURS))});
 const others = ${JSON.stringify(OTHER_COLOURS)};
-const colour = (name, k) => colours.get(name) ?? others[k % others.length];
+const colour = (s, k) => s.colour ?? colours.get(s.name) ?? others[k % others.length];
 const tick = ${tickLabel.toString()};
 const ticks = (u, splits) => splits.map(tick);
 const decadeRange = ${decadeRange.toString()};
@@ -33,7 +33,7 @@ for (const c of charts) {
     // a stepped chart shows counts: whole-number ticks only
     axes: [{ label: c.xLabel, values: ticks, labelSize: 24 }, { label: c.yLabel, values: ticks, size: 64, labelSize: 24, incrs: c.step ? [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] : undefined }],
     series: [{}].concat(c.series.map((s, k) => ({
-      label: s.name, stroke: colour(s.name, k), width: 2, spanGaps: true,
+      label: s.name, stroke: colour(s, k), width: 2, spanGaps: true,
       dash: s.name === 'tol' ? [6, 4] : undefined, points: { show: s.x.length <= 60, size: 4 },
       paths: c.step ? uPlot.paths.stepped({ align: 1 }) : undefined,
     }))),

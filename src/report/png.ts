@@ -55,7 +55,7 @@ setTimeout(async () => {
     g.font = font(13); g.textAlign = 'left'; g.lineWidth = 2 * s;
     for (const [ser, k, lx, r] of items) {
       const y = titleH + src.height + r * rowH + 14 * s;
-      g.strokeStyle = colour(ser.name, k); g.setLineDash(ser.name === 'tol' ? [6 * s, 4 * s] : []);
+      g.strokeStyle = colour(ser, k); g.setLineDash(ser.name === 'tol' ? [6 * s, 4 * s] : []);
       g.beginPath(); g.moveTo(8 * s + lx, y - 4 * s); g.lineTo(8 * s + lx + 26 * s, y - 4 * s); g.stroke();
       g.fillStyle = '#222'; g.fillText(ser.name, 8 * s + lx + 34 * s, y);
     }

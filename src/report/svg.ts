@@ -85,7 +85,7 @@ export function chartSvg(c: Chart): string | null {
     text(M.left + pw / 2, M.top + PLOT_H + 44, c.xLabel, ' text-anchor="middle" font-size="13"'),
     text(0, 0, c.yLabel, ` text-anchor="middle" font-size="13" transform="translate(20 ${f2(M.top + PLOT_H / 2)}) rotate(-90)"`));
   c.series.forEach((s, k) => {
-    const colour = seriesColour(s.name, k);
+    const colour = seriesColour(s, k);
     const dash = s.name === 'tol' ? ' stroke-dasharray="6 4"' : '';
     // steps as the page draws them (uPlot's stepped, align 1): across at the old value, then up or down
     const d = s.x.map((x, i) => (i === 0 ? `M${f2(X(x))} ${f2(Y(s.y[i]))}` : c.step ? `H${f2(X(x))} V${f2(Y(s.y[i]))}` : `L${f2(X(x))} ${f2(Y(s.y[i]))}`)).join(' ');

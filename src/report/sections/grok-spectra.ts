@@ -5,7 +5,7 @@
 // test accuracy rises. Embedding tables are left out of the per-matrix charts (they are in the
 // rank charts). Runs written before spectra were recorded have none, and the section says so.
 import type { Json } from '../runs';
-import { ChartList, series } from '../charts';
+import { ChartList, series, TIME_RAMP } from '../charts';
 import { escapeHtml, fields, finite } from '../text';
 
 interface Spectrum { name: string; rows: number | null; cols: number | null; sv: number[]; effectiveRank: number | null; spectralNorm: number | null }
@@ -51,10 +51,12 @@ export function spectraCharts(lines: Json[], charts: ChartList): string {
     const first = recs.find((r) => r.matrices.some((m) => m.name === name))!.matrices.find((m) => m.name === name)!;
     html += charts.add({
       title: `singular values of ${name}`, xLabel: 'index (largest first)', yLabel: 'singular value', xLog: false, yLog: true,
-      caption: `${escapeHtml(name)} (${first.rows ?? '?'} x ${first.cols ?? '?'}): its singular values at steps ${shown.map((r) => r.step).join(', ')}, one line each.`,
-    }, shown.map((r) => {
+      caption: `${escapeHtml(name)} (${first.rows ?? '?'} x ${first.cols ?? '?'}): its singular values at steps ${shown.map((r) => r.step).join(', ')}, one line each, light to dark with time.`,
+    }, shown.map((r, k) => {
       const m = r.matrices.find((q) => q.name === name);
-      return m ? series(`step ${r.step}`, m.sv.map((v, i): [unknown, unknown] => [i + 1, v]), false, true) : null;
+      const line = m ? series(`step ${r.step}`, m.sv.map((v, i): [unknown, unknown] => [i + 1, v]), false, true) : null;
+      // light to dark with time, whatever the number of lines
+      return line && { ...line, colour: TIME_RAMP[Math.round((k * (TIME_RAMP.length - 1)) / Math.max(1, shown.length - 1))] };
     }));
   }
   return html;
