@@ -10,6 +10,7 @@ import { FIT_DEFAULTS, notTaken } from '../experiments/fit';
 import { PROGRAMS, programNamed, programNames, programOptions } from '../convex/registry';
 import { InputError, quote } from '../data/errors';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { CLASSES_HELP, choice, doing, escapeControl, fmt, guarded, positive, positiveInt, progressPrinter, reading } from './common';
 import { addProgramOptions } from './fit-options';
 import type { LossKind } from '../convex/types';
@@ -34,7 +35,9 @@ tol/10, which gives a tighter lower bound and possibly a better point.
 
 Exit code: 0 optimal within --tol (proven: objective - lower bound <= tol |objective|), 1 not
 optimal (proven: the solve found a point more than tol |objective| lower), 3 cannot tell (the
-solve stopped at --max-iter before deciding), 2 bad input.`;
+solve stopped at --max-iter, or the weights lie within tol/10 of tol above the optimum, so the
+two bounds straddle it), 2 bad input. The kernel program's weights record its feature map
+(phi_features, phi_chi_dof, phi_seed), which check uses.`;
 
 interface CheckOpts {
   data: string; weights: string; model: string; loss: LossKind; classes?: number;
@@ -55,11 +58,16 @@ export function printCheck(r: CheckResult, log: (s: string) => void = console.lo
     log(`  FISTA from the weights: ${r.solve.iterations} iterations, ${r.solve.seconds.toFixed(2)} s, rel. gap ${r.solve.relGap.toExponential(2)}` +
       (r.solve.converged ? ' (certified)' : ` (NOT converged to ${fmt(r.tol / 10)})`));
   }
+  // a difference at the rounding level of the objective is no evidence of a better point
+  const atLeast = r.suboptimalityAtLeast > 1e-12 * Math.abs(r.objective) ? `, at least ${fmt(r.suboptimalityAtLeast)}` : '';
   log(`  lower bound ${r.lowerBound.toPrecision(12)}: the weights are at most ${fmt(r.suboptimalityAtMost)} above the optimum ` +
-    `(rel. ${r.relSuboptimalityAtMost.toExponential(2)})${r.suboptimalityAtLeast > 0 ? `, at least ${fmt(r.suboptimalityAtLeast)}` : ''}`);
+    `(rel. ${r.relSuboptimalityAtMost.toExponential(2)})${atLeast}`);
+  const lower = r.weights === 'convex' ? 'a point' : 'a convex point (as heads it may need more than these)';
   log(r.optimal === true ? `  OPTIMAL within tol ${fmt(r.tol)}`
-    : r.optimal === false ? `  NOT OPTIMAL: a point ${fmt(r.suboptimalityAtLeast)} lower exists (more than tol ${fmt(r.tol)})`
-      : `  CANNOT TELL at tol ${fmt(r.tol)}: the solve stopped before deciding; raise --max-iter`);
+    : r.optimal === false ? `  NOT OPTIMAL: ${lower} ${fmt(r.suboptimalityAtLeast)} lower exists (more than tol ${fmt(r.tol)})`
+      : r.solve?.converged
+        ? `  CANNOT TELL at tol ${fmt(r.tol)}: the weights are between ${fmt(r.suboptimalityAtLeast)} and ${fmt(r.suboptimalityAtMost)} above the optimum, on both sides of tol`
+        : `  CANNOT TELL at tol ${fmt(r.tol)}: the solve stopped at --max-iter before deciding; raise it`);
 }
 
 export function checkCommand(): Command {
@@ -86,19 +94,34 @@ export function checkCommand(): Command {
     const given = programOptions().filter((p) => cmd.getOptionValueSource(p.field) === 'cli');
     for (const { field } of given) if (!program.options.some((q) => q.field === field)) throw notTaken(program, field);
     const options = Object.fromEntries(given.map((p) => [p.field, o[p.field]]));
-    if (o.json && !o.force && fs.existsSync(o.json)) throw new InputError('json', `${quote(o.json)} exists; pass \`force\` to replace it`);
+    if (o.json) {
+      // refused before any work: an existing file without --force, a directory, a missing folder
+      if (!o.force && fs.existsSync(o.json)) throw new InputError('json', `${quote(o.json)} exists; pass \`force\` to replace it`);
+      if (fs.existsSync(o.json) && fs.statSync(o.json).isDirectory()) throw new InputError('json', `${quote(o.json)} is a directory; expected a file to write`);
+      if (!fs.existsSync(path.dirname(path.resolve(o.json)))) throw new InputError('json', `${quote(o.json)}: its folder does not exist`);
+    }
     doing(reading(o.data));
     const data = loadDataset(o.data, { loss: o.loss, classes: o.classes });
     doing(reading(o.weights));
-    const arrays = readNpz(o.weights);
+    const arrays = renamed(() => readNpz(o.weights), 'data', 'weights');
     doing('checking the weights');
     const r = runCheck(data, arrays, {
       model: o.model, loss: o.loss, beta: o.beta, betaFrac: o.betaFrac, ...options,
       tol: o.tol, maxIter: o.maxIter, weights: o.weightsKind,
     }, progressPrinter(o.quiet));
-    if (o.json) writeFileWhole(o.json, new TextEncoder().encode(`${JSON.stringify(r, null, 2)}\n`), o.force);
+    if (o.json) renamed(() => writeFileWhole(o.json!, new TextEncoder().encode(`${JSON.stringify(r, null, 2)}\n`), o.force), 'out', 'json');
     printCheck(r);
     if (o.json) console.log(`wrote ${escapeControl(o.json)}`);
     process.exitCode = r.optimal === true ? 0 : r.optimal === false ? 1 : 3;
   }));
+}
+
+/** Runs `f`; an InputError naming field `from` (the reader's and writer's own names) names `to` instead. */
+function renamed<T>(f: () => T, from: string, to: string): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof InputError && e.field === from) throw new InputError(to, e.message.slice(from.length + 2));
+    throw e;
+  }
 }

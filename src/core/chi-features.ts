@@ -1,10 +1,10 @@
 // The convex kernel feature map of Fisher et al. section 4 (their phi_cvx, before eq. 9): Fastfood
 // random features (Le, Sarlos & Smola, ICML 2013) with the Gaussian diagonal replaced by a
 // chi-distributed one, and without the exponential:
-//   phi(x) = 1 / (sigma sqrt(d)) S H G_chi Pi H B x,   per block of d features, stacked to D,
-// x zero-padded to d = the next power of two, B diagonal +-1, H the (unnormalised) Walsh-Hadamard
+//   phi(x) = 1 / (sigma sqrt(d')) S H G_chi Pi H B x,   per block of d' features, stacked to D,
+// x zero-padded to d' = the next power of two, B diagonal +-1, H the (unnormalised) Walsh-Hadamard
 // transform (core/fwht.ts), Pi a permutation, G_chi diagonal with chi(k) entries (k = `dof`;
-// k = 1 is |N(0, 1)|), S diagonal s_i / ||G_chi||_F with s_i ~ chi(d), so that each row of a block
+// k = 1 is |N(0, 1)|), S diagonal s_i / ||G_chi||_F with s_i ~ chi(d'), so that each row of a block
 // has norm s_i / sigma like a row of a Gaussian matrix. sigma only rescales phi, which beta
 // absorbs (docs/kernel-features.md), so it is fixed at 1. Cost O(D log d) per token; the dense
 // D x d matrix is never formed here (the tests form it as the reference).

@@ -10,6 +10,7 @@ import type { Dataset } from '../data/dataset';
 import type { NdArray } from '../data/ndarray';
 import type { LossKind, Progress } from '../convex/types';
 import { fitConfig, prepareProblem, chooseBeta } from './fit';
+import { programNamed } from '../convex/registry';
 import { withBeta } from '../convex/programs/assemble';
 import { solveCertified } from '../convex/solve';
 import { kktReport, type KktReport } from '../convex/kkt';
@@ -88,7 +89,12 @@ export function runCheck(data: Dataset, arrays: Record<string, NdArray>, cfg: Ch
   if (!(cfg.tol > 0 && Number.isFinite(cfg.tol))) throw new InputError('tol', `must be a finite number > 0, got ${cfg.tol}`);
   const kind = pickKind(arrays, cfg.weights);
   const { tol: _t, maxIter: _m, weights: _w, ...fitFields } = cfg;
-  const fit = fitConfig({ ...fitFields, tol: cfg.tol, maxIter: cfg.maxIter });
+  // options the weights record (the kernel program's feature map) win; one given otherwise is refused
+  const recorded = programNamed(cfg.model).optionsFromWeights?.(arrays) ?? {};
+  for (const [field, v] of Object.entries(recorded)) {
+    if (fitFields[field] !== undefined && fitFields[field] !== v) throw new InputError(field, `is ${String(fitFields[field])} but the weights were fit with ${field} ${v}`);
+  }
+  const fit = fitConfig({ ...fitFields, ...recorded, tol: cfg.tol, maxIter: cfg.maxIter });
   const base = prepareProblem(withGates(data, arrays), fit);
   const built = withBeta(base, chooseBeta(base, fit));
   const problem = built.exact ?? built.problem;

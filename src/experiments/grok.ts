@@ -168,7 +168,7 @@ export interface SpectraRecord {
 
 export const GROK_SPECTRA_FILE = 'spectra.jsonl';
 
-/** Whether the k-th evaluation (0-based) gets spectra: every one up to 4, then about 25% apart, as a function of k alone (a resumed run picks the same). */
+/** Whether the k-th evaluation (0-based) gets spectra: evaluations 0-8, then about 25% apart, as a function of k alone (a resumed run picks the same). */
 export function geometricIndices(): (k: number) => boolean {
   const keep = new Set<number>();
   for (let k = 0; k < 1e9; k = Math.max(k + 1, Math.floor(k * 1.25))) keep.add(k);

@@ -46,10 +46,13 @@ function asRead(weights: Record<string, NamedArray>, change: Record<string, (a: 
   }));
 }
 
-for (const model of ['attention', 'gated'] as const) {
+// the kernel program with a seed other than the default: check must rebuild its map from the file
+const OPTIONS = { attention: {}, gated: {}, kernel: { seed: 5, features: 8 } } as const;
+
+for (const model of ['attention', 'gated', 'kernel'] as const) {
   test(`${model}: a certified solution passes the KKT check, perturbed and misshapen ones do not`, () => {
     // beta large enough that some token groups are zero, so the slack is tested too
-    const fit = runFit(data, { model, loss: 'ce', betaFrac: 0.3, tol: 1e-13, maxIter: 200000 });
+    const fit = runFit(data, { model, loss: 'ce', betaFrac: 0.3, tol: 1e-13, maxIter: 200000, ...OPTIONS[model] });
     assert.ok(fit.result.converged, `fit: rel. gap ${fit.result.relGap}`);
     const kkt = fit.result.kkt;
     assert.ok(kkt.stationarity < 1e-6 && kkt.dualFeasibility <= 1 + 1e-6, JSON.stringify(kkt));
@@ -81,6 +84,11 @@ for (const model of ['attention', 'gated'] as const) {
     assert.ok(Math.abs(heads.objective - ok.objective) <= 1e-10 * ok.objective);
     assert.throws(() => runCheck(data, { ...asRead(fit.weights), Z: nd(new Float64Array(3), [3]) }, cfg),
       (e: Error) => e instanceof InputError && e.field === 'Z' && /expected \(/.test(e.message));
+    if (model === 'kernel') {
+      // the map is the file's: another seed asked for is refused, naming it
+      assert.throws(() => runCheck(data, asRead(fit.weights), { ...cfg, seed: 6 }),
+        (e: Error) => e instanceof InputError && e.field === 'seed' && /weights were fit with seed 5/.test(e.message));
+    }
   });
 }
 

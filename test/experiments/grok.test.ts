@@ -44,6 +44,10 @@ test('grokConfig: convex-kernel is the convex setting with a kernel map; its fla
   // the model built reads 4 x 32 kernel features per layer
   const r = runGrok(grokTask(k), { ...k, steps: 2, evalEvery: 1 });
   assert.equal(r.parameters, 9 * 32 + 4 * 32 + 8 * 4 * 32 * 4 * 128 + 8 * 7 * 4 * 128);
+  // the features are about sqrt(D) times the tokens, and Z starts that much smaller: the first loss
+  // is near the convex model's (log 7 = 1.9 for a uniform guess; 133 before the scaling)
+  const plain = runGrok(grokTask(k), grokConfig({ model: 'convex', p: 7, steps: 2, evalEvery: 1 }));
+  assert.ok(r.evals[0].trainLoss < 2 * plain.evals[0].trainLoss, `convex-kernel starts at ${r.evals[0].trainLoss}, convex at ${plain.evals[0].trainLoss}`);
 });
 
 test('grokConfig: each task records its own options; another task\'s is refused', () => {

@@ -33,5 +33,8 @@ test('Wqkv is read as its three blocks; a convex Z as (groups, d); rank-1 parame
   assert.deepEqual(m.map((x) => [x.name, x.rows, x.cols]), [['0.WQ', 3, 3], ['0.WK', 3, 3], ['0.WV', 3, 3], ['Z2', 40, 3]]);
   // K is columns d..2d-1 of each row of Wqkv
   assert.deepEqual(Array.from(m[1].data), [3, 4, 5, 12, 13, 14, 21, 22, 23]);
-  assert.deepEqual(m[3].data, Z);
+  // a copy in the parameter's order: changing the parameter afterwards leaves it as taken
+  const before = Float64Array.from(Z);
+  Z[0] += 1;
+  assert.deepEqual(m[3].data, before);
 });

@@ -28,13 +28,18 @@ export const kernel: Program<'features' | 'chiDof' | 'seed'> = {
   summary: 'simplex attention on chi-kernel features of the tokens (convex kernel preconditioning)',
   equation: 'Fisher et al. eq. (9)',
   nonconvex: 'sum_i L( sum_j (w1j^T phi(X_i) w2j) w3j, y_i ) + beta/2 sum_j (||w2j||_2^2 + ||w3j||_1^2), ' +
-    'w1j on the simplex, w2j in R^D, phi(x) = S H G_chi Pi H B x / sqrt(d) per token',
+    'w1j on the simplex, w2j in R^D, phi(x) = S H G_chi Pi H B x / sqrt(d\') per token (d\' = d padded to a power of two)',
   convex: 'min_Z sum_i L( sum_k Z[:, k, :] . phi(X_i)[k, :], y_i ) + beta sum_{l,k} ||Z[l, k, :]||_2, Z (c, n, D)',
   options: [
     { field: 'features', flag: '--features <D>', description: `kernel features D per token (default: ${DEFAULT_BLOCKS} blocks of d rounded up to a power of two)`, min: 1 },
     { field: 'chiDof', flag: '--chi-dof <k>', description: `degrees of freedom of G_chi's entries (default: ${DEFAULT_CHI_DOF}, |N(0, 1)|)`, min: 1 },
     { field: 'seed', flag: '--seed <s>', description: 'seed for what the program draws (gated: the gates; kernel: the feature map)', min: 0 },
   ],
+  optionsFromWeights(arrays) {
+    const scalar = (key: string) => (key in arrays && arrays[key].values.length === 1 ? arrays[key].values[0] : undefined);
+    const found = { features: scalar('phi_features'), chiDof: scalar('phi_chi_dof'), seed: scalar('phi_seed') };
+    return Object.fromEntries(Object.entries(found).filter(([, v]) => v !== undefined)) as Record<string, number>;
+  },
   build(data, options) {
     const { train, trainTargets } = data;
     const { N, n, d } = train;
@@ -68,6 +73,10 @@ export const kernel: Program<'features' | 'chiDof' | 'seed'> = {
         phi_perm: { data: map.perm, shape: [map.blocks, map.dPad] },
         phi_G: { data: map.G, shape: [map.blocks, map.dPad] },
         phi_S: { data: map.S, shape: [map.blocks, map.dPad] },
+        // what draws the map again (check reads them back)
+        phi_features: { data: new Float64Array([map.D]), shape: [] },
+        phi_chi_dof: { data: new Float64Array([map.dof]), shape: [] },
+        phi_seed: { data: new Float64Array([map.seed]), shape: [] },
       }),
     };
   },

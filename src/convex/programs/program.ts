@@ -86,6 +86,12 @@ export interface Program<F extends string = never> {
   /** the convex program itself */
   readonly convex: string;
   readonly options: readonly ProgramOption[];
+  /**
+   * The option values weights written by `weights` were fit with, when the file records them (the
+   * kernel program: its feature map's D, chi degrees of freedom and seed), so `check` rebuilds
+   * the same program; absent: nothing is recorded beyond what the data holds.
+   */
+  optionsFromWeights?(arrays: Record<string, NdArray>): Record<string, number>;
   build(data: ProgramData, options: ProgramOptions & OptionValues<F>): BuiltProgram;
 }
 

@@ -119,8 +119,10 @@ export class DeepConvex implements Model<Int32Array, Float64Array> {
       const d = map ? map.D : din;
       const hidden = k < L - 1;
       const o = hidden ? n * width : c;
-      // about h/2 gates are on; a hidden output of variance 1/d' keeps each token row's norm near 1
-      const std = Math.sqrt(2 / (h * n * (hidden ? width : 1)));
+      // about h/2 gates are on; a hidden output of variance 1/d' keeps each token row's norm near 1.
+      // A kernel map makes token rows about sqrt(D) times longer (M^T M is near D times the identity,
+      // docs/kernel-features.md), so its Z starts that much smaller.
+      const std = Math.sqrt(2 / (h * n * (hidden ? width : 1))) / (map ? Math.sqrt(map.D) : 1);
       const Z = rng.normals(h * o * n * d, std);
       const gd = cfg.gateFrom === 'first' ? d0 : din;
       // the gates are fixed, drawn from N(0, 1) as the program `gated` draws its own
