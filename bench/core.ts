@@ -7,25 +7,7 @@ import { eigh, svd } from '../src/core/linalg';
 import { fwht } from '../src/core/fwht';
 import { fft, ifft } from '../src/core/fft';
 import { Rng } from '../src/core/rng';
-import { median } from '../src/core/median';
-
-const once = (fn: () => void) => { const t = process.hrtime.bigint(); fn(); return Number(process.hrtime.bigint() - t) / 1e6; };
-
-/**
- * ms per call of each, median. Calls alternate (native, TypeScript, native, ...) so that load
- * from other processes on this shared machine falls on both alike. The first pair is the warm-up;
- * when a call takes over 1 s, that one call is the measurement.
- */
-function timePair(native: () => void, ts: () => void): { native: number; ts: number; calls: number } {
-  const a = once(native), b = once(ts);
-  if (a + b > 1000) return { native: a, ts: b, calls: 1 };
-  const na: number[] = [], nb: number[] = [];
-  for (let total = 0; (na.length < 3 || total < 2000) && na.length < 50;) {
-    const x = once(native), y = once(ts);
-    na.push(x); nb.push(y); total += x + y;
-  }
-  return { native: median(na), ts: median(nb), calls: na.length };
-}
+import { timePair } from './time-pair';
 
 function symmetric(n: number, rng: Rng): Float64Array {
   const B = rng.normals(n * n), A = new Float64Array(n * n);
@@ -63,5 +45,5 @@ console.log('| operation | size | native (ms) | TypeScript (ms) | TypeScript / n
 console.log('|---|---|---|---|---|---|');
 for (const [op, size, native, ts] of rows) {
   const t = timePair(native, ts);
-  console.log(`| ${op} | ${size} | ${t.native.toFixed(3)} | ${t.ts.toFixed(3)} | ${(t.ts / t.native).toFixed(1)} | ${t.calls} |`);
+  console.log(`| ${op} | ${size} | ${t.a.toFixed(3)} | ${t.b.toFixed(3)} | ${(t.b / t.a).toFixed(1)} | ${t.calls} |`);
 }

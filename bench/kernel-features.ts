@@ -7,19 +7,7 @@ import * as os from 'node:os';
 import { blas, nativeMaths, setBlasThreads } from '../src/core/blas';
 import { applyChiFeatures, drawChiFeatures } from '../src/core/chi-features';
 import { Rng } from '../src/core/rng';
-import { median } from '../src/core/median';
-
-const once = (fn: () => void) => { const t = process.hrtime.bigint(); fn(); return Number(process.hrtime.bigint() - t) / 1e6; };
-
-function timePair(a: () => void, b: () => void): { a: number; b: number; calls: number } {
-  once(a); once(b);
-  const ta: number[] = [], tb: number[] = [];
-  for (let total = 0; (ta.length < 3 || total < 3000) && ta.length < 30;) {
-    const x = once(a), y = once(b);
-    ta.push(x); tb.push(y); total += x + y;
-  }
-  return { a: median(ta), b: median(tb), calls: ta.length };
-}
+import { timePair } from './time-pair';
 
 // One OpenBLAS thread: the FWHT path runs on one.
 setBlasThreads(1);
@@ -37,7 +25,7 @@ for (const [d, D] of [[16, 64], [64, 256], [128, 512], [512, 2048], [1024, 4096]
   const Mt = applyChiFeatures(map, I, d);
   const X = rng.normals(tokens * d);
   const out = new Float64Array(tokens * D);
-  const t = timePair(() => applyChiFeatures(map, X, tokens), () => blas.gemm(false, false, tokens, D, d, 1, X, d, Mt, D, 0, out, D));
+  const t = timePair(() => applyChiFeatures(map, X, tokens), () => blas.gemm(false, false, tokens, D, d, 1, X, d, Mt, D, 0, out, D), 3000, 30);
   // structured: 2 FWHTs of dPad log2 dPad adds per block, and 3 diagonal products; dense: 2 d D
   const dPad = map.dPad, flopsFast = map.blocks * (2 * dPad * Math.log2(dPad) + 3 * dPad), flopsDense = 2 * d * D;
   console.log(`| ${d} | ${D} | ${t.a.toFixed(2)} | ${t.b.toFixed(2)} | ${(t.b / t.a).toFixed(2)} | ${(flopsDense / flopsFast).toFixed(1)} | ${t.calls} |`);

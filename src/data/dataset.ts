@@ -128,18 +128,23 @@ export function datasetFromArrays(arrays: Record<string, NdArray>, opts: LoadOpt
       testTargets = { y: yt, c };
     }
   }
-  let gating: Gating | undefined;
-  if (has('U1') || has('U2')) {
-    if (!has('U1') || !has('U2')) throw new InputError(has('U1') ? 'U2' : 'U1', 'missing; U1 (h, n) and U2 (h, d) go together');
-    const h = arrays.U1.shape[0];
-    if (arrays.U1.shape.length !== 2 || arrays.U1.shape[1] !== train.n) throw new InputError('U1', `has shape ${shapeText(arrays.U1.shape)}; expected (h, ${train.n})`);
-    if (arrays.U2.shape.length !== 2 || arrays.U2.shape[0] !== h || arrays.U2.shape[1] !== train.d) {
-      throw new InputError('U2', `has shape ${shapeText(arrays.U2.shape)}; expected (${h}, ${train.d})`);
-    }
-    if (h < 1) throw new InputError('U1', 'needs at least one gate (h >= 1)');
-    gating = { h, U1: finite('U1', arrays.U1), U2: finite('U2', arrays.U2) };
-  }
+  const gating = has('U1') || has('U2') ? readGating(arrays, train.n, train.d, has) : undefined;
   return { train, trainTargets, test, testTargets, gating };
+}
+
+/**
+ * The gates U1 (h, n) and U2 (h, d) of `arrays` (a data file, or the weights `check` reads),
+ * checked: both present, shapes agreeing, finite. `has` says whether a key is present.
+ */
+export function readGating(arrays: Record<string, NdArray>, n: number, d: number, has: (key: string) => boolean = (k) => k in arrays): Gating {
+  if (!has('U1') || !has('U2')) throw new InputError(has('U1') ? 'U2' : 'U1', 'missing; U1 (h, n) and U2 (h, d) go together');
+  const h = arrays.U1.shape[0];
+  if (arrays.U1.shape.length !== 2 || arrays.U1.shape[1] !== n) throw new InputError('U1', `has shape ${shapeText(arrays.U1.shape)}; expected (h, ${n})`);
+  if (arrays.U2.shape.length !== 2 || arrays.U2.shape[0] !== h || arrays.U2.shape[1] !== d) {
+    throw new InputError('U2', `has shape ${shapeText(arrays.U2.shape)}; expected (${h}, ${d})`);
+  }
+  if (h < 1) throw new InputError('U1', 'needs at least one gate (h >= 1)');
+  return { h, U1: finite('U1', arrays.U1), U2: finite('U2', arrays.U2) };
 }
 
 export function loadDataset(file: string, opts: LoadOptions): Dataset {

@@ -6,7 +6,7 @@
 //   optimal within tol      objective - lower bound <= tol |objective|
 //   not optimal             objective - (a point the solve found) > tol |objective|
 // Errors name config fields and the keys of the weights file.
-import type { Dataset } from '../data/dataset';
+import { readGating, type Dataset } from '../data/dataset';
 import type { NdArray } from '../data/ndarray';
 import type { LossKind, Progress } from '../convex/types';
 import { fitConfig, prepareProblem, chooseBeta } from './fit';
@@ -71,18 +71,12 @@ function pickKind(arrays: Record<string, NdArray>, asked: WeightsKind): 'convex'
 /** The data with the weights file's gates (U1, U2), which a gated model's weights carry. */
 function withGates(data: Dataset, arrays: Record<string, NdArray>): Dataset {
   if (!('U1' in arrays) && !('U2' in arrays)) return data;
-  if (!('U1' in arrays) || !('U2' in arrays)) throw new InputError('U1' in arrays ? 'U2' : 'U1', 'missing from the weights; U1 (h, n) and U2 (h, d) go together');
-  const U1 = arrays.U1;
-  const U2 = arrays.U2;
-  const { n, d } = data.train;
-  const h = U1.shape[0];
-  if (U1.shape.length !== 2 || U1.shape[1] !== n || h < 1) throw new InputError('U1', `has shape (${U1.shape.join(', ')}); expected (h, ${n})`);
-  if (U2.shape.length !== 2 || U2.shape[0] !== h || U2.shape[1] !== d) throw new InputError('U2', `has shape (${U2.shape.join(', ')}); expected (${h}, ${d})`);
+  const gating = readGating(arrays, data.train.n, data.train.d);
   const g = data.gating;
-  if (g && (g.h !== h || g.U1.some((v, i) => v !== U1.values[i]) || g.U2.some((v, i) => v !== U2.values[i]))) {
+  if (g && (g.h !== gating.h || g.U1.some((v, i) => v !== gating.U1[i]) || g.U2.some((v, i) => v !== gating.U2[i]))) {
     throw new InputError('U1', 'in the weights differs from the data file\'s U1/U2; the gates must be the ones the weights were trained with');
   }
-  return { ...data, gating: { h, U1: U1.values, U2: U2.values } };
+  return { ...data, gating };
 }
 
 export function runCheck(data: Dataset, arrays: Record<string, NdArray>, cfg: CheckConfig, onProgress?: (p: Progress) => void): CheckResult {

@@ -20,6 +20,7 @@ import { checkSameRun, generatedRecord, type RunRecord } from './run-record';
 import type { TrainCheckpoint } from './train';
 import type { Param } from '../nn/models/model';
 import { spectra, type MatrixSpectrum } from '../nn/spectra';
+import { geometricIndices } from '../core/log-steps';
 
 /**
  * The task of a run: its generator's options (the split is seeded by the run's seed). Each task
@@ -167,13 +168,6 @@ export interface SpectraRecord {
 }
 
 export const GROK_SPECTRA_FILE = 'spectra.jsonl';
-
-/** Whether the k-th evaluation (0-based) gets spectra: evaluations 0-8, then about 25% apart, as a function of k alone (a resumed run picks the same). */
-export function geometricIndices(): (k: number) => boolean {
-  const keep = new Set<number>();
-  for (let k = 0; k < 1e9; k = Math.max(k + 1, Math.floor(k * 1.25))) keep.add(k);
-  return (k) => keep.has(k);
-}
 
 export interface GrokToDirOptions {
   force?: boolean;
