@@ -1,5 +1,5 @@
 """PyTorch twins of the grokking experiment's two models (issue 9, item 6), for bench/grok-speed.ts.
-    /usr/bin/python3 bench/torch_grok.py MODEL L P B DTYPE STEPS
+    /usr/bin/python3 bench/torch_grok.py MODEL L P B DTYPE STEPS [readout]
 MODEL standard: the pre-LN transformer of the Power setting as src/nn/models/transformer.ts builds
   it with norm 'pre' (d 128, 4 heads, FCN 4d, final LayerNorm, the answer from the last token),
   AdamW lr 1e-3, weight decay 1, betas 0.9/0.98.
@@ -10,7 +10,11 @@ MODEL convex: the deep convex model as DeepConvex builds it with CONVEX_SETTING 
 The task is division mod P: sequences [x, op, y, =] (n = 4), vocabulary P + 2, P classes. Times
 forward + backward + AdamW on one batch of B sequences (the training pairs, drawn as the task
 draws them), median over STEPS steps after 3 warm-up steps; DTYPE float32 or float64. Prints one
-JSON line: medianMs, params, threads, torch version."""
+JSON line: medianMs, params, threads, torch version.
+With `readout` the standard model's last block is computed at the answer token only (its query,
+attention row, W_o, LN2 and FCN on B rows; keys and values from every token), the saving that
+transformer.ts makes; without it, every token goes through every block, as a PyTorch user writes
+the model (Power et al.'s code among them)."""
 import json
 import math
 import statistics
@@ -22,6 +26,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 MODEL, L, P, B, DTYPE, STEPS = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], int(sys.argv[6])
+READOUT = len(sys.argv) > 7 and sys.argv[7] == "readout"
 torch.set_num_threads(2)
 torch.manual_seed(0)
 dtype = {"float32": torch.float32, "float64": torch.float64}[DTYPE]
@@ -38,15 +43,25 @@ class PreLNBlock(nn.Module):
         self.qkv, self.o = nn.Linear(d, 3 * d), nn.Linear(d, d)
         self.fc1, self.fc2 = nn.Linear(d, 4 * d), nn.Linear(4 * d, d)
 
-    def forward(self, x):
+    def forward(self, x, readout=False):
+        """readout: the last token's output (b, d) only, from its query alone."""
         b, t, d = x.shape
         hd = d // self.heads
-        q, k, v = self.qkv(self.ln1(x)).split(d, dim=2)
-        q, k, v = (z.view(b, t, self.heads, hd).transpose(1, 2) for z in (q, k, v))
+        u = self.ln1(x)
+        if readout:
+            k, v = F.linear(u, self.qkv.weight[d:], self.qkv.bias[d:]).split(d, dim=2)
+            q = F.linear(u[:, -1:], self.qkv.weight[:d], self.qkv.bias[:d])
+            x, t_q = x[:, -1:], 1
+        else:
+            q, k, v = self.qkv(u).split(d, dim=2)
+            t_q = t
+        q = q.view(b, t_q, self.heads, hd).transpose(1, 2)
+        k, v = (z.view(b, t, self.heads, hd).transpose(1, 2) for z in (k, v))
         # no causal mask: transformer.ts's attention reads every token
         att = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(hd), dim=-1)
-        xa = x + self.o((att @ v).transpose(1, 2).reshape(b, t, d))
-        return xa + self.fc2(torch.relu(self.fc1(self.ln2(xa))))
+        xa = x + self.o((att @ v).transpose(1, 2).reshape(b, t_q, d))
+        out = xa + self.fc2(torch.relu(self.fc1(self.ln2(xa))))
+        return out[:, 0] if readout else out
 
 
 class Standard(nn.Module):
@@ -60,9 +75,10 @@ class Standard(nn.Module):
 
     def forward(self, ids):
         x = self.wte(ids) + self.wpe
-        for blk in self.blocks:
+        for blk in self.blocks[:-1]:
             x = blk(x)
-        return self.head(self.lnf(x[:, -1, :]))
+        z = self.blocks[-1](x, readout=True) if READOUT else self.blocks[-1](x)[:, -1, :]
+        return self.head(self.lnf(z))
 
     def penalty(self):
         return 0.0

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include "arrays.h"
 
 #define DEFINE_ATTENTION(TYPE, SUFFIX)                                                       \
   static void attn_fwd_##SUFFIX(TYPE *out, TYPE *att, const TYPE *inp, int B, int T, int C,  \
@@ -76,21 +77,74 @@
 DEFINE_ATTENTION(double, f64)
 DEFINE_ATTENTION(float, f32)
 
-typedef struct {
-  napi_typedarray_type type;
-  size_t length;
-  void *data;
-} Arr;
+// One query token per sample (src/attention/readout-attention.ts, the reference): q (B, C),
+// kv (B, T, 2C) packed k|v, out (B, C), att (B, NH, T); backward adds into dq and dkv.
+#define DEFINE_READOUT(TYPE, SUFFIX)                                                         \
+  static void readout_fwd_##SUFFIX(TYPE *out, TYPE *att, const TYPE *q, const TYPE *kv,      \
+                                   int B, int T, int C, int NH, double scale) {              \
+    int hs = C / NH, C2 = 2 * C;                                                             \
+    for (int b = 0; b < B; b++)                                                              \
+      for (int h = 0; h < NH; h++) {                                                         \
+        const TYPE *qh = q + (size_t)b * C + h * hs;                                         \
+        TYPE *a = att + (size_t)(b * NH + h) * T;                                            \
+        double max = -INFINITY;                                                              \
+        for (int u = 0; u < T; u++) {                                                        \
+          const TYPE *k = kv + (size_t)(b * T + u) * C2 + h * hs;                            \
+          double dot = 0;                                                                    \
+          for (int i = 0; i < hs; i++) dot += (double)qh[i] * k[i];                          \
+          a[u] = (TYPE)(dot * scale);                                                        \
+          if (a[u] > max) max = a[u];                                                        \
+        }                                                                                    \
+        double sum = 0;                                                                      \
+        for (int u = 0; u < T; u++) {                                                        \
+          a[u] = (TYPE)exp(a[u] - max);                                                      \
+          sum += a[u];                                                                       \
+        }                                                                                    \
+        for (int u = 0; u < T; u++) a[u] = (TYPE)(a[u] / sum);                               \
+        TYPE *o = out + (size_t)b * C + h * hs;                                              \
+        for (int i = 0; i < hs; i++) o[i] = 0;                                               \
+        for (int u = 0; u < T; u++) {                                                        \
+          const TYPE *v = kv + (size_t)(b * T + u) * C2 + C + h * hs;                        \
+          TYPE w = a[u];                                                                     \
+          for (int i = 0; i < hs; i++) o[i] += w * v[i];                                     \
+        }                                                                                    \
+      }                                                                                      \
+  }                                                                                          \
+  static void readout_bwd_##SUFFIX(TYPE *dq, TYPE *dkv, const TYPE *dout, const TYPE *q,     \
+                                   const TYPE *kv, const TYPE *att, int B, int T, int C,     \
+                                   int NH, double scale) {                                   \
+    int hs = C / NH, C2 = 2 * C;                                                             \
+    double *datt = malloc(sizeof(double) * (size_t)T);                                       \
+    for (int b = 0; b < B; b++)                                                              \
+      for (int h = 0; h < NH; h++) {                                                         \
+        const TYPE *a = att + (size_t)(b * NH + h) * T;                                      \
+        const TYPE *go = dout + (size_t)b * C + h * hs;                                      \
+        double inner = 0;                                                                    \
+        for (int u = 0; u < T; u++) {                                                        \
+          size_t v = (size_t)(b * T + u) * C2 + C + h * hs;                                  \
+          double dot = 0;                                                                    \
+          for (int i = 0; i < hs; i++) {                                                     \
+            dot += (double)go[i] * kv[v + i];                                                \
+            dkv[v + i] += a[u] * go[i];                                                      \
+          }                                                                                  \
+          datt[u] = dot;                                                                     \
+          inner += a[u] * dot;                                                               \
+        }                                                                                    \
+        size_t qo = (size_t)b * C + h * hs;                                                  \
+        for (int u = 0; u < T; u++) {                                                        \
+          TYPE dpre = (TYPE)(a[u] * (datt[u] - inner) * scale);                              \
+          size_t k = (size_t)(b * T + u) * C2 + h * hs;                                      \
+          for (int i = 0; i < hs; i++) {                                                     \
+            dq[qo + i] += dpre * kv[k + i];                                                  \
+            dkv[k + i] += dpre * q[qo + i];                                                  \
+          }                                                                                  \
+        }                                                                                    \
+      }                                                                                      \
+    free(datt);                                                                              \
+  }
 
-static bool arr(napi_env env, napi_value v, Arr *a) {
-  bool ok = false;
-  napi_is_typedarray(env, v, &ok);
-  if (!ok) return false;
-  napi_value buf;
-  size_t off;
-  napi_get_typedarray_info(env, v, &a->type, &a->length, &a->data, &buf, &off);
-  return a->type == napi_float64_array || a->type == napi_float32_array;
-}
+DEFINE_READOUT(double, f64)
+DEFINE_READOUT(float, f32)
 
 static bool dims(napi_env env, napi_value *argv, int *B, int *T, int *C, int *NH, double *scale) {
   napi_get_value_int32(env, argv[0], B);
@@ -141,5 +195,48 @@ napi_value AttentionBackward(napi_env env, napi_callback_info info) {
     attn_bwd_f64(dinp.data, dout.data, inp.data, att.data, B, T, C, NH, scale);
   else
     attn_bwd_f32(dinp.data, dout.data, inp.data, att.data, B, T, C, NH, scale);
+  return NULL;
+}
+
+// readoutAttentionForward(B, T, C, NH, scale, out, att, q, kv)
+napi_value ReadoutAttentionForward(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int B, T, C, NH;
+  double scale;
+  Arr a[4]; // out, att, q, kv
+  bool ok = argc == 9 && dims(env, argv, &B, &T, &C, &NH, &scale);
+  for (int i = 0; ok && i < 4; i++) ok = arr(env, argv[5 + i], &a[i]);
+  if (!ok || !same_type(a, 4) || a[0].length < (size_t)B * C || a[1].length < (size_t)B * NH * T ||
+      a[2].length < (size_t)B * C || a[3].length < (size_t)B * T * 2 * C) {
+    napi_throw_error(env, NULL, "readoutAttentionForward: bad arguments or shapes");
+    return NULL;
+  }
+  if (a[0].type == napi_float64_array) readout_fwd_f64(a[0].data, a[1].data, a[2].data, a[3].data, B, T, C, NH, scale);
+  else readout_fwd_f32(a[0].data, a[1].data, a[2].data, a[3].data, B, T, C, NH, scale);
+  return NULL;
+}
+
+// readoutAttentionBackward(B, T, C, NH, scale, dq, dkv, dout, q, kv, att)
+napi_value ReadoutAttentionBackward(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value argv[11];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int B, T, C, NH;
+  double scale;
+  Arr a[6]; // dq, dkv, dout, q, kv, att
+  bool ok = argc == 11 && dims(env, argv, &B, &T, &C, &NH, &scale);
+  for (int i = 0; ok && i < 6; i++) ok = arr(env, argv[5 + i], &a[i]);
+  size_t bc = (size_t)B * C, kvn = (size_t)B * T * 2 * C;
+  if (!ok || !same_type(a, 6) || a[0].length < bc || a[1].length < kvn || a[2].length < bc ||
+      a[3].length < bc || a[4].length < kvn || a[5].length < (size_t)B * NH * T) {
+    napi_throw_error(env, NULL, "readoutAttentionBackward: bad arguments or shapes");
+    return NULL;
+  }
+  if (a[0].type == napi_float64_array)
+    readout_bwd_f64(a[0].data, a[1].data, a[2].data, a[3].data, a[4].data, a[5].data, B, T, C, NH, scale);
+  else
+    readout_bwd_f32(a[0].data, a[1].data, a[2].data, a[3].data, a[4].data, a[5].data, B, T, C, NH, scale);
   return NULL;
 }

@@ -1,4 +1,4 @@
-// N-API binding to OpenBLAS (and the fused kernels of attention.c): row-major sgemm/dgemm on typed arrays, without copies.
+// N-API binding to OpenBLAS (and the fused kernels of attention.c, layernorm.c and elementwise.c): row-major sgemm/dgemm on typed arrays, without copies.
 // gemm(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc)
 //   computes C = alpha * op(A) * op(B) + beta * C, with C of shape (m, n).
 // The typed arrays may be subarrays: N-API hands back the data pointer with the
@@ -135,6 +135,15 @@ static napi_value SetThreads(napi_env env, napi_callback_info info) {
 
 napi_value AttentionForward(napi_env env, napi_callback_info info);
 napi_value AttentionBackward(napi_env env, napi_callback_info info);
+napi_value ReadoutAttentionForward(napi_env env, napi_callback_info info);   // attention.c
+napi_value ReadoutAttentionBackward(napi_env env, napi_callback_info info);  // attention.c
+napi_value LayerNormForward(napi_env env, napi_callback_info info);   // layernorm.c
+napi_value LayerNormBackward(napi_env env, napi_callback_info info);  // layernorm.c
+napi_value EmbeddingForward(napi_env env, napi_callback_info info);   // elementwise.c
+napi_value EmbeddingBackward(napi_env env, napi_callback_info info);  // elementwise.c
+napi_value ReluForward(napi_env env, napi_callback_info info);        // elementwise.c
+napi_value ReluBackward(napi_env env, napi_callback_info info);       // elementwise.c
+napi_value AdamStep(napi_env env, napi_callback_info info);           // elementwise.c
 napi_value Eigh(napi_env env, napi_callback_info info);  // lapack.c
 napi_value Svd(napi_env env, napi_callback_info info);   // lapack.c
 napi_value Fwht(napi_env env, napi_callback_info info);  // fwht.c
@@ -147,6 +156,15 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
       {"attentionForward", NULL, AttentionForward, NULL, NULL, NULL, napi_default, NULL},
       {"attentionBackward", NULL, AttentionBackward, NULL, NULL, NULL, napi_default, NULL},
+      {"readoutAttentionForward", NULL, ReadoutAttentionForward, NULL, NULL, NULL, napi_default, NULL},
+      {"readoutAttentionBackward", NULL, ReadoutAttentionBackward, NULL, NULL, NULL, napi_default, NULL},
+      {"layerNormForward", NULL, LayerNormForward, NULL, NULL, NULL, napi_default, NULL},
+      {"layerNormBackward", NULL, LayerNormBackward, NULL, NULL, NULL, napi_default, NULL},
+      {"embeddingForward", NULL, EmbeddingForward, NULL, NULL, NULL, napi_default, NULL},
+      {"embeddingBackward", NULL, EmbeddingBackward, NULL, NULL, NULL, napi_default, NULL},
+      {"reluForward", NULL, ReluForward, NULL, NULL, NULL, napi_default, NULL},
+      {"reluBackward", NULL, ReluBackward, NULL, NULL, NULL, napi_default, NULL},
+      {"adamStep", NULL, AdamStep, NULL, NULL, NULL, napi_default, NULL},
       {"eigh", NULL, Eigh, NULL, NULL, NULL, napi_default, NULL},
       {"svd", NULL, Svd, NULL, NULL, NULL, napi_default, NULL},
       {"fwht", NULL, Fwht, NULL, NULL, NULL, napi_default, NULL},

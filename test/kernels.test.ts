@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { repoRoot } from './helpers';
 import { nativeBlas } from '../src/core/blas';
 
-const numericDirs = ['convex', 'core', 'nn'];
+const numericDirs = ['convex', 'core', 'nn', 'optim'];
 const files = numericDirs.flatMap((dir) => {
   const abs = path.join(repoRoot, 'dist', 'test', dir);
   return fs.readdirSync(abs).filter((f) => f.endsWith('.test.js')).sort().map((f) => path.join(abs, f));

@@ -1,12 +1,17 @@
 // Linear layer over rows: out (B x OC) = inp (B x C) W (C x OC) + b. Both directions are GEMMs.
+// W may be a column window of a wider matrix (ldW > OC, W a subarray starting at the window's
+// first column, b the window's part of the bias): the transformer's readout layer projects the
+// readout token to queries and every token to keys and values with two windows of one W_qkv.
 import { blas, type FloatArray } from '../core/blas';
 
-export function linearForward<T extends FloatArray>(out: T, inp: T, W: T, b: T | null, B: number, C: number, OC: number): void {
+export function linearForward<T extends FloatArray>(
+  out: T, inp: T, W: T, b: T | null, B: number, C: number, OC: number, ldW = OC,
+): void {
   if (b) {
-    for (let i = 0; i < B; i++) out.set(b, i * OC);
-    blas.gemm(false, false, B, OC, C, 1, inp, C, W, OC, 1, out, OC);
+    for (let i = 0; i < B; i++) out.set(b.subarray(0, OC), i * OC);
+    blas.gemm(false, false, B, OC, C, 1, inp, C, W, ldW, 1, out, OC);
   } else {
-    blas.gemm(false, false, B, OC, C, 1, inp, C, W, OC, 0, out, OC);
+    blas.gemm(false, false, B, OC, C, 1, inp, C, W, ldW, 0, out, OC);
   }
 }
 
@@ -16,10 +21,10 @@ export function linearForward<T extends FloatArray>(out: T, inp: T, W: T, b: T |
  * contributions; a caller that wants dinp alone zeroes it first.
  */
 export function linearBackward<T extends FloatArray>(
-  dinp: T | null, dW: T, db: T | null, dout: T, inp: T, W: T, B: number, C: number, OC: number,
+  dinp: T | null, dW: T, db: T | null, dout: T, inp: T, W: T, B: number, C: number, OC: number, ldW = OC,
 ): void {
-  if (dinp) blas.gemm(false, true, B, C, OC, 1, dout, OC, W, OC, 1, dinp, C);
-  blas.gemm(true, false, C, OC, B, 1, inp, C, dout, OC, 1, dW, OC);
+  if (dinp) blas.gemm(false, true, B, C, OC, 1, dout, OC, W, ldW, 1, dinp, C);
+  blas.gemm(true, false, C, OC, B, 1, inp, C, dout, OC, 1, dW, ldW);
   if (db) blas.gemm(false, false, 1, OC, B, 1, onesLike(dout, B), B, dout, OC, 1, db, OC); // db += 1^T dout
 }
 

@@ -6,6 +6,7 @@
 // a float32 update buffer rounds it: the results are bit-identical (test/optim/adamw-fused.test.ts),
 // and the state keeps the chain's layout, so checkpoints written by either resume in the other.
 import type { FloatArray } from '../core/blas';
+import { nativeAddon } from '../core/native-addon';
 import {
   applyUpdates, valueAt, type AdamState, type Buffers, type CountState, type Link, type Schedule, type Transform,
 } from './transform';
@@ -62,8 +63,16 @@ function adamwF32(u: Float32Array, p: FloatArray, mu: Float64Array, nu: Float64A
   for (let i = 0; i < u.length; i++) p[i] += (u[i] = fr(fr(fr(direction(mu, nu, i, u[i], k)) + wd * p[i]) * k.scale));
 }
 
+/** The same kernels in C (native/elementwise.c, bit-identical to these): wd NaN for none. */
+interface NativeAdam {
+  adamStep(u: FloatArray, p: FloatArray, mu: Float64Array, nu: Float64Array, b1: number, b2: number, eps: number, c1: number, c2: number, scale: number, wd: number): void;
+}
+const nativeAdam = nativeAddon<NativeAdam>(['adamStep']);
+
 function pass(u: FloatArray, p: FloatArray, mu: Float64Array, nu: Float64Array, k: StepConstants, wd: number | null): void {
-  if (wd === null) {
+  if (nativeAdam && (u instanceof Float32Array) === (p instanceof Float32Array)) {
+    nativeAdam.adamStep(u, p, mu, nu, k.b1, k.b2, k.eps, k.c1, k.c2, k.scale, wd ?? NaN);
+  } else if (wd === null) {
     if (u instanceof Float32Array) adamF32(u, p, mu, nu, k);
     else adamF64(u, p, mu, nu, k);
   } else if (u instanceof Float32Array) adamwF32(u, p, mu, nu, k, wd);

@@ -3,11 +3,12 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { linearForward, linearBackward } from '../../src/nn/linear';
-import { layerNormForward, layerNormBackward } from '../../src/nn/layernorm';
-import { reluForward, reluBackward, gatedReluForward, gatedReluBackward, residualForward } from '../../src/nn/activations';
+import { layerNormForward, layerNormBackward, layerNormForwardTs, layerNormBackwardTs, nativeLayerNorm, nativeLayerNormReason } from '../../src/nn/layernorm';
+import { readoutAttentionForward, readoutAttentionBackward, readoutAttentionForwardTs, readoutAttentionBackwardTs, nativeReadout, nativeReadoutReason } from '../../src/attention/readout-attention';
+import { reluForward, reluBackward, reluForwardTs, reluBackwardTs, nativeRelu, nativeReluReason, gatedReluForward, gatedReluBackward, residualForward } from '../../src/nn/activations';
 import { attentionForward, attentionBackward, attentionForwardTs, attentionBackwardTs, nativeAttention, nativeAttentionReason } from '../../src/attention/multi-head';
 import { simplexForward, simplexBackward, type SimplexParams } from '../../src/nn/simplex-attention';
-import { embeddingForward, embeddingBackward } from '../../src/nn/embedding';
+import { embeddingForward, embeddingBackward, embeddingForwardTs, embeddingBackwardTs, nativeEmbedding, nativeEmbeddingReason } from '../../src/nn/embedding';
 import { dot } from '../../src/core/vec';
 import { assertClose, randn } from '../helpers';
 import { checkGradient } from './gradcheck';
@@ -131,6 +132,68 @@ test('fused C attention kernels equal the TypeScript reference (float64 and floa
     attentionBackward(dA, dout, inp, attA, s);
     attentionBackwardTs(ref, dout, inp, attA, s);
     assertClose(dA, ref, f32 ? 1e-5 : 1e-13, 'dinp');
+  }
+});
+
+test('fused C readout-attention and layer-norm kernels equal the TypeScript references (float64 and float32)', { skip: (!nativeReadout && nativeReadoutReason) || (!nativeLayerNorm && nativeLayerNormReason) }, () => {
+  const s = { B: 3, T: 5, C: 8, NH: 2, scale: 0.5 }, { B, T, C, NH } = s;
+  for (const f32 of [false, true]) {
+    const make = (len: number, seed: number) => (f32 ? Float32Array.from(randn(len, seed)) : randn(len, seed));
+    const tol = (f64: number) => (f32 ? 1e-5 : f64);
+    const q = make(B * C, 50), kv = make(B * T * 2 * C, 51), dout = make(B * C, 52);
+    const outA = make(B * C, 0), attA = make(B * NH * T, 0), outB = make(B * C, 0), attB = make(B * NH * T, 0);
+    readoutAttentionForward(outA, attA, q, kv, s);
+    readoutAttentionForwardTs(outB, attB, q, kv, s);
+    assertClose(outA, outB, tol(1e-14), 'readout out');
+    assertClose(attA, attB, tol(1e-14), 'readout att');
+    const dqA = make(B * C, 53), dqB = make(B * C, 53), dkvA = make(kv.length, 54), dkvB = make(kv.length, 54);
+    readoutAttentionBackward(dqA, dkvA, dout, q, kv, attA, s);
+    readoutAttentionBackwardTs(dqB, dkvB, dout, q, kv, attA, s);
+    assertClose(dqA, dqB, tol(1e-13), 'readout dq');
+    assertClose(dkvA, dkvB, tol(1e-13), 'readout dkv');
+    // layer norm of rows with a large common offset (the case where a one-pass variance loses digits)
+    const R = 7, D = 12, x = make(R * D, 55).map((v) => 100 + v), w = make(D, 56), b = make(D, 57);
+    const lnA = make(R * D, 0), lnB = make(R * D, 0), mA = make(R, 0), mB = make(R, 0), sA = make(R, 0), sB = make(R, 0);
+    layerNormForward(lnA, mA, sA, x, w, b, R, D);
+    layerNormForwardTs(lnB, mB, sB, x, w, b, R, D);
+    // the C sums run in four partial sums: their rounding differs from the reference's by about
+    // eps C max|x| / std (1e-16 x 12 x 100 here), relative to outputs of order 1
+    assertClose(lnA, lnB, tol(1e-12), 'layer norm out');
+    assertClose(sA, sB, tol(1e-12), 'layer norm 1/std');
+    const g = make(R * D, 58);
+    const dA = [make(R * D, 59), make(D, 60), make(D, 61)], dB = [make(R * D, 59), make(D, 60), make(D, 61)]; // accumulated into
+    layerNormBackward(dA[0], dA[1], dA[2], g, x, w, mA, sA, R, D);
+    layerNormBackwardTs(dB[0], dB[1], dB[2], g, x, w, mA, sA, R, D);
+    ['dinp', 'dweight', 'dbias'].forEach((name, i) => assertClose(dA[i], dB[i], tol(1e-12), `layer norm ${name}`));
+  }
+});
+
+test('C embedding and ReLU loops equal the TypeScript references bit for bit (float64 and float32); a bad token id is refused', { skip: (!nativeEmbedding && nativeEmbeddingReason) || (!nativeRelu && nativeReluReason) }, () => {
+  const B = 3, T = 4, C = 6, V = 5;
+  const ids = Int32Array.from({ length: B * T }, (_, i) => (i * 3) % V);
+  for (const f32 of [false, true]) {
+    const make = (len: number, seed: number) => (f32 ? Float32Array.from(randn(len, seed)) : randn(len, seed));
+    const wte = make(V * C, 70), wpe = make(T * C, 71), g = make(B * T * C, 72);
+    const outA = make(B * T * C, 0), outB = make(B * T * C, 0);
+    embeddingForward(outA, ids, wte, wpe, B, T, C);
+    embeddingForwardTs(outB, ids, wte, wpe, B, T, C);
+    assert.deepStrictEqual(outA, outB);
+    const dA = [make(V * C, 73), make(T * C, 74)], dB = [make(V * C, 73), make(T * C, 74)];
+    embeddingBackward(dA[0], dA[1], g, ids, B, T, C);
+    embeddingBackwardTs(dB[0], dB[1], g, ids, B, T, C);
+    assert.deepStrictEqual(dA, dB);
+    const x = make(50, 75), rA = make(50, 0), rB = make(50, 0);
+    x[3] = 0; x[4] = -0;
+    reluForward(rA, x);
+    reluForwardTs(rB, x);
+    assert.deepStrictEqual(rA, rB);
+    const drA = make(50, 76), drB = make(50, 76), up = make(50, 77);
+    reluBackward(drA, up, x);
+    reluBackwardTs(drB, up, x);
+    assert.deepStrictEqual(drA, drB);
+    const bad = ids.slice();
+    bad[5] = V;
+    assert.throws(() => embeddingForward(outA, bad, wte, wpe, B, T, C), /token ids/);
   }
 });
 

@@ -1,0 +1,43 @@
+// Typed-array arguments of the fused kernels (attention.c, layernorm.c, elementwise.c): a Float64Array or a
+// Float32Array viewed without a copy, its element type and length.
+#ifndef CONVEXFORMER_ARRAYS_H
+#define CONVEXFORMER_ARRAYS_H
+#include <node_api.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct {
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+} Arr;
+
+/** false unless v is a Float64Array or Float32Array */
+static inline bool arr(napi_env env, napi_value v, Arr *a) {
+  bool ok = false;
+  napi_is_typedarray(env, v, &ok);
+  if (!ok) return false;
+  napi_value buf;
+  size_t off;
+  napi_get_typedarray_info(env, v, &a->type, &a->length, &a->data, &buf, &off);
+  return a->type == napi_float64_array || a->type == napi_float32_array;
+}
+
+/** false unless v is an Int32Array */
+static inline bool arr_i32(napi_env env, napi_value v, Arr *a) {
+  bool ok = false;
+  napi_is_typedarray(env, v, &ok);
+  if (!ok) return false;
+  napi_value buf;
+  size_t off;
+  napi_get_typedarray_info(env, v, &a->type, &a->length, &a->data, &buf, &off);
+  return a->type == napi_int32_array;
+}
+
+/** arrays a[0..n) are all of a[0]'s element type */
+static inline bool same_type(const Arr *a, int n) {
+  for (int i = 1; i < n; i++)
+    if (a[i].type != a[0].type) return false;
+  return true;
+}
+#endif
