@@ -147,6 +147,7 @@ napi_value AdamStep(napi_env env, napi_callback_info info);           // element
 napi_value Eigh(napi_env env, napi_callback_info info);  // lapack.c
 napi_value Svd(napi_env env, napi_callback_info info);   // lapack.c
 napi_value Fwht(napi_env env, napi_callback_info info);  // fwht.c
+napi_value ChiFeatures(napi_env env, napi_callback_info info);  // fwht.c
 napi_value Fft(napi_env env, napi_callback_info info);   // fft.c
 
 static napi_value Init(napi_env env, napi_value exports) {
@@ -168,6 +169,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"eigh", NULL, Eigh, NULL, NULL, NULL, napi_default, NULL},
       {"svd", NULL, Svd, NULL, NULL, NULL, napi_default, NULL},
       {"fwht", NULL, Fwht, NULL, NULL, NULL, napi_default, NULL},
+      {"chiFeatures", NULL, ChiFeatures, NULL, NULL, NULL, napi_default, NULL},
       {"fft", NULL, Fft, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));

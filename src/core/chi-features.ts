@@ -7,9 +7,21 @@
 // k = 1 is |N(0, 1)|), S diagonal s_i / ||G_chi||_F with s_i ~ chi(d'), so that each row of a block
 // has norm s_i / sigma like a row of a Gaussian matrix. sigma only rescales phi, which beta
 // absorbs (docs/kernel-features.md), so it is fixed at 1. Cost O(D log d) per token; the dense
-// D x d matrix is never formed here (the tests form it as the reference).
+// D x d matrix is never formed here (the tests form it as the reference). The map and its adjoint
+// run in C, one row at a time (native/fwht.c, bit-identical), when the addon is built; the
+// TypeScript loops below, which batch rows per FWHT call, are the reference and the fallback.
 import { fwht } from './fwht';
+import { nativeAddon, nativeAddonMissing } from './native-addon';
 import { Rng } from './rng';
+
+interface NativeChi {
+  chiFeatures(X: Float64Array, rows: number, d: number, out: Float64Array, D: number, dPad: number,
+    B: Float64Array, perm: Int32Array, G: Float64Array, S: Float64Array, adjoint: boolean): void;
+}
+const nativeChi = nativeAddon<NativeChi>(['chiFeatures']);
+/** Why the C map is not in use ('' when it is). */
+export const nativeChiReason = nativeAddonMissing(['chiFeatures']);
+export type ChiBackend = 'auto' | 'typescript';
 
 export interface ChiFeatureMap {
   /** input width, and the transform size: the next power of two >= d */
@@ -66,9 +78,15 @@ export function drawChiFeatures(d: number, D: number, dof: number, seed: number)
 const chunkRows = (dPad: number) => Math.max(1, Math.floor(16384 / dPad));
 
 /** phi of each of the `rows` rows of X (rows, d): (rows, D), O(D log d) per row. */
-export function applyChiFeatures(map: ChiFeatureMap, X: Float64Array, rows: number, out: Float64Array = new Float64Array(rows * map.D)): Float64Array {
+export function applyChiFeatures(
+  map: ChiFeatureMap, X: Float64Array, rows: number, out: Float64Array = new Float64Array(rows * map.D), backend: ChiBackend = 'auto',
+): Float64Array {
   const { d, dPad, D, blocks, B, G, S, perm } = map;
   if (X.length !== rows * d || out.length !== rows * D) throw new RangeError(`chi features: ${X.length} values in, ${out.length} out, expected ${rows} x ${d} and ${rows} x ${D}`);
+  if (nativeChi && backend === 'auto') {
+    nativeChi.chiFeatures(X, rows, d, out, D, dPad, B, perm, G, S, false);
+    return out;
+  }
   const chunk = Math.min(rows, chunkRows(dPad));
   const u = new Float64Array(chunk * dPad), v = new Float64Array(chunk * dPad);
   for (let r0 = 0; r0 < rows; r0 += chunk) {
@@ -98,9 +116,15 @@ export function applyChiFeatures(map: ChiFeatureMap, X: Float64Array, rows: numb
 }
 
 /** phi^T of each row of F (rows, D): (rows, d), the adjoint, for mapping feature-space weights back to inputs. */
-export function applyChiFeaturesT(map: ChiFeatureMap, F: Float64Array, rows: number, out: Float64Array = new Float64Array(rows * map.d)): Float64Array {
+export function applyChiFeaturesT(
+  map: ChiFeatureMap, F: Float64Array, rows: number, out: Float64Array = new Float64Array(rows * map.d), backend: ChiBackend = 'auto',
+): Float64Array {
   const { d, dPad, D, blocks, B, G, S, perm } = map;
   if (F.length !== rows * D || out.length !== rows * d) throw new RangeError(`chi features: ${F.length} values in, ${out.length} out, expected ${rows} x ${D} and ${rows} x ${d}`);
+  if (nativeChi && backend === 'auto') {
+    nativeChi.chiFeatures(F, rows, d, out, D, dPad, B, perm, G, S, true);
+    return out;
+  }
   out.fill(0);
   const chunk = Math.min(rows, chunkRows(dPad));
   const u = new Float64Array(chunk * dPad), v = new Float64Array(chunk * dPad);

@@ -118,7 +118,7 @@ export interface FitOutcome {
 
 export function chooseBeta(built: Pick<BuiltProgram, 'betaMax'>, cfg: Pick<FitConfig, 'beta' | 'betaFrac'>): number {
   if ((cfg.beta === undefined) === (cfg.betaFrac === undefined)) {
-    throw new InputError('beta', 'give exactly one of beta and betaFrac (a fraction of beta_max)');
+    throw new InputError('beta', 'give exactly one of `beta` and `betaFrac` (a fraction of beta_max)');
   }
   if (cfg.beta !== undefined) {
     if (!(cfg.beta > 0) || !Number.isFinite(cfg.beta)) throw new InputError('beta', `must be a finite number > 0, got ${cfg.beta}`);

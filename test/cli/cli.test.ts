@@ -121,10 +121,10 @@ const bad: [string, Record<string, NamedArray> | null, string[], RegExp][] = [
   ['X_test of other width', { X, Y, X_test: { data: randn(5 * n * 2, 1), shape: [5, n, 2] }, Y_test: { data: randn(10, 1), shape: [5, 2] } }, [], /X_test: has tokens \(4, 2\); expected \(4, 3\)/],
   ['beta <= 0', null, ['--beta', '0'], /--beta must be a number > 0, got '0'/],
   ['negative beta-frac', null, ['--beta-frac=-0.5'], /--beta-frac must be a number > 0/],
-  ['both beta and beta-frac', null, ['--beta', '1', '--beta-frac', '0.5'], /--beta: give exactly one of beta and betaFrac/],
+  ['both beta and beta-frac', null, ['--beta', '1', '--beta-frac', '0.5'], /--beta: give exactly one of --beta and --beta-frac/],
   ['neither beta nor beta-frac', null, [], /--beta: give exactly one/],
   ['unknown model', null, ['--model', 'mlp'], /--model <kind>' argument 'mlp' is invalid/],
-  ['heads not matching U1', { X, Y, U1: { data: randn(2 * n, 1), shape: [2, n] }, U2: { data: randn(2 * d, 1), shape: [2, d] } }, ['--model', 'gated', '--gates', '3'], /--gates: is 3 but the data file's U1\/U2 hold 2 gates/],
+  ['heads not matching U1', { X, Y, U1: { data: randn(2 * n, 1), shape: [2, n] }, U2: { data: randn(2 * d, 1), shape: [2, d] } }, ['--model', 'gated', '--gates', '3'], /--gates: is 3 but the U1\/U2 given \(in the data file, or with check's weights\) hold 2 gates/],
   ['zero gates', null, ['--model', 'gated', '--gates', '0'], /--gates must be an integer >= 1, got '0'/],
 ];
 

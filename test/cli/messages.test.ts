@@ -115,7 +115,7 @@ test('config fields map to the flags the commands declare; array keys of a data 
   assert.equal(flagOf('X'), undefined);
   assert.equal(flagOf('U1'), undefined);
   // a field's error printed by a command names the flag
-  oneLine(run(['fit', '--data', data, '--beta', '1', '--beta-frac', '0.5', '--out', 'both', '--quiet']), /^convexformer: error: --beta: give exactly one of beta and betaFrac/);
+  oneLine(run(['fit', '--data', data, '--beta', '1', '--beta-frac', '0.5', '--out', 'both', '--quiet']), /^convexformer: error: --beta: give exactly one of --beta and --beta-frac/);
 });
 
 test('messages below the CLI cite fields in backticks; the terminal shows the flags, for any error', async () => {

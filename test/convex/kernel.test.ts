@@ -3,7 +3,7 @@
 // kernel program's optimum is the plain attention program's on the tokens X C^{1/2}, C = M^T M.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { applyChiFeatures, applyChiFeaturesT, drawChiFeatures, type ChiFeatureMap } from '../../src/core/chi-features';
+import { applyChiFeatures, applyChiFeaturesT, drawChiFeatures, nativeChiReason, type ChiFeatureMap } from '../../src/core/chi-features';
 import { attention } from '../../src/convex/programs/attention';
 import { kernel } from '../../src/convex/programs/kernel';
 import { withBeta } from '../../src/convex/programs/assemble';
@@ -74,6 +74,16 @@ test('phi equals its dense matrix, and its adjoint the transpose (d padded to a 
   // the same seed draws the same map; another seed another
   assert.deepEqual(drawChiFeatures(8, 16, 1, 3), drawChiFeatures(8, 16, 1, 3));
   assert.notDeepEqual(drawChiFeatures(8, 16, 1, 3).G, drawChiFeatures(8, 16, 1, 4).G);
+});
+
+test('the C feature map and adjoint equal the TypeScript loops bit for bit (many rows, chunks, a truncated block)', { skip: nativeChiReason || false }, () => {
+  for (const [d, D] of [[5, 20], [16, 40], [100, 300]] as const) {
+    const map = drawChiFeatures(d, D, 2, 11);
+    const rows = 700; // more than one TypeScript chunk of rows
+    const X = randn(rows * d, 12), Y = randn(rows * D, 13);
+    assert.deepStrictEqual(applyChiFeatures(map, X, rows), applyChiFeatures(map, X, rows, undefined, 'typescript'), `phi, d ${d} D ${D}`);
+    assert.deepStrictEqual(applyChiFeaturesT(map, Y, rows), applyChiFeaturesT(map, Y, rows, undefined, 'typescript'), `phi^T, d ${d} D ${D}`);
+  }
 });
 
 test('the kernel program is plain attention on X C^{1/2}: the same certified optimum (phi is linear)', () => {

@@ -33,7 +33,7 @@ test('runFit refuses a tolerance or iteration limit that cannot work, naming the
 });
 
 test('errors below the CLI name the config field, not a flag', () => {
-  assert.throws(() => runFit(data, { beta: 1, betaFrac: 0.5 }), /^InputError: beta: give exactly one of beta and betaFrac/);
+  assert.throws(() => runFit(data, { beta: 1, betaFrac: 0.5 }), /^InputError: beta: give exactly one of `beta` and `betaFrac`/);
   assert.throws(() => runFit(data, { betaFrac: 1e308 }), /^InputError: betaFrac: gives beta = Infinity/);
   assert.throws(() => runFit(data, { betaFrac: 0.2, heads: 0 }), /^InputError: heads: must be an integer >= 1, got 0/);
   assert.throws(() => runFit(data, { betaFrac: 0.2, model: 'gated', gates: 1.5 }), /^InputError: gates: must be an integer >= 1, got 1.5/);
@@ -50,7 +50,7 @@ test('errors below the CLI name the config field, not a flag', () => {
 
 test('gates from the data file and a different gates option are refused, naming gates', () => {
   const gating = { h: 2, U1: new Float64Array(2 * 6), U2: new Float64Array(2 * 8) };
-  assert.throws(() => runFit({ ...data, gating }, { betaFrac: 0.2, model: 'gated', gates: 3 }), /^InputError: gates: is 3 but the data file's U1\/U2 hold 2 gates/);
+  assert.throws(() => runFit({ ...data, gating }, { betaFrac: 0.2, model: 'gated', gates: 3 }), /^InputError: gates: is 3 but the U1\/U2 given \(in the data file, or with check's weights\) hold 2 gates/);
 });
 
 test('runPath takes a partial config through fitConfig: defaults filled, bad values refused by field', () => {

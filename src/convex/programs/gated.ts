@@ -38,7 +38,7 @@ export const gated: Program<'gates' | 'seed'> = {
     const { N, n, d } = train;
     const c = trainTargets.c;
     if (data.gating && options.gates !== undefined && options.gates !== data.gating.h) {
-      throw new InputError('gates', `is ${options.gates} but the data file's U1/U2 hold ${data.gating.h} gates`);
+      throw new InputError('gates', `is ${options.gates} but the U1/U2 given (in the data file, or with check's weights) hold ${data.gating.h} gates`);
     }
     checkSolveFits(N, n, d, c, data.gating?.h ?? options.gates ?? DEFAULT_GATES);
     const g = data.gating ?? drawGating(options.gates ?? DEFAULT_GATES, n, d, options.seed ?? 0);
