@@ -110,6 +110,36 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// syrk(n, k, alpha, A, lda, beta, C, ldc): the upper triangle of C (n x n) = alpha A^T A + beta C,
+// A (k x n) row-major, float64: a Gram matrix at half a GEMM's work (the lower triangle untouched).
+static napi_value Syrk(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int64_t n, k, lda, ldc;
+  double alpha, beta;
+  if (argc != 8 || napi_get_value_int64(env, argv[0], &n) != napi_ok || napi_get_value_int64(env, argv[1], &k) != napi_ok ||
+      napi_get_value_double(env, argv[2], &alpha) != napi_ok || napi_get_value_int64(env, argv[4], &lda) != napi_ok ||
+      napi_get_value_double(env, argv[5], &beta) != napi_ok || napi_get_value_int64(env, argv[7], &ldc) != napi_ok) {
+    napi_throw_error(env, NULL, "syrk: expected (n, k, alpha, A, lda, beta, C, ldc)");
+    return NULL;
+  }
+  Array A, C;
+  if (!get_array(env, argv[3], &A, "A") || !get_array(env, argv[6], &C, "C")) return NULL;
+  if (A.type != napi_float64_array || C.type != napi_float64_array) {
+    napi_throw_type_error(env, NULL, "syrk: A and C must be Float64Arrays");
+    return NULL;
+  }
+  if (n < 0 || k < 0 || lda < n || ldc < n || A.length < need(k, n, lda) || C.length < need(n, n, ldc)) {
+    napi_throw_range_error(env, NULL, "syrk: an operand is too short for its shape");
+    return NULL;
+  }
+  if (n == 0) return NULL;
+  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)n, (int)k, alpha, (const double *)A.data, (int)lda, beta,
+              (double *)C.data, (int)ldc);
+  return NULL;
+}
+
 static napi_value Info(napi_env env, napi_callback_info info) {
   napi_value obj, core, config, threads;
   CHECK(napi_create_object(env, &obj));
@@ -153,6 +183,7 @@ napi_value Fft(napi_env env, napi_callback_info info);   // fft.c
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"gemm", NULL, Gemm, NULL, NULL, NULL, napi_default, NULL},
+      {"syrk", NULL, Syrk, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, Info, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
       {"attentionForward", NULL, AttentionForward, NULL, NULL, NULL, napi_default, NULL},

@@ -4,21 +4,42 @@
 // in float64: FISTA continues from the float32 point on the float64 operator until the float64 gap
 // reaches tol (usually a few iterations); Adam gets its final certificate evaluated in float64.
 // Either way the reported bound is a float64 proof.
+// `auto` (the default) picks the Gram form for the squared loss when the operator offers its Gram
+// matrix and an iteration on it costs at most half of two passes over the data (solvers/fista-gram.ts,
+// the crossover measured in bench/RESULTS.md), FISTA otherwise; `fista` forces the reference.
 import type { Problem, SolveResult } from './types';
 import type { BuiltProgram } from './programs/program';
 import { fista } from './solvers/fista';
+import { fistaGram, gramCostRatio, gramUnavailable } from './solvers/fista-gram';
 import { adamConvex, type AdamOptions } from './solvers/adam';
 import { checkCapabilities, type SolverKind } from './solvers/capabilities';
 
 export type { SolverKind };
+export type SolverChoice = SolverKind | 'auto';
+export const SOLVER_CHOICES: readonly SolverChoice[] = ['auto', 'fista', 'gram', 'adam'];
 
 const FLOAT32_TOL = 1e-5;
+/** The Gram form when its iteration costs at most this share of a FISTA iteration, and G is at most this wide. */
+const GRAM_COST_RATIO = 0.5;
+const GRAM_MAX_Q = 4096;
 
-export function solve(problem: Problem, solver: SolverKind, opts: AdamOptions = {}): SolveResult {
-  return solver === 'fista' ? fista(problem, opts) : adamConvex(problem, opts);
+/** The solver `auto` runs on `problem`: the Gram form where it is cheaper, FISTA otherwise. */
+export function chooseSolver(problem: Problem, asked: SolverChoice): SolverKind {
+  if (asked !== 'auto') return asked;
+  if (gramUnavailable(problem)) return 'fista';
+  return problem.operator.gramWidth! <= GRAM_MAX_Q && gramCostRatio(problem) <= GRAM_COST_RATIO ? 'gram' : 'fista';
 }
 
-export function solveCertified(built: Pick<BuiltProgram, 'problem' | 'exact'>, solver: SolverKind, opts: AdamOptions = {}): SolveResult {
+export function solve(problem: Problem, solver: SolverChoice, opts: AdamOptions = {}): SolveResult {
+  const kind = chooseSolver(problem, solver);
+  if (kind === 'gram') return fistaGram(problem, opts);
+  return kind === 'fista' ? { ...fista(problem, opts), method: 'fista' } : { ...adamConvex(problem, opts), method: 'adam' };
+}
+
+export function solveCertified(built: Pick<BuiltProgram, 'problem' | 'exact'>, asked: SolverChoice, opts: AdamOptions = {}): SolveResult {
+  const solver = chooseSolver(built.exact ?? built.problem, asked);
+  // the Gram form iterates in float64 on G whatever precision the operator's GEMMs use
+  if (solver === 'gram') return fistaGram(built.exact ?? built.problem, opts);
   // each solver checks too (it can be called alone); here the refusal comes before the float32 copy is used
   checkCapabilities(built.problem, solver);
   if (!built.exact) return solve(built.problem, solver, opts);
@@ -34,6 +55,7 @@ export function solveCertified(built: Pick<BuiltProgram, 'problem' | 'exact'>, s
   const cert = polish.certificate;
   return {
     ...polish,
+    method: solver,
     converged: cert.relGap <= tol,
     certificate: {
       ...cert,

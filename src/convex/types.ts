@@ -18,6 +18,15 @@ export interface LinearOperator {
   readonly flopsPerApply: number;
   /** The precision the GEMMs run in. */
   readonly precision: 'float64' | 'float32';
+  /**
+   * Operators of the form pred[i, l] = <w_l, f_i> (w as c rows of q features, f_i sample i's q
+   * features) may offer their Gram matrix F^T F (q x q, float64, row-major), which the squared
+   * loss's Gram-form solver (solvers/fista-gram.ts) iterates on without touching the data.
+   * Computing it costs a pass over the data with q x q outputs per sample block.
+   */
+  gram?(): Float64Array;
+  /** q, the width of the Gram matrix, known without computing it */
+  readonly gramWidth?: number;
 }
 
 export interface Penalty {
@@ -86,6 +95,8 @@ export interface SolveResult {
   converged: boolean;
   operatorApplications: number;
   operatorSeconds: number;
+  /** which solver ran (`solve` with solver 'auto' picks one) */
+  method?: 'fista' | 'gram' | 'adam';
 }
 
 export interface Progress {

@@ -47,3 +47,15 @@ export const nativeMathsReason = nativeAddonMissing(mathsNames);
 export function setBlasThreads(n: number): void {
   native?.setThreads(n);
 }
+
+const nativeSyrk = nativeAddon<{ syrk(n: number, k: number, alpha: number, A: Float64Array, lda: number, beta: number, C: Float64Array, ldc: number): void }>(['syrk']);
+
+/**
+ * The upper triangle of C (n x n) = alpha A^T A + beta C, A (k x n) row-major: OpenBLAS's dsyrk
+ * (half a GEMM's work) when the addon has it, else the GEMM (which fills both triangles). Callers
+ * read the upper triangle only, and mirror it when they need the whole matrix.
+ */
+export function syrkUpper(n: number, k: number, alpha: number, A: Float64Array, lda: number, beta: number, C: Float64Array, ldc: number): void {
+  if (nativeSyrk && blas === nativeBlas) nativeSyrk.syrk(n, k, alpha, A, lda, beta, C, ldc);
+  else blas.gemm(true, false, n, n, k, alpha, A, lda, A, lda, beta, C, ldc);
+}

@@ -122,7 +122,7 @@ export function runCheck(data: Dataset, arrays: Record<string, NdArray>, cfg: Ch
   let solve: CheckResult['solve'] = null;
   if (margin(objective - lowerBound) > cfg.tol) {
     // a tenth of tol, so that a model within tol is not called unproven by the solve's own slack
-    const sol = solveCertified(built, 'fista', { tol: cfg.tol / 10, maxIter: cfg.maxIter, w0: Z, onProgress });
+    const sol = solveCertified(built, 'auto', { tol: cfg.tol / 10, maxIter: cfg.maxIter, w0: Z, onProgress });
     const cert = sol.certificate;
     solve = { relGap: cert.relGap, converged: sol.converged, iterations: cert.iterations, seconds: cert.seconds, primal: cert.primal, dual: cert.dual };
     lowerBound = Math.max(lowerBound, cert.dual);

@@ -7,7 +7,7 @@ import { checkOptionValues, type BuiltProgram, type Program } from '../convex/pr
 import { encodeNpz, type NamedArray } from '../data/npz';
 import { withBeta } from '../convex/programs/assemble';
 import { DEFAULT_PROGRAM, PROGRAMS, programNamed } from '../convex/registry';
-import { solveCertified, type SolverKind } from '../convex/solve';
+import { solveCertified, type SolverChoice, type SolverKind } from '../convex/solve';
 import type { Head } from '../convex/recovery/heads';
 import { splitMetrics, type SplitMetrics } from '../convex/metrics';
 import { blas, type BlasInfo } from '../core/blas';
@@ -29,7 +29,8 @@ export interface FitSettings {
   seed: number;
   tol: number;
   maxIter: number;
-  solver: SolverKind;
+  /** auto: the Gram form for the squared loss where cheaper, FISTA otherwise (convex/solve.ts) */
+  solver: SolverChoice;
   float32: boolean;
   lr?: number;
   timeLimit?: number;
@@ -51,7 +52,7 @@ const SETTINGS: ReadonlySet<string> = new Set(Object.keys({
 
 /** The one set of defaults: the CLI's flags default to these, and runFit fills what a caller leaves out. */
 export const FIT_DEFAULTS = {
-  model: DEFAULT_PROGRAM.name, loss: 'squared', seed: 0, tol: 1e-6, maxIter: 20000, solver: 'fista', float32: false, lr: 1e-2,
+  model: DEFAULT_PROGRAM.name, loss: 'squared', seed: 0, tol: 1e-6, maxIter: 20000, solver: 'auto', float32: false, lr: 1e-2,
 } as const satisfies Partial<FitSettings>;
 
 /**
@@ -76,6 +77,7 @@ export function fitConfig(given: Partial<FitConfig>, program?: Program): FitConf
 export interface FitResult {
   model: string;
   loss: LossKind;
+  /** the solver that ran (with --solver auto, the one it picked) */
   solver: SolverKind;
   precision: 'float64' | 'float32';
   N: number; n: number; d: number; c: number; h: number | null;
@@ -192,7 +194,7 @@ export function fitAt(
     : null;
   const cert = sol.certificate;
   const result: FitResult = {
-    model: built.program.name, loss: cfg.loss, solver: cfg.solver, precision: problem.operator.precision, // float32: iterations in float32, certificate in float64
+    model: built.program.name, loss: cfg.loss, solver: sol.method ?? (cfg.solver === 'auto' ? 'fista' : cfg.solver), precision: sol.method === 'gram' ? 'float64' : problem.operator.precision, // float32: iterations in float32, certificate in float64
     N, n: data.train.n, d: data.train.d, c, h: built.h,
     beta: problem.beta, betaMax: built.betaMax, betaFrac: problem.beta / built.betaMax,
     objective: cert.primal, lowerBound: cert.dual, gap: cert.gap, relGap: cert.relGap, tol: cfg.tol,

@@ -114,7 +114,7 @@ const bad: [string, Record<string, NamedArray> | null, string[], RegExp][] = [
   ['negative labels', { X, y: { data: Int32Array.from(y.data, (v, i) => (i === 1 ? -1 : v)), shape: [N] } }, ['--loss', 'ce'], /y: label -1/],
   ['labels beyond --classes', { X, y }, ['--loss', 'ce', '--classes', '2'], /y: label 2 is out of range \[0, 1\] \(at index \d+\): --classes is 2$/m],
   ['--classes with squared loss', null, ['--classes', '5'], /^convexformer: error: --classes: is for labels y \(cross-entropy\); --loss is squared$/m],
-  ['--lr without --solver adam', null, ['--lr', '5'], /^convexformer: error: --lr: is the learning rate of --solver adam; --solver fista takes none$/m],
+  ['--lr without --solver adam', null, ['--lr', '5'], /^convexformer: error: --lr: is the learning rate of --solver adam; --solver auto takes none$/m],
   ['--seed for a program that draws nothing', null, ['--seed', '3'], /^convexformer: error: --seed: program attention takes no seed \(gated, kernel do\)$/m],
   ['U1 without U2', { X, Y, U1: { data: randn(2 * n, 1), shape: [2, n] } }, ['--model', 'gated'], /U2: missing/],
   ['U2 of the wrong width', { X, Y, U1: { data: randn(2 * n, 1), shape: [2, n] }, U2: { data: randn(2 * 5, 1), shape: [2, 5] } }, ['--model', 'gated'], /U2: has shape \(2, 5\); expected \(2, 3\)/],

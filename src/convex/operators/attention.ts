@@ -2,7 +2,7 @@
 // With X flattened to Xf (N x nd) and Z to (c x nd), pred = Xf Z^T and A^T R = R^T Xf:
 // one GEMM each way per block of samples (row-blocks.ts). Theorem 1 is the case c = 1.
 import type { LinearOperator } from '../types';
-import { blas, type FloatArray } from '../../core/blas';
+import { blas, syrkUpper, type FloatArray } from '../../core/blas';
 import { powerNorm } from './power';
 import { Float32Bridge } from './float32-bridge';
 import { forBlocks, rowsPerBlock } from './row-blocks';
@@ -60,5 +60,23 @@ export class AttentionOperator implements LinearOperator {
   normEstimate(): number {
     if (this.norm < 0) this.norm = powerNorm(this);
     return this.norm;
+  }
+
+  /** Xf^T Xf (p x p) in float64, one dsyrk per block of samples (float32 blocks widened first). */
+  get gramWidth(): number {
+    return this.p;
+  }
+
+  gram(): Float64Array {
+    const { p, X } = this;
+    const G = new Float64Array(p * p);
+    const wide = X instanceof Float32Array ? new Float64Array(this.block * p) : null;
+    forBlocks(this.N, this.block, (i0, m) => {
+      const Xb = wide ? (wide.set(X.subarray(i0 * p, (i0 + m) * p)), wide.subarray(0, m * p)) : (X as Float64Array).subarray(i0 * p, (i0 + m) * p);
+      syrkUpper(p, m, 1, Xb, p, i0 === 0 ? 0 : 1, G, p);
+    });
+    // the upper triangle mirrored: exactly symmetric whatever order the kernel summed in
+    for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) G[a * p + b] = G[b * p + a];
+    return G;
   }
 }

@@ -4,7 +4,7 @@
 import type { Problem } from '../types';
 import { InputError } from '../../data/errors';
 
-export type SolverKind = 'fista' | 'adam';
+export type SolverKind = 'fista' | 'gram' | 'adam';
 
 interface Needs {
   penalty: readonly string[];
@@ -17,6 +17,9 @@ export const SOLVER_NEEDS: Record<SolverKind, Needs> = {
   // a proximal step on the penalty; a step-size test through the Bregman divergence, started at
   // the Lipschitz constant of the loss gradient
   fista: { penalty: ['prox'], datafit: ['lipschitz', 'bregman'], instead: 'the adam solver needs only a subgradient' },
+  // FISTA on the squared loss's Gram form (fista-gram.ts, which also checks the loss and the
+  // operator's Gram matrix): the prox
+  gram: { penalty: ['prox'], datafit: [], instead: 'the fista solver needs neither the squared loss nor a Gram matrix' },
   // steps along a subgradient of the whole objective
   adam: { penalty: ['subgradient'], datafit: [], instead: 'the fista solver needs only the prox' },
 };
