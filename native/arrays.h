@@ -5,6 +5,7 @@
 #include <node_api.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct {
   napi_typedarray_type type;
@@ -32,6 +33,13 @@ static inline bool arr_i32(napi_env env, napi_value v, Arr *a) {
   size_t off;
   napi_get_typedarray_info(env, v, &a->type, &a->length, &a->data, &buf, &off);
   return a->type == napi_int32_array;
+}
+
+/** *out = a * b * c, false when a size is negative or the product overflows (a length check on it would pass wrongly) */
+static inline bool size3(int64_t a, int64_t b, int64_t c, size_t *out) {
+  size_t ab;
+  return a >= 0 && b >= 0 && c >= 0 && !__builtin_mul_overflow((size_t)a, (size_t)b, &ab) &&
+         !__builtin_mul_overflow(ab, (size_t)c, out);
 }
 
 /** arrays a[0..n) are all of a[0]'s element type */

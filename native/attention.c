@@ -146,13 +146,16 @@ DEFINE_ATTENTION(float, f32)
 DEFINE_READOUT(double, f64)
 DEFINE_READOUT(float, f32)
 
+// The shape arguments: numbers that fit int32, with every product the kernels index by within int
+// (sample-token rows, sample-head rows) and far below any array's length limit (so the size checks cannot overflow).
 static bool dims(napi_env env, napi_value *argv, int *B, int *T, int *C, int *NH, double *scale) {
-  napi_get_value_int32(env, argv[0], B);
-  napi_get_value_int32(env, argv[1], T);
-  napi_get_value_int32(env, argv[2], C);
-  napi_get_value_int32(env, argv[3], NH);
-  napi_get_value_double(env, argv[4], scale);
-  return *B >= 0 && *T >= 1 && *NH >= 1 && *C % *NH == 0;
+  if (napi_get_value_int32(env, argv[0], B) != napi_ok || napi_get_value_int32(env, argv[1], T) != napi_ok ||
+      napi_get_value_int32(env, argv[2], C) != napi_ok || napi_get_value_int32(env, argv[3], NH) != napi_ok ||
+      napi_get_value_double(env, argv[4], scale) != napi_ok)
+    return false;
+  return *B >= 0 && *T >= 1 && *C >= 1 && *NH >= 1 && *C % *NH == 0 && (double)*B * *T <= 2147483647.0 &&
+         (double)*B * *NH * *T <= 2147483647.0 &&
+         (double)*B * *T * (3.0 * *C + (double)*NH * *T) <= 1e15;
 }
 
 // attentionForward(B, T, C, NH, scale, out, att, inp)

@@ -94,7 +94,9 @@ static napi_value embedding(napi_env env, napi_callback_info info, bool forward)
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int d[3];
   Arr f[3], ids; // forward: out, wte, wpe; backward: dwte, dwpe, dout
-  bool ok = argc == 7 && int_args(env, argv, 3, d) && d[2] >= 1 && arr_i32(env, argv[forward ? 4 : 6], &ids);
+  // rows b T + t are indexed as int, and the sizes below must not overflow
+  bool ok = argc == 7 && int_args(env, argv, 3, d) && d[2] >= 1 && (double)d[0] * d[1] <= 2147483647.0 &&
+            (double)d[0] * d[1] * d[2] <= 1e15 && arr_i32(env, argv[forward ? 4 : 6], &ids);
   int fi[3] = {3, forward ? 5 : 4, forward ? 6 : 5};
   for (int i = 0; ok && i < 3; i++) ok = arr(env, argv[fi[i]], &f[i]);
   size_t btc = (size_t)d[0] * d[1] * d[2], tc = (size_t)d[1] * d[2];

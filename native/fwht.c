@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include "arrays.h"
 
 static void fwht_row(double *x, int64_t n) {
   for (int64_t h = 1; h < n; h <<= 1)
@@ -103,8 +104,13 @@ napi_value ChiFeatures(napi_env env, napi_callback_info info) {
   }
   int64_t blocks = (D + dPad - 1) / dPad, nb = blocks * dPad, in = adjoint ? D : d, outw = adjoint ? d : D;
   void *X, *out, *Bs, *perm, *G, *S;
-  if (!typed(env, argv[0], napi_float64_array, (size_t)(rows * in), &X) ||
-      !typed(env, argv[3], napi_float64_array, (size_t)(rows * outw), &out) ||
+  size_t nin, nout;
+  if (!size3(rows, in, 1, &nin) || !size3(rows, outw, 1, &nout) || !size3(blocks, dPad, 1, &(size_t){0})) {
+    napi_throw_range_error(env, NULL, "chiFeatures: rows x width overflows");
+    return NULL;
+  }
+  if (!typed(env, argv[0], napi_float64_array, nin, &X) ||
+      !typed(env, argv[3], napi_float64_array, nout, &out) ||
       !typed(env, argv[6], napi_float64_array, (size_t)nb, &Bs) || !typed(env, argv[7], napi_int32_array, (size_t)nb, &perm) ||
       !typed(env, argv[8], napi_float64_array, (size_t)nb, &G) || !typed(env, argv[9], napi_float64_array, (size_t)nb, &S)) {
     napi_throw_error(env, NULL, "chiFeatures: X, out, B, G, S must be Float64Arrays and perm an Int32Array of the map's sizes");

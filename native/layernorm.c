@@ -71,7 +71,7 @@ DEFINE_LAYERNORM(float, f32)
 
 static bool rows_cols(napi_env env, napi_value *argv, int *B, int *C) {
   return napi_get_value_int32(env, argv[0], B) == napi_ok && napi_get_value_int32(env, argv[1], C) == napi_ok &&
-         *B >= 0 && *C >= 1;
+         *B >= 0 && *C >= 1; // B C of two int32 cannot overflow size_t
 }
 
 // layerNormForward(B, C, out, mean, rstd, inp, weight, bias)

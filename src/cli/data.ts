@@ -46,7 +46,8 @@ ${DEFAULT_FASHION_DIR}. Each image becomes (rows/p)(cols/p) tokens of p x p pixe
 row, scaled to [0, 1] and standardised per pixel of the patch with the training tokens' mean and
 standard deviation (never the test set's); --project pca keeps the top --dim principal components
 of the standardised training tokens, --project random multiplies by a seeded Gaussian matrix.
-Writes X (N, tokens, d) float32, y int32, X_test, y_test (what \`convexformer fit\` reads), and
+Writes X (N, tokens, d) float32, y int32 (for --loss ce), Y one-hot float32 (for --loss squared),
+X_test, y_test, Y_test (what \`convexformer fit\` reads), and
 feature_mean, feature_std, projection (p^2 x d), patch, seed, classes. docs/vision.md.`;
 
 function visionCommand(): Command {

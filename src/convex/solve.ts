@@ -5,8 +5,10 @@
 // reaches tol (usually a few iterations); Adam gets its final certificate evaluated in float64.
 // Either way the reported bound is a float64 proof.
 // `auto` (the default) picks the Gram form for the squared loss when the operator offers its Gram
-// matrix and an iteration on it costs at most half of two passes over the data (solvers/fista-gram.ts,
-// the crossover measured in bench/RESULTS.md), FISTA otherwise; `fista` forces the reference.
+// matrix, an iteration on it costs at most half of FISTA's two passes over the data, and forming
+// it costs at most GRAM_SETUP_ITERATIONS of FISTA's iterations (solvers/fista-gram.ts; measured in
+// bench/RESULTS.md); FISTA otherwise. Where the Gram form stalls (a near-exact fit) `auto` hands its
+// point to FISTA. `fista` forces the reference, `gram` the Gram form alone.
 import type { Problem, SolveResult } from './types';
 import type { BuiltProgram } from './programs/program';
 import { fista } from './solvers/fista';
@@ -21,25 +23,48 @@ export const SOLVER_CHOICES: readonly SolverChoice[] = ['auto', 'fista', 'gram',
 const FLOAT32_TOL = 1e-5;
 /** The Gram form when its iteration costs at most this share of a FISTA iteration, and G is at most this wide. */
 const GRAM_COST_RATIO = 0.5;
-const GRAM_MAX_Q = 4096;
+/** Forming G (N q^2 multiply-adds, by dsyrk N q^2 / 2) may cost at most this many FISTA iterations. */
+const GRAM_SETUP_ITERATIONS = 40;
+/** Certificates without progress before `auto` leaves the Gram form for FISTA. */
+const GRAM_STALL_CERTIFICATES = 5;
 
 /** The solver `auto` runs on `problem`: the Gram form where it is cheaper, FISTA otherwise. */
 export function chooseSolver(problem: Problem, asked: SolverChoice): SolverKind {
   if (asked !== 'auto') return asked;
   if (gramUnavailable(problem)) return 'fista';
-  return problem.operator.gramWidth! <= GRAM_MAX_Q && gramCostRatio(problem) <= GRAM_COST_RATIO ? 'gram' : 'fista';
+  const op = problem.operator, q = op.gramWidth!, N = op.rows / (op.cols / q);
+  const setup = N * q * q / 2, fistaIteration = 2 * op.flopsPerApply / 2; // multiply-adds
+  return gramCostRatio(problem) <= GRAM_COST_RATIO && setup <= GRAM_SETUP_ITERATIONS * fistaIteration ? 'gram' : 'fista';
+}
+
+/** `auto`'s Gram form: stopped where it stalls, then FISTA over the data from its point, within what is left of the limits. */
+function gramThenFista(problem: Problem, opts: AdamOptions): SolveResult {
+  const g = fistaGram(problem, { ...opts, stallCertificates: GRAM_STALL_CERTIFICATES });
+  const { iterations, seconds } = g.certificate, tol = opts.tol ?? 1e-6;
+  const left = opts.timeLimit === undefined ? undefined : opts.timeLimit - seconds;
+  if (g.converged || iterations >= (opts.maxIter ?? 20000) || (left !== undefined && left <= 0)) return g;
+  const f = fista(problem, { ...opts, w0: g.w, maxIter: (opts.maxIter ?? 20000) - iterations, timeLimit: left });
+  const better = f.certificate.relGap <= g.certificate.relGap ? f : g;
+  return {
+    ...better,
+    method: 'gram+fista',
+    converged: better.certificate.relGap <= tol,
+    certificate: { ...better.certificate, iterations: iterations + f.certificate.iterations, seconds: seconds + f.certificate.seconds },
+    operatorApplications: g.operatorApplications + f.operatorApplications,
+    operatorSeconds: g.operatorSeconds + f.operatorSeconds,
+  };
 }
 
 export function solve(problem: Problem, solver: SolverChoice, opts: AdamOptions = {}): SolveResult {
   const kind = chooseSolver(problem, solver);
-  if (kind === 'gram') return fistaGram(problem, opts);
+  if (kind === 'gram') return solver === 'auto' ? gramThenFista(problem, opts) : fistaGram(problem, opts);
   return kind === 'fista' ? { ...fista(problem, opts), method: 'fista' } : { ...adamConvex(problem, opts), method: 'adam' };
 }
 
 export function solveCertified(built: Pick<BuiltProgram, 'problem' | 'exact'>, asked: SolverChoice, opts: AdamOptions = {}): SolveResult {
   const solver = chooseSolver(built.exact ?? built.problem, asked);
   // the Gram form iterates in float64 on G whatever precision the operator's GEMMs use
-  if (solver === 'gram') return fistaGram(built.exact ?? built.problem, opts);
+  if (solver === 'gram') return solve(built.exact ?? built.problem, asked, opts);
   // each solver checks too (it can be called alone); here the refusal comes before the float32 copy is used
   checkCapabilities(built.problem, solver);
   if (!built.exact) return solve(built.problem, solver, opts);

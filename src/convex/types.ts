@@ -95,8 +95,8 @@ export interface SolveResult {
   converged: boolean;
   operatorApplications: number;
   operatorSeconds: number;
-  /** which solver ran (`solve` with solver 'auto' picks one) */
-  method?: 'fista' | 'gram' | 'adam';
+  /** which solver ran (`solve` with solver 'auto' picks one; gram+fista: the Gram form stalled and FISTA finished) */
+  method?: 'fista' | 'gram' | 'gram+fista' | 'adam';
 }
 
 export interface Progress {

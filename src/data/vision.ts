@@ -88,7 +88,8 @@ export function loadVision(o: VisionOptions): VisionData {
   }
   const k = p * p, n = (R / p) * (C / p);
   if (o.project === 'none' && o.dim !== undefined) throw new InputError('dim', 'applies to `project` pca or random, not none');
-  if (o.project !== 'none' && (o.dim === undefined || !Number.isInteger(o.dim) || o.dim < 1 || o.dim > k)) {
+  if (o.project !== 'none' && o.dim === undefined) throw new InputError('dim', `is required with \`project\` ${o.project} (an integer in 1..${k})`);
+  if (o.project !== 'none' && (!Number.isInteger(o.dim) || o.dim! < 1 || o.dim! > k)) {
     throw new InputError('dim', `must be an integer in 1..${k} (the ${p} x ${p} patch's pixels) with \`project\` ${o.project}, got ${o.dim}`);
   }
   const d = o.project === 'none' ? k : o.dim!;
@@ -97,7 +98,9 @@ export function loadVision(o: VisionOptions): VisionData {
   const rowsTest = subset(test.images.dims[0], o.nTest, rng, 'nTest');
   const labelsOf = (l: IdxArray, rows: Int32Array) => Int32Array.from(rows, (i) => l.data[i]);
   const y = labelsOf(train.labels, rowsTrain), ytest = labelsOf(test.labels, rowsTest);
-  const classes = Math.max(y.reduce((a, b) => Math.max(a, b), 0), ytest.reduce((a, b) => Math.max(a, b), 0)) + 1;
+  // from the whole label files, so that a subset missing a class still has the data set's classes
+  const largest = (l: IdxArray) => (l.data as Uint8Array).reduce((a, b) => Math.max(a, b), 0);
+  const classes = Math.max(largest(train.labels), largest(test.labels)) + 1;
 
   // the standardisation: mean, then standard deviation (two passes), over every training token
   const tok = new Float64Array(n * k), mean = new Float64Array(k), std = new Float64Array(k);
@@ -153,13 +156,21 @@ export function loadVision(o: VisionOptions): VisionData {
   };
 }
 
-/** The arrays of `convexformer data fashion-mnist`: what `fit` reads (X, y, X_test, y_test) and how they were made. */
+/** One-hot targets (N, classes) float32, for `fit --loss squared`. */
+function oneHot(labels: Int32Array, classes: number): Float32Array {
+  const Y = new Float32Array(labels.length * classes);
+  labels.forEach((l, i) => { Y[i * classes + l] = 1; });
+  return Y;
+}
+
+/** The arrays of `convexformer data fashion-mnist`: what `fit` reads (X, y or Y, X_test, y_test or Y_test) and how they were made. */
 export function visionArrays(v: VisionData, o: VisionOptions): Record<string, NamedArray> {
   const k = o.patch * o.patch;
   const scalar = (x: number): NamedArray => ({ data: BigInt64Array.of(BigInt(x)), shape: [] });
   const out: Record<string, NamedArray> = {
     X: { data: v.X, shape: [v.N, v.n, v.d] }, y: { data: v.y, shape: [v.N] },
     X_test: { data: v.Xtest, shape: [v.Ntest, v.n, v.d] }, y_test: { data: v.ytest, shape: [v.Ntest] },
+    Y: { data: oneHot(v.y, v.classes), shape: [v.N, v.classes] }, Y_test: { data: oneHot(v.ytest, v.classes), shape: [v.Ntest, v.classes] },
     feature_mean: { data: v.mean, shape: [k] }, feature_std: { data: v.std, shape: [k] },
     patch: scalar(o.patch), seed: scalar(o.seed), classes: scalar(v.classes),
   };

@@ -49,7 +49,7 @@ export interface CheckResult {
   /** the duality gap and KKT residuals at Z, or at the Z the heads stand for */
   kkt: KktReport;
   /** the solve that tightened the bounds, or null when the gap at the weights already proved them */
-  solve: { relGap: number; converged: boolean; iterations: number; seconds: number; primal: number; dual: number } | null;
+  solve: { method: string; relGap: number; converged: boolean; iterations: number; seconds: number; primal: number; dual: number } | null;
   /** the best lower bound on the convex optimum (a certified one: a dual value) */
   lowerBound: number;
   /** objective - lowerBound: the given weights are at most this far above the optimum */
@@ -124,7 +124,7 @@ export function runCheck(data: Dataset, arrays: Record<string, NdArray>, cfg: Ch
     // a tenth of tol, so that a model within tol is not called unproven by the solve's own slack
     const sol = solveCertified(built, 'auto', { tol: cfg.tol / 10, maxIter: cfg.maxIter, w0: Z, onProgress });
     const cert = sol.certificate;
-    solve = { relGap: cert.relGap, converged: sol.converged, iterations: cert.iterations, seconds: cert.seconds, primal: cert.primal, dual: cert.dual };
+    solve = { method: sol.method ?? 'fista', relGap: cert.relGap, converged: sol.converged, iterations: cert.iterations, seconds: cert.seconds, primal: cert.primal, dual: cert.dual };
     lowerBound = Math.max(lowerBound, cert.dual);
     best = Math.min(best, cert.primal);
   }

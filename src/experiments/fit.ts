@@ -7,7 +7,7 @@ import { checkOptionValues, type BuiltProgram, type Program } from '../convex/pr
 import { encodeNpz, type NamedArray } from '../data/npz';
 import { withBeta } from '../convex/programs/assemble';
 import { DEFAULT_PROGRAM, PROGRAMS, programNamed } from '../convex/registry';
-import { solveCertified, type SolverChoice, type SolverKind } from '../convex/solve';
+import { solveCertified, type SolverChoice } from '../convex/solve';
 import type { Head } from '../convex/recovery/heads';
 import { splitMetrics, type SplitMetrics } from '../convex/metrics';
 import { blas, type BlasInfo } from '../core/blas';
@@ -77,8 +77,8 @@ export function fitConfig(given: Partial<FitConfig>, program?: Program): FitConf
 export interface FitResult {
   model: string;
   loss: LossKind;
-  /** the solver that ran (with --solver auto, the one it picked) */
-  solver: SolverKind;
+  /** the solver that ran (with --solver auto, the one it picked; gram+fista: the Gram form stalled and FISTA finished) */
+  solver: NonNullable<SolveResult['method']>;
   precision: 'float64' | 'float32';
   N: number; n: number; d: number; c: number; h: number | null;
   beta: number;

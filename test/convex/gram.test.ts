@@ -72,16 +72,26 @@ test('gram: a residual 1e-7 of ||y|| (the Gram form\'s value cancels) still ends
   new AttentionOperator(X, N, n, d, c).apply(W, Y);
   const noise = randn(N * c, 41, 1e-7);
   for (let i = 0; i < Y.length; i++) Y[i] += noise[i];
-  const { problem } = attention(N, n, d, c, Y, 1e-9);
+  const built = attention(N, n, d, c, Y, 1e-9), { problem } = built;
   const r = fistaGram(problem, { tol: 1e-6, maxIter: 100000 });
   assertCertified(problem, r, 1e-6);
-  const ref = fista(problem, { tol: 1e-6, maxIter: 100000 });
+  const ref = fista(problem, { tol: 5e-8, maxIter: 100000 });
   assert.ok(relDiff(r.certificate.primal, ref.certificate.primal) < 1e-5);
+  // 5e-8 is below the Gram form's rounding floor here (1.3e-7 to 4e-7, by BLAS kernel) and above
+  // FISTA's over the data (1.7e-8 to 2.9e-8): alone the Gram form stalls, never claiming
+  // convergence; `auto` hands its point to FISTA over the data, which certifies
+  const stalled = fistaGram(problem, { tol: 5e-8, maxIter: 100000, stallCertificates: 5 });
+  assert.ok(!stalled.converged && stalled.certificate.relGap > 5e-8, `the Gram form alone reached ${stalled.certificate.relGap}`);
+  assert.ok(stalled.certificate.iterations < 100000, 'stopped by the stall test, not the iteration limit');
+  const viaAuto = solveCertified(built, 'auto', { tol: 5e-8, maxIter: 100000 });
+  assert.equal(viaAuto.method, 'gram+fista');
+  assertCertified(problem, viaAuto, 5e-8);
 });
 
 test('auto picks the Gram form for squared loss when N is large against n d, FISTA otherwise; gram refuses what it cannot solve', () => {
   assert.equal(chooseSolver(attention(400, 4, 5, 3, null, 0.3).problem, 'auto'), 'gram');
-  assert.equal(chooseSolver(attention(12, 4, 5, 3, null, 0.3).problem, 'auto'), 'fista'); // N < 2 n d
+  assert.equal(chooseSolver(attention(19, 4, 5, 3, null, 0.3).problem, 'auto'), 'fista'); // N < n d: an iteration on G costs more than half of FISTA's
+  assert.equal(chooseSolver(attention(20, 4, 5, 3, null, 0.3).problem, 'auto'), 'gram');
   assert.equal(chooseSolver(attention(400, 4, 5, 3, null, 0.3, 'ce').problem, 'auto'), 'fista');
   assert.equal(chooseSolver(attention(400, 4, 5, 3, null, 0.3).problem, 'fista'), 'fista');
   const built = attention(400, 4, 5, 3, null, 0.3);

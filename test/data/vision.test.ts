@@ -54,6 +54,9 @@ test('vision: the test images never reach the statistics; a seeded subset is the
   const s1 = loadVision(opts({ nTrain: 4, nTest: 2, seed: 5 })), s2 = loadVision(opts({ nTrain: 4, nTest: 2, seed: 5 }));
   assert.deepEqual(s1.X, s2.X);
   assert.equal(s1.N, 4);
+  // classes come from the whole label files, not from what a subset happens to hold
+  const tiny = loadVision(opts({ nTrain: 1, nTest: 1, seed: 5 }));
+  assert.equal(tiny.classes, 3);
   assert.notDeepEqual(loadVision(opts({ nTrain: 4, nTest: 2, seed: 6 })).X, s1.X);
 });
 
@@ -89,7 +92,7 @@ test('vision: bad options and missing files are refused, naming the field and wh
   const cases: [Partial<VisionOptions>, RegExp][] = [
     [{ patch: 4 }, /^patch: must divide the 4 x 6 images \(one of 1, 2\), got 4$/],
     [{ dim: 2 }, /^dim: applies to `project` pca or random, not none$/],
-    [{ project: 'pca' }, /^dim: must be an integer in 1\.\.4 .* got undefined$/],
+    [{ project: 'pca' }, /^dim: is required with `project` pca \(an integer in 1\.\.4\)$/],
     [{ project: 'pca', dim: 5 }, /^dim: must be an integer in 1\.\.4/],
     [{ nTrain: 11 }, /^nTrain: must be an integer in 1\.\.10, got 11$/],
     [{ idxDir: tmp }, /^idxDir: .* has none of train-images-idx3-ubyte, train-images-idx3-ubyte\.gz/],
@@ -106,13 +109,16 @@ test('data fashion-mnist: NumPy reads X, y, X_test, y_test and the statistics; f
 import numpy as np
 z = np.load('v.npz')
 print(z['X'].shape, z['X'].dtype, z['y'].dtype, z['X_test'].shape, z['projection'].shape, int(z['patch']), int(z['classes']))
+print(z['Y'].shape, z['Y'].dtype, bool((z['Y'].argmax(1) == z['y']).all() and (z['Y'].sum(1) == 1).all()), z['Y_test'].shape)
 `], { encoding: 'utf8', cwd: tmp });
   assert.equal(py.status, 0, py.stderr);
-  assert.equal(py.stdout.trim(), '(10, 6, 3) float32 int32 (4, 6, 3) (4, 3) 2 3');
-  const fit = run('fit', '--data', 'v.npz', '--loss', 'ce', '--beta-frac', '0.3', '--out', 'fit', '--quiet');
-  assert.equal(fit.status, 0, fit.stderr);
-  const result = JSON.parse(fs.readFileSync(path.join(tmp, 'fit', 'result.json'), 'utf8'));
-  assert.equal(result.converged, true, 'the solve reached its tolerance');
+  assert.equal(py.stdout.trim(), '(10, 6, 3) float32 int32 (4, 6, 3) (4, 3) 2 3\n(10, 3) float32 True (4, 3)');
+  for (const loss of ['ce', 'squared']) { // labels y for cross-entropy, one-hot Y for the squared loss
+    const fit = run('fit', '--data', 'v.npz', '--loss', loss, '--beta-frac', '0.3', '--out', `fit-${loss}`, '--quiet');
+    assert.equal(fit.status, 0, fit.stderr);
+    const result = JSON.parse(fs.readFileSync(path.join(tmp, `fit-${loss}`, 'result.json'), 'utf8'));
+    assert.equal(result.converged, true, `${loss}: the solve reached its tolerance`);
+  }
   const bad = run('data', 'fashion-mnist', '--idx-dir', dir, '--patch', '5', '--out', 'bad.npz');
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /^convexformer: error: --patch: must divide the 4 x 6 images/);

@@ -21,7 +21,7 @@ test('runFit with only betaFrac uses the CLI defaults and certifies at tol 1e-6'
     const { result } = runFit(data, options);
     assert.equal(result.tol, FIT_DEFAULTS.tol);
     assert.equal(FIT_DEFAULTS.solver, 'auto');
-    assert.equal(result.solver, 'gram', 'auto runs the Gram form for the squared loss with N = 200 >= 2 n d = 96');
+    assert.equal(result.solver, 'gram', 'auto runs the Gram form for the squared loss with N = 200 >= n d = 48');
     assert.equal(result.model, 'attention');
     assert.ok(result.converged && result.relGap <= 1e-6, `rel gap ${result.relGap}`);
     assert.ok(result.iterations < FIT_DEFAULTS.maxIter);

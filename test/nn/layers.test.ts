@@ -12,6 +12,7 @@ import { embeddingForward, embeddingBackward, embeddingForwardTs, embeddingBackw
 import { dot } from '../../src/core/vec';
 import { assertClose, randn } from '../helpers';
 import { checkGradient } from './gradcheck';
+import { nativeAddon } from '../../src/core/native-addon';
 
 test('linear: gradients of input, weight and bias', () => {
   const B = 4, C = 3, OC = 5;
@@ -195,6 +196,16 @@ test('C embedding and ReLU loops equal the TypeScript references bit for bit (fl
     bad[5] = V;
     assert.throws(() => embeddingForward(outA, bad, wte, wpe, B, T, C), /token ids/);
   }
+});
+
+test('C kernels refuse shapes whose sizes overflow (a length check on a wrapped product would pass)', { skip: (!nativeEmbedding && nativeEmbeddingReason) || (!nativeReadout && nativeReadoutReason) }, () => {
+  type Fn = (...args: unknown[]) => void;
+  const raw = nativeAddon<Record<'chiFeatures' | 'readoutAttentionForward' | 'embeddingForward' | 'attentionForward', Fn>>(['chiFeatures', 'readoutAttentionForward', 'embeddingForward', 'attentionForward'])!;
+  const F = (n: number) => new Float64Array(n);
+  assert.throws(() => raw.chiFeatures(F(0), 2 ** 62, 4, F(0), 8, 4, F(8), new Int32Array(8), F(8), F(8), false), /overflows/);
+  assert.throws(() => raw.readoutAttentionForward('x', 1, 2, 1, 1, F(2), F(2), F(2), F(4)), /bad arguments/);
+  assert.throws(() => raw.embeddingForward(2 ** 30, 2 ** 30, 2 ** 30, F(1), new Int32Array(1), F(1), F(1)), /bad arguments/);
+  assert.throws(() => raw.attentionForward(65536, 65536, 65536, 1, 1, F(1), F(1), F(1)), /bad arguments/);
 });
 
 test('residual: out = a + b passes its gradient unchanged to both inputs', () => {

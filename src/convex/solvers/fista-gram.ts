@@ -2,10 +2,17 @@
 // pred[i, l] = <w_l, f_i> (w as c rows of q features; operator.gram() gives G = F^T F), the loss
 //   0.5 ||A w - y||^2 = 0.5 <W G, W> - <B, W> + 0.5 ||y||^2,   B = A^T y (c x q),
 // has the gradient W G - B: c q^2 multiply-adds per iteration instead of the 2 N q c of two
-// passes over the data. The iterations never touch X. The step is 1 / lambda_max(G), the exact
-// Lipschitz constant (LAPACK's eigenvalues; no line search), and the momentum restarts when the
-// objective rises (as fista.ts). By linearity the extrapolated point's W G is a combination of the
-// last two, so an iteration costs one (c x q) . (q x q) GEMM.
+// passes over the data. The iterations never touch X. The step starts at 1 / (1.02 lambda), lambda
+// from a few power iterations on G (q^2 each; a full eigendecomposition cost seconds at q = 2,048),
+// and backtracks on the sufficient-decrease test 0.5 <D G, D> <= 0.5 L ||D||^2 (D = x+ - y), exact
+// in the Gram form; the momentum restarts when the objective rises (as fista.ts). By linearity the
+// extrapolated point's W G is a combination of the last two, so an iteration costs one
+// (c x q) . (q x q) GEMM.
+//
+// Where the residual is tiny against ||y|| (a near-exact fit), W G - B is itself a difference of
+// large numbers and the iterations stall at a gap of about 1e-7: `stallCertificates`
+// certifications without a 1% better gap end the solve (not converged), and solve.ts's `auto`
+// then hands the point to FISTA over the data.
 //
 // The certificate is never taken from the Gram form: a value computed as 0.5 <WG, W> - <B, W> +
 // 0.5 ||y||^2 loses every digit of a residual far below ||y||. Every K iterations (K chosen so
@@ -14,8 +21,8 @@
 // dual point from it and A^T of it by a second pass. The solve stops only on such a certificate.
 import type { Problem, SolveOptions, SolveResult } from '../types';
 import { blas } from '../../core/blas';
-import { eigh } from '../../core/linalg';
 import { dualValue, primalValue } from '../duality';
+import { NumericError } from '../numeric-error';
 import { InputError } from '../../data/errors';
 import { TimedOperator } from './timed-operator';
 import { GapTracker } from './tracker';
@@ -34,7 +41,32 @@ export function gramCostRatio(problem: Problem): number {
   return (2 * c * q * q) / (2 * problem.operator.flopsPerApply);
 }
 
-export function fistaGram(problem: Problem, opts: SolveOptions = {}): SolveResult {
+/** lambda_max(G) from below: power iterations from a fixed start (q^2 each). */
+function powerLambda(G: Float64Array, q: number, iterations = 30): number {
+  let v = new Float64Array(q).fill(1 / Math.sqrt(q)), w = new Float64Array(q), lambda = 0;
+  for (let k = 0; k < iterations; k++) {
+    blas.gemm(false, false, q, 1, q, 1, G, q, v, 1, 0, w, 1);
+    // the norm scaled by the largest entry: G of data near 1e100 has entries whose squares overflow
+    let big = 0, sum = 0;
+    for (let i = 0; i < q; i++) big = Math.max(big, Math.abs(w[i]));
+    for (let i = 0; i < q; i++) sum += (w[i] / big) ** 2;
+    const norm = big * Math.sqrt(sum);
+    if (!(norm > 0)) return 0;
+    lambda = norm;
+    for (let i = 0; i < q; i++) w[i] /= norm;
+    [v, w] = [w, v];
+  }
+  return lambda;
+}
+
+const SHRINK = 0.9, MAX_BACKTRACKS = 64;
+
+export interface GramOptions extends SolveOptions {
+  /** stop after this many certificates without a 1% smaller gap (the Gram form's rounding floor) */
+  stallCertificates?: number;
+}
+
+export function fistaGram(problem: Problem, opts: GramOptions = {}): SolveResult {
   checkCapabilities(problem, 'gram');
   const why = gramUnavailable(problem);
   if (why) throw new InputError('solver', `gram cannot solve this program: ${why}; use \`solver\` fista`);
@@ -43,7 +75,7 @@ export function fistaGram(problem: Problem, opts: SolveOptions = {}): SolveResul
   const op = new TimedOperator(problem.operator);
   const tol = opts.tol ?? 1e-6, maxIter = opts.maxIter ?? 20000;
   const { rows, cols } = problem.operator;
-  const tracker = new GapTracker(cols, rows, opts);
+  const tracker = new GapTracker(cols, rows, { ...opts, stallIterations: opts.stallCertificates ?? opts.stallIterations });
   const q = problem.operator.gramWidth!, G = problem.operator.gram!();
   const c = cols / q;
 
@@ -54,8 +86,9 @@ export function fistaGram(problem: Problem, opts: SolveOptions = {}): SolveResul
   op.applyT(grad, B);
   for (let i = 0; i < cols; i++) B[i] = -B[i];
   const f0 = datafit.value(zero);
-  const lmax = eigh(G.slice(), q).values[q - 1];
-  const L = lmax > 0 ? lmax * (1 + 1e-10) : 1; // rounding in the eigenvalue must not make the step too long
+  const lambda = powerLambda(G, q);
+  let L = lambda > 0 ? 1.02 * lambda : 1;
+  const Lmin = 1e-6 * L;
 
   const gramValue = (w: Float64Array, WG: Float64Array) => {
     let quad = 0, lin = 0;
@@ -79,7 +112,7 @@ export function fistaGram(problem: Problem, opts: SolveOptions = {}): SolveResul
   let XG = new Float64Array(cols);
   times(x, XG);
   let XGprev = XG.slice(), XGnew = new Float64Array(cols);
-  const y = new Float64Array(cols), g = new Float64Array(cols), v = new Float64Array(cols);
+  const y = new Float64Array(cols), YG = new Float64Array(cols), v = new Float64Array(cols);
   let t = 1, mom = 0;
   let prevPrimal = gramValue(x, XG) + beta * penalty.value(x);
   certify(x);
@@ -91,11 +124,24 @@ export function fistaGram(problem: Problem, opts: SolveOptions = {}): SolveResul
     it++;
     for (let i = 0; i < cols; i++) {
       y[i] = x[i] + mom * (x[i] - xPrev[i]);
-      g[i] = (1 + mom) * XG[i] - mom * XGprev[i] - B[i]; // y G - B
-      v[i] = y[i] - g[i] / L;
+      YG[i] = (1 + mom) * XG[i] - mom * XGprev[i];
     }
-    prox(v, beta / L, xNew);
-    times(xNew, XGnew);
+    L = Math.max(L * SHRINK, Lmin);
+    for (let backtracks = 0; ; backtracks++) {
+      for (let i = 0; i < cols; i++) v[i] = y[i] - (YG[i] - B[i]) / L; // the gradient at y is y G - B
+      prox(v, beta / L, xNew);
+      times(xNew, XGnew);
+      // f(x+) - f(y) - <grad, x+ - y> = 0.5 <D G, D> with D = x+ - y, against 0.5 L ||D||^2
+      let curv = 0, sq = 0;
+      for (let i = 0; i < cols; i++) {
+        const dlt = xNew[i] - y[i];
+        curv += dlt * (XGnew[i] - YG[i]);
+        sq += dlt * dlt;
+      }
+      if (curv <= L * sq) break;
+      if (backtracks >= MAX_BACKTRACKS || !Number.isFinite(L)) throw new NumericError(`gram: the line search found no step after ${backtracks} doublings of L = ${L.toExponential(2)}; rescale X or Y`);
+      L *= 2;
+    }
     const primal = gramValue(xNew, XGnew) + beta * penalty.value(xNew);
     [xPrev, x, xNew] = [x, xNew, xPrev];
     [XGprev, XG, XGnew] = [XG, XGnew, XGprev];
