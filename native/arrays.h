@@ -13,26 +13,23 @@ typedef struct {
   void *data;
 } Arr;
 
-/** false unless v is a Float64Array or Float32Array */
-static inline bool arr(napi_env env, napi_value v, Arr *a) {
+/** false unless v is a typed array (then *a describes it, without a copy) */
+static inline bool typed_array(napi_env env, napi_value v, Arr *a) {
   bool ok = false;
-  napi_is_typedarray(env, v, &ok);
-  if (!ok) return false;
   napi_value buf;
   size_t off;
-  napi_get_typedarray_info(env, v, &a->type, &a->length, &a->data, &buf, &off);
-  return a->type == napi_float64_array || a->type == napi_float32_array;
+  return napi_is_typedarray(env, v, &ok) == napi_ok && ok &&
+         napi_get_typedarray_info(env, v, &a->type, &a->length, &a->data, &buf, &off) == napi_ok;
+}
+
+/** false unless v is a Float64Array or Float32Array */
+static inline bool arr(napi_env env, napi_value v, Arr *a) {
+  return typed_array(env, v, a) && (a->type == napi_float64_array || a->type == napi_float32_array);
 }
 
 /** false unless v is an Int32Array */
 static inline bool arr_i32(napi_env env, napi_value v, Arr *a) {
-  bool ok = false;
-  napi_is_typedarray(env, v, &ok);
-  if (!ok) return false;
-  napi_value buf;
-  size_t off;
-  napi_get_typedarray_info(env, v, &a->type, &a->length, &a->data, &buf, &off);
-  return a->type == napi_int32_array;
+  return typed_array(env, v, a) && a->type == napi_int32_array;
 }
 
 /** *out = a * b * c, false when a size is negative or the product overflows (a length check on it would pass wrongly) */

@@ -25,7 +25,7 @@ import { dualValue, primalValue } from '../duality';
 import { NumericError } from '../numeric-error';
 import { InputError } from '../../data/errors';
 import { TimedOperator } from './timed-operator';
-import { GapTracker } from './tracker';
+import { GapTracker, Momentum } from './tracker';
 import { checkCapabilities } from './capabilities';
 
 /** Why the Gram form cannot run on `problem` ('' when it can). */
@@ -113,8 +113,8 @@ export function fistaGram(problem: Problem, opts: GramOptions = {}): SolveResult
   times(x, XG);
   let XGprev = XG.slice(), XGnew = new Float64Array(cols);
   const y = new Float64Array(cols), YG = new Float64Array(cols), v = new Float64Array(cols);
-  let t = 1, mom = 0;
-  let prevPrimal = gramValue(x, XG) + beta * penalty.value(x);
+  let mom = 0;
+  const momentum = new Momentum(gramValue(x, XG) + beta * penalty.value(x));
   certify(x);
 
   // the tracker's stopping tests (gap, stall, target, time) are asked only after a certificate:
@@ -145,15 +145,7 @@ export function fistaGram(problem: Problem, opts: GramOptions = {}): SolveResult
     const primal = gramValue(xNew, XGnew) + beta * penalty.value(xNew);
     [xPrev, x, xNew] = [x, xNew, xPrev];
     [XGprev, XG, XGnew] = [XG, XGnew, XGprev];
-    if (primal > prevPrimal) {
-      t = 1;
-      mom = 0;
-    } else {
-      const tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
-      mom = (t - 1) / tNext;
-      t = tNext;
-    }
-    prevPrimal = primal;
+    mom = momentum.next(primal);
     if (it % every === 0 || it === maxIter || tracker.timeUp()) {
       certify(x);
       stop = tracker.done(tol);

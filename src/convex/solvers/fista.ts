@@ -8,7 +8,7 @@
 import type { Problem, SolveOptions, SolveResult } from '../types';
 import { dualValue, primalValue } from '../duality';
 import { TimedOperator } from './timed-operator';
-import { GapTracker } from './tracker';
+import { GapTracker, Momentum } from './tracker';
 import { NumericError } from '../numeric-error';
 import { checkCapabilities } from './capabilities';
 
@@ -50,10 +50,10 @@ export function fista(problem: Problem, opts: SolveOptions = {}): SolveResult {
   // the step was 1e-12 / L too short. With A = 0 any step is exact.)
   let L = norm > 0 ? 1.02 * datafit.lipschitz * norm * norm : 1;
   const Lmin = 1e-6 * L;
-  let t = 1;
   let mom = 0;
-  let prevPrimal = primalValue(problem, x, Ax);
-  tracker.offerPrimal(prevPrimal, x, Ax);
+  const primal0 = primalValue(problem, x, Ax);
+  const momentum = new Momentum(primal0);
+  tracker.offerPrimal(primal0, x, Ax);
 
   let it = 0;
   while (it < maxIter) {
@@ -92,16 +92,7 @@ export function fista(problem: Problem, opts: SolveOptions = {}): SolveResult {
     // Rotate buffers: prev <- x, x <- new.
     [xPrev, x, xNew] = [x, xNew, xPrev];
     [AxPrev, Ax, AxNew] = [Ax, AxNew, AxPrev];
-    if (primal > prevPrimal) {
-      // Restart: drop the momentum, keep the point.
-      t = 1;
-      mom = 0;
-    } else {
-      const tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
-      mom = (t - 1) / tNext;
-      t = tNext;
-    }
-    prevPrimal = primal;
+    mom = momentum.next(primal);
     tracker.report(it);
     if (tracker.done(tol)) break;
   }

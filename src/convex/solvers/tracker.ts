@@ -114,3 +114,29 @@ export class GapTracker {
     };
   }
 }
+
+/**
+ * FISTA's momentum with function-value restart (O'Donoghue & Candes 2015), shared by fista.ts and
+ * fista-gram.ts: after each step, `next(primal)` gives the extrapolation weight for the next one,
+ * 0 (a restart: drop the momentum, keep the point) when the objective rose.
+ */
+export class Momentum {
+  private t = 1;
+  private prev: number;
+  constructor(primal: number) {
+    this.prev = primal;
+  }
+
+  next(primal: number): number {
+    let mom = 0;
+    if (primal > this.prev) {
+      this.t = 1;
+    } else {
+      const tNext = (1 + Math.sqrt(1 + 4 * this.t * this.t)) / 2;
+      mom = (this.t - 1) / tNext;
+      this.t = tNext;
+    }
+    this.prev = primal;
+    return mom;
+  }
+}
