@@ -1,7 +1,7 @@
 // Fused multi-head softmax self-attention (non-causal), forward and backward, for the
 // transformer step: the JavaScript loops cost more than all the GEMMs together (bench/RESULTS.md).
-// Same contract as src/nn/attention.ts (the reference the tests hold this against):
-//   inp (B, T, 3C) packed q|k|v, out (B, T, C), att (B, NH, T, T); backward adds into dinp.
+// Same contracts as src/attention/multi-head.ts and readout-attention.ts (the references the tests
+// hold these against); every backward adds into its gradients.
 #include <node_api.h>
 #include <math.h>
 #include <stdbool.h>
@@ -9,69 +9,92 @@
 #include <string.h>
 #include "arrays.h"
 
-#define DEFINE_ATTENTION(TYPE, SUFFIX)                                                       \
-  static void attn_fwd_##SUFFIX(TYPE *out, TYPE *att, const TYPE *inp, int B, int T, int C,  \
-                                int NH, double scale) {                                      \
-    int hs = C / NH, C3 = 3 * C;                                                             \
-    for (int b = 0; b < B; b++)                                                              \
-      for (int h = 0; h < NH; h++)                                                           \
-        for (int t = 0; t < T; t++) {                                                        \
-          const TYPE *q = inp + (size_t)(b * T + t) * C3 + h * hs;                           \
-          TYPE *a = att + ((size_t)(b * NH + h) * T + t) * T;                                \
-          double max = -INFINITY;                                                            \
-          for (int u = 0; u < T; u++) {                                                      \
-            const TYPE *k = inp + (size_t)(b * T + u) * C3 + C + h * hs;                     \
-            double dot = 0;                                                                  \
-            for (int i = 0; i < hs; i++) dot += (double)q[i] * k[i];                         \
-            a[u] = (TYPE)(dot * scale);                                                      \
-            if (a[u] > max) max = a[u];                                                      \
-          }                                                                                  \
-          double sum = 0;                                                                    \
-          for (int u = 0; u < T; u++) {                                                      \
-            a[u] = (TYPE)exp(a[u] - max);                                                    \
-            sum += a[u];                                                                     \
-          }                                                                                  \
-          for (int u = 0; u < T; u++) a[u] = (TYPE)(a[u] / sum);                             \
-          TYPE *o = out + (size_t)(b * T + t) * C + h * hs;                                  \
-          for (int i = 0; i < hs; i++) o[i] = 0;                                             \
-          for (int u = 0; u < T; u++) {                                                      \
-            const TYPE *v = inp + (size_t)(b * T + u) * C3 + 2 * C + h * hs;                 \
-            TYPE w = a[u];                                                                   \
-            for (int i = 0; i < hs; i++) o[i] += w * v[i];                                   \
-          }                                                                                  \
-        }                                                                                    \
-  }                                                                                          \
-  static void attn_bwd_##SUFFIX(TYPE *dinp, const TYPE *dout, const TYPE *inp,               \
-                                const TYPE *att, int B, int T, int C, int NH, double scale) { \
-    int hs = C / NH, C3 = 3 * C;                                                             \
-    double *datt = malloc(sizeof(double) * (size_t)T);                                       \
-    for (int b = 0; b < B; b++)                                                              \
-      for (int h = 0; h < NH; h++)                                                           \
-        for (int t = 0; t < T; t++) {                                                        \
-          const TYPE *a = att + ((size_t)(b * NH + h) * T + t) * T;                          \
-          const TYPE *go = dout + (size_t)(b * T + t) * C + h * hs;                          \
-          for (int u = 0; u < T; u++) {                                                      \
-            size_t v = (size_t)(b * T + u) * C3 + 2 * C + h * hs;                            \
-            double dot = 0;                                                                  \
-            for (int i = 0; i < hs; i++) {                                                   \
-              dot += (double)go[i] * inp[v + i];                                             \
-              dinp[v + i] += a[u] * go[i];                                                   \
-            }                                                                                \
-            datt[u] = dot;                                                                   \
-          }                                                                                  \
-          double inner = 0;                                                                  \
-          for (int u = 0; u < T; u++) inner += a[u] * datt[u];                               \
-          size_t q = (size_t)(b * T + t) * C3 + h * hs;                                      \
-          for (int u = 0; u < T; u++) {                                                      \
-            TYPE dpre = (TYPE)(a[u] * (datt[u] - inner) * scale);                            \
-            size_t k = (size_t)(b * T + u) * C3 + C + h * hs;                                \
-            for (int i = 0; i < hs; i++) {                                                   \
-              dinp[q + i] += dpre * inp[k + i];                                              \
-              dinp[k + i] += dpre * inp[q + i];                                              \
-            }                                                                                \
-          }                                                                                  \
-        }                                                                                    \
-    free(datt);                                                                              \
+// One query row of one head, shared by the full kernels and the readout kernels below: keys and
+// values of the T tokens every `stride` values from k and v.
+//   forward: a (T) = softmax(scale q.k_u), o (hs) = sum_u a_u v_u
+//   backward: dv_u += a_u go; dq += sum_u dpre_u k_u and dk_u += dpre_u q, with
+//             dpre_u = a_u (go.v_u - sum_w a_w go.v_w) scale; datt is scratch (T doubles)
+#define DEFINE_ROWS(TYPE, SUFFIX)                                                                  \
+  static void row_fwd_##SUFFIX(TYPE *o, TYPE *a, const TYPE *q, const TYPE *k, const TYPE *v,      \
+                               size_t stride, int T, int hs, double scale) {                       \
+    double max = -INFINITY;                                                                        \
+    for (int u = 0; u < T; u++) {                                                                  \
+      const TYPE *ku = k + u * stride;                                                             \
+      double dot = 0;                                                                              \
+      for (int i = 0; i < hs; i++) dot += (double)q[i] * ku[i];                                    \
+      a[u] = (TYPE)(dot * scale);                                                                  \
+      if (a[u] > max) max = a[u];                                                                  \
+    }                                                                                              \
+    double sum = 0;                                                                                \
+    for (int u = 0; u < T; u++) {                                                                  \
+      a[u] = (TYPE)exp(a[u] - max);                                                                \
+      sum += a[u];                                                                                 \
+    }                                                                                              \
+    for (int u = 0; u < T; u++) a[u] = (TYPE)(a[u] / sum);                                         \
+    for (int i = 0; i < hs; i++) o[i] = 0;                                                         \
+    for (int u = 0; u < T; u++) {                                                                  \
+      const TYPE *vu = v + u * stride;                                                             \
+      TYPE w = a[u];                                                                               \
+      for (int i = 0; i < hs; i++) o[i] += w * vu[i];                                              \
+    }                                                                                              \
+  }                                                                                                \
+  static void row_bwd_##SUFFIX(TYPE *dq, TYPE *dk, TYPE *dv, const TYPE *go, const TYPE *q,        \
+                               const TYPE *k, const TYPE *v, const TYPE *a, size_t stride, int T,  \
+                               int hs, double scale, double *datt) {                               \
+    double inner = 0;                                                                              \
+    for (int u = 0; u < T; u++) {                                                                  \
+      const TYPE *vu = v + u * stride;                                                             \
+      TYPE *dvu = dv + u * stride;                                                                 \
+      double dot = 0;                                                                              \
+      for (int i = 0; i < hs; i++) {                                                               \
+        dot += (double)go[i] * vu[i];                                                              \
+        dvu[i] += a[u] * go[i];                                                                    \
+      }                                                                                            \
+      datt[u] = dot;                                                                               \
+      inner += a[u] * dot;                                                                         \
+    }                                                                                              \
+    for (int u = 0; u < T; u++) {                                                                  \
+      TYPE dpre = (TYPE)(a[u] * (datt[u] - inner) * scale);                                        \
+      const TYPE *ku = k + u * stride;                                                             \
+      TYPE *dku = dk + u * stride;                                                                 \
+      for (int i = 0; i < hs; i++) {                                                               \
+        dq[i] += dpre * ku[i];                                                                     \
+        dku[i] += dpre * q[i];                                                                     \
+      }                                                                                            \
+    }                                                                                              \
+  }
+
+DEFINE_ROWS(double, f64)
+DEFINE_ROWS(float, f32)
+
+// Every token's query: inp (B, T, 3C) packed q|k|v, out (B, T, C), att (B, NH, T, T).
+#define DEFINE_ATTENTION(TYPE, SUFFIX)                                                             \
+  static void attn_fwd_##SUFFIX(TYPE *out, TYPE *att, const TYPE *inp, int B, int T, int C,        \
+                                int NH, double scale) {                                            \
+    int hs = C / NH;                                                                               \
+    size_t C3 = 3 * (size_t)C;                                                                     \
+    for (int b = 0; b < B; b++)                                                                    \
+      for (int h = 0; h < NH; h++) {                                                               \
+        const TYPE *x = inp + (size_t)b * T * C3 + h * hs;                                         \
+        for (int t = 0; t < T; t++)                                                                \
+          row_fwd_##SUFFIX(out + ((size_t)b * T + t) * C + h * hs, att + (((size_t)b * NH + h) * T + t) * T, \
+                           x + t * C3, x + C, x + 2 * C, C3, T, hs, scale);                        \
+      }                                                                                            \
+  }                                                                                                \
+  static void attn_bwd_##SUFFIX(TYPE *dinp, const TYPE *dout, const TYPE *inp, const TYPE *att,    \
+                                int B, int T, int C, int NH, double scale) {                       \
+    int hs = C / NH;                                                                               \
+    size_t C3 = 3 * (size_t)C;                                                                     \
+    double *datt = malloc(sizeof(double) * (size_t)T);                                             \
+    for (int b = 0; b < B; b++)                                                                    \
+      for (int h = 0; h < NH; h++) {                                                               \
+        size_t o = (size_t)b * T * C3 + h * hs;                                                    \
+        for (int t = 0; t < T; t++)                                                                \
+          row_bwd_##SUFFIX(dinp + o + t * C3, dinp + o + C, dinp + o + 2 * C,                     \
+                           dout + ((size_t)b * T + t) * C + h * hs, inp + o + t * C3, inp + o + C, \
+                           inp + o + 2 * C, att + (((size_t)b * NH + h) * T + t) * T, C3, T, hs, scale, datt); \
+      }                                                                                            \
+    free(datt);                                                                                    \
   }
 
 DEFINE_ATTENTION(double, f64)
@@ -79,68 +102,31 @@ DEFINE_ATTENTION(float, f32)
 
 // One query token per sample (src/attention/readout-attention.ts, the reference): q (B, C),
 // kv (B, T, 2C) packed k|v, out (B, C), att (B, NH, T); backward adds into dq and dkv.
-#define DEFINE_READOUT(TYPE, SUFFIX)                                                         \
-  static void readout_fwd_##SUFFIX(TYPE *out, TYPE *att, const TYPE *q, const TYPE *kv,      \
-                                   int B, int T, int C, int NH, double scale) {              \
-    int hs = C / NH, C2 = 2 * C;                                                             \
-    for (int b = 0; b < B; b++)                                                              \
-      for (int h = 0; h < NH; h++) {                                                         \
-        const TYPE *qh = q + (size_t)b * C + h * hs;                                         \
-        TYPE *a = att + (size_t)(b * NH + h) * T;                                            \
-        double max = -INFINITY;                                                              \
-        for (int u = 0; u < T; u++) {                                                        \
-          const TYPE *k = kv + (size_t)(b * T + u) * C2 + h * hs;                            \
-          double dot = 0;                                                                    \
-          for (int i = 0; i < hs; i++) dot += (double)qh[i] * k[i];                          \
-          a[u] = (TYPE)(dot * scale);                                                        \
-          if (a[u] > max) max = a[u];                                                        \
-        }                                                                                    \
-        double sum = 0;                                                                      \
-        for (int u = 0; u < T; u++) {                                                        \
-          a[u] = (TYPE)exp(a[u] - max);                                                      \
-          sum += a[u];                                                                       \
-        }                                                                                    \
-        for (int u = 0; u < T; u++) a[u] = (TYPE)(a[u] / sum);                               \
-        TYPE *o = out + (size_t)b * C + h * hs;                                              \
-        for (int i = 0; i < hs; i++) o[i] = 0;                                               \
-        for (int u = 0; u < T; u++) {                                                        \
-          const TYPE *v = kv + (size_t)(b * T + u) * C2 + C + h * hs;                        \
-          TYPE w = a[u];                                                                     \
-          for (int i = 0; i < hs; i++) o[i] += w * v[i];                                     \
-        }                                                                                    \
-      }                                                                                      \
-  }                                                                                          \
-  static void readout_bwd_##SUFFIX(TYPE *dq, TYPE *dkv, const TYPE *dout, const TYPE *q,     \
-                                   const TYPE *kv, const TYPE *att, int B, int T, int C,     \
-                                   int NH, double scale) {                                   \
-    int hs = C / NH, C2 = 2 * C;                                                             \
-    double *datt = malloc(sizeof(double) * (size_t)T);                                       \
-    for (int b = 0; b < B; b++)                                                              \
-      for (int h = 0; h < NH; h++) {                                                         \
-        const TYPE *a = att + (size_t)(b * NH + h) * T;                                      \
-        const TYPE *go = dout + (size_t)b * C + h * hs;                                      \
-        double inner = 0;                                                                    \
-        for (int u = 0; u < T; u++) {                                                        \
-          size_t v = (size_t)(b * T + u) * C2 + C + h * hs;                                  \
-          double dot = 0;                                                                    \
-          for (int i = 0; i < hs; i++) {                                                     \
-            dot += (double)go[i] * kv[v + i];                                                \
-            dkv[v + i] += a[u] * go[i];                                                      \
-          }                                                                                  \
-          datt[u] = dot;                                                                     \
-          inner += a[u] * dot;                                                               \
-        }                                                                                    \
-        size_t qo = (size_t)b * C + h * hs;                                                  \
-        for (int u = 0; u < T; u++) {                                                        \
-          TYPE dpre = (TYPE)(a[u] * (datt[u] - inner) * scale);                              \
-          size_t k = (size_t)(b * T + u) * C2 + h * hs;                                      \
-          for (int i = 0; i < hs; i++) {                                                     \
-            dq[qo + i] += dpre * kv[k + i];                                                  \
-            dkv[k + i] += dpre * q[qo + i];                                                  \
-          }                                                                                  \
-        }                                                                                    \
-      }                                                                                      \
-    free(datt);                                                                              \
+#define DEFINE_READOUT(TYPE, SUFFIX)                                                               \
+  static void readout_fwd_##SUFFIX(TYPE *out, TYPE *att, const TYPE *q, const TYPE *kv, int B,     \
+                                   int T, int C, int NH, double scale) {                           \
+    int hs = C / NH;                                                                               \
+    size_t C2 = 2 * (size_t)C;                                                                     \
+    for (int b = 0; b < B; b++)                                                                    \
+      for (int h = 0; h < NH; h++) {                                                               \
+        const TYPE *x = kv + (size_t)b * T * C2 + h * hs;                                          \
+        row_fwd_##SUFFIX(out + (size_t)b * C + h * hs, att + ((size_t)b * NH + h) * T,             \
+                         q + (size_t)b * C + h * hs, x, x + C, C2, T, hs, scale);                  \
+      }                                                                                            \
+  }                                                                                                \
+  static void readout_bwd_##SUFFIX(TYPE *dq, TYPE *dkv, const TYPE *dout, const TYPE *q,           \
+                                   const TYPE *kv, const TYPE *att, int B, int T, int C, int NH,   \
+                                   double scale) {                                                 \
+    int hs = C / NH;                                                                               \
+    size_t C2 = 2 * (size_t)C;                                                                     \
+    double *datt = malloc(sizeof(double) * (size_t)T);                                             \
+    for (int b = 0; b < B; b++)                                                                    \
+      for (int h = 0; h < NH; h++) {                                                               \
+        size_t o = (size_t)b * T * C2 + h * hs, r = (size_t)b * C + h * hs;                        \
+        row_bwd_##SUFFIX(dq + r, dkv + o, dkv + o + C, dout + r, q + r, kv + o, kv + o + C,        \
+                         att + ((size_t)b * NH + h) * T, C2, T, hs, scale, datt);                  \
+      }                                                                                            \
+    free(datt);                                                                                    \
   }
 
 DEFINE_READOUT(double, f64)
