@@ -119,6 +119,7 @@ export function fistaGram(problem: Problem, opts: GramOptions = {}): SolveResult
 
   // the tracker's stopping tests (gap, stall, target, time) are asked only after a certificate:
   // between them its numbers do not move
+  tracker.report(0);
   let stop = tracker.done(tol), it = 0;
   while (it < maxIter && !stop) {
     it++;
@@ -149,8 +150,8 @@ export function fistaGram(problem: Problem, opts: GramOptions = {}): SolveResult
     if (it % every === 0 || it === maxIter || tracker.timeUp()) {
       certify(x);
       stop = tracker.done(tol);
+      tracker.report(it); // progress at certificates only: between them its numbers do not move
     }
-    tracker.report(it);
   }
   return { ...tracker.finish(it, tol, op), method: 'gram' };
 }
