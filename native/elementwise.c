@@ -58,13 +58,21 @@ static inline double direction(double *mu, double *nu, size_t i, double g, const
 }
 
 // u holds the gradient and receives the update; p += u. k = b1, b2, eps, c1, c2, scale (= -lr).
-static void adam_f64(double *u, double *p, double *mu, double *nu, size_t n, const double *k, bool decay, double wd) {
+// With `coupled`, the gradient is first g + cwd p, stored as the chain's own pass stores it (the
+// loop-invariant tests are unswitched by the compiler).
+static void adam_f64(double *u, double *p, double *mu, double *nu, size_t n, const double *k, bool decay, double wd,
+                     bool coupled, double cwd) {
+  if (coupled)
+    for (size_t i = 0; i < n; i++) u[i] += cwd * p[i];
   if (decay)
     for (size_t i = 0; i < n; i++) p[i] += (u[i] = (direction(mu, nu, i, u[i], k) + wd * p[i]) * k[5]);
   else
     for (size_t i = 0; i < n; i++) p[i] += (u[i] = direction(mu, nu, i, u[i], k) * k[5]);
 }
-static void adam_f32(float *u, float *p, double *mu, double *nu, size_t n, const double *k, bool decay, double wd) {
+static void adam_f32(float *u, float *p, double *mu, double *nu, size_t n, const double *k, bool decay, double wd,
+                     bool coupled, double cwd) {
+  if (coupled)
+    for (size_t i = 0; i < n; i++) u[i] = (float)((double)u[i] + cwd * p[i]);
   if (decay)
     for (size_t i = 0; i < n; i++) {
       float d = (float)direction(mu, nu, i, u[i], k);
@@ -143,24 +151,25 @@ static napi_value relu(napi_env env, napi_callback_info info, bool forward) {
 napi_value ReluForward(napi_env env, napi_callback_info info) { return relu(env, info, true); }
 napi_value ReluBackward(napi_env env, napi_callback_info info) { return relu(env, info, false); }
 
-// adamStep(u, p, mu, nu, b1, b2, eps, c1, c2, scale, wd): wd NaN for Adam without decay
+// adamStep(u, p, mu, nu, b1, b2, eps, c1, c2, scale, wd, cwd): wd NaN without decoupled decay, cwd
+// NaN without coupled decay
 napi_value AdamStep(napi_env env, napi_callback_info info) {
-  size_t argc = 11;
-  napi_value argv[11];
+  size_t argc = 12;
+  napi_value argv[12];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   Arr a[4]; // u, p, mu, nu
-  double k[7];
-  bool ok = argc == 11;
+  double k[8];
+  bool ok = argc == 12;
   for (int i = 0; ok && i < 4; i++) ok = arr(env, argv[i], &a[i]);
-  for (int i = 0; ok && i < 7; i++) ok = napi_get_value_double(env, argv[4 + i], &k[i]) == napi_ok;
+  for (int i = 0; ok && i < 8; i++) ok = napi_get_value_double(env, argv[4 + i], &k[i]) == napi_ok;
   ok = ok && a[0].type == a[1].type && a[2].type == napi_float64_array && a[3].type == napi_float64_array &&
        a[1].length >= a[0].length && a[2].length >= a[0].length && a[3].length >= a[0].length;
   if (!ok) {
     napi_throw_error(env, NULL, "adamStep: bad arguments or lengths");
     return NULL;
   }
-  bool decay = !isnan(k[6]);
-  if (a[0].type == napi_float64_array) adam_f64(a[0].data, a[1].data, a[2].data, a[3].data, a[0].length, k, decay, k[6]);
-  else adam_f32(a[0].data, a[1].data, a[2].data, a[3].data, a[0].length, k, decay, k[6]);
+  bool decay = !isnan(k[6]), coupled = !isnan(k[7]);
+  if (a[0].type == napi_float64_array) adam_f64(a[0].data, a[1].data, a[2].data, a[3].data, a[0].length, k, decay, k[6], coupled, k[7]);
+  else adam_f32(a[0].data, a[1].data, a[2].data, a[3].data, a[0].length, k, decay, k[6], coupled, k[7]);
   return NULL;
 }

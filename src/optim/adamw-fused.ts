@@ -17,10 +17,11 @@ export type Step<S = unknown> = (grads: Buffers, state: S, params: Buffers) => S
 type AdamLink = Extract<Link, { kind: 'adam' }>;
 
 /**
- * A fusable chain: any transforms before Adam (coupled decay, clipping: run by their own update),
+ * A fusable chain: any transforms before Adam (coupled decay, clipping: run by their own update;
+ * an unmasked coupled decay right before Adam, `coupled`, joins the C pass when the addon runs),
  * Adam's direction, decoupled decay (AdamW) or none, then the learning rate.
  */
-interface Plan { before: Transform<unknown>[]; adam: AdamLink; wd: number | null; lr: Schedule }
+interface Plan { before: Transform<unknown>[]; coupled: number | null; adam: AdamLink; wd: number | null; lr: Schedule }
 
 function planOf(opt: Transform<unknown>): Plan | null {
   if (opt.link?.kind !== 'chain') return null;
@@ -31,7 +32,9 @@ function planOf(opt: Transform<unknown>): Plan | null {
   // unlabelled transform, a per-buffer mask) is the chain's alone
   const decay = tail.length === 2 ? tail[0] : null;
   if (tail.length > 2 || (tail.length === 2 && (decay?.kind !== 'decay' || decay.masked))) return null;
-  return { before: ts.slice(0, at), adam, wd: decay?.kind === 'decay' ? decay.wd : null, lr: lr.lr };
+  const last = ts[at - 1]?.link;
+  const coupled = last?.kind === 'decay' && !last.masked ? last.wd : null;
+  return { before: ts.slice(0, at), coupled, adam, wd: decay?.kind === 'decay' ? decay.wd : null, lr: lr.lr };
 }
 
 /** Adam's constants at one step: betas, eps, the bias corrections c1 = 1 - b1^t, c2 = 1 - b2^t, and -lr. */
@@ -63,15 +66,20 @@ function adamwF32(u: Float32Array, p: FloatArray, mu: Float64Array, nu: Float64A
   for (let i = 0; i < u.length; i++) p[i] += (u[i] = fr(fr(fr(direction(mu, nu, i, u[i], k)) + wd * p[i]) * k.scale));
 }
 
-/** The same kernels in C (native/elementwise.c, bit-identical to these): wd NaN for none. */
+/**
+ * The same kernels in C (native/elementwise.c, bit-identical to these, and to the chain's coupled
+ * decay pass): wd NaN for no decoupled decay, cwd NaN for no coupled decay.
+ */
 interface NativeAdam {
-  adamStep(u: FloatArray, p: FloatArray, mu: Float64Array, nu: Float64Array, b1: number, b2: number, eps: number, c1: number, c2: number, scale: number, wd: number): void;
+  adamStep(u: FloatArray, p: FloatArray, mu: Float64Array, nu: Float64Array, b1: number, b2: number, eps: number, c1: number, c2: number, scale: number, wd: number, cwd: number): void;
 }
 const nativeAdam = nativeAddon<NativeAdam>(['adamStep']);
+const nativeFits = (u: FloatArray, p: FloatArray) => nativeAdam !== null && (u instanceof Float32Array) === (p instanceof Float32Array);
 
-function pass(u: FloatArray, p: FloatArray, mu: Float64Array, nu: Float64Array, k: StepConstants, wd: number | null): void {
-  if (nativeAdam && (u instanceof Float32Array) === (p instanceof Float32Array)) {
-    nativeAdam.adamStep(u, p, mu, nu, k.b1, k.b2, k.eps, k.c1, k.c2, k.scale, wd ?? NaN);
+/** One buffer's step; `cwd` (coupled decay folded into the C pass) is given only when every buffer runs in C. */
+function pass(u: FloatArray, p: FloatArray, mu: Float64Array, nu: Float64Array, k: StepConstants, wd: number | null, cwd = NaN): void {
+  if (nativeAdam && nativeFits(u, p)) {
+    nativeAdam.adamStep(u, p, mu, nu, k.b1, k.b2, k.eps, k.c1, k.c2, k.scale, wd ?? NaN, cwd);
   } else if (wd === null) {
     if (u instanceof Float32Array) adamF32(u, p, mu, nu, k);
     else adamF64(u, p, mu, nu, k);
@@ -83,11 +91,13 @@ function fused(plan: Plan): Step<unknown[]> {
   const at = plan.before.length; // where the Adam state sits in the chain's state
   return (grads, states, params) => {
     const next = states.slice();
-    plan.before.forEach((t, j) => (next[j] = t.update(grads, states[j], params)));
+    // the coupled decay joins the C pass when every buffer runs there; otherwise its own pass
+    const fold = plan.coupled !== null && grads.every((u, j) => nativeFits(u, params[j]));
+    plan.before.forEach((t, j) => { if (!(fold && j === at - 1)) next[j] = t.update(grads, states[j], params); });
     const adam = states[at] as AdamState, lrState = states[states.length - 1] as CountState;
     const count = adam.count + 1, { b1, b2, eps } = plan.adam;
     const k: StepConstants = { b1, b2, eps, c1: 1 - b1 ** count, c2: 1 - b2 ** count, scale: -valueAt(plan.lr, lrState.count) };
-    grads.forEach((u, j) => pass(u, params[j], adam.mu[j], adam.nu[j], k, plan.wd));
+    grads.forEach((u, j) => pass(u, params[j], adam.mu[j], adam.nu[j], k, plan.wd, fold ? plan.coupled! : NaN));
     next[at] = { ...adam, count };
     next[states.length - 1] = { count: lrState.count + 1 };
     return next;
