@@ -174,6 +174,7 @@ napi_value EmbeddingBackward(napi_env env, napi_callback_info info);  // element
 napi_value ReluForward(napi_env env, napi_callback_info info);        // elementwise.c
 napi_value ReluBackward(napi_env env, napi_callback_info info);       // elementwise.c
 napi_value AdamStep(napi_env env, napi_callback_info info);           // elementwise.c
+napi_value GroupPenalty(napi_env env, napi_callback_info info);       // elementwise.c
 napi_value Eigh(napi_env env, napi_callback_info info);  // lapack.c
 napi_value Svd(napi_env env, napi_callback_info info);   // lapack.c
 napi_value Fwht(napi_env env, napi_callback_info info);  // fwht.c
@@ -197,6 +198,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"reluForward", NULL, ReluForward, NULL, NULL, NULL, napi_default, NULL},
       {"reluBackward", NULL, ReluBackward, NULL, NULL, NULL, napi_default, NULL},
       {"adamStep", NULL, AdamStep, NULL, NULL, NULL, napi_default, NULL},
+      {"groupPenalty", NULL, GroupPenalty, NULL, NULL, NULL, napi_default, NULL},
       {"eigh", NULL, Eigh, NULL, NULL, NULL, napi_default, NULL},
       {"svd", NULL, Svd, NULL, NULL, NULL, napi_default, NULL},
       {"fwht", NULL, Fwht, NULL, NULL, NULL, napi_default, NULL},

@@ -173,3 +173,38 @@ napi_value AdamStep(napi_env env, napi_callback_info info) {
   else adam_f32(a[0].data, a[1].data, a[2].data, a[3].data, a[0].length, k, decay, k[6], coupled, k[7]);
   return NULL;
 }
+
+// groupPenalty(Z, d, g, beta): sum over the groups of d consecutive entries of ||z_group||, each
+// norm summed plainly in order (src/losses/group-norms.ts, bit-identical); with g (not null), also
+// g += beta z / ||z|| on every nonzero group, the subgradient DeepConvex's group penalty adds.
+napi_value GroupPenalty(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  Arr z, g;
+  int64_t d = 0;
+  double beta = 0;
+  napi_valuetype gt = napi_undefined;
+  bool ok = argc == 4 && arr(env, argv[0], &z) && z.type == napi_float64_array &&
+            napi_get_value_int64(env, argv[1], &d) == napi_ok && d >= 1 && z.length % (size_t)d == 0 &&
+            napi_get_value_double(env, argv[3], &beta) == napi_ok && napi_typeof(env, argv[2], &gt) == napi_ok;
+  bool grad = ok && gt != napi_null;
+  if (grad) ok = arr(env, argv[2], &g) && g.type == napi_float64_array && g.length >= z.length;
+  if (!ok) {
+    napi_throw_error(env, NULL, "groupPenalty: expected (Z Float64Array, d dividing its length, g Float64Array as long or null, beta)");
+    return NULL;
+  }
+  const double *Z = z.data;
+  double *G = grad ? g.data : NULL, value = 0;
+  for (size_t start = 0; start < z.length; start += (size_t)d) {
+    double s = 0;
+    for (size_t t = start; t < start + (size_t)d; t++) s += Z[t] * Z[t];
+    double norm = sqrt(s);
+    value += norm;
+    if (G && norm > 0)
+      for (size_t t = start; t < start + (size_t)d; t++) G[t] += (beta * Z[t]) / norm;
+  }
+  napi_value out;
+  napi_create_double(env, value, &out);
+  return out;
+}

@@ -13,6 +13,7 @@ import { dot } from '../../src/core/vec';
 import { assertClose, randn } from '../helpers';
 import { checkGradient } from './gradcheck';
 import { nativeAddon } from '../../src/core/native-addon';
+import { groupPenalty, nativeGroupPenaltyReason } from '../../src/losses/group-norms';
 
 test('linear: gradients of input, weight and bias', () => {
   const B = 4, C = 3, OC = 5;
@@ -206,6 +207,17 @@ test('C kernels refuse shapes whose sizes overflow (a length check on a wrapped 
   assert.throws(() => raw.readoutAttentionForward('x', 1, 2, 1, 1, F(2), F(2), F(2), F(4)), /bad arguments/);
   assert.throws(() => raw.embeddingForward(2 ** 30, 2 ** 30, 2 ** 30, F(1), new Int32Array(1), F(1), F(1)), /bad arguments/);
   assert.throws(() => raw.attentionForward(65536, 65536, 65536, 1, 1, F(1), F(1), F(1)), /bad arguments/);
+});
+
+test('the C group penalty equals the TypeScript loop bit for bit: value and subgradient, zero groups untouched', { skip: nativeGroupPenaltyReason || false }, () => {
+  const d = 7, Z = randn(12 * d, 80);
+  Z.fill(0, 3 * d, 4 * d); // a zero group: no subgradient there
+  const gA = randn(Z.length, 81), gB = gA.slice();
+  const vA = groupPenalty(Z, d, gA, 0.3), vB = groupPenalty(Z, d, gB, 0.3, 'typescript');
+  assert.equal(vA, vB);
+  assert.deepStrictEqual(gA, gB);
+  assert.equal(groupPenalty(Z, d, null, 0.3), vB);
+  assert.throws(() => groupPenalty(Z, 5, null, 0.3), /groupPenalty/); // 5 does not divide 84
 });
 
 test('residual: out = a + b passes its gradient unchanged to both inputs', () => {

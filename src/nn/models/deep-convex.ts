@@ -10,7 +10,7 @@
 // With fixed one-hot embeddings and L = 1 it is exactly the convex program `gated`.
 import type { Model, Param } from './model';
 import type { Gating } from '../../data/tokens';
-import { groupNorm } from '../../losses/group-norms';
+import { groupNorm, groupPenalty } from '../../losses/group-norms';
 import { headScores } from '../../attention/head-scores';
 import { Rng } from '../../core/rng';
 import { embeddingBackward, embeddingForward } from '../embedding';
@@ -190,15 +190,8 @@ export class DeepConvex implements Model<Int32Array, Float64Array> {
   weightDecay(grads: Float64Array[] | null): number {
     const beta = this.cfg.beta;
     let value = 0;
-    this.layers.forEach(({ Z, d }, k) => {
-      const g = grads?.[this.zAt + k];
-      for (let start = 0; start < Z.length; start += d) {
-        // summed in the order of the program's GroupL2, so the two agree to the bit
-        const norm = groupNorm(Z, start, d);
-        value += norm;
-        if (g && norm > 0) for (let t = start; t < start + d; t++) g[t] += (beta * Z[t]) / norm;
-      }
-    });
+    // each norm summed in the order of the program's GroupL2, so the two agree to the bit
+    this.layers.forEach(({ Z, d }, k) => { value += groupPenalty(Z, d, grads?.[this.zAt + k] ?? null, beta); });
     return beta * value;
   }
 
