@@ -7,7 +7,7 @@
 // beta_max) and Fashion-MNIST (all 60,000 training images as 16 tokens of 49 pixels, the one-hot
 // labels as targets, beta 0.02 beta_max) when Debian's files are installed.
 //   npm run build && node dist/bench/gram.js
-import { spawnSync } from 'node:child_process';
+import { runJson as child } from './run-json';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -62,11 +62,6 @@ if (process.argv[2] === '--one') {
   process.exit(0);
 }
 
-function child(cmd: string, args: string[]): Record<string, number | string> {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}:\n${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
-}
 
 console.log(`machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}, ${JSON.stringify(blas.info())}`);
 console.log('attention / squared, time to a certified relative gap of 1e-6 (seconds, each in its own process; ratio = ours / NumPy, lower is faster)');

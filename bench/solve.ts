@@ -4,7 +4,7 @@
 //   npm run bench [-- --quick]
 // Each configuration runs in its own process (bench/solve-one.ts) so its peak memory is its own.
 // Prints a markdown table for bench/RESULTS.md and writes bench/results.json.
-import { spawnSync } from 'node:child_process';
+import { runJson } from './run-json';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -23,11 +23,6 @@ const sizes: Size[] = quick
   ];
 const programs = [['attention', 'squared'], ['attention', 'ce'], ['gated', 'squared'], ['gated', 'ce']] as const;
 
-function runJson(cmd: string, args: string[]): Record<string, any> {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
-}
 
 const rows: Record<string, any>[] = [];
 for (const s of sizes) {

@@ -80,13 +80,12 @@ static void chi_adjoint(const double *f, int64_t d, double *y, int64_t D, int64_
   }
 }
 
+/** v is a typed array of element type `want` holding at least `min` values (arrays.h reads it) */
 static bool typed(napi_env env, napi_value v, napi_typedarray_type want, size_t min, void **data) {
-  bool is_ta = false;
-  napi_typedarray_type type;
-  size_t length, off;
-  napi_value buf;
-  return napi_is_typedarray(env, v, &is_ta) == napi_ok && is_ta &&
-         napi_get_typedarray_info(env, v, &type, &length, data, &buf, &off) == napi_ok && type == want && length >= min;
+  Arr a;
+  if (!typed_array(env, v, &a) || a.type != want || a.length < min) return false;
+  *data = a.data;
+  return true;
 }
 
 napi_value ChiFeatures(napi_env env, napi_callback_info info) {

@@ -18,6 +18,8 @@ import { checkCapabilities, type SolverKind } from './solvers/capabilities';
 
 export type { SolverKind };
 export type SolverChoice = SolverKind | 'auto';
+/** A solve through solve() or solveCertified(): it says which solver ran. */
+export type ChosenSolve = SolveResult & { method: NonNullable<SolveResult['method']> };
 export const SOLVER_CHOICES: readonly SolverChoice[] = ['auto', 'fista', 'gram', 'adam'];
 
 const FLOAT32_TOL = 1e-5;
@@ -38,7 +40,7 @@ export function chooseSolver(problem: Problem, asked: SolverChoice): SolverKind 
 }
 
 /** `auto`'s Gram form: stopped where it stalls, then FISTA over the data from its point, within what is left of the limits. */
-function gramThenFista(problem: Problem, opts: AdamOptions): SolveResult {
+function gramThenFista(problem: Problem, opts: AdamOptions): ChosenSolve {
   const g = fistaGram(problem, { ...opts, stallCertificates: GRAM_STALL_CERTIFICATES });
   const { iterations, seconds } = g.certificate, tol = opts.tol ?? 1e-6;
   const left = opts.timeLimit === undefined ? undefined : opts.timeLimit - seconds;
@@ -55,13 +57,13 @@ function gramThenFista(problem: Problem, opts: AdamOptions): SolveResult {
   };
 }
 
-export function solve(problem: Problem, solver: SolverChoice, opts: AdamOptions = {}): SolveResult {
+export function solve(problem: Problem, solver: SolverChoice, opts: AdamOptions = {}): ChosenSolve {
   const kind = chooseSolver(problem, solver);
   if (kind === 'gram') return solver === 'auto' ? gramThenFista(problem, opts) : fistaGram(problem, opts);
   return kind === 'fista' ? { ...fista(problem, opts), method: 'fista' } : { ...adamConvex(problem, opts), method: 'adam' };
 }
 
-export function solveCertified(built: Pick<BuiltProgram, 'problem' | 'exact'>, asked: SolverChoice, opts: AdamOptions = {}): SolveResult {
+export function solveCertified(built: Pick<BuiltProgram, 'problem' | 'exact'>, asked: SolverChoice, opts: AdamOptions = {}): ChosenSolve {
   const solver = chooseSolver(built.exact ?? built.problem, asked);
   // the Gram form iterates in float64 on G whatever precision the operator's GEMMs use
   if (solver === 'gram') return solve(built.exact ?? built.problem, asked, opts);

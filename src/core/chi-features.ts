@@ -77,16 +77,21 @@ export function drawChiFeatures(d: number, D: number, dof: number, seed: number)
 /** Rows per pass: the two scratch buffers (rows x d', about 128 KB each) stay in the L2 cache instead of streaming the whole array once per operation. */
 const chunkRows = (dPad: number) => Math.max(1, Math.floor(16384 / dPad));
 
+/** The map's and the adjoint's shared entry: the lengths checked, then the C kernel when it runs (true: done). */
+function ranInC(map: ChiFeatureMap, inp: Float64Array, rows: number, out: Float64Array, backend: ChiBackend, adjoint: boolean): boolean {
+  const [inW, outW] = adjoint ? [map.D, map.d] : [map.d, map.D];
+  if (inp.length !== rows * inW || out.length !== rows * outW) throw new RangeError(`chi features: ${inp.length} values in, ${out.length} out, expected ${rows} x ${inW} and ${rows} x ${outW}`);
+  if (!nativeChi || backend !== 'auto') return false;
+  nativeChi.chiFeatures(inp, rows, map.d, out, map.D, map.dPad, map.B, map.perm, map.G, map.S, adjoint);
+  return true;
+}
+
 /** phi of each of the `rows` rows of X (rows, d): (rows, D), O(D log d) per row. */
 export function applyChiFeatures(
   map: ChiFeatureMap, X: Float64Array, rows: number, out: Float64Array = new Float64Array(rows * map.D), backend: ChiBackend = 'auto',
 ): Float64Array {
+  if (ranInC(map, X, rows, out, backend, false)) return out;
   const { d, dPad, D, blocks, B, G, S, perm } = map;
-  if (X.length !== rows * d || out.length !== rows * D) throw new RangeError(`chi features: ${X.length} values in, ${out.length} out, expected ${rows} x ${d} and ${rows} x ${D}`);
-  if (nativeChi && backend === 'auto') {
-    nativeChi.chiFeatures(X, rows, d, out, D, dPad, B, perm, G, S, false);
-    return out;
-  }
   const chunk = Math.min(rows, chunkRows(dPad));
   const u = new Float64Array(chunk * dPad), v = new Float64Array(chunk * dPad);
   for (let r0 = 0; r0 < rows; r0 += chunk) {
@@ -119,12 +124,8 @@ export function applyChiFeatures(
 export function applyChiFeaturesT(
   map: ChiFeatureMap, F: Float64Array, rows: number, out: Float64Array = new Float64Array(rows * map.d), backend: ChiBackend = 'auto',
 ): Float64Array {
+  if (ranInC(map, F, rows, out, backend, true)) return out;
   const { d, dPad, D, blocks, B, G, S, perm } = map;
-  if (F.length !== rows * D || out.length !== rows * d) throw new RangeError(`chi features: ${F.length} values in, ${out.length} out, expected ${rows} x ${D} and ${rows} x ${d}`);
-  if (nativeChi && backend === 'auto') {
-    nativeChi.chiFeatures(F, rows, d, out, D, dPad, B, perm, G, S, true);
-    return out;
-  }
   out.fill(0);
   const chunk = Math.min(rows, chunkRows(dPad));
   const u = new Float64Array(chunk * dPad), v = new Float64Array(chunk * dPad);

@@ -13,6 +13,7 @@ import { Rng } from '../core/rng';
 import { InputError } from './errors';
 import { readIdx, type IdxArray } from './idx';
 import type { NamedArray } from './ndarray';
+import { oneHot, scalar } from './tasks/arrays';
 
 /** Where Debian's dataset-fashion-mnist package puts the files. */
 export const DEFAULT_FASHION_DIR = '/usr/share/datasets/fashion-mnist';
@@ -156,17 +157,9 @@ export function loadVision(o: VisionOptions): VisionData {
   };
 }
 
-/** One-hot targets (N, classes) float32, for `fit --loss squared`. */
-function oneHot(labels: Int32Array, classes: number): Float32Array {
-  const Y = new Float32Array(labels.length * classes);
-  labels.forEach((l, i) => { Y[i * classes + l] = 1; });
-  return Y;
-}
-
 /** The arrays of `convexformer data fashion-mnist`: what `fit` reads (X, y or Y, X_test, y_test or Y_test) and how they were made. */
 export function visionArrays(v: VisionData, o: VisionOptions): Record<string, NamedArray> {
   const k = o.patch * o.patch;
-  const scalar = (x: number): NamedArray => ({ data: BigInt64Array.of(BigInt(x)), shape: [] });
   const out: Record<string, NamedArray> = {
     X: { data: v.X, shape: [v.N, v.n, v.d] }, y: { data: v.y, shape: [v.N] },
     X_test: { data: v.Xtest, shape: [v.Ntest, v.n, v.d] }, y_test: { data: v.ytest, shape: [v.Ntest] },

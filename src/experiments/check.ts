@@ -124,7 +124,7 @@ export function runCheck(data: Dataset, arrays: Record<string, NdArray>, cfg: Ch
     // a tenth of tol, so that a model within tol is not called unproven by the solve's own slack
     const sol = solveCertified(built, 'auto', { tol: cfg.tol / 10, maxIter: cfg.maxIter, w0: Z, onProgress });
     const cert = sol.certificate;
-    solve = { method: sol.method ?? 'fista', relGap: cert.relGap, converged: sol.converged, iterations: cert.iterations, seconds: cert.seconds, primal: cert.primal, dual: cert.dual };
+    solve = { method: sol.method, relGap: cert.relGap, converged: sol.converged, iterations: cert.iterations, seconds: cert.seconds, primal: cert.primal, dual: cert.dual };
     lowerBound = Math.max(lowerBound, cert.dual);
     best = Math.min(best, cert.primal);
   }

@@ -8,7 +8,8 @@ export function linearForward<T extends FloatArray>(
   out: T, inp: T, W: T, b: T | null, B: number, C: number, OC: number, ldW = OC,
 ): void {
   if (b) {
-    for (let i = 0; i < B; i++) out.set(b.subarray(0, OC), i * OC);
+    const bias = b.length === OC ? b : b.subarray(0, OC); // a window's part of a wider bias
+    for (let i = 0; i < B; i++) out.set(bias, i * OC);
     blas.gemm(false, false, B, OC, C, 1, inp, C, W, ldW, 1, out, OC);
   } else {
     blas.gemm(false, false, B, OC, C, 1, inp, C, W, ldW, 0, out, OC);

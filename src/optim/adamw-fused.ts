@@ -74,12 +74,13 @@ interface NativeAdam {
   adamStep(u: FloatArray, p: FloatArray, mu: Float64Array, nu: Float64Array, b1: number, b2: number, eps: number, c1: number, c2: number, scale: number, wd: number, cwd: number): void;
 }
 const nativeAdam = nativeAddon<NativeAdam>(['adamStep']);
+/** Buffers the C step takes: the addon loaded, and the gradient and the parameter of one precision. */
 const nativeFits = (u: FloatArray, p: FloatArray) => nativeAdam !== null && (u instanceof Float32Array) === (p instanceof Float32Array);
 
 /** One buffer's step; `cwd` (coupled decay folded into the C pass) is given only when every buffer runs in C. */
 function pass(u: FloatArray, p: FloatArray, mu: Float64Array, nu: Float64Array, k: StepConstants, wd: number | null, cwd = NaN): void {
-  if (nativeAdam && nativeFits(u, p)) {
-    nativeAdam.adamStep(u, p, mu, nu, k.b1, k.b2, k.eps, k.c1, k.c2, k.scale, wd ?? NaN, cwd);
+  if (nativeFits(u, p)) {
+    nativeAdam!.adamStep(u, p, mu, nu, k.b1, k.b2, k.eps, k.c1, k.c2, k.scale, wd ?? NaN, cwd);
   } else if (wd === null) {
     if (u instanceof Float32Array) adamF32(u, p, mu, nu, k);
     else adamF64(u, p, mu, nu, k);

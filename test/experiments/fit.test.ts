@@ -28,6 +28,13 @@ test('runFit with only betaFrac uses the CLI defaults and certifies at tol 1e-6'
   }
 });
 
+test('runFit with --float32 where auto runs the Gram form says float64: G is formed and iterated in float64', () => {
+  const { result } = runFit(data, { betaFrac: 0.2, float32: true });
+  assert.ok(result.solver.startsWith('gram'), `solver ${result.solver}`);
+  assert.equal(result.precision, 'float64');
+  assert.ok(result.converged);
+});
+
 test('runFit refuses a tolerance or iteration limit that cannot work, naming the option', () => {
   assert.throws(() => runFit(data, { betaFrac: 0.2, tol: 0 }), (e: Error) => e instanceof InputError && /^tol: must be a finite number > 0/.test(e.message));
   assert.throws(() => runFit(data, { betaFrac: 0.2, maxIter: 0.5 }), /^InputError: maxIter: must be an integer >= 1/);

@@ -66,7 +66,7 @@ export interface GramOptions extends SolveOptions {
   stallCertificates?: number;
 }
 
-export function fistaGram(problem: Problem, opts: GramOptions = {}): SolveResult {
+export function fistaGram(problem: Problem, opts: GramOptions = {}): SolveResult & { method: 'gram' } {
   checkCapabilities(problem, 'gram');
   const why = gramUnavailable(problem);
   if (why) throw new InputError('solver', `gram cannot solve this program: ${why}; use \`solver\` fista`);

@@ -17,15 +17,15 @@ function rows(data: TaskData, which: Int32Array): { ids: Int32Array; labels: Int
   return { ids, labels };
 }
 
-/** One-hot tokens (N, seq, vocab): exact in float32 and half the size of float64. */
-function oneHot(ids: Int32Array, vocab: number): Float32Array {
+/** One-hot rows (one per id, `vocab` wide): exact in float32 and half the size of float64. Tokens here, labels in vision.ts. */
+export function oneHot(ids: Int32Array, vocab: number): Float32Array {
   const X = new Float32Array(ids.length * vocab);
   ids.forEach((id, t) => { X[t * vocab + id] = 1; });
   return X;
 }
 
 /** An integer metadata value as int64 (NumPy's default integer), a fraction as float64. */
-function scalar(v: number): NamedArray {
+export function scalar(v: number): NamedArray {
   return Number.isInteger(v) ? { data: BigInt64Array.of(BigInt(v)), shape: [] } : { data: Float64Array.of(v), shape: [] };
 }
 
