@@ -3,8 +3,9 @@
 test, function-value restart, stop on the relative duality gap), written the way a researcher
 would write it in NumPy. Debian's python3-numpy, which calls the same OpenBLAS.
 
-    /usr/bin/python3 bench/numpy_fista.py DATA.npz MODEL LOSS TOL
-prints one JSON line: seconds, iterations, primal, dual, relGap.
+    /usr/bin/python3 bench/numpy_fista.py DATA.npz MODEL LOSS TOL [SECONDS]
+prints one JSON line: seconds, iterations, primal, dual, relGap. With SECONDS it also stops after
+that much time (the relative gap then says how far it got).
 """
 import json
 import sys
@@ -15,6 +16,7 @@ import numpy as np
 
 def main():
     path, model, loss, tol = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+    limit = float(sys.argv[5]) if len(sys.argv) > 5 else float("inf")
     z = np.load(path)
     X = z["X"]
     N, n, d = X.shape
@@ -151,7 +153,7 @@ def main():
             mom = (t - 1) / tn
             t = tn
         prev_p = primal
-        if (best_p - best_d) / abs(best_p) <= tol:
+        if (best_p - best_d) / abs(best_p) <= tol or time.perf_counter() - t0 >= limit:
             break
     secs = time.perf_counter() - t0
     print(json.dumps({"seconds": secs, "iterations": it, "primal": best_p, "dual": best_d,

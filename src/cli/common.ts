@@ -40,7 +40,8 @@ export function progressPrinter(quiet: boolean, prefix = ''): ((p: Progress) => 
   return (p) => {
     process.stderr.write(
       `${prefix}iter ${String(p.iteration).padStart(6)}  objective ${p.primal.toExponential(8)}  ` +
-      `bound ${p.dual.toExponential(8)}  rel.gap ${p.relGap.toExponential(2)}  ${p.seconds.toFixed(2)}s\n`,
+      `bound ${p.dual.toExponential(8)}  rel.gap ${p.relGap.toExponential(2)}  ` +
+      `${p.screened === undefined ? '' : `screened ${(100 * p.screened).toFixed(1)}%  `}${p.seconds.toFixed(2)}s\n`,
     );
   };
 }

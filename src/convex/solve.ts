@@ -8,11 +8,14 @@
 // matrix, an iteration on it costs at most half of FISTA's two passes over the data, and forming
 // it costs at most GRAM_SETUP_ITERATIONS of FISTA's iterations (solvers/fista-gram.ts; measured in
 // bench/RESULTS.md); FISTA otherwise. Where the Gram form stalls (a near-exact fit) `auto` hands its
-// point to FISTA. `fista` forces the reference, `gram` the Gram form alone.
+// point to FISTA. For other losses (cross-entropy) `auto` picks the prox-Newton solver with working
+// sets and Gap Safe screening (solvers/prox-newton.ts) where the operator is a float64 token design
+// (attention), FISTA otherwise. `fista` forces the reference, `gram` and `newton` those solvers.
 import type { Problem, SolveResult } from './types';
 import type { BuiltProgram } from './programs/program';
 import { fista } from './solvers/fista';
 import { fistaGram, gramCostRatio, gramUnavailable } from './solvers/fista-gram';
+import { newtonUnavailable, proxNewton } from './solvers/prox-newton';
 import { adamConvex, type AdamOptions } from './solvers/adam';
 import { checkCapabilities, type SolverKind } from './solvers/capabilities';
 
@@ -20,7 +23,7 @@ export type { SolverKind };
 export type SolverChoice = SolverKind | 'auto';
 /** A solve through solve() or solveCertified(): it says which solver ran. */
 export type ChosenSolve = SolveResult & { method: NonNullable<SolveResult['method']> };
-export const SOLVER_CHOICES: readonly SolverChoice[] = ['auto', 'fista', 'gram', 'adam'];
+export const SOLVER_CHOICES: readonly SolverChoice[] = ['auto', 'fista', 'gram', 'newton', 'adam'];
 
 const FLOAT32_TOL = 1e-5;
 /** The Gram form when its iteration costs at most this share of a FISTA iteration, and G is at most this wide. */
@@ -33,6 +36,7 @@ const GRAM_STALL_CERTIFICATES = 5;
 /** The solver `auto` runs on `problem`: the Gram form where it is cheaper, FISTA otherwise. */
 export function chooseSolver(problem: Problem, asked: SolverChoice): SolverKind {
   if (asked !== 'auto') return asked;
+  if (problem.datafit.name !== 'squared') return newtonUnavailable(problem) ? 'fista' : 'newton';
   if (gramUnavailable(problem)) return 'fista';
   const op = problem.operator, q = op.gramWidth!, N = op.rows / (op.cols / q);
   const setup = N * q * q / 2, fistaIteration = 2 * op.flopsPerApply / 2; // multiply-adds
@@ -60,13 +64,14 @@ function gramThenFista(problem: Problem, opts: AdamOptions): ChosenSolve {
 export function solve(problem: Problem, solver: SolverChoice, opts: AdamOptions = {}): ChosenSolve {
   const kind = chooseSolver(problem, solver);
   if (kind === 'gram') return solver === 'auto' ? gramThenFista(problem, opts) : fistaGram(problem, opts);
+  if (kind === 'newton') return proxNewton(problem, opts);
   return kind === 'fista' ? { ...fista(problem, opts), method: 'fista' } : { ...adamConvex(problem, opts), method: 'adam' };
 }
 
 export function solveCertified(built: Pick<BuiltProgram, 'problem' | 'exact'>, asked: SolverChoice, opts: AdamOptions = {}): ChosenSolve {
   const solver = chooseSolver(built.exact ?? built.problem, asked);
-  // the Gram form iterates in float64 on G whatever precision the operator's GEMMs use
-  if (solver === 'gram') return solve(built.exact ?? built.problem, asked, opts);
+  // the Gram form iterates in float64 on G, prox-Newton on the float64 X, whatever precision the operator's GEMMs use
+  if (solver === 'gram' || solver === 'newton') return solve(built.exact ?? built.problem, asked, opts);
   // each solver checks too (it can be called alone); here the refusal comes before the float32 copy is used
   checkCapabilities(built.problem, solver);
   if (!built.exact) return solve(built.problem, solver, opts);

@@ -27,6 +27,21 @@ export interface LinearOperator {
   gram?(): Float64Array;
   /** q, the width of the Gram matrix, known without computing it */
   readonly gramWidth?: number;
+  /**
+   * Operators of the form pred[i, l] = sum_k <w[l, k, :], X[i, k, :]> (w as (c, n, d)) whose X is
+   * float64 may expose it: the prox-Newton solver (solvers/prox-newton.ts) works on one token's
+   * columns of X at a time.
+   */
+  readonly tokenDesign?: TokenDesign;
+}
+
+/** X (N, n, d) row-major, and c: the design of pred[i, l] = sum_k <w[l, k, :], X[i, k, :]>. */
+export interface TokenDesign {
+  X: Float64Array;
+  N: number;
+  n: number;
+  d: number;
+  c: number;
 }
 
 export interface Penalty {
@@ -95,8 +110,10 @@ export interface SolveResult {
   converged: boolean;
   operatorApplications: number;
   operatorSeconds: number;
+  /** the share of groups Gap Safe screening proved zero (prox-newton) */
+  screened?: number;
   /** which solver ran (`solve` with solver 'auto' picks one; gram+fista: the Gram form stalled and FISTA finished) */
-  method?: 'fista' | 'gram' | 'gram+fista' | 'adam';
+  method?: 'fista' | 'gram' | 'gram+fista' | 'newton' | 'adam';
 }
 
 export interface Progress {
@@ -107,6 +124,8 @@ export interface Progress {
   relGap: number;
   /** the best point so far (a live reference: copy it to keep it) */
   w?: Float64Array;
+  /** the share of the penalty's groups that Gap Safe screening has proven zero (prox-newton) */
+  screened?: number;
 }
 
 export interface SolveOptions {

@@ -94,6 +94,8 @@ export interface FitResult {
   seconds: number;
   nonzeroGroups: number;
   totalGroups: number;
+  /** the share of the groups Gap Safe screening proved zero (solver newton; null for the others) */
+  screened: number | null;
   heads: number;
   /** false when a head budget (heads) is smaller than the number of heads the optimum uses */
   equivalent: boolean;
@@ -194,12 +196,12 @@ export function fitAt(
     : null;
   const cert = sol.certificate;
   const result: FitResult = {
-    model: built.program.name, loss: cfg.loss, solver: sol.method, precision: sol.method.startsWith('gram') ? 'float64' : problem.operator.precision, // float32: iterations in float32, certificate in float64
+    model: built.program.name, loss: cfg.loss, solver: sol.method, precision: sol.method.startsWith('gram') || sol.method === 'newton' ? 'float64' : problem.operator.precision, // float32: iterations in float32, certificate in float64
     N, n: data.train.n, d: data.train.d, c, h: built.h,
     beta: problem.beta, betaMax: built.betaMax, betaFrac: problem.beta / built.betaMax,
     objective: cert.primal, lowerBound: cert.dual, gap: cert.gap, relGap: cert.relGap, tol: cfg.tol,
     converged: sol.converged, iterations: cert.iterations, seconds: cert.seconds,
-    nonzeroGroups: rec.H, totalGroups, heads: rec.H,
+    nonzeroGroups: rec.H, totalGroups, screened: sol.screened ?? null, heads: rec.H,
     equivalent: cfg.heads === undefined || rec.H <= cfg.heads,
     headList: rec.heads,
     kkt: kktResiduals(kktReport(built.exact ?? problem, sol.w)),

@@ -3,7 +3,7 @@
 // Its conjugate is finite only where q_i = U_i + e_{y_i} lies on the simplex, and there
 //   f*(U) = sum_i sum_l q_il log q_il   (negative entropy).
 // The gradient (softmax - one-hot) of each row has Lipschitz constant 1/2.
-import type { Datafit } from './datafit';
+import type { Datafit, SampleHessian } from './datafit';
 import { logSumExp, softmaxRows } from './softmax';
 
 /** Slack for "q lies on the simplex", far above rounding and far below any real violation. */
@@ -87,5 +87,37 @@ export class CrossEntropyLoss implements Datafit {
       if (Math.abs(sum - 1) > SIMPLEX_SLACK) return Infinity;
     }
     return s;
+  }
+
+  /**
+   * Per sample H_i = diag(s_i) - s_i s_i^T with s_i = softmax(pred_i), so H_i v = s_i o v - s_i <s_i, v>
+   * (3c operations, never the c x c block). Its rows have |off-diagonal| sums sum_{m != l} s_l s_m,
+   * so on a set S of outputs Gershgorin bounds the block by diag(s_l (1 - s_l) + s_l (sigma_S - s_l)),
+   * sigma_S = sum_{m in S} s_m: s_l (1 - s_l) for one output, 2 s_l (1 - s_l) for all of them.
+   */
+  hessian(pred: Float64Array): SampleHessian {
+    // it depends on the prediction alone: pred may hold any subset of the samples' rows
+    const c = this.outputs, N = pred.length / c;
+    const s = new Float64Array(N * c);
+    softmaxRows(s, pred, N, c);
+    return {
+      times(v, out, add = false) {
+        for (let o = 0; o < N * c; o += c) {
+          let dot = 0;
+          for (let l = 0; l < c; l++) dot += s[o + l] * v[o + l];
+          for (let l = 0; l < c; l++) {
+            const h = s[o + l] * (v[o + l] - dot);
+            out[o + l] = add ? out[o + l] + h : h;
+          }
+        }
+      },
+      diagonalBound(mask, out) {
+        for (let o = 0; o < N * c; o += c) {
+          let sigma = 0;
+          for (let l = 0; l < c; l++) if (mask[l]) sigma += s[o + l];
+          for (let l = 0; l < c; l++) if (mask[l]) out[o + l] = s[o + l] * (1 - 2 * s[o + l] + sigma);
+        }
+      },
+    };
   }
 }

@@ -17,4 +17,21 @@ export interface Datafit {
   bregman(p: Float64Array, q: Float64Array): number;
   /** Lipschitz constant of the gradient. */
   readonly lipschitz: number;
+  /**
+   * The Hessian at pred: one c x c block per sample (the prox-Newton solver's curvature). It does
+   * not depend on the targets, so pred may hold the rows of any subset of the samples.
+   */
+  hessian?(pred: Float64Array): SampleHessian;
+}
+
+/** A loss's Hessian at one prediction, block diagonal over samples (c x c blocks). */
+export interface SampleHessian {
+  /** out = H v, or out += H v with add */
+  times(v: Float64Array, out: Float64Array, add?: boolean): void;
+  /**
+   * out[i, l] for the outputs l with mask[l] = 1: a diagonal that bounds sample i's block restricted
+   * to those outputs from above (diag(out_i) - H_i[S, S] is positive semidefinite); other entries
+   * are left alone.
+   */
+  diagonalBound(mask: Uint8Array, out: Float64Array): void;
 }

@@ -1,5 +1,5 @@
 // Squared loss f(P) = sum_i 1/2 ||P_i - Y_i||^2, with conjugate f*(U) = 1/2 ||U||^2 + <U, Y>.
-import type { Datafit } from './datafit';
+import type { Datafit, SampleHessian } from './datafit';
 
 export class SquaredLoss implements Datafit {
   readonly name = 'squared';
@@ -33,5 +33,18 @@ export class SquaredLoss implements Datafit {
     let s = 0;
     for (let i = 0; i < u.length; i++) s += u[i] * (0.5 * u[i] + this.Y[i]);
     return s;
+  }
+
+  /** The identity in every block. */
+  hessian(): SampleHessian {
+    const c = this.outputs;
+    return {
+      times(v, out, add = false) {
+        for (let i = 0; i < v.length; i++) out[i] = add ? out[i] + v[i] : v[i];
+      },
+      diagonalBound(mask, out) {
+        for (let i = 0; i < out.length; i++) if (mask[i % c]) out[i] = 1;
+      },
+    };
   }
 }

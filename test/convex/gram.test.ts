@@ -92,7 +92,7 @@ test('auto picks the Gram form for squared loss when N is large against n d, FIS
   assert.equal(chooseSolver(attention(400, 4, 5, 3, null, 0.3).problem, 'auto'), 'gram');
   assert.equal(chooseSolver(attention(19, 4, 5, 3, null, 0.3).problem, 'auto'), 'fista'); // N < n d: an iteration on G costs more than half of FISTA's
   assert.equal(chooseSolver(attention(20, 4, 5, 3, null, 0.3).problem, 'auto'), 'gram');
-  assert.equal(chooseSolver(attention(400, 4, 5, 3, null, 0.3, 'ce').problem, 'auto'), 'fista');
+  assert.equal(chooseSolver(attention(400, 4, 5, 3, null, 0.3, 'ce').problem, 'auto'), 'newton'); // cross-entropy: prox-newton (prox-newton.test.ts)
   assert.equal(chooseSolver(attention(400, 4, 5, 3, null, 0.3).problem, 'fista'), 'fista');
   const built = attention(400, 4, 5, 3, null, 0.3);
   const viaAuto = solveCertified(built, 'auto', { tol: 1e-8 });

@@ -1,7 +1,7 @@
 // The token-feature operator of Theorem 2, eq. (10): pred[i, l] = <Z_l, X_i> = trace(Z_l^T X_i).
 // With X flattened to Xf (N x nd) and Z to (c x nd), pred = Xf Z^T and A^T R = R^T Xf:
 // one GEMM each way per block of samples (row-blocks.ts). Theorem 1 is the case c = 1.
-import type { LinearOperator } from '../types';
+import type { LinearOperator, TokenDesign } from '../types';
 import { blas, syrkUpper, type FloatArray } from '../../core/blas';
 import { powerNorm } from './power';
 import { Float32Bridge } from './float32-bridge';
@@ -55,6 +55,11 @@ export class AttentionOperator implements LinearOperator {
       blas.gemm(true, false, c, p, m, 1, R.subarray(i0 * c, (i0 + m) * c), c, X.subarray(i0 * p, (i0 + m) * p), p, i0 === 0 ? 0 : 1, G, p);
     });
     if (b) b.fromW(out);
+  }
+
+  get tokenDesign(): TokenDesign | undefined {
+    const { X, N, n, d, c } = this;
+    return X instanceof Float64Array ? { X, N, n, d, c } : undefined;
   }
 
   normEstimate(): number {

@@ -4,7 +4,7 @@
 import type { Problem } from '../types';
 import { InputError } from '../../data/errors';
 
-export type SolverKind = 'fista' | 'gram' | 'adam';
+export type SolverKind = 'fista' | 'gram' | 'newton' | 'adam';
 
 interface Needs {
   penalty: readonly string[];
@@ -20,6 +20,9 @@ export const SOLVER_NEEDS: Record<SolverKind, Needs> = {
   // FISTA on the squared loss's Gram form (fista-gram.ts, which also checks the loss and the
   // operator's Gram matrix): the prox
   gram: { penalty: ['prox'], datafit: [], instead: 'the fista solver needs neither the squared loss nor a Gram matrix' },
+  // prox-Newton with working sets (prox-newton.ts, which also checks the token design, the loss's
+  // Hessian and the group-l2 penalty): the loss's step-size test in the line search
+  newton: { penalty: [], datafit: ['bregman'], instead: 'the fista solver needs neither a token design nor a Hessian' },
   // steps along a subgradient of the whole objective
   adam: { penalty: ['subgradient'], datafit: [], instead: 'the fista solver needs only the prox' },
 };

@@ -12,6 +12,8 @@ export class GapTracker {
   bestW: Float64Array;
   bestPred: Float64Array;
   bestTheta: Float64Array;
+  /** the share of groups screened so far, for progress (solvers that screen set it) */
+  screened?: number;
   private readonly t0 = process.hrtime.bigint();
   private lastReport = -1;
   private readonly geometric = geometricSteps();
@@ -83,6 +85,7 @@ export class GapTracker {
     this.lastReport = iteration;
     const p: Progress = {
       iteration, seconds: this.seconds(), primal: this.bestPrimal, dual: this.bestDual, relGap: this.relGap(), w: this.bestW,
+      ...(this.screened === undefined ? {} : { screened: this.screened }),
     };
     const t = process.hrtime.bigint();
     this.opts.onProgress(p);
