@@ -55,7 +55,7 @@ export function printCheck(r: CheckResult, log: (s: string) => void = console.lo
     `stationarity ${k.stationarity.toExponential(2)} on ${k.nonzeroGroups} nonzero groups (0); ` +
     (k.zeroGroupSlack === null ? 'no zero groups' : `zero-group slack ${fmt(k.zeroGroupSlack, 4)} on ${k.totalGroups - k.nonzeroGroups} (>= 0)`));
   if (r.solve) {
-    const how = { fista: 'FISTA', gram: 'FISTA on the Gram form', 'gram+fista': 'FISTA on the Gram form, then over the data', newton: 'prox-Newton', adam: 'Adam' }[r.solve.method] ?? r.solve.method;
+    const how = { fista: 'FISTA', gram: 'FISTA on the Gram form', 'gram+fista': 'FISTA on the Gram form, then over the data', newton: 'prox-Newton', 'fista+newton': 'FISTA, then prox-Newton', adam: 'Adam' }[r.solve.method] ?? r.solve.method;
     log(`  ${how} from the weights: ${r.solve.iterations} iterations, ${r.solve.seconds.toFixed(2)} s, rel. gap ${r.solve.relGap.toExponential(2)}` +
       (r.solve.converged ? ' (certified)' : ` (NOT converged to ${fmt(r.tol / 10)})`));
   }

@@ -112,8 +112,8 @@ export interface SolveResult {
   operatorSeconds: number;
   /** the share of groups Gap Safe screening proved zero (prox-newton) */
   screened?: number;
-  /** which solver ran (`solve` with solver 'auto' picks one; gram+fista: the Gram form stalled and FISTA finished) */
-  method?: 'fista' | 'gram' | 'gram+fista' | 'newton' | 'adam';
+  /** which solver ran (`solve` with solver 'auto' picks one; gram+fista: the Gram form stalled and FISTA finished; fista+newton: FISTA's probe did not certify and prox-Newton finished) */
+  method?: 'fista' | 'gram' | 'gram+fista' | 'newton' | 'fista+newton' | 'adam';
 }
 
 export interface Progress {

@@ -1,5 +1,5 @@
 // The section of a fit run: the primal objective and the dual bound closing on each other, the
-// relative gap closing on tol, the recovered heads as an attention map, and the final numbers.
+// relative gap closing on tol, the share of groups screened (prox-Newton), the recovered heads as an attention map, and the final numbers.
 import type { TimedRun } from '../runs';
 import { ChartList, series } from '../charts';
 import { certMark, certStatus, type CertStatus } from '../certificate';
@@ -19,7 +19,13 @@ function fitCharts(run: TimedRun, charts: ChartList): string {
   [series('primal', pts('primal'), false, false), series('dual bound', pts('dual'), false, false)])
     + charts.add({ ...axes, title: 'relative duality gap', yLabel: 'relative gap', yLog: true,
       caption: `(primal - dual) / |primal| (log scale); the solve is certified once it is below tol = ${cell(tol)}.` },
-    [series('rel. gap', pts('relGap'), false, true), tolLine]);
+    [series('rel. gap', pts('relGap'), false, true), tolLine])
+    // the prox-Newton solver records the share of groups Gap Safe screening has proven zero
+    + (run.metrics.some((l) => typeof l.screened === 'number')
+      ? charts.add({ ...axes, title: 'groups screened', yLabel: 'share of groups', yLog: false,
+        caption: 'The share of penalty groups Gap Safe screening has proven zero at the optimum (never to return); it grows as the gap closes.' },
+      [series('screened', pts('screened'), false, false)])
+      : '');
 }
 
 /** The convex map: the heads' norms summed per token (what recovery attends to), normalised to 1. */
