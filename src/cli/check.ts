@@ -30,7 +30,8 @@ What it reports: the KKT residuals at Z (or at the Z the heads stand for, the sa
 relative to beta (Fisher et al. 3.4; docs/kkt.md): dual feasibility max ||v_g|| / beta <= 1 with
 v = -A^T grad L; stationarity max ||v_g - beta z_g/||z_g|| || / beta = 0 on nonzero groups; the
 slack min 1 - ||v_g|| / beta >= 0 on zero groups; and the duality gap there. Unless that gap
-already proves the weights optimal, FISTA solves the program from them to a certified gap of
+already proves the weights optimal, the solver --solver auto would pick (FISTA, the Gram form, or
+FISTA then prox-Newton for cross-entropy) solves the program from them to a certified gap of
 tol/10, which gives a tighter lower bound and possibly a better point.
 
 Exit code: 0 optimal within --tol (proven: objective - lower bound <= tol |objective|), 1 not

@@ -33,9 +33,9 @@ export function addSolveOptions(cmd: Command): Command {
     .option('--tol <t>', 'stop at this relative duality gap (primal - dual) / |primal|', positive('--tol'), FIT_DEFAULTS.tol)
     .option('--max-iter <k>', 'iteration limit', positiveInt('--max-iter'), FIT_DEFAULTS.maxIter)
     .option('--time-limit <s>', 'wall-clock limit per solve, seconds', positive('--time-limit'))
-    .addOption(choice('--solver <name>', 'auto: the Gram form for the squared loss where an iteration on it is cheaper than two passes over the data, newton for cross-entropy on attention, else fista; fista: accelerated proximal gradient over the data (the reference); gram: FISTA on the squared loss\'s Gram matrix, certified by passes over the data; newton: prox-Newton with working sets and Gap Safe screening (attention); adam: Adam on the convex objective (as the papers)', [...SOLVER_CHOICES], FIT_DEFAULTS.solver))
+    .addOption(choice('--solver <name>', 'auto: the Gram form for the squared loss where an iteration on it is cheaper than two passes over the data, for cross-entropy on attention FISTA first and prox-Newton from its point where 30-100 iterations did not certify (fista+newton), else fista; fista: accelerated proximal gradient over the data (the reference); gram: FISTA on the squared loss\'s Gram matrix, certified by passes over the data; newton: prox-Newton with working sets and Gap Safe screening (attention); adam: Adam on the convex objective (as the papers)', [...SOLVER_CHOICES], FIT_DEFAULTS.solver))
     .option('--lr <rate>', 'adam: learning rate', positive('--lr'), FIT_DEFAULTS.lr)
-    .option('--float32', 'run the GEMMs in single precision (the certificate stays float64; the Gram form iterates in float64 whatever this says)', false)
+    .option('--float32', 'run the GEMMs in single precision (the certificate stays float64; the Gram form and prox-Newton iterate in float64 whatever this says, and result.json\'s precision says so)', false)
     .option('--quiet', 'no progress on stderr', false)
     .addOption(new Option('--force', FORCE_HELP).default(false));
 }

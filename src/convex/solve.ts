@@ -16,7 +16,7 @@
 // if the gap is still above NEWTON_PROBE_GAP (far from any tolerance), else after NEWTON_PROBE[1].
 // The choice decides the time only: every path ends on the same certificate. `fista` forces the
 // reference, `gram` and `newton` those solvers alone.
-import type { Problem, SolveResult } from './types';
+import type { Certificate, Problem, SolveResult } from './types';
 import type { BuiltProgram } from './programs/program';
 import { fista } from './solvers/fista';
 import { fistaGram, gramCostRatio, gramUnavailable } from './solvers/fista-gram';
@@ -26,8 +26,9 @@ import { checkCapabilities, type SolverKind } from './solvers/capabilities';
 
 export type { SolverKind };
 export type SolverChoice = SolverKind | 'auto';
-/** A solve through solve() or solveCertified(): it says which solver ran. */
-export type ChosenSolve = SolveResult & { method: NonNullable<SolveResult['method']> };
+type SolveMethod = NonNullable<SolveResult['method']>;
+/** A solve through solve() or solveCertified(): it says which solver ran, and in which precision its iterations ran. */
+export type ChosenSolve = SolveResult & { method: SolveMethod; precision: 'float64' | 'float32' };
 export const SOLVER_CHOICES: readonly SolverChoice[] = ['auto', 'fista', 'gram', 'newton', 'adam'];
 
 const FLOAT32_TOL = 1e-5;
@@ -37,69 +38,84 @@ const GRAM_COST_RATIO = 0.5;
 const GRAM_SETUP_ITERATIONS = 40;
 /** FISTA iterations `auto` spends on cross-entropy before it hands the point to prox-Newton: the first while the gap is above NEWTON_PROBE_GAP, the second otherwise. */
 export const NEWTON_PROBE = [30, 100] as const, NEWTON_PROBE_GAP = 1e-2;
+/**
+ * `auto` leaves groups wider than this to FISTA: prox-Newton eigendecomposes a d x d block per group
+ * (d^3) and forms it from the subsample (m d^2); with the kernel program's 256 features per token it
+ * ran 4x slower than FISTA (review, 1,000 Fashion-MNIST images), with attention's 49 pixels 5x faster.
+ */
+export const NEWTON_MAX_GROUP = 64;
 /** Certificates without progress before `auto` leaves the Gram form for FISTA. */
 const GRAM_STALL_CERTIFICATES = 5;
 
 /** The solver `auto` runs on `problem`: the Gram form where it is cheaper, FISTA otherwise. */
 export function chooseSolver(problem: Problem, asked: SolverChoice): SolverKind {
   if (asked !== 'auto') return asked;
-  if (problem.datafit.name !== 'squared') return newtonUnavailable(problem) ? 'fista' : 'newton';
+  if (problem.datafit.name !== 'squared') return newtonUnavailable(problem) || problem.operator.tokenDesign!.d > NEWTON_MAX_GROUP ? 'fista' : 'newton';
   if (gramUnavailable(problem)) return 'fista';
   const op = problem.operator, q = op.gramWidth!, N = op.rows / (op.cols / q);
   const setup = N * q * q / 2, fistaIteration = 2 * op.flopsPerApply / 2; // multiply-adds
   return gramCostRatio(problem) <= GRAM_COST_RATIO && setup <= GRAM_SETUP_ITERATIONS * fistaIteration ? 'gram' : 'fista';
 }
 
-/** `auto`'s Gram form: stopped where it stalls, then FISTA over the data from its point, within what is left of the limits. */
-function gramThenFista(problem: Problem, opts: AdamOptions): ChosenSolve {
-  const g = fistaGram(problem, { ...opts, stallCertificates: GRAM_STALL_CERTIFICATES });
-  const { iterations, seconds } = g.certificate, tol = opts.tol ?? 1e-6;
-  const left = opts.timeLimit === undefined ? undefined : opts.timeLimit - seconds;
-  if (g.converged || iterations >= (opts.maxIter ?? 20000) || (left !== undefined && left <= 0)) return g;
-  const f = fista(problem, { ...opts, w0: g.w, maxIter: (opts.maxIter ?? 20000) - iterations, timeLimit: left });
-  const better = f.certificate.relGap <= g.certificate.relGap ? f : g;
+/** Options for a phase that continues one that spent `before`: its limits are what is left, its progress counts on from there. */
+function continuing(before: Certificate, opts: AdamOptions): AdamOptions {
+  const { iterations, seconds } = before;
+  const report = opts.onProgress;
   return {
-    ...better,
-    method: 'gram+fista',
-    converged: better.certificate.relGap <= tol,
-    certificate: { ...better.certificate, iterations: iterations + f.certificate.iterations, seconds: seconds + f.certificate.seconds },
-    operatorApplications: g.operatorApplications + f.operatorApplications,
-    operatorSeconds: g.operatorSeconds + f.operatorSeconds,
+    ...opts,
+    maxIter: (opts.maxIter ?? 20000) - iterations,
+    timeLimit: opts.timeLimit === undefined ? undefined : opts.timeLimit - seconds,
+    onProgress: report && ((p) => report({ ...p, iteration: p.iteration + iterations, seconds: p.seconds + seconds })),
   };
 }
 
-/** `auto`'s cross-entropy path: FISTA's probe (NEWTON_PROBE), then prox-Newton from its point within what is left of the limits. */
-function fistaThenNewton(problem: Problem, opts: AdamOptions): ChosenSolve {
-  const maxIter = opts.maxIter ?? 20000;
-  let f = fista(problem, { ...opts, maxIter: Math.min(maxIter, NEWTON_PROBE[0]) });
-  if (!f.converged && f.certificate.relGap <= NEWTON_PROBE_GAP && maxIter > NEWTON_PROBE[0]) {
-    const left = opts.timeLimit === undefined ? undefined : opts.timeLimit - f.certificate.seconds;
-    const more = fista(problem, { ...opts, w0: f.w, maxIter: Math.min(maxIter, NEWTON_PROBE[1]) - NEWTON_PROBE[0], timeLimit: left });
-    const best = more.certificate.relGap <= f.certificate.relGap ? more : f;
-    f = { ...best, certificate: { ...best.certificate, iterations: f.certificate.iterations + more.certificate.iterations, seconds: f.certificate.seconds + more.certificate.seconds },
-      operatorApplications: f.operatorApplications + more.operatorApplications, operatorSeconds: f.operatorSeconds + more.operatorSeconds };
-  }
-  const { iterations, seconds } = f.certificate;
-  const left = opts.timeLimit === undefined ? undefined : opts.timeLimit - seconds;
-  if (f.converged || iterations >= maxIter || (left !== undefined && left <= 0)) return { ...f, method: 'fista' };
-  const nw = proxNewton(problem, { ...opts, w0: f.w, maxIter: maxIter - iterations, timeLimit: left });
-  const better = nw.certificate.relGap <= f.certificate.relGap ? nw : f;
+/** No time or iterations left after the first phase, or it certified: no second phase. */
+function finished(first: SolveResult, opts: AdamOptions): boolean {
+  const { iterations, seconds } = first.certificate;
+  return first.converged || iterations >= (opts.maxIter ?? 20000) || (opts.timeLimit !== undefined && seconds >= opts.timeLimit);
+}
+
+/** Two phases as one solve: the better certificate, iterations, seconds and passes summed. */
+function joined(a: SolveResult, b: SolveResult, tol: number): SolveResult {
+  const better = b.certificate.relGap <= a.certificate.relGap ? b : a;
   return {
     ...better,
-    method: 'fista+newton',
-    screened: nw.screened,
-    converged: better.certificate.relGap <= (opts.tol ?? 1e-6),
-    certificate: { ...better.certificate, iterations: iterations + nw.certificate.iterations, seconds: seconds + nw.certificate.seconds },
-    operatorApplications: f.operatorApplications + nw.operatorApplications,
-    operatorSeconds: f.operatorSeconds + nw.operatorSeconds,
+    converged: better.certificate.relGap <= tol,
+    certificate: { ...better.certificate, iterations: a.certificate.iterations + b.certificate.iterations, seconds: a.certificate.seconds + b.certificate.seconds },
+    operatorApplications: a.operatorApplications + b.operatorApplications,
+    operatorSeconds: a.operatorSeconds + b.operatorSeconds,
   };
+}
+
+/** `auto`'s Gram form: stopped where it stalls, then FISTA over the data from its point. */
+function gramThenFista(problem: Problem, opts: AdamOptions): SolveResult & { method: SolveMethod } {
+  const g = fistaGram(problem, { ...opts, stallCertificates: GRAM_STALL_CERTIFICATES });
+  if (finished(g, opts)) return g;
+  return { ...joined(g, fista(problem, { ...continuing(g.certificate, opts), w0: g.w }), opts.tol ?? 1e-6), method: 'gram+fista' };
+}
+
+/** `auto`'s cross-entropy path: FISTA's probe (NEWTON_PROBE), then prox-Newton from its point. */
+function fistaThenNewton(problem: Problem, opts: AdamOptions): SolveResult & { method: SolveMethod } {
+  const tol = opts.tol ?? 1e-6;
+  let f = fista(problem, { ...opts, maxIter: Math.min(opts.maxIter ?? 20000, NEWTON_PROBE[0]) });
+  if (!finished(f, opts) && f.certificate.relGap <= NEWTON_PROBE_GAP) {
+    const more = continuing(f.certificate, opts);
+    f = joined(f, fista(problem, { ...more, w0: f.w, maxIter: Math.min(more.maxIter!, NEWTON_PROBE[1] - NEWTON_PROBE[0]) }), tol);
+  }
+  if (finished(f, opts)) return { ...f, method: 'fista' };
+  const nw = proxNewton(problem, { ...continuing(f.certificate, opts), w0: f.w });
+  return { ...joined(f, nw, tol), method: 'fista+newton', screened: nw.screened };
 }
 
 export function solve(problem: Problem, solver: SolverChoice, opts: AdamOptions = {}): ChosenSolve {
   const kind = chooseSolver(problem, solver);
-  if (kind === 'gram') return solver === 'auto' ? gramThenFista(problem, opts) : fistaGram(problem, opts);
-  if (kind === 'newton') return solver === 'auto' ? fistaThenNewton(problem, opts) : proxNewton(problem, opts);
-  return kind === 'fista' ? { ...fista(problem, opts), method: 'fista' } : { ...adamConvex(problem, opts), method: 'adam' };
+  const auto = solver === 'auto';
+  const r: SolveResult & { method: SolveMethod } =
+    kind === 'gram' ? (auto ? gramThenFista(problem, opts) : fistaGram(problem, opts))
+    : kind === 'newton' ? (auto ? fistaThenNewton(problem, opts) : proxNewton(problem, opts))
+    : kind === 'fista' ? { ...fista(problem, opts), method: 'fista' }
+    : { ...adamConvex(problem, opts), method: 'adam' };
+  return { ...r, precision: problem.operator.precision };
 }
 
 export function solveCertified(built: Pick<BuiltProgram, 'problem' | 'exact'>, asked: SolverChoice, opts: AdamOptions = {}): ChosenSolve {
@@ -115,13 +131,14 @@ export function solveCertified(built: Pick<BuiltProgram, 'problem' | 'exact'>, a
   const first = solve(built.problem, solver, { ...opts, tol: Math.max(tol, FLOAT32_TOL), stallIterations: 20 });
   const rest = Math.max(1, (opts.maxIter ?? 20000) - first.certificate.iterations);
   const polish = solver === 'fista'
-    ? fista(built.exact, { ...opts, w0: first.w, maxIter: rest, targetPrimal: undefined })
+    ? fista(built.exact, { ...continuing(first.certificate, opts), w0: first.w, maxIter: rest, targetPrimal: undefined })
     // one float64 iteration of Adam at lr 0 evaluates the certificate at Adam's point
     : adamConvex(built.exact, { ...opts, w0: first.w, lr: 0, maxIter: 1, onProgress: undefined });
   const cert = polish.certificate;
   return {
     ...polish,
     method: solver,
+    precision: built.problem.operator.precision,
     converged: cert.relGap <= tol,
     certificate: {
       ...cert,

@@ -196,7 +196,7 @@ export function fitAt(
     : null;
   const cert = sol.certificate;
   const result: FitResult = {
-    model: built.program.name, loss: cfg.loss, solver: sol.method, precision: sol.method.startsWith('gram') || sol.method.includes('newton') ? 'float64' : problem.operator.precision, // float32: iterations in float32, certificate in float64
+    model: built.program.name, loss: cfg.loss, solver: sol.method, precision: sol.precision, // float32: iterations in float32, certificate in float64
     N, n: data.train.n, d: data.train.d, c, h: built.h,
     beta: problem.beta, betaMax: built.betaMax, betaFrac: problem.beta / built.betaMax,
     objective: cert.primal, lowerBound: cert.dual, gap: cert.gap, relGap: cert.relGap, tol: cfg.tol,

@@ -50,7 +50,10 @@ export class CrossEntropyLoss implements Datafit {
    * For logsumexp the Bregman divergence is KL(softmax(q) || softmax(p)) per row. With
    * delta = p - q and s = softmax(q) it equals log(sum_l s_l e^delta_l) - <s, delta>; written as
    * b + (log1p(a + b) - (a + b)) with a = <s, delta>, b = <s, expm1(delta) - delta> >= 0, every
-   * term is computed to full relative precision, however small the step.
+   * term is computed to full relative precision, however small the step. That form cancels (and
+   * overflows past delta = 709) when a row moves far, so a row with some |delta_l| > 1 takes the
+   * plain difference logsumexp(p) - logsumexp(q) - <s, delta>, whose terms are then no larger
+   * than the result needs.
    */
   bregman(p: Float64Array, q: Float64Array): number {
     const c = this.outputs;
@@ -58,15 +61,15 @@ export class CrossEntropyLoss implements Datafit {
     for (let i = 0; i < this.labels.length; i++) {
       const o = i * c;
       const lq = logSumExp(q, o, c);
-      let a = 0;
-      let b = 0;
+      let a = 0, b = 0, far = false;
       for (let l = 0; l < c; l++) {
         const s = Math.exp(q[o + l] - lq);
         const dl = p[o + l] - q[o + l];
+        if (Math.abs(dl) > 1) far = true;
         a += s * dl;
         b += s * (Math.expm1(dl) - dl);
       }
-      total += b + log1pMinusX(a + b);
+      total += far ? Math.max(0, logSumExp(p, o, c) - lq - a) : b + log1pMinusX(a + b);
     }
     return Math.max(0, total);
   }

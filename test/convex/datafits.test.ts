@@ -104,6 +104,15 @@ for (const [name, f] of fits) {
   });
 }
 
+test('cross-entropy: the Bregman divergence stays right for far moves (it once cancelled from 30 and overflowed past 709)', () => {
+  const ce = new CrossEntropyLoss(Int32Array.of(0), 2);
+  for (const dl of [0.9, 1.1, 30, 40, 50, 800, -800]) {
+    // two outputs, q = 0: log((e^dl + 1) / 2) - dl / 2, written without overflow
+    const exact = Math.max(dl, 0) + Math.log1p(Math.exp(-Math.abs(dl))) - Math.LN2 - dl / 2;
+    assert.ok(relDiff(ce.bregman(Float64Array.of(dl, 0), Float64Array.of(0, 0)), exact) < 1e-13, `delta ${dl}`);
+  }
+});
+
 test('logsumexp and softmax rows: the plain formula at moderate logits, finite where exp overflows', () => {
   const row = Float64Array.from([0.3, -1.2, 2.5, 0.9]);
   const plain = Math.log(row.reduce((z, v) => z + Math.exp(v), 0));

@@ -9,10 +9,10 @@ import * as assert from 'node:assert/strict';
 import { withBeta } from '../../src/convex/programs/assemble';
 import { programNamed } from '../../src/convex/registry';
 import { fista } from '../../src/convex/solvers/fista';
-import { proxNewton, tokenSpectralNorms } from '../../src/convex/solvers/prox-newton';
+import { gapSafeRadius, proxNewton, tokenSpectralNorms } from '../../src/convex/solvers/prox-newton';
 import { minimiseGroupBlock } from '../../src/convex/solvers/group-block';
 import { chooseSolver, solveCertified } from '../../src/convex/solve';
-import { verifyDualPoint } from '../../src/convex/duality';
+import { dualValue, primalValue, verifyDualPoint } from '../../src/convex/duality';
 import { CrossEntropyLoss } from '../../src/losses/cross-entropy';
 import { SquaredLoss } from '../../src/losses/squared';
 import { eigh } from '../../src/core/linalg';
@@ -106,6 +106,32 @@ test('tokenSpectralNorms: ||X_k||_2 per token', () => {
   }
 });
 
+test('Gap Safe radius: the optimal dual point lies inside it at every point tried, and for the squared loss not far inside', () => {
+  for (const loss of ['squared', 'ce'] as const) {
+    const { problem } = attention(300, 4, 5, 3, 0.3, loss);
+    const { operator: op, datafit } = problem;
+    const ref = fista(problem, { tol: 1e-14, maxIter: 500000 });
+    const thetaStar = ref.dualPoint;
+    const v = randn(op.cols, 77).map((x, i) => (ref.w[i] !== 0 ? x : 0)); // moves within the support
+    let closest = 0;
+    for (const eps of [1e-1, 1e-2, 1e-3, 1e-4]) {
+      const w = ref.w.map((x, i) => x + eps * v[i]);
+      const pred = new Float64Array(op.rows), grad = new Float64Array(op.rows), g = new Float64Array(op.cols), negTheta = new Float64Array(op.rows);
+      op.apply(w, pred);
+      datafit.gradient(pred, grad);
+      op.applyT(grad, g);
+      const dual = dualValue(problem, grad, g, negTheta);
+      const r = gapSafeRadius(datafit.lipschitz, primalValue(problem, w, pred) - dual);
+      const dist = Math.hypot(...negTheta.map((x, i) => -x - thetaStar[i]));
+      assert.ok(dist <= r * (1 + 1e-6), `${loss}, eps ${eps}: ||theta - theta*|| = ${dist} outside the radius ${r}`);
+      closest = Math.max(closest, dist / r);
+    }
+    // the squared loss's dual is exactly 1-strongly concave: the bound is nearly tight (a radius
+    // half as large would have screened wrongly), which is what makes this test able to fail
+    if (loss === 'squared') assert.ok(closest > 0.5, `closest ${closest}`);
+  }
+});
+
 test('prox-newton: the same certified optimum as FISTA, with the whole Hessian and with a subsample, screening never wrong', () => {
   let screenedSomewhere = 0;
   for (const [frac, loss, samples] of [[0.05, 'ce', undefined], [0.3, 'ce', 150], [0.7, 'ce', undefined], [0.3, 'squared', undefined]] as const) {
@@ -164,5 +190,9 @@ test('prox-newton: auto picks it for cross-entropy on attention; float32 runs it
   const X = randn(200 * 3 * 4, 41);
   const gated = programNamed('gated').build({ train: { X, N: 200, n: 3, d: 4 }, trainTargets: { y: randLabels(200, 3, 43), c: 3 } }, { loss: 'ce', gates: 2, seed: 1 });
   assert.equal(chooseSolver(gated.problem, 'auto'), 'fista');
-  assert.throws(() => proxNewton(gated.problem), /^InputError: solver: newton cannot solve this program: its operator exposes no float64 token design \(attention's does\); use `solver` fista$/);
+  // the kernel program is attention on 4 blocks of features per token: groups too wide for newton to pay
+  const kernel = programNamed('kernel').build({ train: { X, N: 200, n: 3, d: 4 }, trainTargets: { y: randLabels(200, 3, 43), c: 3 } }, { loss: 'ce', seed: 1, features: 128 });
+  assert.equal(kernel.problem.operator.tokenDesign?.d, 128);
+  assert.equal(chooseSolver(kernel.problem, 'auto'), 'fista');
+  assert.throws(() => proxNewton(gated.problem), /^InputError: solver: newton cannot solve this program: its operator is not a token design over float64 tokens \(attention's is; gated and float32 operators are not\); use `solver` fista$/);
 });

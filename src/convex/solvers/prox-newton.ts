@@ -42,7 +42,7 @@ import { minimiseGroupBlock } from './group-block';
 /** Why the prox-Newton solver cannot run on `problem` ('' when it can). */
 export function newtonUnavailable(problem: Problem): string {
   const t = problem.operator.tokenDesign;
-  if (!t) return 'its operator exposes no float64 token design (attention\'s does)';
+  if (!t) return 'its operator is not a token design over float64 tokens (attention\'s is; gated and float32 operators are not)';
   if (!problem.datafit.hessian) return `the ${problem.datafit.name} loss declares no Hessian`;
   if (!(problem.penalty instanceof GroupL2) || problem.penalty.groupSize !== t.d) return 'it needs the group-l2 penalty over token rows';
   return '';
@@ -68,10 +68,19 @@ const MAX_SWEEPS = 40;
 const SWEEP_TOL = 0.01;
 /** Armijo's constant and the line search's halvings. */
 const ARMIJO = 1e-4, MAX_HALVINGS = 40;
-/** Outer iterations in a row without a decrease before the solve stops (rounding floor). */
-const MAX_STALLS = 3;
+/** Outer iterations in a row without a step, or without a 1% smaller gap, before the solve stops (rounding floor). */
+const MAX_STALLS = 3, NEWTON_STALLS = 10;
 /** Screening tests hold with this relative margin, far above the rounding of the norms they compare. */
 const SCREEN_MARGIN = 1e-9;
+
+/**
+ * The Gap Safe radius: the optimal dual point lies within sqrt(2 L gap) of any feasible dual point
+ * whose value is within `gap` of a primal value (the dual is 1/L-strongly concave when the loss's
+ * gradient is L-Lipschitz).
+ */
+export function gapSafeRadius(lipschitz: number, gap: number): number {
+  return Math.sqrt(2 * lipschitz * Math.max(0, gap));
+}
 
 /** ||X_k||_2 for each token k: the spectral norm of the (N x d) columns of token k. */
 export function tokenSpectralNorms(X: Float64Array, N: number, n: number, d: number): Float64Array {
@@ -96,7 +105,9 @@ export function proxNewton(problem: Problem, opts: NewtonOptions = {}): NewtonRe
   const nd = n * d, cols = c * nd, rows = N * c, groups = c * n;
   const op = new TimedOperator(problem.operator);
   const tol = opts.tol ?? 1e-6, maxIter = opts.maxIter ?? 20000, screening = opts.screening ?? true;
-  const tracker = new GapTracker(cols, rows, opts);
+  // an outer iteration that does not shrink the gap by 1% is a stall; NEWTON_STALLS in a row end the
+  // solve (not converged): a step the line search accepts can still gain nothing
+  const tracker = new GapTracker(cols, rows, { ...opts, stallIterations: opts.stallIterations ?? NEWTON_STALLS });
   const tokenNorm = tokenSpectralNorms(X, N, n, d);
   const screened = new Uint8Array(groups); // group l * n + k
   let nScreened = 0;
@@ -185,7 +196,7 @@ export function proxNewton(problem: Problem, opts: NewtonOptions = {}): NewtonRe
       const drop = model - next;
       model = next;
       if (sweep === 0) firstDrop = drop;
-      if (!(drop > SWEEP_TOL * Math.max(firstDrop, -model))) break;
+      if (!(drop > SWEEP_TOL * Math.max(firstDrop, -model)) || tracker.timeUp()) break;
     }
     return lin;
   };
@@ -239,7 +250,7 @@ export function proxNewton(problem: Problem, opts: NewtonOptions = {}): NewtonRe
     precondition(r, z);
     p.set(z);
     let rz = dotOn(r, z, S, d);
-    for (let step = 0; step < CG_MAX_STEPS && Math.sqrt(dotOn(r, r, S, d)) > CG_TOL * r0; step++) {
+    for (let step = 0; step < CG_MAX_STEPS && Math.sqrt(dotOn(r, r, S, d)) > CG_TOL * r0 && !tracker.timeUp(); step++) {
       hess(p, Hp);
       const Hpr = restrict(Hp), alpha = rz / dotOn(p, Hpr, S, d);
       for (const o of offsets) for (let t = o; t < o + d; t++) { delta[t] += alpha * p[t]; r[t] -= alpha * Hpr[t]; }
@@ -269,7 +280,7 @@ export function proxNewton(problem: Problem, opts: NewtonOptions = {}): NewtonRe
     // theta = -grad / scale, so ||A_g^T theta|| = ||g_g|| / scale
     const scale = Math.max(1, gNorms.reduce((mx, v) => Math.max(mx, v), 0) / beta);
     if (screening) {
-      const r = Math.sqrt(2 * datafit.lipschitz * Math.max(0, tracker.bestPrimal - dual));
+      const r = gapSafeRadius(datafit.lipschitz, tracker.bestPrimal - dual);
       for (let gi = 0; gi < groups; gi++) {
         if (screened[gi] || wNorms[gi] > 0) continue;
         if (gNorms[gi] / scale + r * tokenNorm[gi % n] < beta * (1 - SCREEN_MARGIN)) { screened[gi] = 1; nScreened++; }
