@@ -89,6 +89,23 @@ test('fit --solver adam reports the same kind of certificate', () => {
   assert.ok(res.lowerBound <= res.objective);
 });
 
+test('fit --loss ce --solver newton: result.json says newton, float64 under --float32, the share screened; progress shows it', () => {
+  const out = path.join(tmp, 'run-newton');
+  const r = run(['fit', '--data', good, '--loss', 'ce', '--solver', 'newton', '--float32', '--beta-frac', '0.5', '--tol', '1e-9', '--out', out]);
+  assert.equal(r.status, 0, r.stderr);
+  const res = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8'));
+  assert.equal(res.solver, 'newton');
+  assert.equal(res.precision, 'float64', 'prox-Newton iterates on the float64 tokens whatever --float32 says');
+  assert.ok(res.converged && res.relGap <= 1e-9);
+  assert.ok(typeof res.screened === 'number' && res.screened >= 0 && res.screened <= 1);
+  assert.match(r.stderr, /screened \d+\.\d%/);
+  const fistaOut = path.join(tmp, 'run-newton-fista');
+  assert.equal(run(['fit', '--data', good, '--loss', 'ce', '--solver', 'fista', '--beta-frac', '0.5', '--tol', '1e-9', '--out', fistaOut, '--quiet']).status, 0);
+  const ref = JSON.parse(fs.readFileSync(path.join(fistaOut, 'result.json'), 'utf8'));
+  assert.equal(ref.screened, null);
+  assert.ok(relDiff(res.objective, ref.objective) < 1e-8);
+});
+
 test('path prints a row per beta, warm-started, and writes path.json and config.json with kind and data hash', () => {
   const out = path.join(tmp, 'run-path');
   const r = run(['path', '--data', good, '--fracs', '1,0.5,0.1', '--out', out, '--quiet']);
