@@ -153,6 +153,28 @@ test('SIGTERM and SIGINT remove the temporary directory and exit with 143 and 13
   }
 });
 
+test('progress reaches stderr while the solve runs, not all at once when it ends', { timeout: 60000 }, async () => {
+  // the command runs in a worker thread, whose process.stderr passed on the first line and then
+  // nothing until the command was over and its run directory in place: the second line must come
+  // while OUT does not exist yet
+  const big = path.join(tmp, 'live.npz');
+  fs.writeFileSync(big, encodeNpz({ X: { data: randn(3000 * 8 * 16, 5), shape: [3000, 8, 16] }, Y: { data: randn(3000 * 4, 6), shape: [3000, 4] } }));
+  const out = path.join(fs.mkdtempSync(path.join(tmp, 'live-')), 'out');
+  const child = spawn(process.execPath, [cli, 'fit', '--data', big, '--beta-frac', '0.01', '--solver', 'fista', '--tol', '1e-15', '--max-iter', '3000', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<number | null>((res) => child.on('exit', (s) => res(s)));
+  let stderr = '';
+  let outAtSecondLine: boolean | null = null;
+  child.stderr!.on('data', (b) => {
+    stderr += b;
+    if (outAtSecondLine === null && (stderr.match(/iter\s+\d+/g) ?? []).length >= 2) {
+      outAtSecondLine = fs.existsSync(out);
+      child.kill('SIGTERM');
+    }
+  });
+  await exited;
+  assert.equal(outAtSecondLine, false, `the progress arrived after the run was over: ${stderr}`);
+});
+
 test('two runs with the same inputs write the same bytes, apart from the timing fields', () => {
   const timing = new Set(['seconds', 'operatorSeconds', 'operatorGflops']);
   const strip = (text: string) => JSON.stringify(JSON.parse(text), (k, v) => (timing.has(k) ? undefined : v));
