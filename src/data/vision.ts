@@ -37,6 +37,8 @@ export interface VisionData {
   X: Float32Array; y: Int32Array; N: number;
   Xtest: Float32Array; ytest: Int32Array; Ntest: number;
   n: number; d: number; classes: number;
+  /** the images' rows and columns, and the patch side p (token k is the patch at row floor(k / (C/p)), column k mod (C/p)) */
+  rows: number; cols: number; patch: number;
   /** the per-feature standardisation (p^2) and the projection (p^2 x d, row-major; null for none) */
   mean: Float64Array; std: Float64Array; projection: Float64Array | null;
   /** fraction of the standardised training variance the PCA keeps (pca only) */
@@ -153,7 +155,7 @@ export function loadVision(o: VisionOptions): VisionData {
   return {
     X: emit(trainImages, rowsTrain), y, N: rowsTrain.length,
     Xtest: emit(test.images.data as Uint8Array, rowsTest), ytest, Ntest: rowsTest.length,
-    n, d, classes, mean, std, projection, varianceKept, files: [...train.files, ...test.files],
+    n, d, classes, rows: R, cols: C, patch: p, mean, std, projection, varianceKept, files: [...train.files, ...test.files],
   };
 }
 

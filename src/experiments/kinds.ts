@@ -10,6 +10,7 @@ export const RUN_KINDS = {
   compare: { files: ['config.json', 'metrics.jsonl', 'result.json'], what: 'the convex solve beside non-convex models trained with Adam' },
   grok: { files: ['config.json', 'metrics.jsonl', 'result.json', 'spectra.jsonl'], what: 'a model trained on a generated task until it generalizes (grokking)' },
   'grok-suite': { files: ['config.json', 'result.json', 'SETTING-seedS (a grok run each)', 'SETTING-seedS.log'], what: 'the grokking grid of Ergen et al. section 4, a grok run per setting and seed (Figure 7)' },
+  vision: { files: ['config.json', 'metrics.jsonl', 'result.json', 'weights.npz'], what: 'convex attention heads against non-convex baselines on image patches (Fashion-MNIST), with a regularization path' },
   demo: { files: ['config.json', 'fit', 'compare', 'report.html'], what: 'a fit and a compare run on generated teacher data' },
 } as const satisfies Record<string, { files: readonly string[]; what: string }>;
 

@@ -24,6 +24,9 @@ export interface SearchPlan {
   seconds?: number;
   /** the clock `seconds` is counted on */
   now: () => number;
+  /** minibatches of this many samples, in an order seeded by `seed`; default: the full batch, as compare trains */
+  batchSize?: number;
+  seed?: number;
 }
 
 export interface SearchOutcome {
@@ -41,9 +44,11 @@ export function middleRates(grid: number[], k: number): number[] {
   return grid.slice(from, from + k);
 }
 
-/** Trains fresh() models on `data` (full batch), one per rate, and scores each with validate(). */
+/** Trains fresh() models on `data` (full batch, or plan.batchSize), one per rate, and scores each with validate(). */
 export function searchLr(name: string, plan: SearchPlan, fresh: () => Model, data: DataSource, validate: (m: Model) => number): SearchOutcome {
   const { grid } = plan;
+  // a search reads validation losses only: no full-data objective along the way
+  const batching = { batchSize: plan.batchSize, seed: plan.seed, evaluateAll: false };
   const score = (m: Model) => { const v = validate(m); return Number.isFinite(v) ? v : Infinity; };
   const trials: LrTrial[] = [];
   let stepSeconds: number | undefined;
@@ -51,7 +56,7 @@ export function searchLr(name: string, plan: SearchPlan, fresh: () => Model, dat
   if (plan.steps !== undefined) {
     for (const lr of grid) {
       const m = fresh();
-      const last = trainModel(m, data, { lr, timeBudget: Infinity, maxSteps: plan.steps, evaluateEnd: false });
+      const last = trainModel(m, data, { ...batching, lr, timeBudget: Infinity, maxSteps: plan.steps, evaluateEnd: false });
       trials.push({ lr, steps: last.iteration, valLoss: score(m) });
     }
   } else if (grid.length === 1) {
@@ -67,7 +72,7 @@ export function searchLr(name: string, plan: SearchPlan, fresh: () => Model, dat
       const start = plan.now();
       const measuring = trials.length === 0;
       const last = trainModel(m, data, {
-        lr, timeBudget: (end - start) / (kept.length - trials.length), stepSeconds, evaluateEnd: false,
+        ...batching, lr, timeBudget: (end - start) / (kept.length - trials.length), stepSeconds, evaluateEnd: false,
         afterFirstStep: measuring ? (s) => {
           stepSeconds = s;
           const fits = Math.floor((end - start) / (FEW_STEPS * s));

@@ -54,6 +54,8 @@ export interface TrainOptions {
   evaluateEnd?: boolean;
   /** evaluate every k steps; default at geometrically spaced steps. The first and last points are always evaluated */
   evalEvery?: number;
+  /** false: with minibatches, no full-data objective at the evaluated points (they carry the minibatch's estimate); a search or a large data set that never reads them */
+  evaluateAll?: boolean;
   onLog?: (p: TrainPoint) => void;
   /** stop at the first evaluated point whose accuracy() reaches target */
   earlyStop?: { accuracy: () => number; target: number };
@@ -123,7 +125,7 @@ export function trainModel<In>(model: Model<In, FloatArray>, data: DataSource<In
     else {
       const batch = data.gather(batches.next());
       value = objective(model, batch, grads, data.N / batch.B);
-      if (evaluate) value = objective(model, data.all, null);
+      if (evaluate && o.evaluateAll !== false) value = objective(model, data.all, null);
     }
     const p: TrainPoint = { iteration: step, seconds: t, objective: value };
     let final = stop || !Number.isFinite(value);

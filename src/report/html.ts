@@ -59,6 +59,7 @@ export function buildReport(runs: Run[], uplotJs: string, uplotCss: string): { h
 <style>${uplotCss}
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
 .charts { display: flex; flex-wrap: wrap; gap: 8px 24px; }
+.head-images { display: flex; flex-wrap: wrap; gap: 8px 16px; } figure.head-image { margin: 0; } figure.head-image svg { display: block; margin-bottom: 2px; }
 figure.plot { margin: 0; width: 590px; } figcaption, .caption { color: #444; font-size: 13px; max-width: 590px; margin: 2px 0 8px; }
 .caption { max-width: 1200px; }
 .chart.empty { color: #777; padding: 24px 0; }

@@ -10,9 +10,9 @@ interface RunBase {
   config: Json;
 }
 
-/** fit, compare and grok: result.json and the metrics.jsonl lines. */
+/** fit, compare, grok and vision: result.json and the metrics.jsonl lines. */
 export interface TimedRun extends RunBase {
-  kind: 'fit' | 'compare' | 'grok';
+  kind: 'fit' | 'compare' | 'grok' | 'vision';
   result: Json;
   /** metrics.jsonl, one object per line */
   metrics: Json[];

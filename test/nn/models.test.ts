@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { softmaxModel } from '../../src/nn/models/softmax-model';
 import { simplexModel } from '../../src/nn/models/simplex-model';
+import { mlpModel } from '../../src/nn/models/mlp-model';
 import { gradBuffers, objective, type Batch, type Model } from '../../src/nn/models/model';
 import { Transformer } from '../../src/nn/models/transformer';
 import { SquaredLoss } from '../../src/losses/squared';
@@ -57,6 +58,23 @@ for (const [lossName, datafit] of Object.entries(fits)) {
       assert.ok(Math.abs(map.reduce((a, b) => a + b, 0) - 1) < 1e-12);
     });
   }
+}
+
+for (const [lossName, datafit] of Object.entries(fits)) {
+  test(`linear classifier and MLP (vision baselines), ${lossName}: gradient matches finite differences; biases not decayed`, () => {
+    const batch: Batch = { input: X, B: N, datafit };
+    for (const hidden of [[], [5], [5, 3]]) {
+      const model = mlpModel({ n, d, c }, hidden, 0.3, 8);
+      // nonzero biases, so their gradient paths are exercised
+      model.params.forEach((p) => { if (p.name.startsWith('b')) p.data.forEach((_, i) => (p.data[i] = 0.1 * Math.cos(i + 1))); });
+      const grads = gradBuffers(model);
+      objective(model, batch, grads);
+      model.params.forEach((p, k) => checkGradient(`mlp [${hidden}] ${p.name}`, () => objective(model, batch, null), p.data as Float64Array, grads[k], 1e-6));
+      const squares = model.params.filter((p) => p.name.startsWith('W')).reduce((a, p) => a + Array.from(p.data).reduce((s, v) => s + v * v, 0), 0);
+      assert.ok(relDiff(model.weightDecay(null), 0.15 * squares) < 1e-14, 'decay is beta/2 times the squared weights only');
+      assert.throws(() => model.attentionMap(X, N), /has no attention/);
+    }
+  });
 }
 
 test('transformer (eq. 1, 2 layers, classification head): objective as before; its gradient matches finite differences', () => {

@@ -18,7 +18,8 @@ function hostileRuns(tmp: string): string[] {
   const fit = path.join(tmp, `fit <img src=x onerror=alert(2)>\u2028`);
   const cmp = path.join(tmp, 'compare');
   const pth = path.join(tmp, 'path');
-  for (const d of [fit, cmp, pth]) fs.mkdirSync(d);
+  const vis = path.join(tmp, 'vision');
+  for (const d of [fit, cmp, pth, vis]) fs.mkdirSync(d);
   const config = { tol: H, model: H, [H]: H, list: [H] };
   writeJson(path.join(fit, 'result.json'), {
     model: H, loss: H, solver: H, precision: H, n: 4, heads: H, objective: H, lowerBound: H, relGap: H, tol: H,
@@ -54,7 +55,20 @@ function hostileRuns(tmp: string): string[] {
     { betaFrac: H, beta: H, objective: H, lowerBound: H, relGap: H, converged: H, heads: H, iterations: H, seconds: H, training: { loss: H, accuracy: H }, test: H },
   ]);
   writeJson(path.join(pth, 'config.json'), { ...config, kind: 'path' });
-  return [fit, cmp, pth];
+
+  writeJson(path.join(vis, 'result.json'), {
+    data: { N: H, Ntest: 3, n: H, d: 4, classes: H, rows: 4, cols: 4, patch: 2, project: H, varianceKept: H, files: [H] },
+    beta: H, betaMax: H, baselineBeta: H, baselineSeconds: H, warnings: [H, 1],
+    rows: [
+      { model: 'convex', description: H, solver: H, relGap: H, tol: H, converged: H, heads: H, totalGroups: H, trainAccuracy: H, testAccuracy: 0.5, seconds: H, iterations: H },
+      { model: H, description: H, steps: H, lr: H, trainAccuracy: 0.9, testAccuracy: H, seconds: 1 },
+    ],
+    path: [{ betaFrac: H, heads: H, trainAccuracy: H, testAccuracy: H, relGap: H, converged: H, seconds: H, solver: H }, { betaFrac: 0.1, heads: 3, trainAccuracy: 0.7, testAccuracy: 0.6, relGap: 1e-7, converged: true, seconds: 1, solver: 'fista' }],
+    heads: { rows: 4, cols: 4, patch: 2, templates: [[H, 1, -1, 0.5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], H], patchNorms: [[H, 1, 0, 0], [H]] },
+  });
+  fs.writeFileSync(path.join(vis, 'metrics.jsonl'), JSON.stringify({ phase: H, iteration: H }) + '\n');
+  writeJson(path.join(vis, 'config.json'), { ...config, kind: 'vision' });
+  return [fit, cmp, pth, vis];
 }
 
 test('report: hostile strings in every field of a run directory stay text, statically and in Chromium', async () => {

@@ -77,7 +77,7 @@ test('report: the kind comes from config.json; none or an unknown one is one lin
     fs.writeFileSync(file, JSON.stringify({ ...config, kind }));
     const r = cliRun(['report', run, '--out', path.join(tmp, 'r.html')]);
     assertOneLineError(r, file);
-    assert.ok(r.stderr.includes(`has ${found}; expected one of fit, path, compare, grok, grok-suite, demo`), r.stderr);
+    assert.ok(r.stderr.includes(`has ${found}; expected one of fit, path, compare, grok, grok-suite, vision, demo`), r.stderr);
   }
   assert.ok(!fs.existsSync(path.join(tmp, 'r.html')));
 });

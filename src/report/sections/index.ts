@@ -8,6 +8,7 @@ import { compareSection } from './compare';
 import { demoSection } from './demo';
 import { grokSection } from './grok';
 import { grokSuiteSection } from './grok-suite';
+import { visionSection } from './vision';
 import type { Section } from './section';
 
 export const SECTIONS: { [K in RunKind]: Section<Run & { kind: K }> } = {
@@ -17,6 +18,7 @@ export const SECTIONS: { [K in RunKind]: Section<Run & { kind: K }> } = {
   demo: demoSection,
   grok: grokSection,
   'grok-suite': grokSuiteSection,
+  vision: visionSection,
 };
 
 /** The section module of a run's kind. */

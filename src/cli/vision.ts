@@ -1,0 +1,99 @@
+// convexformer vision: convex attention heads against non-convex baselines on Fashion-MNIST
+// patches, in one run directory (src/experiments/vision.ts does the work).
+import { Command, Option } from 'commander';
+import { PROJECTIONS } from '../data/vision';
+import { InputError } from '../data/errors';
+import { SOLVER_CHOICES } from '../convex/solve';
+import { VISION_DEFAULTS, VISION_MODELS, visionToDir, type VisionConfig, type VisionResult, type ConvexRow } from '../experiments/vision';
+import type { BaselineRow } from '../experiments/vision-baselines';
+import { FORCE_HELP, choice, doing, guarded, nonNegativeInt, number, positive, positiveInt, progressPrinter, wroteLine } from './common';
+
+const D = VISION_DEFAULTS;
+
+/** "0.3,0.1" -> [0.3, 0.1], each > 0; `flag` names the option in the error. --path none: no path. */
+function numberList(flag: string, raw: string): number[] {
+  if (flag === '--path' && raw === 'none') return [];
+  const v = raw.split(',').map(Number);
+  if (raw.trim() === '' || v.some((x) => !(x > 0) || !Number.isFinite(x))) throw new InputError(flag, `must be comma-separated numbers > 0, got '${raw}'`);
+  return v;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(6);
+
+export function printVision(r: VisionResult): void {
+  const d = r.data;
+  console.log(`${d.N} training and ${d.Ntest} test images as ${d.n} tokens of ${d.d} features, ${d.classes} classes; beta = ${r.beta.toPrecision(6)} (${(r.beta / r.betaMax).toPrecision(3)} x beta_max ${r.betaMax.toPrecision(6)})`);
+  console.log('model     train acc.  test acc.  seconds  certificate / training');
+  for (const row of r.rows) {
+    const c = row as ConvexRow, b = row as BaselineRow;
+    const what = row.model === 'convex' || row.model === 'gated'
+      ? `${c.converged ? 'certified' : 'NOT certified'} (rel. gap ${c.relGap.toExponential(2)}, tol ${c.tol.toExponential(0)}), ${c.heads} heads, ${c.solver}`
+      : `Adam ${b.steps} steps at lr ${b.lr}, ${b.parameters} parameters`;
+    console.log(`${row.model.padEnd(8)}  ${pct(row.trainAccuracy)}      ${pct(row.testAccuracy)}    ${row.seconds.toFixed(1).padStart(6)}   ${what}`);
+  }
+  for (const p of r.path) {
+    console.log(`path ${p.betaFrac.toPrecision(3).padEnd(6)} beta_max: ${String(p.heads).padStart(4)} heads, train ${pct(p.trainAccuracy)}, test ${pct(p.testAccuracy)}, ` +
+      `${p.converged ? 'certified' : 'NOT certified'} (rel. gap ${p.relGap.toExponential(2)}), ${p.seconds.toFixed(1)} s`);
+  }
+  for (const w of r.warnings) console.log(`warning: ${w}`);
+}
+
+interface VisionOpts {
+  idxDir: string; patch: number; project: VisionConfig['project']; dim?: number; nTrain?: number; nTest?: number;
+  betaFrac: number; path: string; models: string; gates: number; solver: VisionConfig['solver']; tol: number; maxIter: number; timeLimit?: number;
+  baselineSeconds?: number; baselineBeta?: number; hidden: number; softmaxHeads: number; simplexHeads: number; batch: number; lrs: string;
+  seed: number; out: string; resume: boolean; force: boolean; quiet: boolean;
+}
+
+export function visionCommand(): Command {
+  return new Command('vision')
+    .description('convex attention heads (eq. 10), gated convex heads (eq. 12) and non-convex baselines (linear softmax, MLP, softmax attention, trained with Adam for the convex heads\' wall time) ' +
+      'on Fashion-MNIST patches: accuracy, seconds and certificates, a regularisation path of the convex heads, and the heads as images (convexformer report)')
+    .option('--idx-dir <dir>', 'the directory of the four MNIST-family IDX files (docs/vision.md)', D.idxDir)
+    .option('--patch <p>', 'patch side in pixels (28 x 28 images, 7: 16 tokens of 49 pixels)', positiveInt('--patch'), D.patch)
+    .addOption(choice('--project <how>', 'per-token projection: none, pca (training set), random', [...PROJECTIONS], D.project))
+    .option('--dim <d>', 'the projected width (with --project pca or random)', positiveInt('--dim'))
+    .option('--n-train <N>', 'a seeded subset of the training images (default: all 60,000)', positiveInt('--n-train'))
+    .option('--n-test <N>', 'a seeded subset of the test images (default: all 10,000)', positiveInt('--n-test'))
+    .option('--beta-frac <F>', 'beta of the table\'s convex solves, a fraction of each program\'s beta_max', positive('--beta-frac'), D.betaFrac)
+    .option('--path <list>', 'the convex heads\' regularisation path: comma-separated fractions of beta_max, solved largest first, warm-started; none: no path', D.path.join(','))
+    .option('--models <list>', `the table's models, in order: ${VISION_MODELS.join(', ')}`, D.models.join(','))
+    .option('--gates <h>', 'gates of the gated convex heads', positiveInt('--gates'), D.gates)
+    .addOption(new Option('--solver <s>', 'solver of the convex programs (auto: prox-Newton for the convex heads, FISTA for the gated)').choices(SOLVER_CHOICES).default(D.solver))
+    .option('--tol <t>', 'relative duality gap at which a convex solve is certified', positive('--tol'), D.tol)
+    .option('--max-iter <k>', 'iteration limit of each convex solve', positiveInt('--max-iter'), D.maxIter)
+    .option('--time-limit <s>', 'seconds per convex solve; a solve it stops is reported NOT certified (exit code 3)', positive('--time-limit'))
+    .option('--baseline-seconds <s>', 'wall seconds of each baseline, search and training (default: what the convex heads\' solve took)', positive('--baseline-seconds'))
+    .option('--baseline-beta <B>', 'the baselines\' penalty beta/2 ||W||^2 (default: the convex heads\' beta)', number('--baseline-beta', (v) => v >= 0, 'a number >= 0'))
+    .option('--hidden <k>', 'hidden units of the MLP', positiveInt('--hidden'), D.hidden)
+    .option('--softmax-heads <h>', 'heads of the softmax attention baseline (a divisor of d + n)', positiveInt('--softmax-heads'), D.softmaxHeads)
+    .option('--simplex-heads <h>', 'heads of the simplex attention baseline (--models simplex)', positiveInt('--simplex-heads'), D.simplexHeads)
+    .option('--batch <B>', 'minibatch size of the baselines', positiveInt('--batch'), D.batch)
+    .option('--lrs <list>', 'Adam learning rates the baselines choose from on a validation split', D.lrGrid.join(','))
+    .option('--seed <s>', 'seeds the subsets, the gates, the baselines\' initialisation and minibatches', nonNegativeInt('--seed'), D.seed)
+    .option('--resume', 'continue the unfinished run in OUT.partial (same images and options)', false)
+    .option('--quiet', 'no progress on stderr', false)
+    .option('--force', FORCE_HELP, false)
+    .requiredOption('--out <dir>', 'run directory: config.json, result.json, metrics.jsonl, weights.npz')
+    .action((o: VisionOpts) => guarded(() => {
+      const cfg: Partial<VisionConfig> = {
+        idxDir: o.idxDir, patch: o.patch, project: o.project, dim: o.dim, nTrain: o.nTrain, nTest: o.nTest,
+        betaFrac: o.betaFrac, path: numberList('--path', o.path), models: o.models.split(',') as VisionConfig['models'], gates: o.gates,
+        solver: o.solver, tol: o.tol, maxIter: o.maxIter, timeLimit: o.timeLimit, baselineSeconds: o.baselineSeconds, baselineBeta: o.baselineBeta,
+        hidden: o.hidden, softmaxHeads: o.softmaxHeads, simplexHeads: o.simplexHeads, batch: o.batch, lrGrid: numberList('--lrs', o.lrs), seed: o.seed,
+      };
+      doing(`the vision experiment on ${o.idxDir}`);
+      const printers = new Map<string, ReturnType<typeof progressPrinter>>();
+      const r = visionToDir(cfg, o.out, {
+        force: o.force, resume: o.resume,
+        onPhase: o.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
+        onProgress: o.quiet ? undefined : (phase, p) => {
+          if (!printers.has(phase)) printers.set(phase, progressPrinter(false, `  ${phase}: `));
+          printers.get(phase)!(p);
+        },
+      });
+      printVision(r);
+      if (r.rows.some((row) => 'converged' in row && !row.converged) || r.path.some((p) => !p.converged)) process.exitCode = 3;
+      console.log(wroteLine(o.out, 'vision'));
+    }));
+}
