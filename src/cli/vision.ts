@@ -23,6 +23,9 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(6);
 export function printVision(r: VisionResult): void {
   const d = r.data;
   console.log(`${d.N} training and ${d.Ntest} test images as ${d.n} tokens of ${d.d} features, ${d.classes} classes; beta = ${r.beta.toPrecision(6)} (${(r.beta / r.betaMax).toPrecision(3)} x beta_max ${r.betaMax.toPrecision(6)})`);
+  if (r.baselineSeconds !== null) {
+    console.log(`baselines: Adam on minibatches for ${r.baselineSeconds.toFixed(1)} s each (half of it a learning-rate search), ${r.baselineBeta ? `penalty beta/2 ||W||^2 with beta = ${r.baselineBeta}` : 'no penalty'}`);
+  }
   console.log('model     train acc.  test acc.  seconds  certificate / training');
   for (const row of r.rows) {
     const c = row as ConvexRow, b = row as BaselineRow;
@@ -41,7 +44,7 @@ export function printVision(r: VisionResult): void {
 interface VisionOpts {
   idxDir: string; patch: number; project: VisionConfig['project']; dim?: number; nTrain?: number; nTest?: number;
   betaFrac: number; path: string; models: string; gates: number; solver: VisionConfig['solver']; tol: number; maxIter: number; timeLimit?: number;
-  baselineSeconds?: number; baselineBeta?: number; hidden: number; softmaxHeads: number; simplexHeads: number; batch: number; lrs: string;
+  baselineSeconds?: number; baselineBeta: number; hidden: number; softmaxHeads: number; simplexHeads: number; batch: number; lrs: string;
   seed: number; out: string; resume: boolean; force: boolean; quiet: boolean;
 }
 
@@ -64,7 +67,7 @@ export function visionCommand(): Command {
     .option('--max-iter <k>', 'iteration limit of each convex solve', positiveInt('--max-iter'), D.maxIter)
     .option('--time-limit <s>', 'seconds per convex solve; a solve it stops is reported NOT certified (exit code 3)', positive('--time-limit'))
     .option('--baseline-seconds <s>', 'wall seconds of each baseline, search and training (default: what the convex heads\' solve took)', positive('--baseline-seconds'))
-    .option('--baseline-beta <B>', 'the baselines\' penalty beta/2 ||W||^2 (default: the convex heads\' beta)', number('--baseline-beta', (v) => v >= 0, 'a number >= 0'))
+    .option('--baseline-beta <B>', 'the baselines\' penalty beta/2 ||W||^2; the time budget and the validation-chosen learning rate are their only other regularisers', number('--baseline-beta', (v) => v >= 0, 'a number >= 0'), D.baselineBeta)
     .option('--hidden <k>', 'hidden units of the MLP', positiveInt('--hidden'), D.hidden)
     .option('--softmax-heads <h>', 'heads of the softmax attention baseline (a divisor of d + n)', positiveInt('--softmax-heads'), D.softmaxHeads)
     .option('--simplex-heads <h>', 'heads of the simplex attention baseline (--models simplex)', positiveInt('--simplex-heads'), D.simplexHeads)

@@ -38,8 +38,12 @@ export interface VisionConfig {
   timeLimit?: number;
   /** seconds of each baseline (search + training); default: the convex heads' solve seconds */
   baselineSeconds?: number;
-  /** the baselines' penalty weight; default: the convex heads' beta */
-  baselineBeta?: number;
+  /**
+   * the baselines' penalty beta/2 ||W||^2. Default 0: no penalty, as baselines are usually trained
+   * (the time budget and the learning rate chosen on validation data are their only regularisers);
+   * the same beta as the convex heads is no like-for-like setting across different penalties.
+   */
+  baselineBeta: number;
   hidden: number; softmaxHeads: number; simplexHeads: number; batch: number; lrGrid: number[]; valFraction: number;
   seed: number;
 }
@@ -47,7 +51,7 @@ export interface VisionConfig {
 export const VISION_DEFAULTS = {
   idxDir: DEFAULT_FASHION_DIR, patch: 7, project: 'none', betaFrac: 0.1, path: [0.3, 0.1, 0.03, 0.01],
   models: ['convex', 'gated', 'linear', 'mlp', 'softmax'], gates: DEFAULT_GATES, solver: 'auto', tol: 1e-6, maxIter: 20000,
-  hidden: 256, softmaxHeads: 5, simplexHeads: 16, batch: 128, lrGrid: [3e-4, 1e-3, 3e-3, 1e-2], valFraction: 0.1, seed: 0,
+  baselineBeta: 0, hidden: 256, softmaxHeads: 5, simplexHeads: 16, batch: 128, lrGrid: [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], valFraction: 0.1, seed: 0,
 } as const satisfies Partial<VisionConfig>;
 
 /** A convex row of the table: the certified solve at the table's beta. */
@@ -73,6 +77,8 @@ export interface VisionResult {
   data: {
     N: number; Ntest: number; n: number; d: number; classes: number; rows: number; cols: number; patch: number;
     project: Projection; varianceKept: number | null; files: string[];
+    /** Fashion-MNIST's class names when the files are in a directory named for it; null otherwise (then "class l") */
+    classNames: string[] | null;
   };
   /** the table's beta (convex heads) and what the baselines were given */
   beta: number; betaMax: number; baselineBeta: number | null; baselineSeconds: number | null;
@@ -82,6 +88,13 @@ export interface VisionResult {
   heads: HeadImages | null;
   warnings: string[];
 }
+
+/** The labels 0-9 of Fashion-MNIST (Xiao et al. 2017). */
+export const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+
+/** The class names for the report: Fashion-MNIST's when its images are in a directory named fashion-something, with 10 classes. */
+const classNames = (v: VisionData): string[] | null =>
+  v.classes === FASHION_CLASSES.length && v.files.every((f) => /fashion/i.test(path.basename(path.dirname(path.resolve(f))))) ? FASHION_CLASSES : null;
 
 const isPositive = (v: unknown): v is number => typeof v === 'number' && v > 0 && Number.isFinite(v);
 const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1;
@@ -107,7 +120,7 @@ export function visionConfig(given: Partial<VisionConfig>): VisionConfig {
   for (const f of ['tol', 'timeLimit', 'baselineSeconds'] as const) {
     if (cfg[f] !== undefined && !isPositive(cfg[f])) throw new InputError(f, `must be a finite number > 0, got ${cfg[f]}`);
   }
-  if (cfg.baselineBeta !== undefined && !(cfg.baselineBeta >= 0 && Number.isFinite(cfg.baselineBeta))) throw new InputError('baselineBeta', `must be a finite number >= 0, got ${cfg.baselineBeta}`);
+  if (!(cfg.baselineBeta >= 0 && Number.isFinite(cfg.baselineBeta))) throw new InputError('baselineBeta', `must be a finite number >= 0, got ${cfg.baselineBeta}`);
   if (!Array.isArray(cfg.lrGrid) || cfg.lrGrid.length === 0 || !cfg.lrGrid.every(isPositive)) throw new InputError('lrGrid', `must be a non-empty list of numbers > 0, got ${JSON.stringify(cfg.lrGrid)}`);
   if (!(cfg.valFraction > 0 && cfg.valFraction < 1)) throw new InputError('valFraction', `must be in (0, 1), got ${cfg.valFraction}`);
   if (!(Number.isInteger(cfg.seed) && cfg.seed >= 0)) throw new InputError('seed', `must be an integer >= 0, got ${cfg.seed}`);
@@ -214,7 +227,7 @@ function runPhases(v: VisionData, cfg: VisionConfig, ck: VisionCheckpoint, save:
     if (!want(b) || done(b)) continue;
     const seconds = (cfg.baselineSeconds ?? convexSeconds)!; // visionConfig: one of them is there
     r.baselineSeconds = seconds;
-    r.baselineBeta = cfg.baselineBeta ?? r.beta;
+    r.baselineBeta = cfg.baselineBeta;
     hooks.onPhase?.(`${b}: Adam for ${seconds.toFixed(1)} s (learning-rate search, then training)`);
     const settings: BaselineSettings = {
       hidden: cfg.hidden, softmaxHeads: cfg.softmaxHeads, simplexHeads: cfg.simplexHeads, beta: r.baselineBeta,
@@ -262,7 +275,7 @@ export function visionToDir(given: Partial<VisionConfig>, out: string, o: Vision
     dir.writeConfig(record);
     const ck = (dir.readCheckpoint() as VisionCheckpoint | null) ?? {
       result: {
-        data: { N: v.N, Ntest: v.Ntest, n: v.n, d: v.d, classes: v.classes, rows: v.rows, cols: v.cols, patch: v.patch, project: cfg.project, varianceKept: v.varianceKept, files: v.files },
+        data: { N: v.N, Ntest: v.Ntest, n: v.n, d: v.d, classes: v.classes, rows: v.rows, cols: v.cols, patch: v.patch, project: cfg.project, varianceKept: v.varianceKept, files: v.files, classNames: classNames(v) },
         beta: 0, betaMax: 0, baselineBeta: null, baselineSeconds: null, rows: [], path: [], heads: null, warnings: [],
       },
       lines: [],

@@ -73,9 +73,11 @@ function headsPart(run: VisionRun): string {
   const magnitudes = (vs: unknown[][]) => vs.flat().map((v) => Math.abs(finite(v) ?? 0)).filter((v) => v > 0).sort((a, b) => a - b);
   const quantile = (v: number[], q: number) => (v.length ? v[Math.min(v.length - 1, Math.floor(q * v.length))] : 0);
   const tScale = quantile(magnitudes(templates), 0.99), nScale = quantile(magnitudes(norms), 1);
+  const names = list(fields(run.result.data).classNames);
   const figures = templates.map((t, l) => {
     const heads = list(norms[l]).filter((v) => (finite(v) ?? 0) > 0).length;
-    return `<figure class="head-image">${imageSvg(t, rows, cols, 5, tScale, `class ${l}: pixel weights`)}${imageSvg(list(norms[l]), rows / p, cols / p, 5 * p, nScale, `class ${l}: head norm per patch`)}<figcaption>class ${l}: ${heads} head${heads === 1 ? '' : 's'}</figcaption></figure>`;
+    const name = typeof names[l] === 'string' ? `class ${l} (${names[l] as string})` : `class ${l}`;
+    return `<figure class="head-image">${imageSvg(t, rows, cols, 5, tScale, `${name}: pixel weights`)}${imageSvg(list(norms[l]), rows / p, cols / p, 5 * p, nScale, `${name}: head norm per patch`)}<figcaption>${escapeHtml(name)}: ${heads} head${heads === 1 ? '' : 's'}</figcaption></figure>`;
   }).join('');
   return `<h3>The convex heads as images</h3>
 <p>Each head reads one patch and adds its value vector's product with the patch to one class's score. Top of each pair: the weight of every pixel (intensity in [0, 1]) in the class's score, the heads' value vectors mapped back through the standardisation${run.result.data && fields(run.result.data).project !== 'none' ? ' and the projection' : ''} and placed at their patches; red raises the score, blue lowers it, white: no head reads there. Bottom: the norm of the head on each patch (red, darker = stronger). One colour scale across classes: full colour at a pixel weight of ${cell(tScale, precision(3))} (the 99th percentile of the nonzero weights; larger ones saturate) and at the largest head norm, ${cell(nScale, precision(3))}.</p>
@@ -88,7 +90,7 @@ function context(run: VisionRun): string {
   const shape = d.N === undefined ? NOT_RECORDED
     : `${cell(d.N)} training and ${cell(d.Ntest)} test images of ${cell(d.rows)} x ${cell(d.cols)} pixels, as ${cell(d.n)} tokens (${cell(d.patch)} x ${cell(d.patch)} patches) of ${cell(d.d)} features${d.project === 'none' ? '' : ` (${cell(d.project)} projection${typeof d.varianceKept === 'number' ? `, ${pct(d.varianceKept)} of the variance kept` : ''})`}, ${cell(d.classes)} classes`;
   const baselines = r.baselineSeconds === null || r.baselineSeconds === undefined ? 'none ran'
-    : `Adam on minibatches for ${cell(r.baselineSeconds, precision(3))} s each (half on a learning-rate search scored on a validation split, half training on all the training data), penalty beta/2 ||W||^2 with beta = ${cell(r.baselineBeta, precision(6))}`;
+    : `Adam on minibatches for ${cell(r.baselineSeconds, precision(3))} s each (half on a learning-rate search scored on a validation split, half training on all the training data), ${r.baselineBeta === 0 ? 'no penalty (the budget and the learning rate chosen on validation data are their regularisers)' : `penalty beta/2 ||W||^2 with beta = ${cell(r.baselineBeta, precision(6))}`}`;
   return contextBlock([
     dataFact(run.config),
     { label: 'images', html: shape },
