@@ -22,6 +22,7 @@ import { fista } from './solvers/fista';
 import { fistaGram, gramCostRatio, gramUnavailable } from './solvers/fista-gram';
 import { newtonUnavailable, proxNewton } from './solvers/prox-newton';
 import { adamConvex, type AdamOptions } from './solvers/adam';
+import { certifyAt } from './solvers/certify-at';
 import { checkCapabilities, type SolverKind } from './solvers/capabilities';
 
 export type { SolverKind };
@@ -129,11 +130,12 @@ export function solveCertified(built: Pick<BuiltProgram, 'problem' | 'exact'>, a
   // Single precision cannot certify much below ~1e-6: its rounding stalls the gap. Stop the
   // float32 phase at the looser of tol and FLOAT32_TOL, or when it stalls.
   const first = solve(built.problem, solver, { ...opts, tol: Math.max(tol, FLOAT32_TOL), stallIterations: 20 });
-  const rest = Math.max(1, (opts.maxIter ?? 20000) - first.certificate.iterations);
-  const polish = solver === 'fista'
-    ? fista(built.exact, { ...continuing(first.certificate, opts), w0: first.w, maxIter: rest, targetPrimal: undefined })
-    // one float64 iteration of Adam at lr 0 evaluates the certificate at Adam's point
-    : adamConvex(built.exact, { ...opts, w0: first.w, lr: 0, maxIter: 1, onProgress: undefined });
+  const more = continuing(first.certificate, opts);
+  // FISTA goes on in float64 while iterations are left; otherwise (Adam, or the limit reached in
+  // float32) the float32 point is certified in float64 as it is, with no iteration counted
+  const polish = solver === 'fista' && more.maxIter! > 0
+    ? fista(built.exact, { ...more, w0: first.w, targetPrimal: undefined })
+    : certifyAt(built.exact, first.w, tol);
   const cert = polish.certificate;
   return {
     ...polish,

@@ -155,6 +155,24 @@ test('float32 iterations end with a float64 certificate that holds in float64', 
   assertDualPoint(exact, r);
 });
 
+test('float32 iterations stopped by max-iter: exactly that many iterations, and the point certified in float64 as it is', () => {
+  const X = randn(N * n * d, 53);
+  const targets = { y: randLabels(N, c, 54), c };
+  const ap = programNamed('attention').build({ train: { X, N, n, d }, trainTargets: targets }, { loss: 'ce', float32: true });
+  const p32 = withBeta(ap, 0.05 * ap.betaMax);
+  const exact = p32.exact!;
+  for (const solver of ['fista', 'adam'] as const) {
+    const r = solveCertified(p32, solver, { tol: 1e-12, maxIter: 30, lr: 1e-3 });
+    // (the float64 polish used to take one more iteration: 31 reported for a limit of 30)
+    assert.equal(r.certificate.iterations, 30, solver);
+    assert.ok(!r.converged);
+    const pred = new Float64Array(exact.operator.rows);
+    exact.operator.apply(r.w, pred);
+    assert.ok(relDiff(primalValue(exact, r.w, pred), r.certificate.primal) < 1e-14, solver);
+    assertDualPoint(exact, r);
+  }
+});
+
 /** `problem` with `penalty` and an operator that counts its applications (work started). */
 function counting(problem: Problem, penalty: Penalty) {
   const count = { applications: 0 };
