@@ -93,7 +93,7 @@ export interface VisionResult {
 export const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
 /** The class names for the report: Fashion-MNIST's when its images are in a directory named fashion-something, with 10 classes. */
-const classNames = (v: VisionData): string[] | null =>
+const classNames = (v: VisionMeta): string[] | null =>
   v.classes === FASHION_CLASSES.length && v.files.every((f) => /fashion/i.test(path.basename(path.dirname(path.resolve(f))))) ? FASHION_CLASSES : null;
 
 const isPositive = (v: unknown): v is number => typeof v === 'number' && v > 0 && Number.isFinite(v);
@@ -127,12 +127,20 @@ export function visionConfig(given: Partial<VisionConfig>): VisionConfig {
   return cfg;
 }
 
-/** The images as the programs' data set (float64 tokens, labels). */
-export function visionDataset(v: VisionData): Dataset {
-  return {
-    train: { X: Float64Array.from(v.X), N: v.N, n: v.n, d: v.d }, trainTargets: { c: v.classes, y: v.y },
-    test: { X: Float64Array.from(v.Xtest), N: v.Ntest, n: v.n, d: v.d }, testTargets: { c: v.classes, y: v.ytest },
+/** What a run needs of the images besides their tokens: the shapes, labels, statistics and files. */
+type VisionMeta = Omit<VisionData, 'X' | 'Xtest'>;
+
+/**
+ * The images as the programs' data set (float64 tokens, labels) and the rest of what was read;
+ * the float32 tokens are not kept (a fifth of the run's memory on all of Fashion-MNIST).
+ */
+function loadDataset(cfg: VisionConfig): { data: Dataset; v: VisionMeta } {
+  const { X, Xtest, ...v } = loadVision({ idxDir: cfg.idxDir, patch: cfg.patch, project: cfg.project, dim: cfg.dim, nTrain: cfg.nTrain, nTest: cfg.nTest, seed: cfg.seed });
+  const data: Dataset = {
+    train: { X: Float64Array.from(X), N: v.N, n: v.n, d: v.d }, trainTargets: { c: v.classes, y: v.y },
+    test: { X: Float64Array.from(Xtest), N: v.Ntest, n: v.n, d: v.d }, testTargets: { c: v.classes, y: v.ytest },
   };
+  return { data, v };
 }
 
 export interface VisionHooks {
@@ -167,8 +175,7 @@ function convexRow(m: 'convex' | 'gated', r: FitResult, gates: number): ConvexRo
 }
 
 /** Runs every phase not yet in `ck` and returns the finished result; `save` is called after each. */
-function runPhases(v: VisionData, cfg: VisionConfig, ck: VisionCheckpoint, save: () => void, hooks: VisionHooks): VisionResult {
-  const data = visionDataset(v);
+function runPhases(data: Dataset, v: VisionMeta, cfg: VisionConfig, ck: VisionCheckpoint, save: () => void, hooks: VisionHooks): VisionResult {
   const r = ck.result;
   const want = (m: VisionModel) => cfg.models.includes(m);
   const done = (m: VisionModel) => r.rows.some((row) => row.model === m);
@@ -249,7 +256,7 @@ export interface VisionToDirOptions extends VisionHooks {
 }
 
 /** Checks the softmax heads against the width they split (d + n with the positions). */
-function checkSoftmaxHeads(cfg: VisionConfig, v: VisionData): void {
+function checkSoftmaxHeads(cfg: VisionConfig, v: VisionMeta): void {
   const width = v.d + v.n;
   if (cfg.models.includes('softmax') && width % cfg.softmaxHeads !== 0) {
     throw new InputError('softmaxHeads', `${cfg.softmaxHeads} does not divide d + n = ${width} (the token features with their positions); expected one of ${divisors(width).join(', ')}`);
@@ -266,7 +273,7 @@ export function visionToDir(given: Partial<VisionConfig>, out: string, o: Vision
   const dir = new RunDir(out, { kind: 'vision', force: o.force, resumable: true, resume: o.resume, inputs: [cfg.idxDir] });
   try {
     o.onPhase?.(`reading ${cfg.idxDir}`);
-    const v = loadVision({ idxDir: cfg.idxDir, patch: cfg.patch, project: cfg.project, dim: cfg.dim, nTrain: cfg.nTrain, nTest: cfg.nTest, seed: cfg.seed });
+    const { data, v } = loadDataset(cfg);
     checkSoftmaxHeads(cfg, v);
     // the images are the data: their files and hashes, checked again by --resume
     const record: RunRecord<VisionConfig> = generatedRecord('vision', cfg, { name: 'idx', options: { files: v.files.map((f) => path.resolve(f)), sha256: v.files.map(sha256File) } });
@@ -280,7 +287,7 @@ export function visionToDir(given: Partial<VisionConfig>, out: string, o: Vision
       },
       lines: [],
     };
-    const result = runPhases(v, cfg, ck, () => dir.writeCheckpoint(ck), o);
+    const result = runPhases(data, v, cfg, ck, () => dir.writeCheckpoint(ck), o);
     dir.appendMetrics(ck.lines);
     dir.writeResult(result);
     if (ck.weights) {
