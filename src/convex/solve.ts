@@ -131,9 +131,10 @@ export function solveCertified(built: Pick<BuiltProgram, 'problem' | 'exact'>, a
   // float32 phase at the looser of tol and FLOAT32_TOL, or when it stalls.
   const first = solve(built.problem, solver, { ...opts, tol: Math.max(tol, FLOAT32_TOL), stallIterations: 20 });
   const more = continuing(first.certificate, opts);
-  // FISTA goes on in float64 while iterations are left; otherwise (Adam, or the limit reached in
-  // float32) the float32 point is certified in float64 as it is, with no iteration counted
-  const polish = solver === 'fista' && more.maxIter! > 0
+  // FISTA goes on in float64 while iterations and time are left; otherwise (Adam, or a limit
+  // reached in float32) the float32 point is certified in float64 as it is, no iteration counted
+  const left = more.maxIter! > 0 && (more.timeLimit === undefined || more.timeLimit > 0);
+  const polish = solver === 'fista' && left
     ? fista(built.exact, { ...more, w0: first.w, targetPrimal: undefined })
     : certifyAt(built.exact, first.w, tol);
   const cert = polish.certificate;

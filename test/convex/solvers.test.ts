@@ -171,6 +171,10 @@ test('float32 iterations stopped by max-iter: exactly that many iterations, and 
     assert.ok(relDiff(primalValue(exact, r.w, pred), r.certificate.primal) < 1e-14, solver);
     assertDualPoint(exact, r);
   }
+  // stopped by the time limit in float32: no float64 iteration after it either
+  const first = solveCertified(p32, 'fista', { tol: 1e-12, timeLimit: 1e-9 });
+  assert.ok(first.certificate.iterations <= 1, `${first.certificate.iterations} iterations after a time limit of 1 ns`);
+  assertDualPoint(exact, first);
 });
 
 /** `problem` with `penalty` and an operator that counts its applications (work started). */
