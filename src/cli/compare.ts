@@ -6,7 +6,7 @@ import { COMPARE_BETA_FRAC, COMPARE_DEFAULTS, CONVEX_SHARE, compareToDir, type C
 import { checkHeads } from '../experiments/compare-models';
 import { InputError } from '../data/errors';
 import { checkTarget } from '../experiments/out-path';
-import { CLASSES_HELP, FORCE_HELP, doing, escapeControl, reading, guarded, wroteLine, nonNegativeInt, positive, positiveInt, sizeOf } from './common';
+import { CLASSES_HELP, FORCE_HELP, doing, reading, guarded, wroteLine, nonNegativeInt, positive, positiveInt, positiveList, sizeOf } from './common';
 
 /** The progress line of one metric point, on stderr. */
 export function printMetric(p: MetricPoint): void {
@@ -64,8 +64,7 @@ export function compareCommand(): Command {
     .requiredOption('--out <dir>', 'run directory: metrics.jsonl, result.json, config.json');
   return cmd.action((o: CompareOpts) => guarded(() => {
     const startedAt = process.hrtime.bigint(); // the time budget includes reading the data
-    const lrGrid = o.lrs.split(',').map(Number);
-    if (lrGrid.some((v) => !(v > 0) || !Number.isFinite(v))) throw new InputError('--lrs', `must be comma-separated numbers > 0, got '${o.lrs}'`);
+    const lrGrid = positiveList('--lrs', o.lrs);
     if (o.steps !== undefined && cmd.getOptionValueSource('timeBudget') === 'cli') {
       throw new InputError('--time-budget', 'cannot be combined with --steps: with --steps the work is fixed (Adam steps; the convex solve runs to --tol or --max-iter)');
     }

@@ -3,17 +3,8 @@ import { Command } from 'commander';
 import { loadDataset } from '../data/dataset';
 import { geometricGrid, pathToDir, type PathRow } from '../experiments/path';
 import { checkTarget } from '../experiments/out-path';
-import { InputError } from '../data/errors';
-import { doing, reading, wroteLine, fmt, guarded, positive, positiveInt, progressPrinter, sizeOf } from './common';
+import { doing, reading, wroteLine, fmt, guarded, positive, positiveInt, positiveList, progressPrinter, sizeOf } from './common';
 import { addSolveOptions, refuseUnused, toFitConfig, type SolveOpts } from './fit-options';
-
-function parseFracs(raw: string): number[] {
-  const v = raw.split(',').map((s) => Number(s.trim()));
-  if (v.length === 0 || v.some((f) => !(f > 0) || !Number.isFinite(f))) {
-    throw new InputError('--fracs', `must be comma-separated numbers > 0, got '${raw}'`);
-  }
-  return v;
-}
 
 function rowLine(r: PathRow): string {
   return [
@@ -32,7 +23,7 @@ export function pathCommand(): Command {
     .option('--min-frac <f>', 'smallest fraction of beta_max', positive('--min-frac'), 0.01)
     .requiredOption('--out <dir>', 'run directory to create: path.json, path.jsonl, config.json')
     .action((o: SolveOpts & { fracs?: string; points: number; minFrac: number }) => guarded(() => {
-      const fracs = o.fracs ? parseFracs(o.fracs) : geometricGrid(o.points, o.minFrac);
+      const fracs = o.fracs ? positiveList('--fracs', o.fracs) : geometricGrid(o.points, o.minFrac);
       refuseUnused(cmd, o);
       const cfg = toFitConfig(o);
       checkTarget(o.out, [o.data]); // before reading anything: a dangerous --out is refused first

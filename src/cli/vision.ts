@@ -2,27 +2,18 @@
 // patches, in one run directory (src/experiments/vision.ts does the work).
 import { Command, Option } from 'commander';
 import { PROJECTIONS } from '../data/vision';
-import { InputError } from '../data/errors';
 import { SOLVER_CHOICES } from '../convex/solve';
 import { VISION_DEFAULTS, VISION_MODELS, visionToDir, type VisionConfig, type VisionResult, type ConvexRow } from '../experiments/vision';
 import type { BaselineRow } from '../experiments/vision-baselines';
-import { FORCE_HELP, choice, doing, guarded, nonNegativeInt, number, positive, positiveInt, progressPrinter, wroteLine } from './common';
+import { FORCE_HELP, choice, doing, escapeControl, guarded, nonNegativeInt, number, positive, positiveInt, positiveList, progressPrinter } from './common';
 
 const D = VISION_DEFAULTS;
-
-/** "0.3,0.1" -> [0.3, 0.1], each > 0; `flag` names the option in the error. --path none: no path. */
-function numberList(flag: string, raw: string): number[] {
-  if (flag === '--path' && raw === 'none') return [];
-  const v = raw.split(',').map(Number);
-  if (raw.trim() === '' || v.some((x) => !(x > 0) || !Number.isFinite(x))) throw new InputError(flag, `must be comma-separated numbers > 0, got '${raw}'`);
-  return v;
-}
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(6);
 
 export function printVision(r: VisionResult): void {
   const d = r.data;
-  console.log(`${d.N} training and ${d.Ntest} test images as ${d.n} tokens of ${d.d} features, ${d.classes} classes; beta = ${r.beta.toPrecision(6)} (${(r.beta / r.betaMax).toPrecision(3)} x beta_max ${r.betaMax.toPrecision(6)})`);
+  console.log(`${d.N} training and ${d.Ntest} test images as ${d.n} tokens of ${d.d} features, ${d.classes} classes`);
   if (r.baselineSeconds !== null) {
     console.log(`baselines: Adam on minibatches for ${r.baselineSeconds.toFixed(1)} s each (half of it a learning-rate search), ${r.baselineBeta ? `penalty beta/2 ||W||^2 with beta = ${r.baselineBeta}` : 'no penalty'}`);
   }
@@ -30,7 +21,8 @@ export function printVision(r: VisionResult): void {
   for (const row of r.rows) {
     const c = row as ConvexRow, b = row as BaselineRow;
     const what = row.model === 'convex' || row.model === 'gated'
-      ? `${c.converged ? 'certified' : 'NOT certified'} (rel. gap ${c.relGap.toExponential(2)}, tol ${c.tol.toExponential(0)}), ${c.heads} heads, ${c.solver}`
+      ? `${c.converged ? 'certified' : 'NOT certified'} (rel. gap ${c.relGap.toExponential(2)}, tol ${c.tol.toExponential(0)}), ${c.heads} heads, ${c.solver}, ` +
+        `beta ${c.beta.toPrecision(6)} = ${(c.beta / c.betaMax).toPrecision(3)} x its beta_max ${c.betaMax.toPrecision(6)}`
       : `Adam ${b.steps} steps at lr ${b.lr}, ${b.parameters} parameters`;
     console.log(`${row.model.padEnd(8)}  ${pct(row.trainAccuracy)}      ${pct(row.testAccuracy)}    ${row.seconds.toFixed(1).padStart(6)}   ${what}`);
   }
@@ -44,7 +36,7 @@ export function printVision(r: VisionResult): void {
 interface VisionOpts {
   idxDir: string; patch: number; project: VisionConfig['project']; dim?: number; nTrain?: number; nTest?: number;
   betaFrac: number; path: string; models: string; gates: number; solver: VisionConfig['solver']; tol: number; maxIter: number; timeLimit?: number;
-  baselineSeconds?: number; baselineBeta: number; hidden: number; softmaxHeads: number; simplexHeads: number; batch: number; lrs: string;
+  baselineSeconds?: number; baselineBeta: number; hidden: number; softmaxHeads?: number; simplexHeads: number; batch: number; lrs: string;
   seed: number; out: string; resume: boolean; force: boolean; quiet: boolean;
 }
 
@@ -59,7 +51,7 @@ export function visionCommand(): Command {
     .option('--n-train <N>', 'a seeded subset of the training images (default: all 60,000)', positiveInt('--n-train'))
     .option('--n-test <N>', 'a seeded subset of the test images (default: all 10,000)', positiveInt('--n-test'))
     .option('--beta-frac <F>', 'beta of the table\'s convex solves, a fraction of each program\'s beta_max', positive('--beta-frac'), D.betaFrac)
-    .option('--path <list>', 'the convex heads\' regularisation path: comma-separated fractions of beta_max, solved largest first, warm-started; none: no path', D.path.join(','))
+    .option('--path <list>', 'the convex heads\' regularisation path (with --models convex): comma-separated fractions of beta_max, solved largest first, each from the last (the table\'s fraction is the table\'s solve); none: no path', D.path.join(','))
     .option('--models <list>', `the table's models, in order: ${VISION_MODELS.join(', ')}`, D.models.join(','))
     .option('--gates <h>', 'gates of the gated convex heads', positiveInt('--gates'), D.gates)
     .addOption(new Option('--solver <s>', 'solver of the convex programs (auto: prox-Newton for the convex heads, FISTA for the gated)').choices(SOLVER_CHOICES).default(D.solver))
@@ -69,7 +61,7 @@ export function visionCommand(): Command {
     .option('--baseline-seconds <s>', 'wall seconds of each baseline, search and training (default: what the convex heads\' solve took)', positive('--baseline-seconds'))
     .option('--baseline-beta <B>', 'the baselines\' penalty beta/2 ||W||^2; the time budget and the validation-chosen learning rate are their only other regularisers', number('--baseline-beta', (v) => v >= 0, 'a number >= 0'), D.baselineBeta)
     .option('--hidden <k>', 'hidden units of the MLP', positiveInt('--hidden'), D.hidden)
-    .option('--softmax-heads <h>', 'heads of the softmax attention baseline (a divisor of d + n)', positiveInt('--softmax-heads'), D.softmaxHeads)
+    .option('--softmax-heads <h>', 'heads of the softmax attention baseline, a divisor of d + n (default: the fewest, at least 4, that divide it: 5 for 49 + 16)', positiveInt('--softmax-heads'))
     .option('--simplex-heads <h>', 'heads of the simplex attention baseline (--models simplex)', positiveInt('--simplex-heads'), D.simplexHeads)
     .option('--batch <B>', 'minibatch size of the baselines', positiveInt('--batch'), D.batch)
     .option('--lrs <list>', 'Adam learning rates the baselines choose from on a validation split', D.lrGrid.join(','))
@@ -81,9 +73,9 @@ export function visionCommand(): Command {
     .action((o: VisionOpts) => guarded(() => {
       const cfg: Partial<VisionConfig> = {
         idxDir: o.idxDir, patch: o.patch, project: o.project, dim: o.dim, nTrain: o.nTrain, nTest: o.nTest,
-        betaFrac: o.betaFrac, path: numberList('--path', o.path), models: o.models.split(',') as VisionConfig['models'], gates: o.gates,
+        betaFrac: o.betaFrac, path: o.path === 'none' ? [] : positiveList('--path', o.path), models: o.models.split(',') as VisionConfig['models'], gates: o.gates,
         solver: o.solver, tol: o.tol, maxIter: o.maxIter, timeLimit: o.timeLimit, baselineSeconds: o.baselineSeconds, baselineBeta: o.baselineBeta,
-        hidden: o.hidden, softmaxHeads: o.softmaxHeads, simplexHeads: o.simplexHeads, batch: o.batch, lrGrid: numberList('--lrs', o.lrs), seed: o.seed,
+        hidden: o.hidden, softmaxHeads: o.softmaxHeads, simplexHeads: o.simplexHeads, batch: o.batch, lrGrid: positiveList('--lrs', o.lrs), seed: o.seed,
       };
       doing(`the vision experiment on ${o.idxDir}`);
       const printers = new Map<string, ReturnType<typeof progressPrinter>>();
@@ -97,6 +89,6 @@ export function visionCommand(): Command {
       });
       printVision(r);
       if (r.rows.some((row) => 'converged' in row && !row.converged) || r.path.some((p) => !p.converged)) process.exitCode = 3;
-      console.log(wroteLine(o.out, 'vision'));
+      console.log(`wrote ${escapeControl(o.out)}: config.json, metrics.jsonl, result.json${r.heads ? ', weights.npz' : ''}`);
     }));
 }

@@ -22,6 +22,16 @@ function gatherRows<T extends Float64Array | Int32Array>(src: T, width: number, 
   return out;
 }
 
+/** Samples from..to-1 of tokens and their targets, as views (no copy): a validation split. */
+export function sliceSamples(t: Tokens, targets: Targets, from: number, to: number): { tokens: Tokens; targets: Targets } {
+  const { n, d } = t;
+  const c = targets.c;
+  return {
+    tokens: { X: t.X.subarray(from * n * d, to * n * d), N: to - from, n, d },
+    targets: { c, Y: targets.Y?.subarray(from * c, to * c), y: targets.y?.subarray(from, to) },
+  };
+}
+
 /** Tokens (N, n, d) with squared-loss targets Y or labels y. */
 export function tokenSource(t: Tokens, targets: Targets, loss: LossKind): DataSource<Float64Array> {
   const { n, d } = t;

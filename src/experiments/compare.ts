@@ -14,7 +14,7 @@ import { softmaxModel } from '../nn/models/softmax-model';
 import { simplexModel } from '../nn/models/simplex-model';
 import type { Model, ModelShape } from '../nn/models/model';
 import { trainModel, type TrainCheckpoint } from './train';
-import { tokenSource } from './batches';
+import { sliceSamples, tokenSource } from './batches';
 import { FEW_STEPS, searchLr, type LrTrial } from './lr-search';
 import { chooseBeta } from './fit';
 import { InputError } from '../data/errors';
@@ -128,15 +128,6 @@ export interface CheckpointStore {
 
 const CHECKPOINT_EVERY = 50;
 
-function rows(t: Tokens, targets: Targets, from: number, to: number): { tokens: Tokens; targets: Targets } {
-  const { n, d } = t;
-  const c = targets.c;
-  return {
-    tokens: { X: t.X.subarray(from * n * d, to * n * d), N: to - from, n, d },
-    targets: { c, Y: targets.Y?.subarray(from * c, to * c), y: targets.y?.subarray(from, to) },
-  };
-}
-
 /** Mean loss per sample of predictions on a split. */
 function meanLoss(pred: Float64Array, tokens: Tokens, targets: Targets): number {
   return makeDatafit(targets.Y ? 'squared' : 'ce', targets, tokens.N).value(pred) / tokens.N;
@@ -218,8 +209,8 @@ export function runCompare(
 
   // (a), (b): learning rate on a validation split, then the whole budget on all training data
   const nVal = Math.max(1, Math.floor(train.N * cfg.valFraction));
-  const fitPart = rows(train, trainTargets, 0, train.N - nVal);
-  const valPart = rows(train, trainTargets, train.N - nVal, train.N);
+  const fitPart = sliceSamples(train, trainTargets, 0, train.N - nVal);
+  const valPart = sliceSamples(train, trainTargets, train.N - nVal, train.N);
   const settings = result.models;
   const makers: Record<'softmax' | 'simplex', (m: ModelShape) => Model> = {
     softmax: (m) => softmaxModel(m, settings.softmax.heads, beta, cfg.seed, settings.softmax.readoutToken!),

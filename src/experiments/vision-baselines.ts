@@ -5,7 +5,7 @@
 // validation split cut from the end of the training set), half on training with the rate chosen,
 // on all the training data. Predictions are taken in chunks, so a full-data pass never holds the
 // activations of every image at once.
-import type { Tokens, Targets } from '../convex/types';
+import type { Tokens } from '../convex/types';
 import type { Model, ModelShape } from '../nn/models/model';
 import { makeDatafit } from '../convex/programs/assemble';
 import { splitMetrics } from '../convex/metrics';
@@ -13,8 +13,8 @@ import { mlpModel } from '../nn/models/mlp-model';
 import { softmaxModel } from '../nn/models/softmax-model';
 import { simplexModel } from '../nn/models/simplex-model';
 import { withPositions } from './compare-models';
-import { tokenSource } from './batches';
-import { searchLr, type LrTrial } from './lr-search';
+import { sliceSamples, tokenSource } from './batches';
+import { FEW_STEPS, searchLr, type LrTrial } from './lr-search';
 import { trainModel } from './train';
 
 export const BASELINES = ['linear', 'mlp', 'softmax', 'simplex'] as const;
@@ -48,7 +48,8 @@ export interface BaselineRow {
   objective: number;
   trainLoss: number; trainAccuracy: number;
   testLoss: number; testAccuracy: number;
-  warning?: string;
+  /** what the search or the training could not do as planned (few steps, a rate at the grid's edge) */
+  warnings: string[];
 }
 
 export const describeBaseline = (b: Baseline, s: BaselineSettings, t: Tokens): string => ({
@@ -60,6 +61,12 @@ export const describeBaseline = (b: Baseline, s: BaselineSettings, t: Tokens): s
 
 const PREDICT_CHUNK = 2048;
 
+/** The validation images a search holds out of N: a share, at least one. */
+export const validationSize = (N: number, share: number): number => Math.max(1, Math.floor(N * share));
+
+/** Fewest training images for which the search has some to train on and some to score: N - validationSize >= 1, and a 10th for validation. */
+export const MIN_BASELINE_IMAGES = 10;
+
 /** The model's predictions (N, c) on all of t, PREDICT_CHUNK samples at a time. */
 export function predictAll(model: Model, t: Tokens, c: number): Float64Array {
   const per = t.n * t.d, out = new Float64Array(t.N * c);
@@ -68,11 +75,6 @@ export function predictAll(model: Model, t: Tokens, c: number): Float64Array {
     out.set(model.forward(t.X.subarray(i * per, (i + B) * per), B).subarray(0, B * c), i * c);
   }
   return out;
-}
-
-function rowsOf(t: Tokens, y: Int32Array, from: number, to: number): { t: Tokens; targets: Targets } {
-  const per = t.n * t.d;
-  return { t: { X: t.X.subarray(from * per, to * per), N: to - from, n: t.n, d: t.d }, targets: { c: 0, y: y.subarray(from, to) } };
 }
 
 /**
@@ -91,13 +93,12 @@ export function trainBaseline(
         : simplexModel(m, s.simplexHeads, s.beta, s.seed));
   const seenTrain = view(train);
   const shape = { n: seenTrain.n, d: seenTrain.d, c };
-  const nVal = Math.max(1, Math.floor(train.N * s.valFraction));
-  const fit = rowsOf(seenTrain, y, 0, train.N - nVal), val = rowsOf(seenTrain, y, train.N - nVal, train.N);
-  const withC = (t: Targets): Targets => ({ ...t, c });
+  const nVal = validationSize(train.N, s.valFraction);
+  const fit = sliceSamples(seenTrain, { c, y }, 0, train.N - nVal), val = sliceSamples(seenTrain, { c, y }, train.N - nVal, train.N);
   const batching = { batchSize: s.batch, seed: s.seed };
   const found = searchLr(b, { grid: s.lrGrid, seconds: seconds / 2, now, ...batching }, () => make(shape),
-    tokenSource(fit.t, withC(fit.targets), 'ce'),
-    (m) => makeDatafit('ce', withC(val.targets), val.t.N).value(predictAll(m, val.t, c)) / val.t.N);
+    tokenSource(fit.tokens, fit.targets, 'ce'),
+    (m) => makeDatafit('ce', val.targets, val.tokens.N).value(predictAll(m, val.tokens, c)) / val.tokens.N);
   const model = make(shape);
   const last = trainModel(model, tokenSource(seenTrain, { c, y }, 'ce'), {
     ...batching, evaluateAll: false, lr: found.chosen, timeBudget: Math.max(0, start + seconds - now()), evaluateEnd: false,
@@ -106,12 +107,20 @@ export function trainBaseline(
   const trainPred = predictAll(model, seenTrain, c);
   const trainM = splitMetrics('ce', trainPred, { c, y }, train.N);
   const testM = splitMetrics('ce', predictAll(model, view(test), c), { c, y: ytest }, test.N);
+  const warnings = found.warning ? [found.warning] : [];
+  const grid = s.lrGrid;
+  if (found.trials.length > 1 && (found.chosen === Math.min(...grid) || found.chosen === Math.max(...grid))) {
+    warnings.push(`${b}: the learning rate chosen, ${found.chosen}, is at the edge of the rates searched (${grid.join(', ')}): a rate beyond it may be better (lrGrid, --lrs)`);
+  }
+  if (last.iteration < FEW_STEPS) {
+    warnings.push(`${b}: trained for only ${last.iteration} Adam step${last.iteration === 1 ? '' : 's'} in its ${seconds.toPrecision(2)} s (its accuracy is about its initialisation's): raise baselineSeconds (--baseline-seconds)`);
+  }
   return {
     model: b, description: describeBaseline(b, s, train),
     parameters: model.params.reduce((a, p) => a + p.data.length, 0),
     lr: found.chosen, lrSearch: found.trials, steps: last.iteration, seconds: elapsed,
     objective: trainM.loss * train.N + model.weightDecay(null),
     trainLoss: trainM.loss, trainAccuracy: trainM.accuracy!, testLoss: testM.loss, testAccuracy: testM.accuracy!,
-    ...(found.warning ? { warning: found.warning } : {}),
+    warnings,
   };
 }

@@ -17,7 +17,7 @@ import { encodeNpz } from '../data/npz';
 import { InputError } from '../data/errors';
 import { fitAt, fitConfig, prepareProblem, type FitResult } from './fit';
 import { headImages, type HeadImages } from './vision-heads';
-import { BASELINES, trainBaseline, type Baseline, type BaselineRow, type BaselineSettings } from './vision-baselines';
+import { BASELINES, MIN_BASELINE_IMAGES, trainBaseline, type BaselineRow, type BaselineSettings } from './vision-baselines';
 import { divisors } from './compare-models';
 import { RUN_FILES, RunDir } from './run-dir';
 import { checkSameRun, generatedRecord, sha256File, type RunRecord } from './run-record';
@@ -44,14 +44,16 @@ export interface VisionConfig {
    * the same beta as the convex heads is no like-for-like setting across different penalties.
    */
   baselineBeta: number;
-  hidden: number; softmaxHeads: number; simplexHeads: number; batch: number; lrGrid: number[]; valFraction: number;
+  /** heads of the softmax baseline; default: the fewest, at least 4, that divide d + n (the features with the positions) */
+  softmaxHeads?: number;
+  hidden: number; simplexHeads: number; batch: number; lrGrid: number[]; valFraction: number;
   seed: number;
 }
 
 export const VISION_DEFAULTS = {
   idxDir: DEFAULT_FASHION_DIR, patch: 7, project: 'none', betaFrac: 0.1, path: [0.3, 0.1, 0.03, 0.01],
   models: ['convex', 'gated', 'linear', 'mlp', 'softmax'], gates: DEFAULT_GATES, solver: 'auto', tol: 1e-6, maxIter: 20000,
-  baselineBeta: 0, hidden: 256, softmaxHeads: 5, simplexHeads: 16, batch: 128, lrGrid: [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], valFraction: 0.1, seed: 0,
+  baselineBeta: 0, hidden: 256, simplexHeads: 16, batch: 128, lrGrid: [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], valFraction: 0.1, seed: 0,
 } as const satisfies Partial<VisionConfig>;
 
 /** A convex row of the table: the certified solve at the table's beta. */
@@ -80,8 +82,8 @@ export interface VisionResult {
     /** Fashion-MNIST's class names when the files are in a directory named for it; null otherwise (then "class l") */
     classNames: string[] | null;
   };
-  /** the table's beta (convex heads) and what the baselines were given */
-  beta: number; betaMax: number; baselineBeta: number | null; baselineSeconds: number | null;
+  /** the table's beta for the convex heads, and their beta_max (null: the convex heads did not run); what the baselines were given */
+  beta: number | null; betaMax: number | null; baselineBeta: number | null; baselineSeconds: number | null;
   rows: (ConvexRow | BaselineRow)[];
   path: VisionPathRow[];
   /** the convex heads at the table's beta as images (null without the convex model) */
@@ -114,8 +116,12 @@ export function visionConfig(given: Partial<VisionConfig>): VisionConfig {
   if (!cfg.models.includes('convex') && cfg.models.some((m) => (BASELINES as readonly string[]).includes(m)) && cfg.baselineSeconds === undefined) {
     throw new InputError('baselineSeconds', 'is required when the models do not include convex (the baselines get the convex heads\' solve time by default)');
   }
+  if (cfg.solver === 'gram') throw new InputError('solver', 'gram is for the squared loss; the vision programs use cross-entropy (auto, fista, newton or adam)');
+  if (cfg.solver === 'newton' && cfg.models.includes('gated')) {
+    throw new InputError('solver', 'newton solves token designs (the convex heads) only, not the gated heads: use auto (newton for the convex heads, FISTA for the gated), fista or adam');
+  }
   for (const f of ['gates', 'maxIter', 'hidden', 'softmaxHeads', 'simplexHeads', 'batch'] as const) {
-    if (!isCount(cfg[f])) throw new InputError(f, `must be an integer >= 1, got ${cfg[f]}`);
+    if (cfg[f] !== undefined && !isCount(cfg[f])) throw new InputError(f, `must be an integer >= 1, got ${cfg[f]}`);
   }
   for (const f of ['tol', 'timeLimit', 'baselineSeconds'] as const) {
     if (cfg[f] !== undefined && !isPositive(cfg[f])) throw new InputError(f, `must be a finite number > 0, got ${cfg[f]}`);
@@ -154,7 +160,8 @@ export interface VisionHooks {
 interface VisionCheckpoint {
   result: VisionResult;
   lines: object[];
-  /** plain arrays: the checkpoint's JSON turns small typed arrays into objects */
+  /** plain arrays: the checkpoint's JSON turns small typed arrays into objects. The table's solution (the path's point at its beta) and the path's last */
+  tableW?: number[];
   pathW?: number[];
   /** the convex heads at the table's beta, for weights.npz */
   weights?: Record<string, { values: number[]; shape: number[]; int32: boolean }>;
@@ -192,7 +199,7 @@ function runPhases(data: Dataset, v: VisionMeta, cfg: VisionConfig, ck: VisionCh
   // the convex heads' problem is built once, for the table's solve and the path
   let base: BuiltProgram | null = null;
   const attentionBase = () => (base ??= prepareProblem(data, fitCfg('attention')));
-  if (r.betaMax === 0) {
+  if (want('convex') && r.betaMax === null) {
     const b = attentionBase();
     if (b.betaMax === 0) throw new InputError('data', 'beta_max is 0 for these images (zero already fits every label)');
     r.betaMax = b.betaMax;
@@ -201,17 +208,30 @@ function runPhases(data: Dataset, v: VisionMeta, cfg: VisionConfig, ck: VisionCh
 
   if (want('convex') && !done('convex')) {
     hooks.onPhase?.(`convex heads (eq. 10) at beta = ${cfg.betaFrac} beta_max`);
-    const out = fitAt(withBeta(attentionBase(), r.beta), data, fitCfg('attention'), log('convex'));
+    const out = fitAt(withBeta(attentionBase(), r.beta!), data, fitCfg('attention'), log('convex'));
     r.rows.push(convexRow('convex', out.result, cfg.gates));
     r.heads = headImages(out.solution.w, v.classes, v);
+    ck.tableW = Array.from(out.solution.w);
     ck.weights = Object.fromEntries(Object.entries(out.weights).map(([k, a]) => [k, { values: Array.from(a.data as ArrayLike<number>), shape: a.shape, int32: a.data instanceof Int32Array }]));
     save();
   }
-  const fracs = [...cfg.path].sort((a, b) => b - a);
+  // the path is the convex heads': it runs with them, the first point from zero, each next one from the last
+  const fracs = want('convex') ? [...cfg.path].sort((a, b) => b - a) : [];
   for (const f of fracs) {
     if (r.path.some((p) => p.betaFrac === f)) continue;
+    const table = r.rows.find((row): row is ConvexRow => row.model === 'convex');
+    if (f === cfg.betaFrac && table && ck.tableW) {
+      // the table's solve is the path's point at its beta: the same problem is not solved twice
+      r.path.push({
+        betaFrac: f, beta: table.beta, heads: table.heads, trainAccuracy: table.trainAccuracy, testAccuracy: table.testAccuracy,
+        relGap: table.relGap, converged: table.converged, iterations: table.iterations, seconds: table.seconds, solver: table.solver,
+      });
+      ck.pathW = ck.tableW;
+      save();
+      continue;
+    }
     hooks.onPhase?.(`path: convex heads at ${f} beta_max`);
-    const out = fitAt(withBeta(attentionBase(), f * r.betaMax), data, fitCfg('attention'), log(`path ${f}`), ck.pathW && Float64Array.from(ck.pathW));
+    const out = fitAt(withBeta(attentionBase(), f * r.betaMax!), data, fitCfg('attention'), log(`path ${f}`), ck.pathW && Float64Array.from(ck.pathW));
     const x = out.result;
     r.path.push({
       betaFrac: f, beta: x.beta, heads: x.heads, trainAccuracy: x.training.accuracy!, testAccuracy: x.test!.accuracy!,
@@ -237,11 +257,11 @@ function runPhases(data: Dataset, v: VisionMeta, cfg: VisionConfig, ck: VisionCh
     r.baselineBeta = cfg.baselineBeta;
     hooks.onPhase?.(`${b}: Adam for ${seconds.toFixed(1)} s (learning-rate search, then training)`);
     const settings: BaselineSettings = {
-      hidden: cfg.hidden, softmaxHeads: cfg.softmaxHeads, simplexHeads: cfg.simplexHeads, beta: r.baselineBeta,
+      hidden: cfg.hidden, softmaxHeads: softmaxHeads(cfg, v), simplexHeads: cfg.simplexHeads, beta: r.baselineBeta,
       batch: cfg.batch, lrGrid: cfg.lrGrid, valFraction: cfg.valFraction, seed: cfg.seed,
     };
     const row = trainBaseline(b, settings, data.train, v.y, data.test!, v.ytest, v.classes, seconds, now);
-    if (row.warning) r.warnings.push(row.warning);
+    r.warnings.push(...row.warnings);
     r.rows.push(row);
     save();
   }
@@ -255,11 +275,21 @@ export interface VisionToDirOptions extends VisionHooks {
   resume?: boolean;
 }
 
-/** Checks the softmax heads against the width they split (d + n with the positions). */
-function checkSoftmaxHeads(cfg: VisionConfig, v: VisionMeta): void {
+/** The softmax baseline's heads: as given (they must divide d + n, the features with the positions), else the fewest, at least 4, that do. */
+function softmaxHeads(cfg: VisionConfig, v: VisionMeta): number {
   const width = v.d + v.n;
-  if (cfg.models.includes('softmax') && width % cfg.softmaxHeads !== 0) {
+  if (cfg.softmaxHeads === undefined) return divisors(width).find((h) => h >= 4) ?? width;
+  if (width % cfg.softmaxHeads !== 0) {
     throw new InputError('softmaxHeads', `${cfg.softmaxHeads} does not divide d + n = ${width} (the token features with their positions); expected one of ${divisors(width).join(', ')}`);
+  }
+  return cfg.softmaxHeads;
+}
+
+/** What is refused once the images are read, before any work: the softmax heads, too few images for the baselines' search. */
+function checkAgainstImages(cfg: VisionConfig, v: VisionMeta): void {
+  if (cfg.models.includes('softmax')) softmaxHeads(cfg, v);
+  if (cfg.models.some((m) => (BASELINES as readonly string[]).includes(m)) && v.N < MIN_BASELINE_IMAGES) {
+    throw new InputError('nTrain', `gives ${v.N} training images; the baselines' learning-rate search needs at least ${MIN_BASELINE_IMAGES} (it holds out ${cfg.valFraction * 100}% of them to score the rates)`);
   }
 }
 
@@ -274,7 +304,7 @@ export function visionToDir(given: Partial<VisionConfig>, out: string, o: Vision
   try {
     o.onPhase?.(`reading ${cfg.idxDir}`);
     const { data, v } = loadDataset(cfg);
-    checkSoftmaxHeads(cfg, v);
+    checkAgainstImages(cfg, v);
     // the images are the data: their files and hashes, checked again by --resume
     const record: RunRecord<VisionConfig> = generatedRecord('vision', cfg, { name: 'idx', options: { files: v.files.map((f) => path.resolve(f)), sha256: v.files.map(sha256File) } });
     const saved = dir.read(RUN_FILES.config);
@@ -283,12 +313,13 @@ export function visionToDir(given: Partial<VisionConfig>, out: string, o: Vision
     const ck = (dir.readCheckpoint() as VisionCheckpoint | null) ?? {
       result: {
         data: { N: v.N, Ntest: v.Ntest, n: v.n, d: v.d, classes: v.classes, rows: v.rows, cols: v.cols, patch: v.patch, project: cfg.project, varianceKept: v.varianceKept, files: v.files, classNames: classNames(v) },
-        beta: 0, betaMax: 0, baselineBeta: null, baselineSeconds: null, rows: [], path: [], heads: null, warnings: [],
+        beta: null, betaMax: null, baselineBeta: null, baselineSeconds: null, rows: [], path: [], heads: null, warnings: [],
       },
       lines: [],
     };
     const result = runPhases(data, v, cfg, ck, () => dir.writeCheckpoint(ck), o);
-    dir.appendMetrics(ck.lines);
+    // written whole (a run killed after writing it and resumed must not append it twice)
+    dir.writeAtomic(RUN_FILES.metrics, ck.lines.map((l) => JSON.stringify(l) + '\n').join(''));
     dir.writeResult(result);
     if (ck.weights) {
       dir.write('weights.npz', encodeNpz(Object.fromEntries(Object.entries(ck.weights).map(([k, a]) =>

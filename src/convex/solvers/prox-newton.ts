@@ -100,7 +100,7 @@ export function proxNewton(problem: Problem, opts: NewtonOptions = {}): NewtonRe
   checkCapabilities(problem, 'newton');
   const why = newtonUnavailable(problem);
   if (why) throw new InputError('solver', `newton cannot solve this program: ${why}; use \`solver\` fista`);
-  const { datafit, penalty, beta } = problem;
+  const { datafit, beta } = problem;
   const { X, N, n, d, c } = problem.operator.tokenDesign!;
   const nd = n * d, cols = c * nd, rows = N * c, groups = c * n;
   const op = new TimedOperator(problem.operator);

@@ -6,7 +6,7 @@ import type { TimedRun } from '../runs';
 import { ChartList, series } from '../charts';
 import { certMark, certStatus } from '../certificate';
 import { cell, escapeHtml, fields, finite, gapText, precision } from '../text';
-import { betaText, contextBlock, dataFact, NOT_RECORDED } from '../context';
+import { betaText, contextBlock, NOT_RECORDED, type Fact } from '../context';
 import { configLine } from '../config-line';
 import { loadTimed, sectionTitle, type Section } from './section';
 
@@ -18,13 +18,14 @@ const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 function table(run: VisionRun): string {
   const r = run.result;
   const rows = list(r.rows).map(fields);
-  const head = '<tr><th>model</th><th>train acc.</th><th>test acc.</th><th>seconds</th><th>certificate</th><th>heads</th><th>Adam steps, lr</th><th>what it is</th></tr>';
+  const head = '<tr><th>model</th><th>train acc.</th><th>test acc.</th><th>seconds</th><th>certificate</th><th>beta</th><th>heads</th><th>Adam steps, lr</th><th>what it is</th></tr>';
   const body = rows.map((row) => {
     const convex = row.model === 'convex' || row.model === 'gated';
     const cert = convex ? certMark(certStatus({ converged: row.converged, relGap: row.relGap, tol: row.tol }, 'not')) : '- (non-convex: no bound)';
     const heads = convex ? `${cell(row.heads)} of ${cell(row.totalGroups)}` : '-';
+    const beta = convex ? betaText(row.beta, row.betaMax) : r.baselineBeta === 0 ? 'no penalty' : cell(r.baselineBeta, precision(6));
     const adam = convex ? `- (${cell(row.solver)}, ${cell(row.iterations)} iterations)` : `${cell(row.steps)}, ${cell(row.lr)}`;
-    return `<tr><td>${cell(row.model)}</td><td>${pct(row.trainAccuracy)}</td><td>${pct(row.testAccuracy)}</td><td>${cell(row.seconds, precision(3))}</td><td>${cert}</td><td>${heads}</td><td>${adam}</td><td>${cell(row.description)}</td></tr>`;
+    return `<tr><td>${cell(row.model)}</td><td>${pct(row.trainAccuracy)}</td><td>${pct(row.testAccuracy)}</td><td>${cell(row.seconds, precision(3))}</td><td>${cert}</td><td>${beta}</td><td>${heads}</td><td>${adam}</td><td>${cell(row.description)}</td></tr>`;
   }).join('');
   return `<table>${head}${body}</table>`;
 }
@@ -34,7 +35,7 @@ function pathPart(run: VisionRun, charts: ChartList): string {
   if (rows.length === 0) return '';
   const by = (x: string, y: string) => rows.map((p): [unknown, unknown] => [p[x], p[y]]);
   const plots = charts.add({ title: 'accuracy against heads', xLabel: 'heads (nonzero token groups)', yLabel: 'accuracy', xLog: false, yLog: false,
-    caption: 'The convex heads along the regularisation path: each point is one beta, solved to its certificate (warm-started from the larger beta).' },
+    caption: 'The convex heads along the regularisation path: each point is one beta (its certificate is in the table below), each solve started from the solution at the larger beta before it.' },
   [series('test', by('heads', 'testAccuracy'), false, false), series('train', by('heads', 'trainAccuracy'), false, false)])
     + charts.add({ title: 'heads along the path', xLabel: 'beta / beta_max', yLabel: 'heads', xLog: true, yLog: false, step: true }, [series('heads', by('betaFrac', 'heads'), true, false)]);
   const statuses = rows.map((p) => certStatus({ converged: p.converged, relGap: p.relGap, tol: fields(run.config.config).tol }, 'not'));
@@ -79,9 +80,23 @@ function headsPart(run: VisionRun): string {
     const name = typeof names[l] === 'string' ? `class ${l} (${names[l] as string})` : `class ${l}`;
     return `<figure class="head-image">${imageSvg(t, rows, cols, 5, tScale, `${name}: pixel weights`)}${imageSvg(list(norms[l]), rows / p, cols / p, 5 * p, nScale, `${name}: head norm per patch`)}<figcaption>${escapeHtml(name)}: ${heads} head${heads === 1 ? '' : 's'}</figcaption></figure>`;
   }).join('');
-  return `<h3>The convex heads as images</h3>
+  const convex = list(run.result.rows).map(fields).find((row) => row.model === 'convex') ?? {};
+  const status = certStatus({ converged: convex.converged, relGap: convex.relGap, tol: convex.tol }, 'not');
+  const warning = status.state === 'certified' ? '' : `<p>${certMark({ ...status, text: `These heads come from a solve that is ${status.text}: they are not the proven optimum.` })}</p>`;
+  return `<h3>The convex heads as images</h3>${warning}
 <p>Each head reads one patch and adds its value vector's product with the patch to one class's score. Top of each pair: the weight of every pixel (intensity in [0, 1]) in the class's score, the heads' value vectors mapped back through the standardisation${run.result.data && fields(run.result.data).project !== 'none' ? ' and the projection' : ''} and placed at their patches; red raises the score, blue lowers it, white: no head reads there. Bottom: the norm of the head on each patch (red, darker = stronger). One colour scale across classes: full colour at a pixel weight of ${cell(tScale, precision(3))} (the 99th percentile of the nonzero weights; larger ones saturate) and at the largest head norm, ${cell(nScale, precision(3))}.</p>
 <div class="head-images">${figures}</div>`;
+}
+
+/** The IDX files and their sha256 (config.json records them as the data's generator). */
+function dataFact(run: VisionRun): Fact {
+  const o = fields(fields(run.config.generator).options);
+  const files = list(o.files), hashes = list(o.sha256);
+  if (files.length === 0) return { label: 'data', html: NOT_RECORDED };
+  return {
+    label: 'data',
+    html: files.map((f, i) => `<code>${cell(f)}</code>${typeof hashes[i] === 'string' ? ` (sha256 <code title="${cell(hashes[i])}">${cell((hashes[i] as string).slice(0, 12))}&hellip;</code>)` : ''}`).join(', '),
+  };
 }
 
 function context(run: VisionRun): string {
@@ -92,10 +107,10 @@ function context(run: VisionRun): string {
   const baselines = r.baselineSeconds === null || r.baselineSeconds === undefined ? 'none ran'
     : `Adam on minibatches for ${cell(r.baselineSeconds, precision(3))} s each (half on a learning-rate search scored on a validation split, half training on all the training data), ${r.baselineBeta === 0 ? 'no penalty (the budget and the learning rate chosen on validation data are their regularisers)' : `penalty beta/2 ||W||^2 with beta = ${cell(r.baselineBeta, precision(6))}`}`;
   return contextBlock([
-    dataFact(run.config),
+    dataFact(run),
     { label: 'images', html: shape },
     { label: 'loss', html: 'cross-entropy, summed over the training images' },
-    { label: 'beta', html: `convex heads: ${betaText(r.beta, r.betaMax)}; gated heads: the same fraction of their own beta_max` },
+    { label: 'beta', html: `each convex row at ${cell(fields(run.config.config).betaFrac)} &times; its own beta_max (the table's beta column)` },
     { label: 'baselines', html: baselines },
   ]);
 }
