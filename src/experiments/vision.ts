@@ -53,7 +53,7 @@ export interface VisionConfig {
 export const VISION_DEFAULTS = {
   idxDir: DEFAULT_FASHION_DIR, patch: 7, project: 'none', betaFrac: 0.1, path: [0.3, 0.1, 0.03, 0.01],
   models: ['convex', 'gated', 'linear', 'mlp', 'softmax'], gates: DEFAULT_GATES, solver: 'auto', tol: 1e-6, maxIter: 20000,
-  baselineBeta: 0, hidden: 256, simplexHeads: 16, batch: 128, lrGrid: [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], valFraction: 0.1, seed: 0,
+  baselineBeta: 0, hidden: 256, simplexHeads: 16, batch: 128, lrGrid: [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2], valFraction: 0.1, seed: 0,
 } as const satisfies Partial<VisionConfig>;
 
 /** A convex row of the table: the certified solve at the table's beta. */
