@@ -2,18 +2,20 @@
 // Entry point. The command runs in a worker thread (program.ts) so that this thread stays idle
 // and can answer SIGINT and SIGTERM at once: a handler in the computing thread would run only
 // after the (synchronous) solve. On a signal it stops the worker, removes the temporary run
-// directories the worker announced (src/experiments/run-dir.ts) and exits with 128 + signal.
+// directories the worker announced (src/experiments/run-dir.ts), says which partial directories
+// it keeps for --resume, and exits with 128 + signal.
 import { Worker } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { errorLine } from './common';
+import { errorLine, escapeControl } from './common';
 
-const temps = new Set<string>();
+const temps = new Set<string>(), resumable = new Set<string>();
 const worker = new Worker(path.join(__dirname, 'program.js'), { argv: process.argv.slice(2) });
-worker.on('message', (m: { convexformerTempDir?: { removeOnSignal?: string; release?: string } }) => {
+worker.on('message', (m: { convexformerTempDir?: { removeOnSignal?: string; resumable?: string; release?: string } }) => {
   const r = m?.convexformerTempDir;
   if (r?.removeOnSignal) temps.add(r.removeOnSignal);
-  if (r?.release) temps.delete(r.release);
+  if (r?.resumable) resumable.add(r.resumable);
+  if (r?.release) { temps.delete(r.release); resumable.delete(r.release); }
 });
 worker.on('error', (e) => {
   process.stderr.write(`${errorLine(e)}\n`);
@@ -30,6 +32,9 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     stopping = true;
     await worker.terminate();
     for (const dir of temps) fs.rmSync(dir, { recursive: true, force: true });
+    for (const dir of resumable) {
+      if (fs.existsSync(dir)) process.stderr.write(`convexformer: stopped by ${signal}; ${escapeControl(dir)} is kept: the same command with --resume continues it\n`);
+    }
     process.exit(code);
   });
 }

@@ -29,10 +29,11 @@ export interface RunDirOptions {
 
 /**
  * Tells the CLI's main thread (src/cli/main.ts), which runs the command in a worker, which
- * temporary directory to remove if SIGINT or SIGTERM ends the run: a signal handler in the
- * thread that computes would only run once the computation is over.
+ * temporary directory to remove if SIGINT or SIGTERM ends the run (a signal handler in the
+ * thread that computes would only run once the computation is over), and which partial
+ * directory a signal leaves for --resume, so that it can say so.
  */
-function announce(msg: { removeOnSignal: string } | { release: string }): void {
+function announce(msg: { removeOnSignal: string } | { resumable: string } | { release: string }): void {
   parentPort?.postMessage({ convexformerTempDir: msg });
 }
 
@@ -82,6 +83,8 @@ export class RunDir {
     if (!o.resumable) {
       process.once('exit', () => this.abort());
       announce({ removeOnSignal: this.tmp });
+    } else {
+      announce({ resumable: this.tmp });
     }
   }
 

@@ -57,8 +57,10 @@ test('grok --suite starts the paper\'s grid as single grok runs; SIGTERM stops t
     if ((progress.match(/ start /g) ?? []).length >= 2) resolve();
   }));
   child.kill('SIGTERM');
-  const code = await new Promise((r) => child.on('exit', r));
+  // 'close': the exit code once stderr is read to its end (the kept directory's line is its last)
+  const code = await new Promise((r) => child.on('close', r));
   assert.equal(code, 143);
+  assert.match(progress, /convexformer: stopped by SIGTERM; .*suite\.partial is kept: the same command with --resume continues it\n/);
   const pids = [...progress.matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]));
   const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
   while (pids.some(alive)) await new Promise((r) => setTimeout(r, 50));
