@@ -18,6 +18,7 @@ export function number(name: string, check: (v: number) => boolean, expected: st
 
 export const positive = (name: string) => number(name, (v) => v > 0, 'a number > 0');
 export const positiveInt = (name: string) => number(name, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
+export const nonNegativeInt = (name: string) => number(name, (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
 
 /** "0.3, 0.1" -> [0.3, 0.1]: comma-separated numbers > 0, or one line naming `flag`. */
 export function positiveList(flag: string, raw: string): number[] {
@@ -25,7 +26,6 @@ export function positiveList(flag: string, raw: string): number[] {
   if (raw.trim() === '' || v.some((x) => !(x > 0) || !Number.isFinite(x))) throw new InputError(flag, `must be comma-separated numbers > 0, got '${raw}'`);
   return v;
 }
-export const nonNegativeInt = (name: string) => number(name, (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
 
 /** --classes' help, one text for fit, path and compare. */
 export const CLASSES_HELP = 'labels y (cross-entropy): number of classes (default: largest training label + 1, labels below N, every class present)';

@@ -21,6 +21,7 @@ import { escapeControl, learnFlags } from './common';
  * line arrived at once, when the run was over. Writing to the file descriptors themselves is
  * synchronous, so each line appears when it is written, in order across the two streams.
  */
+const pause = new Int32Array(new SharedArrayBuffer(4));
 function writeNow(fd: number, chunk: string | Uint8Array): void {
   const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   for (let off = 0; off < buf.length;) {
@@ -30,7 +31,7 @@ function writeNow(fd: number, chunk: string | Uint8Array): void {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EPIPE') return; // the reader is gone (| head): the run goes on, its files are what counts
       if (code !== 'EAGAIN') throw e;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1); // a full non-blocking pipe: wait 1 ms
+      Atomics.wait(pause, 0, 0, 1); // a full non-blocking pipe: wait 1 ms
     }
   }
 }

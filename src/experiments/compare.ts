@@ -15,7 +15,7 @@ import { simplexModel } from '../nn/models/simplex-model';
 import type { Model, ModelShape } from '../nn/models/model';
 import { trainModel, type TrainCheckpoint } from './train';
 import { sliceSamples, tokenSource } from './batches';
-import { FEW_STEPS, searchLr, type LrTrial } from './lr-search';
+import { FEW_STEPS, searchLr, validationSize, type LrTrial } from './lr-search';
 import { chooseBeta } from './fit';
 import { InputError } from '../data/errors';
 import { checkHeads, chooseHeads, ordered, simplexSettings, softmaxSettings, softmaxWidth, withPositions, type ModelSettings } from './compare-models';
@@ -208,7 +208,7 @@ export function runCompare(
   }
 
   // (a), (b): learning rate on a validation split, then the whole budget on all training data
-  const nVal = Math.max(1, Math.floor(train.N * cfg.valFraction));
+  const nVal = validationSize(train.N, cfg.valFraction);
   const fitPart = sliceSamples(train, trainTargets, 0, train.N - nVal);
   const valPart = sliceSamples(train, trainTargets, train.N - nVal, train.N);
   const settings = result.models;

@@ -10,6 +10,9 @@ import { trainModel } from './train';
 /** Adam steps a rate needs before its validation loss says anything (and a model, to be called trained). */
 export const FEW_STEPS = 3;
 
+/** The samples a search holds out of N to score the rates on: a share, at least one (the last ones). */
+export const validationSize = (N: number, share: number): number => Math.max(1, Math.floor(N * share));
+
 export interface LrTrial {
   lr: number;
   /** Adam steps it was trained for */

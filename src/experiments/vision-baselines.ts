@@ -14,7 +14,7 @@ import { softmaxModel } from '../nn/models/softmax-model';
 import { simplexModel } from '../nn/models/simplex-model';
 import { withPositions } from './compare-models';
 import { sliceSamples, tokenSource } from './batches';
-import { FEW_STEPS, searchLr, type LrTrial } from './lr-search';
+import { FEW_STEPS, searchLr, validationSize, type LrTrial } from './lr-search';
 import { trainModel } from './train';
 
 export const BASELINES = ['linear', 'mlp', 'softmax', 'simplex'] as const;
@@ -60,9 +60,6 @@ export const describeBaseline = (b: Baseline, s: BaselineSettings, t: Tokens): s
 })[b];
 
 const PREDICT_CHUNK = 2048;
-
-/** The validation images a search holds out of N: a share, at least one. */
-export const validationSize = (N: number, share: number): number => Math.max(1, Math.floor(N * share));
 
 /** Fewest training images for which the search has some to train on and some to score: N - validationSize >= 1, and a 10th for validation. */
 export const MIN_BASELINE_IMAGES = 10;

@@ -42,6 +42,9 @@ export function fields(v: unknown): Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
+/** Array elements, or none for anything that is not an array. */
+export const items = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
 /** What a JSON value is, for "found X; expected Y" messages. */
 export function jsonKind(v: unknown): string {
   if (v === null) return 'null';

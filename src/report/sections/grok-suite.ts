@@ -10,7 +10,7 @@ import { ChartList, OTHER_COLOURS, series } from '../charts';
 import { barChartSvg, type Bar, type BarGroup } from '../bar-chart';
 import { claimRows, settingOf } from '../grok-suite-claims';
 import { readMetrics, readObject } from '../read';
-import { cell, escapeHtml, fields, finite, precision } from '../text';
+import { cell, escapeHtml, fields, finite, items, precision } from '../text';
 import { contextBlock, dataFact } from '../context';
 import { configLine } from '../config-line';
 import { lostFit, stepsText, type SeedStats } from '../../experiments/grok-suite-result';
@@ -22,7 +22,7 @@ const colourOf = (a: Record<string, unknown>, k: number): string =>
 /** A run directory's name as the suite writes it (anything else in result.json is not read). */
 const RUN_NAME = /^[A-Za-z0-9._-]+$/;
 
-const list = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.map(fields) : []);
+const list = (v: unknown): Record<string, unknown>[] => items(v).map(fields);
 /** A value as plain text (the charts escape it), '-' for anything but a string or a number. */
 const plain = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '-');
 const seriesName = (a: Record<string, unknown>) => `${plain(a.model)} (wd ${plain(a.weightDecay)})`;

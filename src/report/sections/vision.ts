@@ -5,7 +5,7 @@
 import type { TimedRun } from '../runs';
 import { ChartList, series } from '../charts';
 import { certMark, certStatus } from '../certificate';
-import { cell, escapeHtml, fields, finite, gapText, precision } from '../text';
+import { cell, escapeHtml, fields, finite, gapText, items, precision } from '../text';
 import { betaText, contextBlock, NOT_RECORDED, type Fact } from '../context';
 import { configLine } from '../config-line';
 import { loadTimed, sectionTitle, type Section } from './section';
@@ -13,11 +13,10 @@ import { loadTimed, sectionTitle, type Section } from './section';
 type VisionRun = TimedRun & { kind: 'vision' };
 
 const pct = (v: unknown): string => cell(v, (x) => `${(100 * x).toFixed(1)}%`);
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 function table(run: VisionRun): string {
   const r = run.result;
-  const rows = list(r.rows).map(fields);
+  const rows = items(r.rows).map(fields);
   const head = '<tr><th>model</th><th>train acc.</th><th>test acc.</th><th>seconds</th><th>certificate</th><th>beta</th><th>heads</th><th>Adam steps, lr</th><th>what it is</th></tr>';
   const body = rows.map((row) => {
     const convex = row.model === 'convex' || row.model === 'gated';
@@ -31,7 +30,7 @@ function table(run: VisionRun): string {
 }
 
 function pathPart(run: VisionRun, charts: ChartList): string {
-  const rows = list(run.result.path).map(fields);
+  const rows = items(run.result.path).map(fields);
   if (rows.length === 0) return '';
   const by = (x: string, y: string) => rows.map((p): [unknown, unknown] => [p[x], p[y]]);
   const plots = charts.add({ title: 'accuracy against heads', xLabel: 'heads (nonzero token groups)', yLabel: 'accuracy', xLog: false, yLog: false,
@@ -67,20 +66,20 @@ function imageSvg(values: unknown[], rows: number, cols: number, px: number, sca
 function headsPart(run: VisionRun): string {
   const h = fields(run.result.heads);
   const rows = finite(h.rows), cols = finite(h.cols), p = finite(h.patch);
-  const templates = list(h.templates).map(list), norms = list(h.patchNorms).map(list);
+  const templates = items(h.templates).map(items), norms = items(h.patchNorms).map(items);
   if (rows === null || cols === null || p === null || templates.length === 0) return '';
   // a few pixels carry most of the weight: the scale is the 99th percentile of the nonzero |weights|
   // (larger ones at full colour), so the rest of a template stays visible
   const magnitudes = (vs: unknown[][]) => vs.flat().map((v) => Math.abs(finite(v) ?? 0)).filter((v) => v > 0).sort((a, b) => a - b);
   const quantile = (v: number[], q: number) => (v.length ? v[Math.min(v.length - 1, Math.floor(q * v.length))] : 0);
   const tScale = quantile(magnitudes(templates), 0.99), nScale = quantile(magnitudes(norms), 1);
-  const names = list(fields(run.result.data).classNames);
+  const names = items(fields(run.result.data).classNames);
   const figures = templates.map((t, l) => {
-    const heads = list(norms[l]).filter((v) => (finite(v) ?? 0) > 0).length;
+    const heads = items(norms[l]).filter((v) => (finite(v) ?? 0) > 0).length;
     const name = typeof names[l] === 'string' ? `class ${l} (${names[l] as string})` : `class ${l}`;
-    return `<figure class="head-image">${imageSvg(t, rows, cols, 5, tScale, `${name}: pixel weights`)}${imageSvg(list(norms[l]), rows / p, cols / p, 5 * p, nScale, `${name}: head norm per patch`)}<figcaption>${escapeHtml(name)}: ${heads} head${heads === 1 ? '' : 's'}</figcaption></figure>`;
+    return `<figure class="head-image">${imageSvg(t, rows, cols, 5, tScale, `${name}: pixel weights`)}${imageSvg(items(norms[l]), rows / p, cols / p, 5 * p, nScale, `${name}: head norm per patch`)}<figcaption>${escapeHtml(name)}: ${heads} head${heads === 1 ? '' : 's'}</figcaption></figure>`;
   }).join('');
-  const convex = list(run.result.rows).map(fields).find((row) => row.model === 'convex') ?? {};
+  const convex = items(run.result.rows).map(fields).find((row) => row.model === 'convex') ?? {};
   const status = certStatus({ converged: convex.converged, relGap: convex.relGap, tol: convex.tol }, 'not');
   const warning = status.state === 'certified' ? '' : `<p>${certMark({ ...status, text: `These heads come from a solve that is ${status.text}: they are not the proven optimum.` })}</p>`;
   return `<h3>The convex heads as images</h3>${warning}
@@ -91,7 +90,7 @@ function headsPart(run: VisionRun): string {
 /** The IDX files and their sha256 (config.json records them as the data's generator). */
 function dataFact(run: VisionRun): Fact {
   const o = fields(fields(run.config.generator).options);
-  const files = list(o.files), hashes = list(o.sha256);
+  const files = items(o.files), hashes = items(o.sha256);
   if (files.length === 0) return { label: 'data', html: NOT_RECORDED };
   return {
     label: 'data',
@@ -116,7 +115,7 @@ function context(run: VisionRun): string {
 }
 
 function renderVision(run: VisionRun, charts: ChartList): string {
-  const warnings = list(run.result.warnings).map((w) => `<li>${cell(w)}</li>`).join('');
+  const warnings = items(run.result.warnings).map((w) => `<li>${cell(w)}</li>`).join('');
   return `${sectionTitle(run)}
 ${context(run)}
 <h3>Models</h3>${table(run)}
