@@ -3,7 +3,7 @@
 # addon, OpenBLAS for the GEMM addon, NumPy (Debian's) for the
 # .npz interoperability test and the NumPy baseline in bench/, Chromium for the test that opens
 # the HTML report, Fashion-MNIST's IDX files (dataset-fashion-mnist, in
-# /usr/share/datasets/fashion-mnist) for `data fashion-mnist` and its test. Installs only what is
+# /usr/share/datasets/fashion-mnist) for `data fashion-mnist`, `vision` and their tests. Installs only what is
 # missing.
 set -euo pipefail
 need=()
