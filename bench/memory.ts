@@ -8,9 +8,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { plantedDataset } from '../src/data/planted';
 import { encodeNpz } from '../src/data/npz';
+import { peakRssRunner } from './peak-rss';
 
 interface Case { model: 'attention' | 'gated'; N: number; n: number; d: number; c: number; heads?: number }
 
@@ -23,18 +23,7 @@ const cases: Case[] = quick
 const repo = path.resolve(__dirname, '..', '..');
 const cli = path.join(repo, 'dist', 'src', 'cli', 'main.js');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-memory-'));
-const hook = path.join(work, 'maxrss.js');
-// VmHWM (the peak resident set of this address space, KiB), written to a file named by the
-// environment. Not ru_maxrss: Linux carries that across fork and exec, so a child spawned by this
-// process (which holds the generated data) would report this process's size as its own.
-fs.writeFileSync(hook, "process.on('exit', () => { const s = require('fs').readFileSync('/proc/self/status', 'utf8'); " +
-  "require('fs').writeFileSync(process.env.CF_MAXRSS_FILE, /VmHWM:\\s*(\\d+)/.exec(s)[1]); });\n");
-
-function peakRssMB(args: string[]): { mb: number; status: number | null; stderr: string } {
-  const file = path.join(work, 'maxrss.txt');
-  const r = spawnSync(process.execPath, ['-r', hook, ...args], { env: { ...process.env, CF_MAXRSS_FILE: file }, encoding: 'utf8' });
-  return { mb: Number(fs.readFileSync(file, 'utf8')) / 1024, status: r.status, stderr: r.stderr };
-}
+const peakRssMB = peakRssRunner(work);
 
 const emptyNode = peakRssMB(['-e', '0']).mb;
 const cliLoaded = peakRssMB([cli, 'info']).mb;

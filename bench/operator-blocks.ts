@@ -32,9 +32,9 @@ for (const [kind, N, n, d, c, h] of [['attention', 100000, 8, 32, 10, 0], ['gate
   const rng = new Rng(1);
   const X = rng.normals(N * n * d);
   const make = (block?: number): LinearOperator => {
-    if (kind === 'attention') return new AttentionOperator(X, N, n, d, c, block);
+    if (kind === 'attention') return new AttentionOperator(X, N, n, d, c, { blockRows: block });
     const U1 = rng.normals(h * n), U2 = rng.normals(h * d);
-    return new GatedOperator(X, N, n, d, c, computeGates(X, N, n, d, U1, U2, h), h, block);
+    return new GatedOperator(X, N, n, d, c, computeGates(X, N, n, d, U1, U2, h), h, { blockRows: block });
   };
   const blocked = make(), whole = make(Infinity);
   const w = rng.normals(blocked.cols), r = rng.normals(blocked.rows);

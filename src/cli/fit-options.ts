@@ -36,6 +36,7 @@ export function addSolveOptions(cmd: Command): Command {
     .addOption(choice('--solver <name>', 'auto: the Gram form for the squared loss where an iteration on it is cheaper than two passes over the data, for cross-entropy on attention FISTA first and prox-Newton from its point where 30-100 iterations did not certify (fista+newton), else fista; fista: accelerated proximal gradient over the data (the reference); gram: FISTA on the squared loss\'s Gram matrix, certified by passes over the data; newton: prox-Newton with working sets and Gap Safe screening (attention); adam: Adam on the convex objective (as the papers)', [...SOLVER_CHOICES], FIT_DEFAULTS.solver))
     .option('--lr <rate>', 'adam: learning rate', positive('--lr'), FIT_DEFAULTS.lr)
     .option('--float32', 'run the GEMMs in single precision (the certificate stays float64; the Gram form and prox-Newton iterate in float64 whatever this says, and result.json\'s precision says so)', false)
+    .option('--float32-data', 'hold X and X_test in float32, read straight from the file (half the memory; float64 values are rounded once): the solvers widen X block by block and sum in float64, so the certificate is a float64 proof for the data as stored', false)
     .option('--quiet', 'no progress on stderr', false)
     .addOption(new Option('--force', FORCE_HELP).default(false));
 }
@@ -54,6 +55,7 @@ export interface SolveOpts {
   solver: FitConfig['solver'];
   lr: number;
   float32: boolean;
+  float32Data: boolean;
   quiet: boolean;
   force: boolean;
   out: string;
@@ -79,6 +81,6 @@ export function toFitConfig(o: SolveOpts, beta?: number, betaFrac?: number): Fit
   // the programs' options after heads (config.json: ..., heads, gates, seed, tol, ...)
   return {
     model: o.model, loss: o.loss, beta, betaFrac, heads: o.heads, ...options, seed: o.seed, tol: o.tol,
-    maxIter: o.maxIter, solver: o.solver, float32: o.float32, lr: o.lr, timeLimit: o.timeLimit,
+    maxIter: o.maxIter, solver: o.solver, float32: o.float32, float32Data: o.float32Data, lr: o.lr, timeLimit: o.timeLimit,
   };
 }

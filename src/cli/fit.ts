@@ -12,7 +12,7 @@ export function printFit(r: FitOutcome['result'], log: (s: string) => void = con
     `beta=${fmt(r.beta)} (${fmt(r.betaFrac, 4)} x beta_max=${fmt(r.betaMax)})`);
   log(`  objective   ${r.objective.toPrecision(12)}`);
   log(`  lower bound ${r.lowerBound.toPrecision(12)}   rel. gap ${r.relGap.toExponential(2)}  ${status}`);
-  log(`  ${r.solver}: ${r.iterations} iterations, ${r.seconds.toFixed(3)} s, ${r.operatorApplications} operator applications at ${r.operatorGflops.toFixed(1)} GFLOP/s (${r.blas.backend}, ${r.precision})`);
+  log(`  ${r.solver}: ${r.iterations} iterations, ${r.seconds.toFixed(3)} s, ${r.operatorApplications} operator applications at ${r.operatorGflops.toFixed(1)} GFLOP/s (${r.blas.backend}, ${r.precision}${r.dataPrecision === 'float32' ? ', X held in float32' : ''})`);
   log(`  KKT: dual feasibility ${fmt(r.kkt.dualFeasibility, 8)} (<= 1), stationarity ${r.kkt.stationarity.toExponential(2)} (0), ` +
     `zero-group slack ${r.kkt.zeroGroupSlack === null ? '-' : fmt(r.kkt.zeroGroupSlack, 4)} (>= 0), relative to beta`);
   log(`  heads: ${r.heads} of ${r.totalGroups} token groups; recovered non-convex objective ${r.recoveredObjective.toPrecision(12)} (rel. diff ${r.recoveryRelError.toExponential(1)})`);
@@ -34,7 +34,7 @@ export function fitCommand(): Command {
       const cfg = toFitConfig(o, o.beta, o.betaFrac);
       checkTarget(o.out, [o.data]); // before reading anything: a dangerous --out is refused first
       doing(reading(o.data));
-      const data = loadDataset(o.data, { loss: o.loss, classes: o.classes });
+      const data = loadDataset(o.data, { loss: o.loss, classes: o.classes, float32Data: o.float32Data });
       doing(`solving the convex program for ${sizeOf(data.train, data.trainTargets.c)}`);
       const { result } = fitToDir(data, cfg, o.out, { force: o.force, dataFile: o.data, onProgress: progressPrinter(o.quiet) });
       printFit(result);

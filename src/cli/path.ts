@@ -28,7 +28,7 @@ export function pathCommand(): Command {
       const cfg = toFitConfig(o);
       checkTarget(o.out, [o.data]); // before reading anything: a dangerous --out is refused first
       doing(reading(o.data));
-      const data = loadDataset(o.data, { loss: o.loss, classes: o.classes });
+      const data = loadDataset(o.data, { loss: o.loss, classes: o.classes, float32Data: o.float32Data });
       doing(`solving the convex programs for ${sizeOf(data.train)}`);
       let rows = 0;
       // the header waits for the first row: the path checks every fraction and its beta first,

@@ -8,7 +8,7 @@ import { maxAbs } from '../core/vec';
 
 const RESCALE = 'rescale it (e.g. divide by its standard deviation); the optimum of the rescaled problem maps back by the same factor';
 
-export function checkScale(X: Float64Array, operator: LinearOperator, datafit: Datafit, betaMax: number, Y?: Float64Array): void {
+export function checkScale(X: ArrayLike<number>, operator: LinearOperator, datafit: Datafit, betaMax: number, Y?: Float64Array): void {
   const xMax = maxAbs(X);
   const norm = operator.normEstimate();
   if (!Number.isFinite(datafit.lipschitz * norm * norm)) {

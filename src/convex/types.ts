@@ -28,16 +28,19 @@ export interface LinearOperator {
   /** q, the width of the Gram matrix, known without computing it */
   readonly gramWidth?: number;
   /**
-   * Operators of the form pred[i, l] = sum_k <w[l, k, :], X[i, k, :]> (w as (c, n, d)) whose X is
-   * float64 may expose it: the prox-Newton solver (solvers/prox-newton.ts) works on one token's
+   * Operators of the form pred[i, l] = sum_k <w[l, k, :], X[i, k, :]> (w as (c, n, d)) whose GEMMs
+   * run in float64 may expose it: the prox-Newton solver (solvers/prox-newton.ts) works on one token's
    * columns of X at a time.
    */
   readonly tokenDesign?: TokenDesign;
 }
 
-/** X (N, n, d) row-major, and c: the design of pred[i, l] = sum_k <w[l, k, :], X[i, k, :]>. */
+/**
+ * X (N, n, d) row-major, and c: the design of pred[i, l] = sum_k <w[l, k, :], X[i, k, :]>. X may be
+ * float32 storage (`--float32-data`); whoever reads it sums in float64.
+ */
 export interface TokenDesign {
-  X: Float64Array;
+  X: FloatArray;
   N: number;
   n: number;
   d: number;

@@ -37,3 +37,8 @@ export function allocFloat64(length: number, boundBytes: number, what: string): 
   account(8 * length, boundBytes, what);
   return allocate(8 * length, what, () => new Float64Array(length));
 }
+
+export function allocFloat32(length: number, boundBytes: number, what: string): Float32Array {
+  account(4 * length, boundBytes, what);
+  return allocate(4 * length, what, () => new Float32Array(length));
+}

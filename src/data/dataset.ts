@@ -3,6 +3,7 @@
 //   optional U1 (h, n) and U2 (h, d) gates; optional X_test with Y_test or y_test.
 import type { LossKind, Tokens, Targets, Gating } from './tokens';
 import type { NdArray } from './npy';
+import { float64Values } from './ndarray';
 import { readNpz } from './npz';
 import { InputError } from './errors';
 import { missingKey } from './missing-key';
@@ -19,18 +20,28 @@ function shapeText(s: number[]): string {
   return `(${s.join(', ')})`;
 }
 
-function finite(key: string, a: NdArray): Float64Array {
-  for (let i = 0; i < a.values.length; i++) {
-    if (!Number.isFinite(a.values[i])) throw new InputError(key, `contains ${a.values[i]} at flat index ${i}; expected finite numbers`);
+/** The values, checked finite: float32 for tokens read with `--float32-data`, float64 otherwise. */
+function finiteValues(key: string, a: NdArray): Float64Array | Float32Array {
+  const v = a.values;
+  for (let i = 0; i < v.length; i++) {
+    if (Number.isFinite(v[i])) continue;
+    // a finite float64 beyond 3.4e38 reads as Infinity in float32
+    const narrowed = v instanceof Float32Array ? ' (read in float32 for --float32-data, whose range ends at 3.4e38)' : '';
+    throw new InputError(key, `contains ${v[i]} at flat index ${i}${narrowed}; expected finite numbers`);
   }
-  return a.values;
+  return v;
+}
+
+function finite(key: string, a: NdArray): Float64Array {
+  finiteValues(key, a);
+  return float64Values(a, key);
 }
 
 function tokens(key: string, a: NdArray): Tokens {
   if (a.shape.length !== 3) throw new InputError(key, `has shape ${shapeText(a.shape)}; expected rank 3 (N, n, d)`);
   const [N, n, d] = a.shape;
   if (N < 1 || n < 1 || d < 1) throw new InputError(key, `has shape ${shapeText(a.shape)}; every dimension must be >= 1`);
-  return { X: finite(key, a), N, n, d };
+  return { X: finiteValues(key, a), N, n, d };
 }
 
 /** Integer labels in [0, below); `why` says where the bound comes from. */
@@ -147,6 +158,7 @@ export function readGating(arrays: Record<string, NdArray>, n: number, d: number
   return { h, U1: finite('U1', arrays.U1), U2: finite('U2', arrays.U2) };
 }
 
-export function loadDataset(file: string, opts: LoadOptions): Dataset {
-  return datasetFromArrays(readNpz(file), opts);
+/** `float32Data`: X and X_test are decoded straight into float32 (`--float32-data`), never held in float64. */
+export function loadDataset(file: string, opts: LoadOptions & { float32Data?: boolean }): Dataset {
+  return datasetFromArrays(readNpz(file, { float32: opts.float32Data ? ['X', 'X_test'] : [] }), opts);
 }

@@ -19,12 +19,21 @@ export interface NdArray extends NamedArray {
   dtype: string;
   /** 'f' float, 'i' signed int, 'u' unsigned int, 'b' bool */
   kind: 'f' | 'i' | 'u' | 'b';
-  /** the values in C order, widened to float64 (exact for every integer a label can be) */
-  values: Float64Array;
+  /**
+   * The values in C order, widened to float64 (exact for every integer a label can be); float32
+   * only for a key the reader was asked to narrow (npz.ts ReadOptions.float32).
+   */
+  values: Float64Array | Float32Array;
   /**
    * The values in C order in the typed array of their dtype: the same array as `values` for
    * float64; float16 comes as Float32Array (exact: Node 20 has no Float16Array), bool as
    * Uint8Array, int64/uint64 as BigInt64Array/BigUint64Array holding every bit.
    */
   data: NpyData;
+}
+
+/** `values` of an array read in float64: every array but one the reader was asked to narrow. */
+export function float64Values(a: NdArray, key: string): Float64Array {
+  if (!(a.values instanceof Float64Array)) throw new Error(`internal: ${key} was read in float32 where float64 is needed`);
+  return a.values;
 }

@@ -2,7 +2,7 @@
 // so a large array is never held twice. Sizes are checked before anything is allocated: the
 // header must fit in the bytes the caller says there are, and the shape must account for exactly
 // the bytes after it, so a header that promises more than the file holds fails at once.
-import { allocBytes, allocFloat64 } from './alloc';
+import { allocBytes, allocFloat32, allocFloat64 } from './alloc';
 import { InputError } from './errors';
 import type { NdArray, NpyData } from './ndarray';
 
@@ -45,10 +45,10 @@ const BIG_READERS: Partial<Record<string, BigReader>> = {
   u8: (v, o, le) => v.getBigUint64(o, le),
 };
 
-/** The typed array of each dtype, built from the float64 values (exact for every dtype below). */
-const TYPED: Record<string, (values: Float64Array) => NpyData> = {
-  f8: (v) => v,
-  f4: (v) => Float32Array.from(v),
+/** The typed array of each dtype, built from the values read (exact for every dtype below, read in float64). */
+const TYPED: Record<string, (values: ArrayLike<number>) => NpyData> = {
+  f8: (v) => (v instanceof Float64Array ? v : Float64Array.from(v)),
+  f4: (v) => (v instanceof Float32Array ? v : Float32Array.from(v)),
   f2: (v) => Float32Array.from(v),
   i4: (v) => Int32Array.from(v),
   i2: (v) => Int16Array.from(v),
@@ -72,7 +72,7 @@ interface Layout {
   big?: BigReader;
   /** kind and size, e.g. 'f8': the key of READERS and TYPED */
   code: string;
-  /** float64 in host order: bytes are copied as they are */
+  /** the stored type is the one decoded into (float64, or float32 when narrowed), in host order: bytes are copied as they are */
   copy: boolean;
 }
 
@@ -80,15 +80,19 @@ export class NpyDecoder {
   private head: Uint8Array = new Uint8Array(8);
   private headLen = 0;
   private layout?: Layout;
-  private values?: Float64Array;
+  private values?: Float64Array | Float32Array;
   private exact?: BigInt64Array | BigUint64Array;
   private dataAt = 0; // data bytes consumed
   private carry = new Uint8Array(8);
   private carryLen = 0;
   private received = 0;
 
-  /** `total`: the exact size of the .npy in bytes (the zip entry's or the file's size). */
-  constructor(readonly name: string, readonly total: number) {}
+  /**
+   * `total`: the exact size of the .npy in bytes (the zip entry's or the file's size). `narrow`:
+   * decode into float32 (each value rounded once) instead of float64, so a large array costs half
+   * and never exists in float64 (`--float32-data`).
+   */
+  constructor(readonly name: string, readonly total: number, readonly narrow = false) {}
 
   write(chunk: Uint8Array): void {
     this.received += chunk.length;
@@ -154,9 +158,10 @@ export class NpyDecoder {
     const kind = m[2] as NdArray['kind'];
     const code = m[2] + m[3];
     const big = BIG_READERS[code];
-    this.layout = { dtype: header.descr, kind, size, little, fortran: header.fortran, shape: header.shape, read, big, code, copy: kind === 'f' && size === 8 && little === HOST_LITTLE };
+    const stored = this.narrow ? 4 : 8;
+    this.layout = { dtype: header.descr, kind, size, little, fortran: header.fortran, shape: header.shape, read, big, code, copy: kind === 'f' && size === stored && little === HOST_LITTLE };
     // count * size === have <= total, so this is at most 8 bytes per byte of input (u1 -> f64).
-    this.values = allocFloat64(count, 8 * this.total, `array ${this.name}`);
+    this.values = this.narrow ? allocFloat32(count, 4 * this.total, `array ${this.name}`) : allocFloat64(count, 8 * this.total, `array ${this.name}`);
     if (big) this.exact = code === 'i8' ? new BigInt64Array(count) : new BigUint64Array(count);
   }
 
@@ -206,10 +211,11 @@ function parseHeader(text: string, name: string): { descr: string; fortran: bool
 }
 
 /** Fortran (column-major) to C (row-major) order. */
-export function toCOrder<T extends Float64Array | BigInt64Array | BigUint64Array>(src: T, shape: number[]): T {
+export function toCOrder<T extends Float64Array | Float32Array | BigInt64Array | BigUint64Array>(src: T, shape: number[]): T {
   const r = shape.length;
   if (r < 2) return src;
   const out = (src instanceof Float64Array ? allocFloat64(src.length, 8 * src.length, 'C-order copy')
+    : src instanceof Float32Array ? allocFloat32(src.length, 4 * src.length, 'C-order copy')
     : new (src.constructor as new (n: number) => T)(src.length)) as T;
   const idx = new Array<number>(r).fill(0);
   const fStride = new Array<number>(r);

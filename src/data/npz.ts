@@ -14,6 +14,8 @@ import { readDirectory, streamEntry, type ZipEntry } from './zip';
 export interface ReadOptions {
   /** bytes read (or inflated from) per step; small values exercise the chunked path in tests */
   chunkSize?: number;
+  /** keys decoded into float32 instead of float64 (NpyDecoder's `narrow`; a single .npy is key X) */
+  float32?: readonly string[];
 }
 
 const DEFAULT_CHUNK = 16 << 20;
@@ -27,7 +29,8 @@ export interface NpzArchive {
 function openArchive(open: () => ByteSource, isNpy: boolean, opts: ReadOptions): NpzArchive {
   const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK;
   if (!(Number.isSafeInteger(chunkSize) && chunkSize >= 1)) throw new Error(`readNpz: chunkSize must be an integer >= 1, got ${chunkSize}`);
-  if (isNpy) return { keys: ['X'], read: () => withSource(open, (src) => readWholeNpy(src, chunkSize)) };
+  const narrow = (key: string) => opts.float32?.includes(key) ?? false;
+  if (isNpy) return { keys: ['X'], read: () => withSource(open, (src) => readWholeNpy(src, chunkSize, narrow('X'))) };
   const dir = withSource(open, (src) => {
     const d = readDirectory(src);
     refusePyTorch(src, d.entries);
@@ -45,7 +48,7 @@ function openArchive(open: () => ByteSource, isNpy: boolean, opts: ReadOptions):
       const found = byKey.get(key);
       if (!found) throw new InputError(key, `not in ${src.label}`);
       if (found.length > 1) throw new InputError(key, `${src.label} holds ${found.length} entries named ${quote(found[0].name)}`);
-      const decoder = new NpyDecoder(key, found[0].size);
+      const decoder = new NpyDecoder(key, found[0].size, narrow(key));
       streamEntry(src, dir, found[0], key, (chunk) => decoder.write(chunk), chunkSize);
       return decoder.finish();
     }),
@@ -61,8 +64,8 @@ function withSource<T>(open: () => ByteSource, use: (src: ByteSource) => T): T {
   }
 }
 
-function readWholeNpy(src: ByteSource, chunkSize: number): NdArray {
-  const decoder = new NpyDecoder('X', src.size);
+function readWholeNpy(src: ByteSource, chunkSize: number, narrow: boolean): NdArray {
+  const decoder = new NpyDecoder('X', src.size, narrow);
   const buf = allocBytes(Math.min(chunkSize, src.size), chunkSize, 'read buffer');
   for (let done = 0; done < src.size; done += buf.length) {
     const piece = buf.subarray(0, Math.min(buf.length, src.size - done));

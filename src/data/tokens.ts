@@ -1,11 +1,26 @@
 // The data every program and model takes: tokens, targets and, for eq. (12), gates.
 
-/** Tokens X (N, n, d), row-major. */
+/**
+ * Tokens X (N, n, d), row-major. Float32Array only when the data were read with `--float32-data`:
+ * the convex solvers then read X in blocks widened to float64 (exact), so every sum and the
+ * certificate stay float64 while X costs half.
+ */
 export interface Tokens {
-  X: Float64Array;
+  X: Float64Array | Float32Array;
   N: number;
   n: number;
   d: number;
+}
+
+/** Tokens in float64: what the non-convex models and the kernel program's feature map take. */
+export type Float64Tokens = Tokens & { X: Float64Array };
+
+/**
+ * The tokens themselves, or with float32 storage widened into a float64 copy: for the code that is
+ * not built for `--float32-data` (the non-convex models, the kernel program's features).
+ */
+export function float64Tokens(t: Tokens): Float64Tokens {
+  return t.X instanceof Float64Array ? (t as Float64Tokens) : { ...t, X: Float64Array.from(t.X) };
 }
 
 export type LossKind = 'squared' | 'ce';

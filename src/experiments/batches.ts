@@ -4,7 +4,8 @@
 // may be smaller). The order of epoch e depends only on (seed, e), so the sampler's state is
 // two integers and a checkpoint resumes it exactly.
 import type { Batch } from '../nn/models/model';
-import type { LossKind, Targets, Tokens } from '../convex/types';
+import type { LossKind, Targets } from '../convex/types';
+import type { Float64Tokens } from '../data/tokens';
 import { makeDatafit } from '../convex/programs/assemble';
 import { Rng } from '../core/rng';
 
@@ -23,7 +24,7 @@ function gatherRows<T extends Float64Array | Int32Array>(src: T, width: number, 
 }
 
 /** Samples from..to-1 of tokens and their targets, as views (no copy): a validation split. */
-export function sliceSamples(t: Tokens, targets: Targets, from: number, to: number): { tokens: Tokens; targets: Targets } {
+export function sliceSamples(t: Float64Tokens, targets: Targets, from: number, to: number): { tokens: Float64Tokens; targets: Targets } {
   const { n, d } = t;
   const c = targets.c;
   return {
@@ -33,7 +34,7 @@ export function sliceSamples(t: Tokens, targets: Targets, from: number, to: numb
 }
 
 /** Tokens (N, n, d) with squared-loss targets Y or labels y. */
-export function tokenSource(t: Tokens, targets: Targets, loss: LossKind): DataSource<Float64Array> {
+export function tokenSource(t: Float64Tokens, targets: Targets, loss: LossKind): DataSource<Float64Array> {
   const { n, d } = t;
   const c = targets.c;
   return {

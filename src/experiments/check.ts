@@ -7,7 +7,7 @@
 //   not optimal             objective - (a point the solve found) > tol |objective|
 // Errors name config fields and the keys of the weights file.
 import { readGating, type Dataset } from '../data/dataset';
-import type { NdArray } from '../data/ndarray';
+import { float64Values, type NdArray } from '../data/ndarray';
 import type { LossKind, Progress } from '../convex/types';
 import { fitConfig, prepareProblem, chooseBeta } from './fit';
 import { programNamed } from '../convex/registry';
@@ -106,7 +106,7 @@ export function runCheck(data: Dataset, arrays: Record<string, NdArray>, cfg: Ch
     a.values.forEach((v, i) => {
       if (!Number.isFinite(v)) throw new InputError('Z', `contains ${v} at flat index ${i}; expected finite numbers`);
     });
-    Z = a.values;
+    Z = float64Values(a, 'Z');
     objective = NaN; // the convex objective, from the KKT report below
   } else {
     const rec = built.readRecovered(arrays);

@@ -4,6 +4,7 @@
 // learning rate and the work done.
 import { InputError } from '../data/errors';
 import type { Tokens } from '../convex/types';
+import type { Float64Tokens } from '../data/tokens';
 
 export interface ModelSettings {
   heads: number;
@@ -87,7 +88,7 @@ export function ordered(s: ModelSettings): ModelSettings {
 }
 
 /** Tokens with a one-hot of their position appended: (N, n, d) -> (N, n, d + n). */
-export function withPositions(t: Tokens): Tokens {
+export function withPositions(t: Tokens): Float64Tokens {
   const { X, N, n, d } = t;
   const D = d + n;
   const out = new Float64Array(N * n * D);

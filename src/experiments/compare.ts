@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { attentionMap } from '../attention/attention-map';
 import type { Dataset } from '../data/dataset';
 import type { Tokens, Targets } from '../convex/types';
+import { float64Tokens, type Float64Tokens } from '../data/tokens';
 import { makeDatafit, withBeta } from '../convex/programs/assemble';
 import { splitMetrics } from '../convex/metrics';
 import { attention } from '../convex/programs/attention';
@@ -156,11 +157,12 @@ export function runCompare(
   const t0 = startedAt ?? process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - t0) / 1e9;
   const loss = data.trainTargets.Y ? 'squared' : 'ce';
-  const { train, trainTargets, test, testTargets } = data;
+  const { trainTargets, testTargets } = data;
+  const train = float64Tokens(data.train), test = float64Tokens(data.test);
   const c = trainTargets.c;
   // what each model sees of a split: the softmax model, with --positional, the positions too
-  const seen = new Map<Float64Array, Tokens>();
-  const view = (name: 'softmax' | 'simplex', t: Tokens): Tokens => {
+  const seen = new Map<Float64Array, Float64Tokens>();
+  const view = (name: 'softmax' | 'simplex', t: Float64Tokens): Float64Tokens => {
     if (name === 'simplex' || !cfg.positional) return t;
     if (!seen.has(t.X)) seen.set(t.X, withPositions(t));
     return seen.get(t.X)!;

@@ -119,7 +119,7 @@ function lastLayerProblem(model: DeepConvex, s: Split, beta: number): Problem {
     : computeGates(top.X, N, top.n, top.d, U1, U2, h);
   const c = model.cfg.classes;
   const { problem } = assemble({ X: top.X, N, n: top.n, d: top.d }, { c, y: s.labels }, 'ce', false,
-    (X) => new GatedOperator(X, N, top.n, top.d, c, D, h));
+    (X, o) => new GatedOperator(X, N, top.n, top.d, c, D, h, o));
   return { ...problem, beta };
 }
 

@@ -32,6 +32,8 @@ export interface FitSettings {
   /** auto: the Gram form for the squared loss where cheaper, FISTA otherwise (convex/solve.ts) */
   solver: SolverChoice;
   float32: boolean;
+  /** X was read into float32 (`--float32-data`); the caller loads the data, this records it */
+  float32Data: boolean;
   lr?: number;
   timeLimit?: number;
 }
@@ -47,12 +49,12 @@ export interface FitConfig extends FitSettings {
 
 /** The names of FitSettings: any other field of a FitConfig is a program option. */
 const SETTINGS: ReadonlySet<string> = new Set(Object.keys({
-  model: 0, loss: 0, beta: 0, betaFrac: 0, heads: 0, seed: 0, tol: 0, maxIter: 0, solver: 0, float32: 0, lr: 0, timeLimit: 0,
+  model: 0, loss: 0, beta: 0, betaFrac: 0, heads: 0, seed: 0, tol: 0, maxIter: 0, solver: 0, float32: 0, float32Data: 0, lr: 0, timeLimit: 0,
 } satisfies Record<keyof FitSettings, 0>));
 
 /** The one set of defaults: the CLI's flags default to these, and runFit fills what a caller leaves out. */
 export const FIT_DEFAULTS = {
-  model: DEFAULT_PROGRAM.name, loss: 'squared', seed: 0, tol: 1e-6, maxIter: 20000, solver: 'auto', float32: false, lr: 1e-2,
+  model: DEFAULT_PROGRAM.name, loss: 'squared', seed: 0, tol: 1e-6, maxIter: 20000, solver: 'auto', float32: false, float32Data: false, lr: 1e-2,
 } as const satisfies Partial<FitSettings>;
 
 /**
@@ -80,6 +82,8 @@ export interface FitResult {
   /** the solver that ran (with --solver auto, the one it picked; gram+fista: the Gram form stalled and FISTA finished) */
   solver: NonNullable<SolveResult['method']>;
   precision: 'float64' | 'float32';
+  /** how X was held: float32 with --float32-data (every sum still float64), else float64 */
+  dataPrecision: 'float64' | 'float32';
   N: number; n: number; d: number; c: number; h: number | null;
   beta: number;
   betaMax: number;
@@ -197,6 +201,7 @@ export function fitAt(
   const cert = sol.certificate;
   const result: FitResult = {
     model: built.program.name, loss: cfg.loss, solver: sol.method, precision: sol.precision, // float32: iterations in float32, certificate in float64
+    dataPrecision: data.train.X instanceof Float32Array ? 'float32' : 'float64',
     N, n: data.train.n, d: data.train.d, c, h: built.h,
     beta: problem.beta, betaMax: built.betaMax, betaFrac: problem.beta / built.betaMax,
     objective: cert.primal, lowerBound: cert.dual, gap: cert.gap, relGap: cert.relGap, tol: cfg.tol,

@@ -6,6 +6,7 @@
 // on all the training data. Predictions are taken in chunks, so a full-data pass never holds the
 // activations of every image at once.
 import type { Tokens } from '../convex/types';
+import type { Float64Tokens } from '../data/tokens';
 import type { Model, ModelShape } from '../nn/models/model';
 import { makeDatafit } from '../convex/programs/assemble';
 import { splitMetrics } from '../convex/metrics';
@@ -65,7 +66,7 @@ const PREDICT_CHUNK = 2048;
 export const MIN_BASELINE_IMAGES = 10;
 
 /** The model's predictions (N, c) on all of t, PREDICT_CHUNK samples at a time. */
-export function predictAll(model: Model, t: Tokens, c: number): Float64Array {
+export function predictAll(model: Model, t: Float64Tokens, c: number): Float64Array {
   const per = t.n * t.d, out = new Float64Array(t.N * c);
   for (let i = 0; i < t.N; i += PREDICT_CHUNK) {
     const B = Math.min(PREDICT_CHUNK, t.N - i);
@@ -79,11 +80,11 @@ export function predictAll(model: Model, t: Tokens, c: number): Float64Array {
  * test are the tokens as the attention programs see them; classes c.
  */
 export function trainBaseline(
-  b: Baseline, s: BaselineSettings, train: Tokens, y: Int32Array, test: Tokens, ytest: Int32Array, c: number, seconds: number, now: () => number,
+  b: Baseline, s: BaselineSettings, train: Float64Tokens, y: Int32Array, test: Float64Tokens, ytest: Int32Array, c: number, seconds: number, now: () => number,
 ): BaselineRow {
   const start = now();
   const positional = b === 'softmax';
-  const view = (t: Tokens) => (positional ? withPositions(t) : t);
+  const view = (t: Float64Tokens) => (positional ? withPositions(t) : t);
   const make = (m: ModelShape): Model => (b === 'linear' ? mlpModel(m, [], s.beta, s.seed)
     : b === 'mlp' ? mlpModel(m, [s.hidden], s.beta, s.seed)
       : b === 'softmax' ? softmaxModel(m, s.softmaxHeads, s.beta, s.seed, 0)

@@ -5,6 +5,7 @@
 // non-convex baselines (vision-baselines.ts) trained with Adam, each for the wall time the convex
 // heads took (or --baseline-seconds). Every finished phase is checkpointed: --resume goes on from
 // the last one. docs/vision.md.
+import { float64Tokens } from '../data/tokens';
 import * as path from 'node:path';
 import type { Dataset } from '../data/dataset';
 import type { Progress } from '../convex/types';
@@ -260,7 +261,7 @@ function runPhases(data: Dataset, v: VisionMeta, cfg: VisionConfig, ck: VisionCh
       hidden: cfg.hidden, softmaxHeads: softmaxHeads(cfg, v), simplexHeads: cfg.simplexHeads, beta: r.baselineBeta,
       batch: cfg.batch, lrGrid: cfg.lrGrid, valFraction: cfg.valFraction, seed: cfg.seed,
     };
-    const row = trainBaseline(b, settings, data.train, v.y, data.test!, v.ytest, v.classes, seconds, now);
+    const row = trainBaseline(b, settings, float64Tokens(data.train), v.y, float64Tokens(data.test!), v.ytest, v.classes, seconds, now);
     r.warnings.push(...row.warnings);
     r.rows.push(row);
     save();

@@ -71,7 +71,7 @@ test('fit --model gated --loss ce writes the gates and reaches the gap', () => {
   assert.equal(config.gates, 2);
   assert.equal(config.heads, 1);
   // the programs' options sit where they always have, after heads (config.json is byte-stable)
-  assert.deepEqual(Object.keys(config), ['model', 'loss', 'betaFrac', 'heads', 'gates', 'seed', 'tol', 'maxIter', 'solver', 'float32', 'lr']);
+  assert.deepEqual(Object.keys(config), ['model', 'loss', 'betaFrac', 'heads', 'gates', 'seed', 'tol', 'maxIter', 'solver', 'float32', 'float32Data', 'lr']);
   assert.ok(res.relGap <= 1e-6);
   const w = readNpz(path.join(out, 'weights.npz'));
   assert.deepEqual(w.Z.shape, [2, 3, n, d]);

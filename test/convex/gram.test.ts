@@ -37,7 +37,7 @@ test('attention operator: gram() is A^T A per output (float64 and float32 tokens
   const N = 30, n = 3, d = 4, c = 2, p = n * d;
   const X = randn(N * p, 5);
   for (const Xs of [X, Float32Array.from(X)]) {
-    const op = new AttentionOperator(Xs, N, n, d, c, 7); // several blocks of samples
+    const op = new AttentionOperator(Xs, N, n, d, c, { blockRows: 7 }); // several blocks of samples
     const G = op.gram();
     assert.equal(op.gramWidth, p);
     const Xw = Float64Array.from(Xs);

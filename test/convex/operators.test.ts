@@ -27,14 +27,14 @@ function gatesByLoop(): Uint8Array {
 }
 
 /** Dense A with rows (i, l) and columns (j, l', k, m): D_ij X[i,k,m] when l = l'. */
-function denseReference(D: Uint8Array | null): DenseOperator {
+function denseReference(D: Uint8Array | null, Xs: Float64Array = X): DenseOperator {
   const hh = D ? h : 1;
   const cols = hh * c * n * d;
   const A = new Float64Array(N * c * cols);
   for (let i = 0; i < N; i++) for (let l = 0; l < c; l++) for (let j = 0; j < hh; j++) {
     if (D && !D[i * h + j]) continue;
     for (let k = 0; k < n; k++) for (let m = 0; m < d; m++) {
-      A[(i * c + l) * cols + ((j * c + l) * n + k) * d + m] = X[(i * n + k) * d + m];
+      A[(i * c + l) * cols + ((j * c + l) * n + k) * d + m] = Xs[(i * n + k) * d + m];
     }
   }
   return new DenseOperator(A, N * c, cols);
@@ -75,18 +75,33 @@ test('gated operator (eq. 12) equals the dense reference', () => {
 
 test('float32 operators agree with the dense reference to single precision', () => {
   const D = gatesByLoop();
-  checkAgainst(new AttentionOperator(Float32Array.from(X), N, n, d, c), denseReference(null), 1e-5);
-  checkAgainst(new GatedOperator(Float32Array.from(X), N, n, d, c, D, h), denseReference(D), 1e-5);
+  const f32 = { precision: 'float32' } as const;
+  checkAgainst(new AttentionOperator(Float32Array.from(X), N, n, d, c, f32), denseReference(null), 1e-5);
+  checkAgainst(new GatedOperator(Float32Array.from(X), N, n, d, c, D, h, f32), denseReference(D), 1e-5);
+});
+
+test('float32 storage under float64 GEMMs (--float32-data) is the float64 operator on the stored values', () => {
+  const D = gatesByLoop();
+  const X32 = Float32Array.from(X), stored = Float64Array.from(X32);
+  assert.ok(stored.some((v, i) => relDiff(v, X[i]) > 1e-9), 'the rounding is visible, so the reference on X itself would fail the 1e-12 below');
+  for (const blockRows of [1, 7, Infinity]) {
+    const att = new AttentionOperator(X32, N, n, d, c, { blockRows });
+    assert.equal(att.precision, 'float64');
+    assert.equal(att.tokenDesign!.X, X32, 'prox-Newton reads the same storage');
+    checkAgainst(att, denseReference(null, stored), 1e-12);
+    checkAgainst(new GatedOperator(X32, N, n, d, c, D, h, { blockRows }), denseReference(D, stored), 1e-12);
+  }
+  assert.throws(() => new AttentionOperator(X, N, n, d, c, { precision: 'float32' }), /float32 GEMMs need X in float32/);
 });
 
 test('operators computed in blocks of samples equal the dense reference, whatever the block', () => {
   // N = 23: blocks of 1, of 7 (the last one partial), of exactly N, and one GEMM over all samples
   const D = gatesByLoop();
   for (const block of [1, 7, 23, Infinity]) {
-    checkAgainst(new AttentionOperator(X, N, n, d, c, block), denseReference(null), 1e-12);
-    checkAgainst(new GatedOperator(X, N, n, d, c, D, h, block), denseReference(D), 1e-12);
-    checkAgainst(new AttentionOperator(Float32Array.from(X), N, n, d, c, block), denseReference(null), 1e-5);
-    checkAgainst(new GatedOperator(Float32Array.from(X), N, n, d, c, D, h, block), denseReference(D), 1e-5);
+    checkAgainst(new AttentionOperator(X, N, n, d, c, { blockRows: block }), denseReference(null), 1e-12);
+    checkAgainst(new GatedOperator(X, N, n, d, c, D, h, { blockRows: block }), denseReference(D), 1e-12);
+    checkAgainst(new AttentionOperator(Float32Array.from(X), N, n, d, c, { blockRows: block, precision: 'float32' }), denseReference(null), 1e-5);
+    checkAgainst(new GatedOperator(Float32Array.from(X), N, n, d, c, D, h, { blockRows: block, precision: 'float32' }), denseReference(D), 1e-5);
   }
 });
 

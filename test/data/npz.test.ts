@@ -20,7 +20,7 @@ import { writeSparseZip } from './sparse-zip';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-npz-'));
 const bytesOf = (name: string) => new Uint8Array(fs.readFileSync(fixture(name)));
-const values = (r: Record<string, { values: Float64Array }>, k: string) => Array.from(r[k].values);
+const values = (r: Record<string, { values: ArrayLike<number> }>, k: string) => Array.from(r[k].values);
 function writeTmp(name: string, bytes: Uint8Array): string {
   const file = path.join(tmp, name);
   fs.writeFileSync(file, bytes);

@@ -1,11 +1,12 @@
 // The gated operator of Theorem 3, eq. (12): pred[i, l] = sum_j D[i, j] <Z_{j l}, X_i>.
 // Z is (h, c, n, d) = (hc x nd). Forward: T = Xf Z^T (N x hc), then a masked sum over j.
 // Adjoint: M[i, j c + l] = D[i, j] r[i, l], then A^T r = M^T Xf. One GEMM each way per block of
-// samples (row-blocks.ts), so T and M are (block x hc), not (N x hc).
+// samples (row-blocks.ts), so T and M are (block x hc), not (N x hc). X may be float32 storage
+// under float64 GEMMs (`--float32-data`): each block is widened as read.
 import type { LinearOperator } from '../types';
 import { blas, type FloatArray } from '../../core/blas';
 import { powerNorm } from './power';
-import { forBlocks, rowsPerBlock } from './row-blocks';
+import { BlockReader, forBlocks, operatorLayout, type OperatorOptions } from './row-blocks';
 
 export class GatedOperator implements LinearOperator {
   readonly rows: number;
@@ -16,15 +17,13 @@ export class GatedOperator implements LinearOperator {
   private readonly T: FloatArray;
   private readonly w32: Float32Array | null;
   private readonly block: number;
+  private readonly reader: BlockReader;
   private norm = -1;
 
-  /**
-   * X (N, n, d) row-major; D (N, h) gates of 0/1. `blockRows`: samples per GEMM (default ~8 MB
-   * of X; Infinity: one GEMM over all samples).
-   */
+  /** X (N, n, d) row-major; D (N, h) gates of 0/1; `opts`: the GEMMs' precision (float64 by default) and block size. */
   constructor(
     readonly X: FloatArray, readonly N: number, readonly n: number, readonly d: number,
-    readonly c: number, readonly D: Uint8Array, readonly h: number, blockRows?: number,
+    readonly c: number, readonly D: Uint8Array, readonly h: number, opts: OperatorOptions = {},
   ) {
     this.p = n * d;
     if (X.length !== N * this.p) throw new Error(`GatedOperator: X has ${X.length} entries, expected ${N}x${n}x${d}`);
@@ -32,21 +31,23 @@ export class GatedOperator implements LinearOperator {
     this.rows = N * c;
     this.cols = h * c * this.p;
     this.flopsPerApply = 2 * N * this.p * h * c;
-    const f32 = X instanceof Float32Array;
-    this.precision = f32 ? 'float32' : 'float64';
-    this.block = Math.min(N, blockRows ?? rowsPerBlock(this.p, X.BYTES_PER_ELEMENT));
+    const { precision, block } = operatorLayout(X, N, this.p, opts);
+    const f32 = precision === 'float32';
+    this.precision = precision;
+    this.block = block;
+    this.reader = new BlockReader(X, this.p, block, precision);
     this.T = f32 ? new Float32Array(this.block * h * c) : new Float64Array(this.block * h * c);
     this.w32 = f32 ? new Float32Array(this.cols) : null;
   }
 
   apply(w: Float64Array, out: Float64Array): void {
-    const { c, h, p, T, D, X } = this;
+    const { c, h, p, T, D } = this;
     const hc = h * c;
     if (this.w32) this.w32.set(w);
     const W = this.w32 ?? w;
     out.fill(0);
     forBlocks(this.N, this.block, (i0, m) => {
-      blas.gemm(false, true, m, hc, p, 1, X.subarray(i0 * p, (i0 + m) * p), p, W, p, 0, T, hc);
+      blas.gemm(false, true, m, hc, p, 1, this.reader.rows(i0, m), p, W, p, 0, T, hc);
       for (let b = 0; b < m; b++) {
         const i = i0 + b;
         const o = i * c;
@@ -60,7 +61,7 @@ export class GatedOperator implements LinearOperator {
   }
 
   applyT(r: Float64Array, out: Float64Array): void {
-    const { c, h, p, T: M, D, X } = this;
+    const { c, h, p, T: M, D } = this;
     const hc = h * c;
     const G = this.w32 ?? out;
     forBlocks(this.N, this.block, (i0, m) => {
@@ -73,7 +74,7 @@ export class GatedOperator implements LinearOperator {
         }
       }
       // the first block writes, the others accumulate
-      blas.gemm(true, false, hc, p, m, 1, M, hc, X.subarray(i0 * p, (i0 + m) * p), p, i0 === 0 ? 0 : 1, G, p);
+      blas.gemm(true, false, hc, p, m, 1, M, hc, this.reader.rows(i0, m), p, i0 === 0 ? 0 : 1, G, p);
     });
     if (this.w32) out.set(this.w32);
   }

@@ -3,13 +3,16 @@
 // W1 = U1, W2 = U2.
 import type { FloatArray } from '../../core/blas';
 import { headScores } from '../../attention/head-scores';
+import { BlockReader, forBlocks, rowsPerBlock } from './row-blocks';
 
 export function gatePreactivations(
   X: FloatArray, N: number, n: number, d: number, U1: Float64Array, U2: Float64Array, h: number,
 ): Float64Array {
-  const Xd = X instanceof Float64Array ? X : Float64Array.from(X);
-  const s = new Float64Array(N * h);
-  headScores(s, Xd, N, n, d, U1, U2, h);
+  // float32 storage widened in blocks of samples, never as a whole copy
+  const p = n * d, block = Math.min(N, rowsPerBlock(p, 8));
+  const reader = new BlockReader(X, p, block, 'float64');
+  const s = new Float64Array(N * h), Q = new Float64Array(block * n * h);
+  forBlocks(N, block, (i0, m) => headScores(s.subarray(i0 * h, (i0 + m) * h), reader.rows(i0, m) as Float64Array, m, n, d, U1, U2, h, Q));
   return s;
 }
 

@@ -8,6 +8,7 @@ import { CrossEntropyLoss } from '../../losses/cross-entropy';
 import { GroupL2 } from '../penalties/group-l2';
 import { betaMax } from '../duality';
 import { checkScale } from '../scale-check';
+import type { OperatorOptions } from '../operators/row-blocks';
 
 export function makeDatafit(loss: LossKind, t: Targets, N: number): Datafit {
   if (loss === 'squared') {
@@ -24,14 +25,20 @@ export interface Assembled {
   betaMax: number;
 }
 
-/** operator x datafit x group l2 at beta = beta_max; with float32, the operator runs on a float32 copy of X. */
+/**
+ * operator x datafit x group l2 at beta = beta_max. With float32 GEMMs the operator runs on X in
+ * float32 (X itself when it is stored so, `--float32-data`, else a copy) and the exact twin in
+ * float64 on X as given.
+ */
 export function assemble(
-  tokens: Tokens, targets: Targets, loss: LossKind, float32: boolean, makeOperator: (X: FloatArray) => LinearOperator,
+  tokens: Tokens, targets: Targets, loss: LossKind, float32: boolean, makeOperator: (X: FloatArray, o: OperatorOptions) => LinearOperator,
 ): Assembled {
-  const operator = makeOperator(float32 ? Float32Array.from(tokens.X) : tokens.X);
+  const exactOperator = makeOperator(tokens.X, { precision: 'float64' });
+  const operator = float32
+    ? makeOperator(tokens.X instanceof Float32Array ? tokens.X : Float32Array.from(tokens.X), { precision: 'float32' })
+    : exactOperator;
   const datafit = makeDatafit(loss, targets, tokens.N);
   const penalty = new GroupL2(tokens.d);
-  const exactOperator = float32 ? makeOperator(tokens.X) : operator;
   const bmax = betaMax(exactOperator, datafit, penalty);
   checkScale(tokens.X, exactOperator, datafit, bmax, targets.Y);
   const exact = float32 ? { operator: exactOperator, datafit, penalty, beta: bmax } : undefined;

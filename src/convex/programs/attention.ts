@@ -23,7 +23,7 @@ export const attention: Program = {
     const { N, n, d } = train;
     const c = trainTargets.c;
     checkSolveFits(N, n, d, c, 1);
-    const assembled = assemble(train, trainTargets, options.loss, options.float32 ?? false, (X) => new AttentionOperator(X, N, n, d, c));
+    const assembled = assemble(train, trainTargets, options.loss, options.float32 ?? false, (X, o) => new AttentionOperator(X, N, n, d, c, o));
     const zShape = [c, n, d];
     return {
       program: attention,

@@ -43,7 +43,7 @@ export const gated: Program<'gates' | 'seed'> = {
     checkSolveFits(N, n, d, c, data.gating?.h ?? options.gates ?? DEFAULT_GATES);
     const g = data.gating ?? drawGating(options.gates ?? DEFAULT_GATES, n, d, options.seed ?? 0);
     const D = computeGates(train.X, N, n, d, g.U1, g.U2, g.h);
-    const assembled = assemble(train, trainTargets, options.loss, options.float32 ?? false, (X) => new GatedOperator(X, N, n, d, c, D, g.h));
+    const assembled = assemble(train, trainTargets, options.loss, options.float32 ?? false, (X, o) => new GatedOperator(X, N, n, d, c, D, g.h, o));
     const zShape = [g.h, c, n, d];
     return {
       program: gated,

@@ -3,7 +3,7 @@
 // Z is (c, n, D): each nonzero token row is a head whose value vector lives in feature space;
 // through the map it reads the input as w_input = phi^T z (weights.npz: W2_input). phi is linear,
 // so the function class is that of eq. (10) and only the penalty changes (docs/kernel-features.md).
-import type { Tokens } from '../types';
+import { float64Tokens, type Tokens } from '../../data/tokens';
 import type { Program } from './program';
 import { assemble } from './assemble';
 import { AttentionOperator } from '../operators/attention';
@@ -20,7 +20,7 @@ export const DEFAULT_BLOCKS = 4;
 
 /** The tokens (N, n, d) mapped to (N, n, D). */
 export function featureTokens(map: ChiFeatureMap, t: Tokens): Tokens {
-  return { X: applyChiFeatures(map, t.X, t.N * t.n), N: t.N, n: t.n, d: map.D };
+  return { X: applyChiFeatures(map, float64Tokens(t).X, t.N * t.n), N: t.N, n: t.n, d: map.D };
 }
 
 export const kernel: Program<'features' | 'chiDof' | 'seed'> = {
@@ -48,7 +48,7 @@ export const kernel: Program<'features' | 'chiDof' | 'seed'> = {
     checkSolveFits(N, n, D, c, 1);
     const map = drawChiFeatures(d, D, options.chiDof ?? DEFAULT_CHI_DOF, options.seed ?? 0);
     const features = featureTokens(map, train);
-    const assembled = assemble(features, trainTargets, options.loss, options.float32 ?? false, (X) => new AttentionOperator(X, N, n, D, c));
+    const assembled = assemble(features, trainTargets, options.loss, options.float32 ?? false, (X, o) => new AttentionOperator(X, N, n, D, c, o));
     const zShape = [c, n, D];
     return {
       program: kernel,
@@ -65,7 +65,7 @@ export const kernel: Program<'features' | 'chiDof' | 'seed'> = {
       readRecovered: (arrays) => readHeads(arrays, [1, c, n, D]),
       embed: (rec) => headsToZ(rec, 1),
       // the heads read features: the input tokens go through the map first
-      nonconvexObjective: (X, NX, rec, beta) => nonconvexObjective(X === train.X ? features.X : applyChiFeatures(map, X, NX * n), NX, rec, assembled.problem.datafit, beta),
+      nonconvexObjective: (X, NX, rec, beta) => nonconvexObjective(X === train.X ? features.X : applyChiFeatures(map, float64Tokens({ X, N: NX, n, d }).X, NX * n), NX, rec, assembled.problem.datafit, beta),
       weights: (Z, rec) => ({
         ...headWeights(Z, rec, zShape),
         W2_input: { data: applyChiFeaturesT(map, rec.W2, rec.H), shape: [rec.H, d] },

@@ -4,6 +4,7 @@
 // non-convex weights from Z and evaluates the non-convex objective through them, which must equal
 // the convex optimum. The registry (../registry.ts) lists the programs; nothing else branches on
 // a program's name.
+import type { FloatArray } from '../../core/blas';
 import type { Gating, LossKind, Problem, Targets, Tokens } from '../types';
 import type { RecoveredWeights } from '../recovery/heads';
 import type { NamedArray, NdArray } from '../../data/npz';
@@ -66,7 +67,7 @@ export interface BuiltProgram {
   /** the convex point non-convex weights stand for: the same prediction, a convex objective at most their non-convex one */
   embed(rec: RecoveredWeights): Float64Array;
   /** the non-convex objective (loss + weight decay) at recovered weights, computed through them */
-  nonconvexObjective(X: Float64Array, N: number, rec: RecoveredWeights, beta: number): { objective: number; pred: Float64Array };
+  nonconvexObjective(X: FloatArray, N: number, rec: RecoveredWeights, beta: number): { objective: number; pred: Float64Array };
   /** the named arrays weights.npz holds: Z and the recovered weights */
   weights(Z: Float64Array, rec: RecoveredWeights): Record<string, NamedArray>;
 }

@@ -8,12 +8,13 @@
 import type { Datafit, Gating } from '../types';
 import type { RecoveredWeights } from './heads';
 import { simplexDecay } from '../../nn/simplex-attention';
-import { blas } from '../../core/blas';
+import { blas, type FloatArray } from '../../core/blas';
+import { BlockReader } from '../operators/row-blocks';
 import { headScores } from '../../attention/head-scores';
 import { computeGates } from '../operators/gates';
 
 export function nonconvexPredict(
-  X: Float64Array, N: number, w: RecoveredWeights, gating?: Gating, blockEntries = 4_000_000,
+  X: FloatArray, N: number, w: RecoveredWeights, gating?: Gating, blockEntries = 4_000_000,
 ): Float64Array {
   const { H, n, d, c } = w;
   const pred = new Float64Array(N * c);
@@ -22,9 +23,10 @@ export function nonconvexPredict(
   const block = Math.max(1, Math.min(N, Math.floor(blockEntries / (n * H))));
   const Q = new Float64Array(block * n * H);
   const s = new Float64Array(block * H);
+  const reader = new BlockReader(X, n * d, block, 'float64'); // float32 storage is summed in float64
   for (let i0 = 0; i0 < N; i0 += block) {
     const b = Math.min(block, N - i0);
-    const Xb = X.subarray(i0 * n * d, (i0 + b) * n * d);
+    const Xb = reader.rows(i0, b) as Float64Array;
     headScores(s, Xb, b, n, d, w.W1, w.W2, H, Q);
     if (gating) {
       const D = computeGates(Xb, b, n, d, gating.U1, gating.U2, gating.h);
@@ -38,7 +40,7 @@ export function nonconvexPredict(
 }
 
 export function nonconvexObjective(
-  X: Float64Array, N: number, w: RecoveredWeights, datafit: Datafit, beta: number, gating?: Gating,
+  X: FloatArray, N: number, w: RecoveredWeights, datafit: Datafit, beta: number, gating?: Gating,
 ): { objective: number; pred: Float64Array } {
   const pred = nonconvexPredict(X, N, w, gating);
   return { objective: datafit.value(pred) + (beta / 2) * simplexDecay(w.W2, w.W3, w.H, w.d, w.c), pred };

@@ -1,7 +1,7 @@
 // Non-convex simplex-attention weights written by anyone, in the layout `fit` writes to
 // weights.npz: W1 (H, n) rows on the simplex, W2 (H, d), W3 (H, c), and for gated models the
 // gate each head uses, gate (H,) in 0..h-1. Checked key by key, each error naming the key.
-import type { NdArray } from '../../data/ndarray';
+import { float64Values, type NdArray } from '../../data/ndarray';
 import type { RecoveredWeights } from './heads';
 import { InputError } from '../../data/errors';
 import { missingKey } from '../../data/missing-key';
@@ -18,7 +18,7 @@ function matrix(arrays: Record<string, NdArray>, key: string, cols: number, what
   a.values.forEach((v, i) => {
     if (!Number.isFinite(v)) throw new InputError(key, `contains ${v} at flat index ${i}; expected finite numbers`);
   });
-  return a.values;
+  return float64Values(a, key);
 }
 
 export function readHeads(arrays: Record<string, NdArray>, [h, c, n, d]: readonly [number, number, number, number]): RecoveredWeights {

@@ -27,7 +27,8 @@
 //     however small the step.
 import type { Problem, SolveOptions, SolveResult } from '../types';
 import type { SampleHessian } from '../../losses/datafit';
-import { blas, syrkUpper } from '../../core/blas';
+import { blas, syrkUpper, type FloatArray } from '../../core/blas';
+import { BlockReader, forBlocks, rowsPerBlock } from '../operators/row-blocks';
 import { eigh } from '../../core/linalg';
 import { dualValue, primalValue } from '../duality';
 import { GroupL2 } from '../penalties/group-l2';
@@ -83,12 +84,18 @@ export function gapSafeRadius(lipschitz: number, gap: number): number {
 }
 
 /** ||X_k||_2 for each token k: the spectral norm of the (N x d) columns of token k. */
-export function tokenSpectralNorms(X: Float64Array, N: number, n: number, d: number): Float64Array {
-  const norms = new Float64Array(n), G = new Float64Array(d * d);
+export function tokenSpectralNorms(X: FloatArray, N: number, n: number, d: number): Float64Array {
+  const norms = new Float64Array(n), G = new Float64Array(n * d * d), nd = n * d;
+  // one pass over X: float32 storage is widened a block of samples at a time
+  const block = X instanceof Float64Array ? N : Math.min(N, rowsPerBlock(nd, 8)), reader = new BlockReader(X, nd, block, 'float64');
+  forBlocks(N, block, (i0, m) => {
+    const Xb = reader.rows(i0, m) as Float64Array;
+    for (let k = 0; k < n; k++) syrkUpper(d, m, 1, Xb.subarray(k * d), nd, i0 === 0 ? 0 : 1, G.subarray(k * d * d), d);
+  });
   for (let k = 0; k < n; k++) {
-    syrkUpper(d, N, 1, X.subarray(k * d), n * d, 0, G, d);
-    for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) G[a * d + b] = G[b * d + a];
-    norms[k] = Math.sqrt(Math.max(0, eigh(G, d).values[d - 1]));
+    const Gk = G.subarray(k * d * d, (k + 1) * d * d);
+    for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) Gk[a * d + b] = Gk[b * d + a];
+    norms[k] = Math.sqrt(Math.max(0, eigh(Gk, d).values[d - 1]));
   }
   return norms;
 }
