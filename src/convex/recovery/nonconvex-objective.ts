@@ -9,7 +9,7 @@ import type { Datafit, Gating } from '../types';
 import type { RecoveredWeights } from './heads';
 import { simplexDecay } from '../../nn/simplex-attention';
 import { blas, type FloatArray } from '../../core/blas';
-import { BlockReader } from '../operators/row-blocks';
+import { BlockReader, rowsPerBlock } from '../operators/row-blocks';
 import { headScores } from '../../attention/head-scores';
 import { computeGates } from '../operators/gates';
 
@@ -20,7 +20,9 @@ export function nonconvexPredict(
   const pred = new Float64Array(N * c);
   if (H === 0) return pred;
   // Samples in blocks, so the head activations Q stay near 32 MB however many heads there are.
-  const block = Math.max(1, Math.min(N, Math.floor(blockEntries / (n * H))));
+  // float32 storage is widened a block at a time: that copy kept to ~8 MB as well
+  const widenCap = X instanceof Float32Array ? rowsPerBlock(n * d, 8) : Infinity;
+  const block = Math.max(1, Math.min(N, Math.floor(blockEntries / (n * H)), widenCap));
   const Q = new Float64Array(block * n * H);
   const s = new Float64Array(block * H);
   const reader = new BlockReader(X, n * d, block, 'float64'); // float32 storage is summed in float64
