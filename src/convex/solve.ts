@@ -5,8 +5,8 @@
 // reaches tol (usually a few iterations); Adam gets its final certificate evaluated in float64.
 // Either way the reported bound is a float64 proof.
 // `auto` (the default) picks the Gram form for the squared loss when the operator offers its Gram
-// matrix, an iteration on it costs at most half of FISTA's two passes over the data, and forming
-// it costs at most GRAM_SETUP_ITERATIONS of FISTA's iterations (solvers/fista-gram.ts; measured in
+// matrix (attention, gated), an iteration on it costs at most half of FISTA's two passes over the
+// data, and forming it costs at most GRAM_SETUP_ITERATIONS of FISTA's iterations (solvers/fista-gram.ts; measured in
 // bench/RESULTS.md); FISTA otherwise. Where the Gram form stalls (a near-exact fit) `auto` hands its
 // point to FISTA. For other losses (cross-entropy) on a float64 token design (attention) `auto`
 // runs FISTA first, which certifies the well-conditioned problems in about 50 iterations (planted
@@ -37,6 +37,12 @@ const FLOAT32_TOL = 1e-5;
 const GRAM_COST_RATIO = 0.5;
 /** Forming G (N q^2 multiply-adds, by dsyrk N q^2 / 2) may cost at most this many FISTA iterations. */
 const GRAM_SETUP_ITERATIONS = 40;
+/**
+ * dsyrk forms G at about 3x the rate of the operators' skinny products, so its multiply-adds count
+ * a third (measured: 61 against 19.5 GFLOP/s, gated N 10,000, q 2,048, where the Gram form then
+ * certified in 1.85 s against FISTA's 2.76 s).
+ */
+const SYRK_SPEEDUP = 3;
 /** FISTA iterations `auto` spends on cross-entropy before it hands the point to prox-Newton: the first while the gap is above NEWTON_PROBE_GAP, the second otherwise. */
 export const NEWTON_PROBE = [30, 100] as const, NEWTON_PROBE_GAP = 1e-2;
 /**
@@ -54,7 +60,7 @@ export function chooseSolver(problem: Problem, asked: SolverChoice): SolverKind 
   if (problem.datafit.name !== 'squared') return newtonUnavailable(problem) || problem.operator.tokenDesign!.d > NEWTON_MAX_GROUP ? 'fista' : 'newton';
   if (gramUnavailable(problem)) return 'fista';
   const op = problem.operator, q = op.gramWidth!, N = op.rows / (op.cols / q);
-  const setup = N * q * q / 2, fistaIteration = 2 * op.flopsPerApply / 2; // multiply-adds
+  const setup = N * q * q / 2 / SYRK_SPEEDUP, fistaIteration = 2 * op.flopsPerApply / 2; // multiply-adds
   return gramCostRatio(problem) <= GRAM_COST_RATIO && setup <= GRAM_SETUP_ITERATIONS * fistaIteration ? 'gram' : 'fista';
 }
 

@@ -19,14 +19,18 @@ export interface LinearOperator {
   /** The precision the GEMMs run in. */
   readonly precision: 'float64' | 'float32';
   /**
-   * Operators of the form pred[i, l] = <w_l, f_i> (w as c rows of q features, f_i sample i's q
-   * features) may offer their Gram matrix F^T F (q x q, float64, row-major), which the squared
-   * loss's Gram-form solver (solvers/fista-gram.ts) iterates on without touching the data.
-   * Computing it costs a pass over the data with q x q outputs per sample block.
+   * Operators of the form pred[i, l] = <w_l, f_i> (f_i sample i's q features) may offer their
+   * Gram matrix F^T F (q x q, float64, row-major), which the squared loss's Gram-form solver
+   * (solvers/fista-gram.ts) iterates on without touching the data. w is laid out
+   * (gramBlocks, c, q / gramBlocks) and f_i (gramBlocks, q / gramBlocks): attention's one block
+   * (w_l is row l), the gated program's h (f_i = [D_i1 x_i, ..., D_ih x_i]). Computing G costs a
+   * pass over the data with q x q outputs per sample block.
    */
   gram?(): Float64Array;
   /** q, the width of the Gram matrix, known without computing it */
   readonly gramWidth?: number;
+  /** the number of blocks of w and f_i (default 1) */
+  readonly gramBlocks?: number;
   /**
    * Operators of the form pred[i, l] = sum_k <w[l, k, :], X[i, k, :]> (w as (c, n, d)) whose GEMMs
    * run in float64 may expose it: the prox-Newton solver (solvers/prox-newton.ts) works on one token's

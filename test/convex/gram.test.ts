@@ -7,10 +7,11 @@ import * as assert from 'node:assert/strict';
 import { withBeta } from '../../src/convex/programs/assemble';
 import { programNamed } from '../../src/convex/registry';
 import { fista } from '../../src/convex/solvers/fista';
-import { fistaGram } from '../../src/convex/solvers/fista-gram';
+import { fistaGram, gramUnavailable } from '../../src/convex/solvers/fista-gram';
 import { chooseSolver, solveCertified } from '../../src/convex/solve';
 import { primalValue, verifyDualPoint } from '../../src/convex/duality';
 import { AttentionOperator } from '../../src/convex/operators/attention';
+import type { GatedOperator } from '../../src/convex/operators/gated';
 import type { Problem, SolveResult, Targets } from '../../src/convex/types';
 import { assertClose, randLabels, randn, relDiff } from '../helpers';
 
@@ -99,6 +100,54 @@ test('auto picks the Gram form for squared loss when N is large against n d, FIS
   assert.equal(viaAuto.method, 'gram');
   assertCertified(built.problem, viaAuto, 1e-8);
   assert.throws(() => fistaGram(attention(400, 4, 5, 3, null, 0.3, 'ce').problem), /^InputError: solver: gram cannot solve this program: the Gram form needs the squared loss, not ce; use `solver` fista$/);
-  const gated = programNamed('gated').build({ train: { X: randn(60 * 12, 1), N: 60, n: 3, d: 4 }, trainTargets: { Y: randn(60, 2), c: 1 } }, { loss: 'squared', gates: 2, seed: 1 });
-  assert.throws(() => fistaGram(withBeta(gated, 0.3 * gated.betaMax).problem), /operator offers no Gram matrix/);
+  const kernel = programNamed('kernel').build({ train: { X: randn(60 * 12, 1), N: 60, n: 3, d: 4 }, trainTargets: { Y: randn(60 * 2, 2), c: 2 } }, { loss: 'squared', features: 8, seed: 1 });
+  assert.ok(!gramUnavailable(kernel.problem), 'kernel runs on the attention operator');
+});
+
+function gated(N: number, n: number, d: number, c: number, h: number, frac: number, X = randn(N * n * d, 51)) {
+  const built = programNamed('gated').build({ train: { X, N, n, d }, trainTargets: { Y: randn(N * c, 52), c } }, { loss: 'squared', gates: h, seed: 3 });
+  return withBeta(built, frac * built.betaMax);
+}
+
+test('gated operator: gram() is F^T F with f_i = [D_i1 x_i, ..., D_ih x_i] (float64 and float32 tokens), and A^T A in the (h, c, n d) layout', () => {
+  const N = 37, n = 2, d = 3, c = 2, h = 3, p = n * d, q = h * p;
+  const X = randn(N * p, 53);
+  for (const Xs of [X, Float32Array.from(X)]) {
+    const built = gated(N, n, d, c, h, 0.3, Xs instanceof Float64Array ? Xs : Float64Array.from(Xs));
+    const op = built.problem.operator as GatedOperator;
+    const G = op.gram!();
+    assert.equal(op.gramWidth, q);
+    assert.equal(op.gramBlocks, h);
+    const Xw = Float64Array.from(Xs);
+    for (let a = 0; a < q; a++) for (let b = 0; b < q; b++) {
+      const [ja, ta, jb, tb] = [Math.floor(a / p), a % p, Math.floor(b / p), b % p];
+      let s = 0;
+      for (let i = 0; i < N; i++) s += op.D[i * h + ja] * op.D[i * h + jb] * Xw[i * p + ta] * Xw[i * p + tb];
+      assert.ok(Math.abs(G[a * q + b] - s) <= 1e-12 * Math.max(1, Math.abs(s)), `G[${a},${b}]`);
+      assert.equal(G[a * q + b], G[b * q + a]);
+    }
+    // A^T A e_k, column by column, against G regrouped: column (j, l, t) of A^T A is G's (j, t) column on output l
+    const e = new Float64Array(op.cols), Ae = new Float64Array(op.rows), col = new Float64Array(op.cols);
+    for (const k of [0, 7, op.cols - 1]) {
+      e.fill(0); e[k] = 1;
+      op.apply(e, Ae); op.applyT(Ae, col);
+      const j = Math.floor(k / (c * p)), l = Math.floor(k / p) % c, t = k % p;
+      for (let jj = 0; jj < h; jj++) for (let ll = 0; ll < c; ll++) for (let tt = 0; tt < p; tt++) {
+        const want = ll === l ? G[(jj * p + tt) * q + j * p + t] : 0;
+        assert.ok(Math.abs(col[(jj * c + ll) * p + tt] - want) <= 1e-12 * Math.max(1, Math.abs(want)), `column ${k} entry (${jj},${ll},${tt})`);
+      }
+    }
+  }
+});
+
+test('gram on the gated program: the same certified optimum as FISTA over the data; auto picks it where N is large against h n d', () => {
+  for (const frac of [0.05, 0.5]) {
+    const { problem } = gated(300, 3, 4, 3, 4, frac);
+    const ref = fista(problem, { tol: 1e-10, maxIter: 50000 });
+    const r = fistaGram(problem, { tol: 1e-10, maxIter: 50000 });
+    assertCertified(problem, r, 1e-10);
+    assert.ok(relDiff(r.certificate.primal, ref.certificate.primal) < 1e-9, `objective ${r.certificate.primal} vs fista ${ref.certificate.primal}`);
+  }
+  assert.equal(chooseSolver(gated(300, 3, 4, 3, 4, 0.3).problem, 'auto'), 'gram'); // q = 48
+  assert.equal(chooseSolver(gated(40, 3, 4, 3, 4, 0.3).problem, 'auto'), 'fista'); // q = 48 > N: an iteration on G costs more than half of FISTA's
 });

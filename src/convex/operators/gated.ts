@@ -4,9 +4,9 @@
 // samples (row-blocks.ts), so T and M are (block x hc), not (N x hc). X may be float32 storage
 // under float64 GEMMs (`--float32-data`): each block is widened as read.
 import type { LinearOperator } from '../types';
-import { blas, type FloatArray } from '../../core/blas';
+import { blas, syrkUpper, type FloatArray } from '../../core/blas';
 import { powerNorm } from './power';
-import { BlockReader, forBlocks, operatorLayout, type OperatorOptions } from './row-blocks';
+import { BlockReader, forBlocks, operatorLayout, rowsPerBlock, type OperatorOptions } from './row-blocks';
 
 export class GatedOperator implements LinearOperator {
   readonly rows: number;
@@ -77,6 +77,37 @@ export class GatedOperator implements LinearOperator {
       blas.gemm(true, false, hc, p, m, 1, M, hc, this.reader.rows(i0, m), p, i0 === 0 ? 0 : 1, G, p);
     });
     if (this.w32) out.set(this.w32);
+  }
+
+  /** q = h n d: sample i's features are [D_i1 x_i, ..., D_ih x_i], w is (h, c, n d) */
+  get gramWidth(): number {
+    return this.h * this.p;
+  }
+
+  get gramBlocks(): number {
+    return this.h;
+  }
+
+  /** F^T F (q x q) in float64, one dsyrk per block of ~8 MB of gated features F. */
+  gram(): Float64Array {
+    const { p, h, N, D } = this, q = h * p;
+    const G = new Float64Array(q * q);
+    const block = Math.min(N, rowsPerBlock(q, 8));
+    const reader = new BlockReader(this.X, p, block, 'float64'), F = new Float64Array(block * q);
+    forBlocks(N, block, (i0, m) => {
+      const Xb = reader.rows(i0, m);
+      for (let b = 0; b < m; b++) {
+        for (let j = 0; j < h; j++) {
+          const at = b * q + j * p;
+          if (D[(i0 + b) * h + j]) F.set(Xb.subarray(b * p, (b + 1) * p), at);
+          else F.fill(0, at, at + p);
+        }
+      }
+      syrkUpper(q, m, 1, F.subarray(0, m * q), q, i0 === 0 ? 0 : 1, G, q);
+    });
+    // the upper triangle mirrored: exactly symmetric whatever order the kernel summed in
+    for (let a = 0; a < q; a++) for (let b = 0; b < a; b++) G[a * q + b] = G[b * q + a];
+    return G;
   }
 
   normEstimate(): number {

@@ -1,5 +1,6 @@
 // FISTA on the Gram form of a squared-loss program (issue 12). When the operator is
-// pred[i, l] = <w_l, f_i> (w as c rows of q features; operator.gram() gives G = F^T F), the loss
+// pred[i, l] = <w_l, f_i> (w_l q features, laid out as types.ts's gramBlocks says; operator.gram()
+// gives G = F^T F), the loss
 //   0.5 ||A w - y||^2 = 0.5 <W G, W> - <B, W> + 0.5 ||y||^2,   B = A^T y (c x q),
 // has the gradient W G - B: c q^2 multiply-adds per iteration instead of the 2 N q c of two
 // passes over the data. The iterations never touch X. The step starts at 1 / (1.02 lambda), lambda
@@ -28,10 +29,15 @@ import { TimedOperator } from './timed-operator';
 import { GapTracker, Momentum } from './tracker';
 import { checkCapabilities } from './capabilities';
 
+/** G larger than this (q > 11,585) is refused: forming it would take minutes and the memory of a large X. */
+const GRAM_MAX_BYTES = 2 ** 30;
+
 /** Why the Gram form cannot run on `problem` ('' when it can). */
 export function gramUnavailable(problem: Problem): string {
   if (problem.datafit.name !== 'squared') return `the Gram form needs the squared loss, not ${problem.datafit.name}`;
-  if (!problem.operator.gram || !problem.operator.gramWidth) return 'this program\'s operator offers no Gram matrix (attention\'s does)';
+  const q = problem.operator.gramWidth;
+  if (!problem.operator.gram || !q) return 'this program\'s operator offers no Gram matrix (attention\'s and gated\'s do)';
+  if (8 * q * q > GRAM_MAX_BYTES) return `its Gram matrix (${q} x ${q}) would take ${(8 * q * q / 1e9).toFixed(1)} GB`;
   return '';
 }
 
@@ -95,7 +101,24 @@ export function fistaGram(problem: Problem, opts: GramOptions = {}): SolveResult
     for (let i = 0; i < cols; i++) { quad += w[i] * WG[i]; lin += B[i] * w[i]; }
     return 0.5 * quad - lin + f0;
   };
-  const times = (w: Float64Array, out: Float64Array) => blas.gemm(false, false, c, q, q, 1, w, q, G, q, 0, out, q);
+  // w is (hb, c, q / hb): with several blocks (gated) it is regrouped to c rows of q around the GEMM
+  const hb = problem.operator.gramBlocks ?? 1, pb = q / hb;
+  const rowsIn = hb > 1 ? new Float64Array(cols) : null, rowsOut = hb > 1 ? new Float64Array(cols) : null;
+  const regroup = (src: Float64Array, dst: Float64Array, toRows: boolean) => {
+    for (let j = 0; j < hb; j++) {
+      for (let l = 0; l < c; l++) {
+        const blockAt = (j * c + l) * pb, rowAt = (l * hb + j) * pb;
+        if (toRows) dst.set(src.subarray(blockAt, blockAt + pb), rowAt);
+        else dst.set(src.subarray(rowAt, rowAt + pb), blockAt);
+      }
+    }
+  };
+  const times = (w: Float64Array, out: Float64Array) => {
+    if (!rowsIn || !rowsOut) return blas.gemm(false, false, c, q, q, 1, w, q, G, q, 0, out, q);
+    regroup(w, rowsIn, true);
+    blas.gemm(false, false, c, q, q, 1, rowsIn, q, G, q, 0, rowsOut, q);
+    regroup(rowsOut, out, false);
+  };
   const gAt = new Float64Array(cols);
   const certify = (w: Float64Array) => {
     op.apply(w, Ax);
