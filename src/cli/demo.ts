@@ -34,7 +34,7 @@ export function demoCommand(): Command {
           console.log('  head  token  output   ||z||');
           result.headList.forEach((h, i) => console.log(`  ${String(i).padStart(4)}  ${String(h.token).padStart(5)}  ${String(h.output).padStart(6)}   ${h.norm.toFixed(4)}`));
           const weight = new Map<number, number>();
-          for (const h of result.headList) weight.set(h.token, (weight.get(h.token) ?? 0) + h.norm);
+          for (const h of result.headList) if (h.token !== undefined) weight.set(h.token, (weight.get(h.token) ?? 0) + h.norm); // attention's heads: each reads a token
           const top = [...weight.entries()].sort((a, b) => b[1] - a[1]).slice(0, PLANTED_TOKENS.length).map(([k]) => k).sort((a, b) => a - b);
           console.log(`strongest tokens: ${top.join(', ')}; the teacher's: ${PLANTED_TOKENS.join(', ')}`);
           console.log(`\n2. the same data, non-convex models trained with Adam, ${o.steps ? `${o.steps} steps each` : `${o.timeBudget} s in all`}:`);

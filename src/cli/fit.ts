@@ -1,7 +1,7 @@
 // convexformer fit: one certified solve, written to a run directory.
 import { Command } from 'commander';
 import { loadDataset } from '../data/dataset';
-import { fitToDir, type FitOutcome } from '../experiments/fit';
+import { fitToDir, groupsName, type FitOutcome } from '../experiments/fit';
 import { checkTarget } from '../experiments/out-path';
 import { doing, reading, wroteLine, fmt, guarded, positive, progressPrinter, sizeOf } from './common';
 import { addSolveOptions, refuseUnused, toFitConfig, type SolveOpts } from './fit-options';
@@ -15,7 +15,7 @@ export function printFit(r: FitOutcome['result'], log: (s: string) => void = con
   log(`  ${r.solver}: ${r.iterations} iterations, ${r.seconds.toFixed(3)} s, ${r.operatorApplications} operator applications at ${r.operatorGflops.toFixed(1)} GFLOP/s (${r.blas.backend}, ${r.precision}${r.dataPrecision === 'float32' ? ', X held in float32' : ''})`);
   log(`  KKT: dual feasibility ${fmt(r.kkt.dualFeasibility, 8)} (<= 1), stationarity ${r.kkt.stationarity.toExponential(2)} (0), ` +
     `zero-group slack ${r.kkt.zeroGroupSlack === null ? '-' : fmt(r.kkt.zeroGroupSlack, 4)} (>= 0), relative to beta`);
-  log(`  heads: ${r.heads} of ${r.totalGroups} token groups; recovered non-convex objective ${r.recoveredObjective.toPrecision(12)} (rel. diff ${r.recoveryRelError.toExponential(1)})`);
+  log(`  heads: ${r.heads} of ${r.totalGroups} ${groupsName(r.penalty)}; recovered non-convex objective ${r.recoveredObjective.toPrecision(12)} (rel. diff ${r.recoveryRelError.toExponential(1)})`);
   // squared loss: how often the largest output is where Y's largest is (null for c = 1)
   const acc = r.loss === 'ce' ? 'accuracy' : 'argmax agreement with Y';
   log(`  training loss ${fmt(r.training.loss)} ${acc} ${fmt(r.training.accuracy, 4)}` +

@@ -4,12 +4,14 @@ import type { Program, ProgramOption } from './programs/program';
 import { attention } from './programs/attention';
 import { gated } from './programs/gated';
 import { kernel } from './programs/kernel';
+import { linearMhsa } from './programs/linear-mhsa';
 import { InputError } from '../data/errors';
 
 export const PROGRAMS: readonly Program[] = [
   attention,
   gated,
   kernel,
+  linearMhsa,
 ];
 
 /** What --model defaults to. */

@@ -8,7 +8,7 @@ import { encodeNpz, type NamedArray } from '../data/npz';
 import { withBeta } from '../convex/programs/assemble';
 import { DEFAULT_PROGRAM, PROGRAMS, programNamed } from '../convex/registry';
 import { solveCertified, type SolverChoice } from '../convex/solve';
-import type { Head } from '../convex/recovery/heads';
+import type { HeadSummary } from '../convex/programs/program';
 import { splitMetrics, type SplitMetrics } from '../convex/metrics';
 import { blas, type BlasInfo } from '../core/blas';
 import { InputError } from '../data/errors';
@@ -82,6 +82,8 @@ export interface FitResult {
   /** the solver that ran (with --solver auto, the one it picked; gram+fista: the Gram form stalled and FISTA finished) */
   solver: NonNullable<SolveResult['method']>;
   precision: 'float64' | 'float32';
+  /** the penalty: group-l2 (heads are token rows of Z) or nuclear (heads are Z's singular values) */
+  penalty: string;
   /** how X was held: float32 with --float32-data (every sum still float64), else float64 */
   dataPrecision: 'float64' | 'float32';
   N: number; n: number; d: number; c: number; h: number | null;
@@ -103,7 +105,7 @@ export interface FitResult {
   heads: number;
   /** false when a head budget (heads) is smaller than the number of heads the optimum uses */
   equivalent: boolean;
-  headList: Head[];
+  headList: HeadSummary[];
   /** the KKT residuals at the solution (src/convex/kkt.ts), relative to beta */
   kkt: KktResiduals;
   recoveredObjective: number;
@@ -117,6 +119,9 @@ export interface FitResult {
   seed: number;
   blas: BlasInfo;
 }
+
+/** What a penalty's groups are (result.json's penalty): a head is one nonzero group. */
+export const groupsName = (penalty: unknown): string => (penalty === 'nuclear' ? 'singular values' : 'token groups');
 
 export interface FitOutcome {
   result: FitResult;
@@ -193,14 +198,14 @@ export function fitAt(
   let diff = 0;
   for (let i = 0; i < nc.pred.length; i++) diff = Math.max(diff, Math.abs(nc.pred[i] - sol.pred[i]));
   const { c } = data.trainTargets;
-  // penalty groups are the rows along the last axis of Z
-  const totalGroups = sol.w.length / built.zShape[built.zShape.length - 1];
+  const { totalGroups } = built;
   const test = data.test && data.testTargets
     ? splitMetrics(cfg.loss, built.predict(sol.w, data.test), data.testTargets, data.test.N)
     : null;
   const cert = sol.certificate;
   const result: FitResult = {
     model: built.program.name, loss: cfg.loss, solver: sol.method, precision: sol.precision, // float32: iterations in float32, certificate in float64
+    penalty: problem.penalty.name,
     dataPrecision: data.train.X instanceof Float32Array ? 'float32' : 'float64',
     N, n: data.train.n, d: data.train.d, c, h: built.h,
     beta: problem.beta, betaMax: built.betaMax, betaFrac: problem.beta / built.betaMax,
@@ -208,7 +213,7 @@ export function fitAt(
     converged: sol.converged, iterations: cert.iterations, seconds: cert.seconds,
     nonzeroGroups: rec.H, totalGroups, screened: sol.screened ?? null, heads: rec.H,
     equivalent: cfg.heads === undefined || rec.H <= cfg.heads,
-    headList: rec.heads,
+    headList: [...rec.heads],
     kkt: kktResiduals(kktReport(built.exact ?? problem, sol.w)),
     recoveredObjective: nc.objective,
     recoveryRelError: Math.abs(nc.objective - cert.primal) / Math.max(Math.abs(cert.primal), 1e-300),

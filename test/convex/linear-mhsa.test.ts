@@ -56,7 +56,7 @@ test('the linear-attention operator equals eq. 6 entry by entry, both outputs, a
 
 test('one head of eq. 5 is the rank-one vec(W1^T) vec(W2)^T: its nuclear norm is ||W1|| ||W2|| and its prediction is X W1 G W2', () => {
   const W1 = randn(d * d, 4), W2 = randn(d * c, 5);
-  const heads = { H: 1, d, c, W1, W2, sigma: Float64Array.of(0) };
+  const heads = { H: 1, d, c, W1, W2, sigma: Float64Array.of(0), heads: [] };
   const Z = mhsaHeadsToZ(heads);
   const nrm = (v: Float64Array) => Math.sqrt(dot(v, v));
   assert.ok(relDiff(new NuclearNorm(d * d, d * c).value(Z), nrm(W1) * nrm(W2)) < 1e-13);

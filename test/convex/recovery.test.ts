@@ -7,8 +7,7 @@ import * as assert from 'node:assert/strict';
 import type { Gating, Targets } from '../../src/convex/types';
 import { withBeta } from '../../src/convex/programs/assemble';
 import { attention } from '../../src/convex/programs/attention';
-import { drawGating } from '../../src/convex/programs/gated';
-import { programNamed } from '../../src/convex/registry';
+import { drawGating, gated } from '../../src/convex/programs/gated';
 import { fista } from '../../src/convex/solvers/fista';
 import { recoverHeads, type RecoveredWeights } from '../../src/convex/recovery/heads';
 import { nonconvexObjective, nonconvexPredict } from '../../src/convex/recovery/nonconvex-objective';
@@ -52,7 +51,7 @@ for (const model of ['attention', 'gated'] as const) {
       const targets: Targets = loss === 'squared' ? { Y: randn(N * c, 42), c } : { y: randLabels(N, c, 43), c };
       // the gates given as a data file would give them, so the loop below can use them
       const gating = model === 'gated' ? drawGating(3, n, d, 9) : undefined;
-      const base = programNamed(model).build({ train: { X, N, n, d }, trainTargets: targets, gating }, { loss });
+      const base = (model === 'gated' ? gated : attention).build({ train: { X, N, n, d }, trainTargets: targets, gating }, { loss });
       const built = withBeta(base, 0.5 * base.betaMax);
       const { problem } = built;
       const sol = fista(problem, { tol: 1e-10 });

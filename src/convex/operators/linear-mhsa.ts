@@ -10,8 +10,9 @@
 import type { LinearOperator } from '../types';
 import { blas, syrkUpper } from '../../core/blas';
 import { powerNorm } from './power';
+import type { MhsaOutput } from '../../nn/models/linear-mhsa-model';
 
-export type MhsaOutput = 'tokens' | 'mean';
+export type { MhsaOutput };
 
 export class LinearMhsaOperator implements LinearOperator {
   readonly rows: number;

@@ -4,13 +4,13 @@
 import type { Program } from './program';
 import { assemble } from './assemble';
 import { AttentionOperator } from '../operators/attention';
-import { headsToZ, recoverHeads } from '../recovery/heads';
+import { headsToZ, recoverHeads, type RecoveredWeights } from '../recovery/heads';
 import { readHeads } from '../recovery/read-heads';
 import { nonconvexObjective } from '../recovery/nonconvex-objective';
 import { checkSolveFits } from '../memory-estimate';
 import { headWeights } from './head-weights';
 
-export const attention: Program = {
+export const attention: Program<never, RecoveredWeights> = {
   name: 'attention',
   summary: 'simplex attention, one layer, any number of heads',
   equation: 'Ergen et al. eq. (10), Theorem 2',
@@ -29,6 +29,7 @@ export const attention: Program = {
       program: attention,
       ...assembled,
       zShape,
+      totalGroups: c * n, // one per token row of Z
       h: null,
       predict(Z, t) {
         const pred = new Float64Array(t.N * c);

@@ -7,7 +7,7 @@ import type { Program } from './program';
 import { assemble } from './assemble';
 import { GatedOperator } from '../operators/gated';
 import { computeGates } from '../operators/gates';
-import { headsToZ, recoverHeads } from '../recovery/heads';
+import { headsToZ, recoverHeads, type RecoveredWeights } from '../recovery/heads';
 import { readHeads } from '../recovery/read-heads';
 import { nonconvexObjective } from '../recovery/nonconvex-objective';
 import { checkSolveFits } from '../memory-estimate';
@@ -22,7 +22,7 @@ export function drawGating(h: number, n: number, d: number, seed: number): Gatin
   return { h, U1: rng.normals(h * n), U2: rng.normals(h * d) };
 }
 
-export const gated: Program<'gates' | 'seed'> = {
+export const gated: Program<'gates' | 'seed', RecoveredWeights> = {
   name: 'gated',
   summary: 'simplex attention followed by a gated-ReLU FCN',
   equation: 'Ergen et al. eq. (12), Theorem 3',
@@ -49,6 +49,7 @@ export const gated: Program<'gates' | 'seed'> = {
       program: gated,
       ...assembled,
       zShape,
+      totalGroups: g.h * c * n, // one per token row of Z
       h: g.h,
       predict(Z, t) {
         const pred = new Float64Array(t.N * c);

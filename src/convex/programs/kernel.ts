@@ -7,7 +7,7 @@ import { float64Tokens, type Tokens } from '../../data/tokens';
 import type { Program } from './program';
 import { assemble } from './assemble';
 import { AttentionOperator } from '../operators/attention';
-import { headsToZ, recoverHeads } from '../recovery/heads';
+import { headsToZ, recoverHeads, type RecoveredWeights } from '../recovery/heads';
 import { readHeads } from '../recovery/read-heads';
 import { nonconvexObjective } from '../recovery/nonconvex-objective';
 import { checkSolveFits } from '../memory-estimate';
@@ -23,7 +23,7 @@ export function featureTokens(map: ChiFeatureMap, t: Tokens): Tokens {
   return { X: applyChiFeatures(map, float64Tokens(t).X, t.N * t.n), N: t.N, n: t.n, d: map.D };
 }
 
-export const kernel: Program<'features' | 'chiDof' | 'seed'> = {
+export const kernel: Program<'features' | 'chiDof' | 'seed', RecoveredWeights> = {
   name: 'kernel',
   summary: 'simplex attention on chi-kernel features of the tokens (convex kernel preconditioning)',
   equation: 'Fisher et al. eq. (9)',
@@ -54,6 +54,7 @@ export const kernel: Program<'features' | 'chiDof' | 'seed'> = {
       program: kernel,
       ...assembled,
       zShape,
+      totalGroups: c * n, // one per token row of Z
       h: null,
       predict(Z, t) {
         const f = featureTokens(map, t);

@@ -6,7 +6,6 @@
 // a program's name.
 import type { FloatArray } from '../../core/blas';
 import type { Gating, LossKind, Problem, Targets, Tokens } from '../types';
-import type { RecoveredWeights } from '../recovery/heads';
 import type { NamedArray, NdArray } from '../../data/npz';
 import { InputError } from '../../data/errors';
 
@@ -47,36 +46,56 @@ export interface ProgramData {
   gating?: Gating;
 }
 
-/** A program built on data: its problem (at beta_max until withBeta) and what it knows about Z. */
-export interface BuiltProgram {
+/** One head as result.json lists it: its norm, and where it reads (token, output, gate) for the group-lasso programs. */
+export interface HeadSummary {
+  norm: number;
+  gate?: number;
+  output?: number;
+  token?: number;
+}
+
+/** What fit and check read of any program's non-convex weights: how many heads, one summary each. */
+export interface RecoveredHeads {
+  H: number;
+  heads: readonly HeadSummary[];
+}
+
+/**
+ * A program built on data: its problem (at beta_max until withBeta) and what it knows about Z.
+ * R: its non-convex weights (the simplex-attention programs' RecoveredWeights, linear attention's
+ * MhsaWeights).
+ */
+export interface BuiltProgram<R extends RecoveredHeads = RecoveredHeads> {
   readonly program: Program;
   readonly problem: Problem;
   /** With float32 GEMMs: the same problem in float64, in which the certificate is finished. */
   readonly exact?: Problem;
   readonly betaMax: number;
-  /** the shape of Z; its last axis is one penalty group (a token row of length d) */
+  /** the shape of Z */
   readonly zShape: number[];
+  /** the penalty's groups (result.json's totalGroups): token rows for the group lasso, singular values for a nuclear norm */
+  readonly totalGroups: number;
   /** what result.json reports as h: the number of gates, or null for a program without gates */
   readonly h: number | null;
   /** predictions (N, c) of the convex model Z on other tokens (a test split) */
   predict(Z: Float64Array, tokens: Tokens): Float64Array;
   /** the non-convex weights Z stands for */
-  recover(Z: Float64Array): RecoveredWeights;
+  recover(Z: Float64Array): R;
   /** non-convex weights written by anyone, in the layout `weights` writes, checked key by key */
-  readRecovered(arrays: Record<string, NdArray>): RecoveredWeights;
+  readRecovered(arrays: Record<string, NdArray>): R;
   /** the convex point non-convex weights stand for: the same prediction, a convex objective at most their non-convex one */
-  embed(rec: RecoveredWeights): Float64Array;
+  embed(rec: R): Float64Array;
   /** the non-convex objective (loss + weight decay) at recovered weights, computed through them */
-  nonconvexObjective(X: FloatArray, N: number, rec: RecoveredWeights, beta: number): { objective: number; pred: Float64Array };
+  nonconvexObjective(X: FloatArray, N: number, rec: R, beta: number): { objective: number; pred: Float64Array };
   /** the named arrays weights.npz holds: Z and the recovered weights */
-  weights(Z: Float64Array, rec: RecoveredWeights): Record<string, NamedArray>;
+  weights(Z: Float64Array, rec: R): Record<string, NamedArray>;
 }
 
 /**
- * F: the fields of the options the program declares (gated: 'gates' | 'seed'). `Program` alone
- * is any program; a program's build sees its own options typed.
+ * F: the fields of the options the program declares (gated: 'gates' | 'seed'); R: its non-convex
+ * weights. `Program` alone is any program; a program's build sees its own options typed.
  */
-export interface Program<F extends string = never> {
+export interface Program<F extends string = never, R extends RecoveredHeads = RecoveredHeads> {
   readonly name: string;
   /** one line, for --help and `info` */
   readonly summary: string;
@@ -93,7 +112,7 @@ export interface Program<F extends string = never> {
    * the same program; absent: nothing is recorded beyond what the data holds.
    */
   optionsFromWeights?(arrays: Record<string, NdArray>): Record<string, number>;
-  build(data: ProgramData, options: ProgramOptions & OptionValues<F>): BuiltProgram;
+  build(data: ProgramData, options: ProgramOptions & OptionValues<F>): BuiltProgram<R>;
 }
 
 /** Refuses a value of a declared option that is not an integer >= its min, naming the field. */

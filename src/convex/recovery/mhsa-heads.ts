@@ -5,12 +5,13 @@
 // predicts what eq. 6 predicts at Z, and the weight decay beta/2 sum_j (||W1j||^2 + ||W2j||^2)
 // equals beta sum_j sigma_j = beta ||Z||_*. At most min(d^2, dc) heads (the rank of Z).
 import type { Datafit } from '../types';
+import type { HeadSummary } from '../programs/program';
 import { blas, syrkUpper } from '../../core/blas';
 import { svd } from '../../core/linalg';
 import { rankTolerance } from '../penalties/nuclear';
 import { tokenMeans, type MhsaOutput } from '../operators/linear-mhsa';
 
-export interface MhsaHeads {
+export interface MhsaWeights {
   H: number;
   d: number;
   c: number;
@@ -20,10 +21,12 @@ export interface MhsaHeads {
   W2: Float64Array;
   /** the singular value each head comes from (||W1j||_F ||W2j||_F) */
   sigma: Float64Array;
+  /** result.json's head list: each head's sigma */
+  heads: HeadSummary[];
 }
 
 /** The heads of Z (d^2 x dc): one per singular value above rank tolerance. */
-export function recoverMhsaHeads(Z: Float64Array, d: number, c: number): MhsaHeads {
+export function recoverMhsaHeads(Z: Float64Array, d: number, c: number): MhsaWeights {
   const m = d * d, n = d * c;
   const { U, s, Vt } = svd(Z, m, n);
   const k = s.length, tol = rankTolerance(s, m, n);
@@ -35,11 +38,12 @@ export function recoverMhsaHeads(Z: Float64Array, d: number, c: number): MhsaHea
     for (let kk = 0; kk < d; kk++) for (let t = 0; t < d; t++) W1[(j * d + t) * d + kk] = r * U[(kk * d + t) * k + j];
     for (let e = 0; e < n; e++) W2[j * n + e] = r * Vt[j * n + e];
   }
-  return { H, d, c, W1, W2, sigma: s.slice(0, H) };
+  const sigma = s.slice(0, H);
+  return { H, d, c, W1, W2, sigma, heads: Array.from(sigma, (norm) => ({ norm })) };
 }
 
 /** The convex point heads stand for: sum_j vec(W1j^T) vec(W2j)^T. */
-export function mhsaHeadsToZ(h: MhsaHeads): Float64Array {
+export function mhsaHeadsToZ(h: MhsaWeights): Float64Array {
   const { H, d, c } = h, n = d * c;
   const Z = new Float64Array(d * d * n);
   for (let j = 0; j < H; j++) {
@@ -58,7 +62,7 @@ export function mhsaHeadsToZ(h: MhsaHeads): Float64Array {
  * the tokens. Per sample: T = G_i [W2_1 ... W2_H] (d x Hc), then M_i = sum_j W1j T_j as one GEMM
  * [W1_1 ... W1_H] (d x Hd) . [T_1; ...; T_H] (Hd x c), then X_i M_i.
  */
-export function mhsaPredict(X: Float64Array, N: number, s: number, h: MhsaHeads, output: MhsaOutput): Float64Array {
+export function mhsaPredict(X: Float64Array, N: number, s: number, h: MhsaWeights, output: MhsaOutput): Float64Array {
   const { H, d, c } = h, Hc = H * c, Hd = H * d;
   const rowsOut = output === 'tokens' ? s : 1;
   const pred = new Float64Array(N * rowsOut * c);
@@ -92,7 +96,7 @@ export function mhsaPredict(X: Float64Array, N: number, s: number, h: MhsaHeads,
 
 /** Eq. 5's objective at the heads: the loss of their predictions plus beta/2 sum_j (||W1j||^2 + ||W2j||^2). */
 export function mhsaNonconvexObjective(
-  X: Float64Array, N: number, s: number, h: MhsaHeads, output: MhsaOutput, datafit: Datafit, beta: number,
+  X: Float64Array, N: number, s: number, h: MhsaWeights, output: MhsaOutput, datafit: Datafit, beta: number,
 ): { objective: number; pred: Float64Array } {
   const pred = mhsaPredict(X, N, s, h, output);
   let decay = 0;

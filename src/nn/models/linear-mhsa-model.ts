@@ -7,11 +7,13 @@
 // steps in reverse (the tokens X are data: no gradient flows into them).
 import type { Model } from './model';
 import { sumSquares } from './model';
-import type { MhsaOutput } from '../../convex/operators/linear-mhsa';
 import { blas, syrkUpper } from '../../core/blas';
 import { Rng } from '../../core/rng';
 
 export interface MhsaShape { s: number; d: number; c: number }
+
+/** Outputs per token (s x c per sample) or their mean over the tokens (1 x c: classification). */
+export type MhsaOutput = 'tokens' | 'mean';
 
 export function linearMhsaModel(shape: MhsaShape, heads: number, output: MhsaOutput, beta: number, seed: number): Model {
   const { s, d, c } = shape, m = heads, mc = m * c, md = m * d;

@@ -1,5 +1,6 @@
 // The section of a fit run: the primal objective and the dual bound closing on each other, the
 // relative gap closing on tol, the share of groups screened (prox-Newton), the recovered heads as an attention map, and the final numbers.
+import { groupsName } from '../../experiments/fit';
 import type { TimedRun } from '../runs';
 import { ChartList, series } from '../charts';
 import { certMark, certStatus, type CertStatus } from '../certificate';
@@ -61,7 +62,7 @@ function fitContext(run: TimedRun, status: CertStatus): string {
   const facts: Fact[] = [
     dataFact(run.config), shapeFact(src), lossFact(src),
     { label: 'beta', html: betaText(r.beta, r.betaMax, r.betaFrac) },
-    { label: 'heads', html: `convex ${cell(r.heads)}${r.totalGroups !== undefined ? ` of ${cell(r.totalGroups)} token groups` : ''}` },
+    { label: 'heads', html: `convex ${cell(r.heads)}${r.totalGroups !== undefined ? ` of ${cell(r.totalGroups)} ${groupsName(r.penalty)}` : ''}` },
     { label: 'training', html: split(r.training) },
     { label: 'test', html: r.test === undefined || r.test === null ? NOT_RECORDED : split(r.test) },
     { label: 'certificate', html: `objective ${cell(r.objective, precision(10))} &ge; optimum &ge; lower bound ${cell(r.lowerBound, precision(10))}: ${certMark(status)}.` },

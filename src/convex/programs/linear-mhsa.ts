@@ -1,0 +1,92 @@
+// Sahiner et al. eq. (6): linear multi-head self-attention as a nuclear-norm program over Z
+// (d^2 x dc), each rank-one term one head of eq. (5). Derivation: docs/sahiner-linear-mhsa.md.
+// Through `fit` the outputs are the token mean (labels with cross-entropy, or (N, c) targets with
+// the squared loss); per-token outputs (targets Y_i of s x c) are the library's
+// (LinearMhsaOperator with output 'tokens').
+import type { Program } from './program';
+import { makeDatafit } from './assemble';
+import { LinearMhsaOperator } from '../operators/linear-mhsa';
+import { NuclearNorm } from '../penalties/nuclear';
+import { betaMax } from '../duality';
+import { checkScale } from '../scale-check';
+import { mhsaHeadsToZ, mhsaNonconvexObjective, recoverMhsaHeads, type MhsaWeights } from '../recovery/mhsa-heads';
+import { float64Tokens } from '../../data/tokens';
+import { InputError } from '../../data/errors';
+import { float64Values, type NdArray } from '../../data/ndarray';
+import { missingKey } from '../../data/missing-key';
+
+/** Z is d^2 x dc: refuse d whose Z (and its SVD every iteration) would be out of reach. */
+const MAX_D = 64;
+
+export const linearMhsa: Program<never, MhsaWeights> = {
+  name: 'linear-mhsa',
+  summary: 'linear multi-head self-attention, outputs averaged over the tokens (nuclear norm)',
+  equation: 'Sahiner et al. eq. (6)',
+  nonconvex: 'sum_i L( mean_tokens sum_j X_i W1j X_i^T X_i W2j, y_i ) + beta/2 sum_j (||W1j||_F^2 + ||W2j||_F^2), W1j (d, d), W2j (d, c) (eq. 5)',
+  convex: 'min_Z sum_i L( mean_tokens sum_{k,l} G_i[k, l] X_i Z^(k,l), y_i ) + beta ||Z||_*, Z (d^2, dc) a d x d grid of (d, c) blocks, G_i = X_i^T X_i',
+  options: [],
+  build(data, options) {
+    const { trainTargets } = data;
+    const train = float64Tokens(data.train);
+    const { N, n: s, d } = train, c = trainTargets.c;
+    if (d > MAX_D) throw new InputError('X', `has d = ${d} features per token; linear-mhsa's Z is d^2 x dc (${d * d} x ${d * c}), so d is limited to ${MAX_D}`);
+    if (options.float32) throw new InputError('float32', 'linear-mhsa runs in float64 only (its cost is the SVD of Z, not GEMMs)');
+    const operator = new LinearMhsaOperator(train.X, N, s, d, c, 'mean');
+    const datafit = makeDatafit(options.loss, trainTargets, N);
+    const penalty = new NuclearNorm(d * d, d * c);
+    const bmax = betaMax(operator, datafit, penalty);
+    checkScale(train.X, operator, datafit, bmax, trainTargets.Y);
+    const problem = { operator, datafit, penalty, beta: bmax };
+    return {
+      program: linearMhsa,
+      problem,
+      betaMax: bmax,
+      zShape: [d * d, d * c],
+      totalGroups: Math.min(d * d, d * c), // singular values
+      h: null,
+      predict(Z, t) {
+        const pred = new Float64Array(t.N * c);
+        new LinearMhsaOperator(float64Tokens(t).X, t.N, t.n, t.d, c, 'mean').apply(Z, pred);
+        return pred;
+      },
+      recover: (Z) => recoverMhsaHeads(Z, d, c),
+      readRecovered: (arrays) => readMhsaHeads(arrays, d, c),
+      embed: (rec) => mhsaHeadsToZ(rec),
+      nonconvexObjective: (X, NX, rec, beta) => mhsaNonconvexObjective(float64Tokens({ X, N: NX, n: s, d }).X, NX, s, rec, 'mean', datafit, beta),
+      weights: (Z, rec) => ({
+        Z: { data: Z, shape: [d * d, d * c] },
+        W1: { data: rec.W1, shape: [rec.H, d, d] },
+        W2: { data: rec.W2, shape: [rec.H, d, c] },
+        sigma: { data: rec.sigma, shape: [rec.H] },
+      }),
+    };
+  },
+};
+
+/** W1 (H, d, d) and W2 (H, d, c) as `weights` writes them, checked. */
+function readMhsaHeads(arrays: Record<string, NdArray>, d: number, c: number): MhsaWeights {
+  const read = (key: string, tail: number[]) => {
+    const a = arrays[key];
+    if (!a) throw missingKey(key, `heads of shape (H, ${tail.join(', ')})`, Object.keys(arrays));
+    if (a.shape.length !== 3 || a.shape[1] !== tail[0] || a.shape[2] !== tail[1]) {
+      throw new InputError(key, `has shape (${a.shape.join(', ')}); expected (H, ${tail.join(', ')})`);
+    }
+    a.values.forEach((v, i) => { if (!Number.isFinite(v)) throw new InputError(key, `contains ${v} at flat index ${i}; expected finite numbers`); });
+    return { H: a.shape[0], values: float64Values(a, key) };
+  };
+  const W1 = read('W1', [d, d]), W2 = read('W2', [d, c]);
+  if (W1.H !== W2.H) throw new InputError('W2', `holds ${W2.H} heads; W1 holds ${W1.H}`);
+  return mhsaWeights(W1.values, W2.values, W1.H, d, c);
+}
+
+/** Weights from W1, W2 as given (any scale per head): sigma_j = ||W1j|| ||W2j||. */
+export function mhsaWeights(W1: Float64Array, W2: Float64Array, H: number, d: number, c: number): MhsaWeights {
+  const sigma = new Float64Array(H);
+  for (let j = 0; j < H; j++) {
+    let a = 0, b = 0;
+    for (let e = 0; e < d * d; e++) a += W1[j * d * d + e] ** 2;
+    for (let e = 0; e < d * c; e++) b += W2[j * d * c + e] ** 2;
+    sigma[j] = Math.sqrt(a * b);
+  }
+  return { H, d, c, W1, W2, sigma, heads: Array.from(sigma, (norm) => ({ norm })) };
+}

@@ -1,0 +1,66 @@
+// `fit --model linear-mhsa` and `check` on its weights, as a user runs them: the certified nuclear-
+// norm program, heads recovered with the non-convex objective equal to the optimum, weights NumPy
+// can read back into `check`, and the refusals that name the field.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { encodeNpz, readNpz } from '../../src/data/npz';
+import { cliRun } from '../report/cli-runs';
+import { randLabels, randn } from '../helpers';
+
+function dataFile(dir: string, N: number, s: number, d: number): string {
+  const file = path.join(dir, `mhsa-${d}.npz`);
+  fs.writeFileSync(file, encodeNpz({ X: { data: randn(N * s * d, 5), shape: [N, s, d] }, y: { data: randLabels(N, 3, 6), shape: [N] } }));
+  return file;
+}
+
+test('fit --model linear-mhsa certifies, recovers heads with the optimum\'s objective, and check finds them optimal', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-mhsa-'));
+  try {
+    const data = dataFile(dir, 60, 4, 3), out = path.join(dir, 'run');
+    const r = cliRun(['fit', '--data', data, '--model', 'linear-mhsa', '--loss', 'ce', '--beta-frac', '0.2', '--tol', '1e-9', '--quiet', '--out', out]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /certified/);
+    assert.match(r.stdout, /heads: \d+ of 9 singular values/);
+    const result = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8'));
+    assert.equal(result.penalty, 'nuclear');
+    assert.ok(result.converged && result.relGap <= 1e-9);
+    assert.ok(result.heads >= 1 && result.heads <= 9, `${result.heads} heads, at most min(d^2, dc) = 9`);
+    assert.ok(result.recoveryRelError < 1e-9, `recovered objective off by ${result.recoveryRelError}`);
+    const w = readNpz(path.join(out, 'weights.npz'));
+    assert.deepEqual(w.Z.shape, [9, 9]);
+    assert.deepEqual(w.W1.shape, [result.heads, 3, 3]);
+    assert.deepEqual(w.W2.shape, [result.heads, 3, 3]);
+    // the heads alone (no Z) through check
+    const heads = path.join(dir, 'heads.npz');
+    fs.writeFileSync(heads, encodeNpz({ W1: w.W1, W2: w.W2 }));
+    const chk = cliRun(['check', '--data', data, '--model', 'linear-mhsa', '--loss', 'ce', '--beta-frac', '0.2', '--tol', '1e-6', '--weights', heads]);
+    assert.equal(chk.status, 0, chk.stderr);
+    assert.match(chk.stdout, new RegExp(`non-convex, ${result.heads} heads`));
+    assert.match(chk.stdout, /OPTIMAL within tol/);
+  } finally {
+    fs.rmSync(dir, { recursive: true });
+  }
+});
+
+test('linear-mhsa refuses --float32 and d beyond 64 in one line naming the field, and writes nothing', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-mhsa-'));
+  try {
+    const small = dataFile(dir, 20, 2, 3), wide = dataFile(dir, 3, 2, 65);
+    for (const [data, extra, pattern] of [
+      [small, ['--float32'], /^convexformer: error: --float32: linear-mhsa runs in float64 only/],
+      [wide, [], /^convexformer: error: X: has d = 65 features per token; linear-mhsa's Z is d\^2 x dc/],
+    ] as const) {
+      const out = path.join(dir, 'run');
+      const r = cliRun(['fit', '--data', data, '--model', 'linear-mhsa', '--loss', 'ce', '--beta-frac', '0.2', '--quiet', ...extra, '--out', out]);
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, pattern);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.ok(!fs.existsSync(out), 'no run directory');
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true });
+  }
+});
