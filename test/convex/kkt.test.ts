@@ -6,7 +6,6 @@ import * as assert from 'node:assert/strict';
 import type { Dataset } from '../../src/data/dataset';
 import type { NamedArray, NdArray } from '../../src/data/ndarray';
 import { GroupL2 } from '../../src/convex/penalties/group-l2';
-import { kktReport } from '../../src/convex/kkt';
 import { headsToZ, type RecoveredWeights } from '../../src/convex/recovery/heads';
 import { runCheck, type CheckConfig } from '../../src/experiments/check';
 import { runFit } from '../../src/experiments/fit';

@@ -47,7 +47,7 @@ for (const model of programNames()) {
     });
 
     test(`${model}/${loss}: FISTA closes the gap below 1e-9 and the bound never exceeds the primal`, () => {
-      const { problem } = small(model, loss, 0.3);
+      const built = small(model, loss, 0.3), { problem } = built;
       const seen: { primal: number; dual: number }[] = [];
       const r = fista(problem, { tol: 1e-10, maxIter: 50000, progressEvery: 1, onProgress: (p) => seen.push(p) });
       assert.ok(r.converged, `rel gap ${r.certificate.relGap} after ${r.certificate.iterations}`);
@@ -75,9 +75,8 @@ for (const model of programNames()) {
       // kernels it is 1.03e-8, so the 1e-8 this test used to demand failed there. 1e-6 leaves
       // room for the rounding and still catches a wrong dual scaling or conjugate.
       assert.ok(relDiff(lower, r.certificate.primal) < 1e-6, 'the dual at the solution is tight');
-      // some groups are exactly zero: the sparsity across tokens
-      const norms = (problem.penalty as GroupL2).groupNorms(r.w);
-      assert.ok(norms.some((v) => v === 0), 'no exact zeros');
+      // some groups are zero: the sparsity across tokens (group l2), a deficient rank (nuclear norm)
+      assert.ok(built.recover(r.w).H < built.totalGroups, 'every group is active');
     });
   }
 }

@@ -1,0 +1,60 @@
+// Linear multi-head self-attention (Sahiner et al. eq. 5-6, issue 11 item 1): time to a certified
+// relative gap of 1e-6 by FISTA with singular-value thresholding, against Adam on the non-convex
+// model (eq. 5, as many heads as the optimum uses plus 4) until its objective is within 1e-3 of the
+// certified optimum, with a time limit of LIMIT x FISTA's time. Token-mean outputs, cross-entropy,
+// labels from a random linear-attention teacher, beta 0.1 beta_max; sizes of the issue (s 16,
+// d 16, c 10, N 2000 and s 64, d 32, c 10, N 10000). Everything in this process, one after another.
+//   npm run build && node dist/bench/mhsa.js [--quick]
+import * as os from 'node:os';
+import { LinearMhsaOperator } from '../src/convex/operators/linear-mhsa';
+import { NuclearNorm } from '../src/convex/penalties/nuclear';
+import { recoverMhsaHeads } from '../src/convex/recovery/mhsa-heads';
+import { CrossEntropyLoss } from '../src/losses/cross-entropy';
+import { betaMax } from '../src/convex/duality';
+import { fista } from '../src/convex/solvers/fista';
+import { linearMhsaModel } from '../src/nn/models/linear-mhsa-model';
+import { trainModel } from '../src/experiments/train';
+import { blas } from '../src/core/blas';
+import { Rng } from '../src/core/rng';
+
+const LIMIT = 10;
+const quick = process.argv.includes('--quick');
+const sizes = quick ? [{ N: 500, s: 8, d: 8, c: 5 }] : [{ N: 2000, s: 16, d: 16, c: 10 }, { N: 10000, s: 64, d: 32, c: 10 }];
+
+console.log(`machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, node ${process.version}, ${JSON.stringify(blas.info())}`);
+console.log('| N, s, d, c | Z | FISTA to 1e-6: s (iterations) | s per iteration | heads | Adam to 1e-3 subopt.: s (lr, steps) | Adam / FISTA |');
+console.log('|---|---|---|---|---|---|---|');
+for (const { N, s, d, c } of sizes) {
+  const rng = new Rng(1);
+  const X = rng.normals(N * s * d, 1 / Math.sqrt(d));
+  // labels from a random teacher of 4 heads
+  const teacher = new LinearMhsaOperator(X, N, s, d, c, 'mean');
+  const Zt = new Float64Array(teacher.cols);
+  for (let h = 0; h < 4; h++) {
+    const u = rng.normals(d * d), v = rng.normals(d * c);
+    for (let a = 0; a < d * d; a++) for (let b = 0; b < d * c; b++) Zt[a * d * c + b] += u[a] * v[b];
+  }
+  const scores = new Float64Array(N * c);
+  teacher.apply(Zt, scores);
+  const y = new Int32Array(N);
+  for (let i = 0; i < N; i++) { let best = 0; for (let m = 1; m < c; m++) if (scores[i * c + m] > scores[i * c + best]) best = m; y[i] = best; }
+  const datafit = new CrossEntropyLoss(y, c), penalty = new NuclearNorm(d * d, d * c);
+  const beta = 0.1 * betaMax(teacher, datafit, penalty);
+  const f = fista({ operator: teacher, datafit, penalty, beta }, { tol: 1e-6, maxIter: 100000 });
+  const H = recoverMhsaHeads(f.w, d, c).H;
+  const pStar = f.certificate.primal, limit = LIMIT * f.certificate.seconds;
+  const batch = { input: X, B: N, datafit };
+  let adam = `not reached in ${limit.toFixed(0)} s`, ratio = `> ${LIMIT}x`;
+  for (const lr of [0.01, 0.001]) {
+    const model = linearMhsaModel({ s, d, c }, H + 4, 'mean', beta, 1);
+    let reachedAt = -1, steps = 0, best = Infinity;
+    trainModel(model, { N, all: batch, gather: () => batch }, {
+      lr, timeBudget: limit, evalEvery: 10,
+      onLog: (p) => { steps = p.iteration; best = Math.min(best, p.objective); if (reachedAt < 0 && p.objective <= pStar * (1 + 1e-3)) reachedAt = p.seconds; },
+    });
+    if (reachedAt >= 0) { adam = `${reachedAt.toFixed(2)} (lr ${lr}, ${steps})`; ratio = `${(reachedAt / f.certificate.seconds).toFixed(1)}x`; break; }
+    adam = `not reached in ${limit.toFixed(0)} s (best ${((best - pStar) / pStar).toExponential(1)} at lr ${lr})`;
+  }
+  console.log(`| ${N}, ${s}, ${d}, ${c} | ${d * d} x ${d * c} | ${f.certificate.seconds.toFixed(2)} (${f.certificate.iterations}${f.converged ? '' : ', NOT certified'}) | ` +
+    `${(f.certificate.seconds / f.certificate.iterations * 1000).toFixed(1)} ms | ${H} | ${adam} | ${ratio} |`);
+}
