@@ -3,7 +3,7 @@
 import { Command, Option } from 'commander';
 import { PROJECTIONS } from '../data/vision';
 import { SOLVER_CHOICES } from '../convex/solve';
-import { VISION_DEFAULTS, VISION_MODELS, visionToDir, type VisionConfig, type VisionResult, type ConvexRow } from '../experiments/vision';
+import { CONVEX_MODELS, VISION_DEFAULTS, VISION_MODELS, visionToDir, type VisionConfig, type VisionResult, type ConvexRow } from '../experiments/vision';
 import type { BaselineRow } from '../experiments/vision-baselines';
 import { FORCE_HELP, choice, doing, escapeControl, guarded, nonNegativeInt, number, positive, positiveInt, positiveList, progressPrinter } from './common';
 
@@ -20,7 +20,7 @@ export function printVision(r: VisionResult): void {
   console.log('model     train acc.  test acc.  seconds  certificate / training');
   for (const row of r.rows) {
     const c = row as ConvexRow, b = row as BaselineRow;
-    const what = row.model === 'convex' || row.model === 'gated'
+    const what = (CONVEX_MODELS as readonly string[]).includes(row.model)
       ? `${c.converged ? 'certified' : 'NOT certified'} (rel. gap ${c.relGap.toExponential(2)}, tol ${c.tol.toExponential(0)}), ${c.heads} heads, ${c.solver}, ` +
         `beta ${c.beta.toPrecision(6)} = ${(c.beta / c.betaMax).toPrecision(3)} x its beta_max ${c.betaMax.toPrecision(6)}`
       : `Adam ${b.steps} steps at lr ${b.lr}, ${b.parameters} parameters`;
@@ -52,9 +52,9 @@ export function visionCommand(): Command {
     .option('--n-test <N>', 'a seeded subset of the test images (default: all 10,000)', positiveInt('--n-test'))
     .option('--beta-frac <F>', 'beta of the table\'s convex solves, a fraction of each program\'s beta_max', positive('--beta-frac'), D.betaFrac)
     .option('--path <list>', 'the convex heads\' regularisation path (with --models convex): comma-separated fractions of beta_max, solved largest first, each from the last (the table\'s fraction is the table\'s solve); none: no path', D.path.join(','))
-    .option('--models <list>', `the table's models, in order: ${VISION_MODELS.join(', ')}`, D.models.join(','))
+    .option('--models <list>', `the table's models, in order: ${VISION_MODELS.join(', ')} (mhsa: linear self-attention, Sahiner eq. 6, not in the default: its Z is d^2 x 10 d, use --project pca --dim 16)`, D.models.join(','))
     .option('--gates <h>', 'gates of the gated convex heads', positiveInt('--gates'), D.gates)
-    .addOption(new Option('--solver <s>', 'solver of the convex programs (auto: prox-Newton for the convex heads, FISTA for the gated; newton: the convex heads only)').choices(SOLVER_CHOICES.filter((x) => x !== 'gram')).default(D.solver))
+    .addOption(new Option('--solver <s>', 'solver of the convex programs (auto: prox-Newton for the convex heads, FISTA for gated and mhsa; newton: the convex heads only)').choices(SOLVER_CHOICES.filter((x) => x !== 'gram')).default(D.solver))
     .option('--tol <t>', 'relative duality gap at which a convex solve is certified', positive('--tol'), D.tol)
     .option('--max-iter <k>', 'iteration limit of each convex solve', positiveInt('--max-iter'), D.maxIter)
     .option('--time-limit <s>', 'seconds per convex solve; a solve it stops is reported NOT certified (exit code 3)', positive('--time-limit'))

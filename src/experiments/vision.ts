@@ -23,7 +23,10 @@ import { divisors } from './compare-models';
 import { RUN_FILES, RunDir } from './run-dir';
 import { checkSameRun, generatedRecord, sha256File, type RunRecord } from './run-record';
 
-export const VISION_MODELS = ['convex', 'gated', ...BASELINES] as const;
+export const VISION_MODELS = ['convex', 'gated', 'mhsa', ...BASELINES] as const;
+/** The models solved to a certificate (the rest are trained with Adam). */
+export const CONVEX_MODELS = ['convex', 'gated', 'mhsa'] as const;
+export type ConvexModel = typeof CONVEX_MODELS[number];
 export type VisionModel = typeof VISION_MODELS[number];
 
 export interface VisionConfig {
@@ -59,7 +62,7 @@ export const VISION_DEFAULTS = {
 
 /** A convex row of the table: the certified solve at the table's beta. */
 export interface ConvexRow {
-  model: 'convex' | 'gated';
+  model: ConvexModel;
   description: string;
   solver: string;
   beta: number; betaMax: number;
@@ -118,8 +121,8 @@ export function visionConfig(given: Partial<VisionConfig>): VisionConfig {
     throw new InputError('baselineSeconds', 'is required when the models do not include convex (the baselines get the convex heads\' solve time by default)');
   }
   if (cfg.solver === 'gram') throw new InputError('solver', 'gram is for the squared loss; the vision programs use cross-entropy (auto, fista, newton or adam)');
-  if (cfg.solver === 'newton' && cfg.models.includes('gated')) {
-    throw new InputError('solver', 'newton solves token designs (the convex heads) only, not the gated heads: use auto (newton for the convex heads, FISTA for the gated), fista or adam');
+  if (cfg.solver === 'newton' && (cfg.models.includes('gated') || cfg.models.includes('mhsa'))) {
+    throw new InputError('solver', 'newton solves token designs (the convex heads) only, not the gated heads or linear self-attention: use auto (newton for the convex heads, FISTA for the others), fista or adam');
   }
   for (const f of ['gates', 'maxIter', 'hidden', 'softmaxHeads', 'simplexHeads', 'batch'] as const) {
     if (cfg[f] !== undefined && !isCount(cfg[f])) throw new InputError(f, `must be an integer >= 1, got ${cfg[f]}`);
@@ -168,11 +171,12 @@ interface VisionCheckpoint {
   weights?: Record<string, { values: number[]; shape: number[]; int32: boolean }>;
 }
 
-const convexDescription = (m: 'convex' | 'gated', gates: number): string => (m === 'convex'
+const convexDescription = (m: ConvexModel, gates: number): string => (m === 'convex'
   ? 'convex attention heads, Ergen et al. eq. (10): each head reads one patch'
-  : `gated convex heads, Ergen et al. eq. (12): ${gates} fixed random gates`);
+  : m === 'gated' ? `gated convex heads, Ergen et al. eq. (12): ${gates} fixed random gates`
+    : 'linear self-attention, Sahiner et al. eq. (6): heads are the singular vectors of Z (d^2 x 10 d), outputs averaged over the patches');
 
-function convexRow(m: 'convex' | 'gated', r: FitResult, gates: number): ConvexRow {
+function convexRow(m: ConvexModel, r: FitResult, gates: number): ConvexRow {
   return {
     model: m, description: convexDescription(m, gates), solver: r.solver, beta: r.beta, betaMax: r.betaMax,
     objective: r.objective, lowerBound: r.lowerBound, relGap: r.relGap, tol: r.tol, converged: r.converged,
@@ -248,6 +252,14 @@ function runPhases(data: Dataset, v: VisionMeta, cfg: VisionConfig, ck: VisionCh
     const gb = prepareProblem(data, gcfg);
     const out = fitAt(withBeta(gb, cfg.betaFrac * gb.betaMax), data, gcfg, log('gated'));
     r.rows.push(convexRow('gated', out.result, cfg.gates));
+    save();
+  }
+  if (want('mhsa') && !done('mhsa')) {
+    hooks.onPhase?.(`linear self-attention (Sahiner eq. 6, nuclear norm) at beta = ${cfg.betaFrac} beta_max of its program`);
+    const mcfg = fitCfg('linear-mhsa');
+    const mb = prepareProblem(data, mcfg);
+    const out = fitAt(withBeta(mb, cfg.betaFrac * mb.betaMax), data, mcfg, log('mhsa'));
+    r.rows.push(convexRow('mhsa', out.result, cfg.gates));
     save();
   }
   const convexSeconds = r.rows.find((row) => row.model === 'convex')?.seconds;

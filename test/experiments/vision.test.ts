@@ -112,15 +112,28 @@ test('vision: a run stopped after a phase resumes from its checkpoint and ends a
   assert.throws(() => visionToDir({ ...cfg, betaFrac: 0.2 }, path.join(tmp, 'whole2'), { resume: true }), /no unfinished run/);
 });
 
+test('vision with linear self-attention (mhsa, Sahiner eq. 6): a certified row whose recovered heads have the optimum\'s objective', () => {
+  const r = visionToDir({ ...base, models: ['convex', 'mhsa'], path: [] }, path.join(tmp, 'mhsa'), {});
+  assert.deepEqual(r.rows.map((x) => x.model), ['convex', 'mhsa']);
+  const row = r.rows[1] as ConvexRow;
+  assert.ok(row.converged && row.relGap <= 1e-8, `relative gap ${row.relGap}`);
+  assert.ok(row.recoveryRelError <= 1e-9, `the recovered heads' objective is off by ${row.recoveryRelError}`);
+  // Z is d^2 x dc = 256 x 48 (4 x 4 patches, 3 classes): at most 48 heads, the rank
+  assert.equal(row.totalGroups, 48);
+  assert.ok(row.heads >= 1 && row.heads <= 48);
+  assert.match(row.description, /Sahiner et al\. eq\. \(6\)/);
+});
+
 test('vision: bad options are refused in one line naming the field, before any directory is made', () => {
   const cases: [Partial<VisionConfig>, RegExp][] = [
-    [{ models: ['convex', 'vit' as never] }, /^models: must be a non-empty list of convex, gated, linear, mlp, softmax, simplex/],
+    [{ models: ['convex', 'vit' as never] }, /^models: must be a non-empty list of convex, gated, mhsa, linear, mlp, softmax, simplex/],
     [{ models: ['convex', 'convex'] }, /^models: lists a model twice/],
     [{ path: [0.1, -1] }, /^path: must be a list \(possibly empty\) of fractions/],
     [{ path: [0.1, 0.1] }, /^path: lists a fraction twice/],
     [{ softmaxHeads: 3 }, /^softmaxHeads: 3 does not divide d \+ n = 20/],
     [{ solver: 'gram' }, /^solver: gram is for the squared loss/],
     [{ solver: 'newton' }, /^solver: newton solves token designs \(the convex heads\) only/],
+    [{ solver: 'newton', models: ['convex', 'mhsa'] }, /^solver: newton solves token designs \(the convex heads\) only, not the gated heads or linear self-attention/],
     [{ nTrain: 5 }, /^nTrain: gives 5 training images; the baselines' learning-rate search needs at least 10/],
     [{ models: ['linear'], baselineSeconds: undefined }, /^baselineSeconds: is required when the models do not include convex/],
     [{ patch: 3 }, /^patch: must divide the 8 x 8 images/],

@@ -2,6 +2,7 @@
 // every model), the convex heads' regularisation path (test accuracy against heads), and the
 // heads as images: per class, the weight each pixel carries in the class's score, assembled from
 // the heads (one per patch), and how strongly each patch is read.
+import { CONVEX_MODELS } from '../../experiments/vision';
 import type { TimedRun } from '../runs';
 import { ChartList, series } from '../charts';
 import { certMark, certStatus } from '../certificate';
@@ -19,7 +20,7 @@ function table(run: VisionRun): string {
   const rows = items(r.rows).map(fields);
   const head = '<tr><th>model</th><th>train acc.</th><th>test acc.</th><th>seconds</th><th>certificate</th><th>beta</th><th>heads</th><th>Adam steps, lr</th><th>what it is</th></tr>';
   const body = rows.map((row) => {
-    const convex = row.model === 'convex' || row.model === 'gated';
+    const convex = (CONVEX_MODELS as readonly unknown[]).includes(row.model);
     const cert = convex ? certMark(certStatus({ converged: row.converged, relGap: row.relGap, tol: row.tol }, 'not')) : '- (non-convex: no bound)';
     const heads = convex ? `${cell(row.heads)} of ${cell(row.totalGroups)}` : '-';
     const beta = convex ? betaText(row.beta, row.betaMax) : r.baselineBeta === 0 ? 'no penalty' : cell(r.baselineBeta, precision(6));
