@@ -18,6 +18,9 @@
 extern void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
                     double *w, double *work, const int *lwork, int *iwork, const int *liwork,
                     int *info, size_t jobz_len, size_t uplo_len);
+extern void dgesvd_(const char *jobu, const char *jobvt, const int *m, const int *n, double *a, const int *lda,
+                    double *s, double *u, const int *ldu, double *vt, const int *ldvt, double *work,
+                    const int *lwork, int *info, size_t jobu_len, size_t jobvt_len);
 extern void dgesdd_(const char *jobz, const int *m, const int *n, double *a, const int *lda,
                     double *s, double *u, const int *ldu, double *vt, const int *ldvt,
                     double *work, const int *lwork, int *iwork, int *info, size_t jobz_len);
@@ -115,6 +118,15 @@ napi_value Eigh(napi_env env, napi_callback_info info) {
 //    row-major Vt (k x n) and U (m x k): no transposes.
 //  - m >= n: A is copied transposed (column-major m x n), and LAPACK's column-major U and VT
 //    are transposed into the row-major outputs: O(m n) extra, small against the O(m n^2) SVD.
+/** LAPACK's column-major copy of the row-major m x n A: A itself transposed (tall), or A's bytes (wide, read as A^T). */
+static void copy_in(double *a, const double *A, int m, int n, int tall) {
+  if (tall)
+    for (int i = 0; i < m; i++)
+      for (int j = 0; j < n; j++) a[i + (size_t)j * m] = A[(size_t)i * n + j];
+  else
+    memcpy(a, A, sizeof(double) * (size_t)m * n);
+}
+
 napi_value Svd(napi_env env, napi_callback_info info) {
   napi_value argv[6];
   int64_t dims[2];
@@ -135,16 +147,27 @@ napi_value Svd(napi_env env, napi_callback_info info) {
   int lwork = -1, inf = 0;
   double wq = 0;
   if (!a || !iwork || !u || !vt) goto oom;
-  if (tall)
-    for (int i = 0; i < m; i++)
-      for (int j = 0; j < n; j++) a[i + (size_t)j * m] = A[(size_t)i * n + j];
-  else
-    memcpy(a, A, sizeof(double) * (size_t)m * n);
+  copy_in(a, A, m, n, tall);
   dgesdd_("S", &M, &N, a, &M, s, u, &M, vt, &k, &wq, &lwork, iwork, &inf, 1);  // workspace query
   if (inf == 0) {
     lwork = (int)wq;
     if (!(work = malloc(sizeof(double) * (size_t)lwork))) goto oom;
     dgesdd_("S", &M, &N, a, &M, s, u, &M, vt, &k, work, &lwork, iwork, &inf, 1);
+  }
+  // dgesdd's divide and conquer can fail to converge (info > 0) on matrices of clustered or
+  // repeated singular values, such as a singular-value-thresholded Z; the QR iteration of
+  // dgesvd, slower, factors them (a 256 x 160 case from a linear-mhsa solve: test/core/linalg.test.ts)
+  if (inf > 0) {
+    free(work);
+    work = NULL;
+    copy_in(a, A, m, n, tall);
+    lwork = -1;
+    dgesvd_("S", "S", &M, &N, a, &M, s, u, &M, vt, &k, &wq, &lwork, &inf, 1, 1);
+    if (inf == 0) {
+      lwork = (int)wq;
+      if (!(work = malloc(sizeof(double) * (size_t)lwork))) goto oom;
+      dgesvd_("S", "S", &M, &N, a, &M, s, u, &M, vt, &k, work, &lwork, &inf, 1, 1);
+    }
   }
   if (inf == 0 && tall) {
     for (int i = 0; i < m; i++)
@@ -154,7 +177,7 @@ napi_value Svd(napi_env env, napi_callback_info info) {
   }
   free(work); free(a); free(iwork);
   if (tall) { free(u); free(vt); }
-  if (inf != 0) throw_info(env, "dgesdd", inf);
+  if (inf != 0) throw_info(env, "dgesdd and dgesvd", inf);
   return NULL;
 oom:
   free(work); free(a); free(iwork);

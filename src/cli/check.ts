@@ -77,7 +77,7 @@ export function checkCommand(): Command {
     .description('is a model optimal? KKT residuals, duality gap and a certified lower bound for a convex Z or non-convex heads')
     .addHelpText('after', HELP)
     .requiredOption('--data <file>', 'the training data the weights were fit on (.npz as for fit)')
-    .requiredOption('--weights <file>', '.npz with Z, or with W1, W2, W3 (gate, U1, U2): weights.npz of a fit, or your own')
+    .requiredOption('--weights <file>', '.npz with Z, or with W1, W2, W3 (gate, U1, U2), or for linear-mhsa W1 (H, d, d), W2 (H, d, c): weights.npz of a fit, or your own')
     .addOption(choice('--model <kind>', 'the program the weights belong to', programNames(), FIT_DEFAULTS.model))
     .addOption(choice('--loss <kind>', 'squared or ce, as the weights were trained', ['squared', 'ce'], FIT_DEFAULTS.loss))
     .option('--classes <c>', CLASSES_HELP, positiveInt('--classes'))

@@ -17,3 +17,12 @@ export function checkSolveFits(N: number, n: number, d: number, c: number, h = 1
       `(10 of N c floats, 8 of ${h > 1 ? 'h ' : ''}c n d), more than this machine's ${gb(available)} of memory; use fewer classes (\`classes\`) or fewer samples`);
   }
 }
+
+/** Linear attention (Sahiner eq. 6): vec(G_i) and M_i per sample (N (d^2 + d c)), the solver's N c vectors, ~8 Z's of d^3 c. */
+export function checkLinearMhsaFits(N: number, d: number, c: number, available = os.totalmem()): void {
+  const bytes = 8 * (N * (d * d + d * c) + 10 * N * c + 8 * d * d * d * c);
+  if (bytes > available) {
+    throw new InputError('X', `${N} samples of d = ${d} need ${(bytes / 1e9).toFixed(1)} GB for linear-mhsa (each sample's d x d Gram matrix, the solver's vectors, Z), ` +
+      `more than this machine's ${(available / 1e9).toFixed(1)} GB of memory; use fewer samples or a smaller d`);
+  }
+}

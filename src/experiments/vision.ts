@@ -13,6 +13,7 @@ import type { SolverChoice } from '../convex/solve';
 import type { BuiltProgram } from '../convex/programs/program';
 import { withBeta } from '../convex/programs/assemble';
 import { DEFAULT_GATES } from '../convex/programs/gated';
+import { LINEAR_MHSA_MAX_D } from '../convex/programs/linear-mhsa';
 import { DEFAULT_FASHION_DIR, loadVision, type Projection, type VisionData } from '../data/vision';
 import { encodeNpz } from '../data/npz';
 import { InputError } from '../data/errors';
@@ -301,6 +302,9 @@ function softmaxHeads(cfg: VisionConfig, v: VisionMeta): number {
 /** What is refused once the images are read, before any work: the softmax heads, too few images for the baselines' search. */
 function checkAgainstImages(cfg: VisionConfig, v: VisionMeta): void {
   if (cfg.models.includes('softmax')) softmaxHeads(cfg, v);
+  if (cfg.models.includes('mhsa') && v.d > LINEAR_MHSA_MAX_D) {
+    throw new InputError('models', `mhsa (linear self-attention) takes at most ${LINEAR_MHSA_MAX_D} features per token, the images give ${v.d}: add --project pca --dim 16`);
+  }
   if (cfg.models.some((m) => (BASELINES as readonly string[]).includes(m)) && v.N < MIN_BASELINE_IMAGES) {
     throw new InputError('nTrain', `gives ${v.N} training images; the baselines' learning-rate search needs at least ${MIN_BASELINE_IMAGES} (it holds out ${cfg.valFraction * 100}% of them to score the rates)`);
   }

@@ -45,13 +45,14 @@ test('fit --model linear-mhsa certifies, recovers heads with the optimum\'s obje
   }
 });
 
-test('linear-mhsa refuses --float32 and d beyond 64 in one line naming the field, and writes nothing', () => {
+test('linear-mhsa refuses --float32, --float32-data and d beyond 32 in one line naming the field, and writes nothing', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-mhsa-'));
   try {
-    const small = dataFile(dir, 20, 2, 3), wide = dataFile(dir, 3, 2, 65);
+    const small = dataFile(dir, 20, 2, 3), wide = dataFile(dir, 3, 2, 33);
     for (const [data, extra, pattern] of [
       [small, ['--float32'], /^convexformer: error: --float32: linear-mhsa runs in float64 only/],
-      [wide, [], /^convexformer: error: X: has d = 65 features per token; linear-mhsa's Z is d\^2 x dc/],
+      [small, ['--float32-data'], /^convexformer: error: --float32-data: linear-mhsa holds the Gram matrix X_i\^T X_i of every sample in float64/],
+      [wide, [], /^convexformer: error: X: has d = 33 features per token; linear-mhsa's Z is d\^2 x dc/],
     ] as const) {
       const out = path.join(dir, 'run');
       const r = cliRun(['fit', '--data', data, '--model', 'linear-mhsa', '--loss', 'ce', '--beta-frac', '0.2', '--quiet', ...extra, '--out', out]);

@@ -11,7 +11,7 @@ import { fista } from '../../src/convex/solvers/fista';
 import { adamConvex } from '../../src/convex/solvers/adam';
 import { NumericError } from '../../src/convex/numeric-error';
 import { InputError } from '../../src/data/errors';
-import { checkSolveFits } from '../../src/convex/memory-estimate';
+import { checkLinearMhsaFits, checkSolveFits } from '../../src/convex/memory-estimate';
 import type { Datafit, LinearOperator, Problem, Targets } from '../../src/convex/types';
 import { randLabels, randn, relDiff } from '../helpers';
 
@@ -108,6 +108,9 @@ test('a problem whose solver vectors cannot fit in memory is refused before any 
   checkSolveFits(200000, 8, 32, 10);
   checkSolveFits(20000, 8, 32, 160, 8);
   assert.throws(() => checkSolveFits(1000, 4, 8, 100, 1, 1e6), /more than this machine's 0\.0 GB/);
+  // linear-mhsa: each sample's d x d Gram matrix is what grows (60,000 x 32 x 32 x 8 B = 0.5 GB: fits)
+  checkLinearMhsaFits(60000, 32, 10);
+  assert.throws(() => checkLinearMhsaFits(60000, 32, 10, 4e8), (e: Error) => e instanceof InputError && /^X: 60000 samples of d = 32 need 0\.7 GB for linear-mhsa/.test(e.message));
   // and the problem builder applies it
   const X = randn(10 * n * d, 1);
   assert.throws(() => attention.build({ train: { X, N: 10, n, d }, trainTargets: { y: new Int32Array(10), c: 1e9 } }, { loss: 'ce' }), /^InputError: c: 1000000000 classes/);

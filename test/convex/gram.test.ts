@@ -104,7 +104,7 @@ test('auto picks the Gram form for squared loss when N is large against n d, FIS
   assert.ok(!gramUnavailable(kernel.problem), 'kernel runs on the attention operator');
 });
 
-function gated(N: number, n: number, d: number, c: number, h: number, frac: number, X = randn(N * n * d, 51)) {
+function gated(N: number, n: number, d: number, c: number, h: number, frac: number, X: Float64Array | Float32Array = randn(N * n * d, 51)) {
   const built = programNamed('gated').build({ train: { X, N, n, d }, trainTargets: { Y: randn(N * c, 52), c } }, { loss: 'squared', gates: h, seed: 3 });
   return withBeta(built, frac * built.betaMax);
 }
@@ -113,7 +113,7 @@ test('gated operator: gram() is F^T F with f_i = [D_i1 x_i, ..., D_ih x_i] (floa
   const N = 37, n = 2, d = 3, c = 2, h = 3, p = n * d, q = h * p;
   const X = randn(N * p, 53);
   for (const Xs of [X, Float32Array.from(X)]) {
-    const built = gated(N, n, d, c, h, 0.3, Xs instanceof Float64Array ? Xs : Float64Array.from(Xs));
+    const built = gated(N, n, d, c, h, 0.3, Xs); // float32 storage: gram() widens it
     const op = built.problem.operator as GatedOperator;
     const G = op.gram!();
     assert.equal(op.gramWidth, q);

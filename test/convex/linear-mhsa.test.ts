@@ -75,7 +75,14 @@ test('singular-value thresholding is the nuclear norm\'s prox: optimality condit
   const resid = V.map((v, i) => v - P[i]); // V - P must be step times a subgradient at P
   const opt = pen.optimality(P, resid, step);
   assert.ok(opt.stationarity < 1e-12, `stationarity ${opt.stationarity}`);
-  assert.ok(opt.zeroGroupSlack! >= -1e-12, `slack ${opt.zeroGroupSlack}`);
+  // V - P keeps V's singular values min(sigma, step): the complement of P's range holds sigma_3, sigma_4
+  assert.ok(Math.abs(opt.zeroGroupSlack! - (1 - sv[2] / step)) < 1e-12, `slack ${opt.zeroGroupSlack} vs ${1 - sv[2] / step}`);
+  assert.deepEqual([opt.nonzeroGroups, opt.totalGroups], [2, 4]);
+  // away from the prox, the conditions fail by about what was changed
+  const off = pen.optimality(P, resid.map((x, i) => x + (i === 0 ? 0.1 : 0)), step);
+  assert.ok(off.stationarity > 0.1 / step / 10, `a perturbed multiplier passed: stationarity ${off.stationarity}`);
+  const tooSmall = pen.optimality(P, resid, 0.5 * step);
+  assert.ok(tooSmall.stationarity > 0.4 && tooSmall.zeroGroupSlack! < 0, 'the multiplier for another step passed');
   const obj = (Q: Float64Array) => 0.5 * Q.reduce((acc, q, i) => acc + (q - V[i]) ** 2, 0) + step * pen.value(Q);
   const best = obj(P);
   for (let k = 0; k < 200; k++) {

@@ -58,13 +58,13 @@ test('token spectral norms (prox-Newton\'s screening) read float32 storage as it
   for (let k = 0; k < 3; k++) assert.ok(relDiff(a[k], b[k]) < 1e-13, `token ${k}: ${a[k]} vs ${b[k]}`);
 });
 
-test('a fit on float32 storage is the float64 fit of the stored values: every program and solver', () => {
+test('a fit on float32 storage is the float64 fit of the stored values: attention (FISTA, Gram form, prox-Newton) and gated (FISTA, Gram form); kernel and linear-mhsa refuse it', () => {
   for (const loss of ['squared', 'ce'] as const) {
     const { data } = plantedDataset({ N: 600, n: 4, d: 6, c: 3, tokens: [1, 3], noise: 0.3, seed: 2, loss });
     const X32 = Float32Array.from(data.train.X);
     const stored = { ...data, train: { ...data.train, X: X32 }, test: data.test && { ...data.test, X: Float32Array.from(data.test.X) } };
     const wide = { ...data, train: { ...data.train, X: Float64Array.from(X32) }, test: data.test && { ...data.test, X: rounded(data.test.X) } };
-    const runs: [string, SolverChoice][] = [['attention', 'fista'], ['attention', loss === 'ce' ? 'newton' : 'gram'], ['gated', 'fista'], ['kernel', 'fista']];
+    const runs: [string, SolverChoice][] = [['attention', 'fista'], ['attention', loss === 'ce' ? 'newton' : 'gram'], ['gated', 'fista'], ...(loss === 'squared' ? [['gated', 'gram'] as [string, SolverChoice]] : [])];
     for (const [model, solver] of runs) {
       const opts = { model, loss, betaFrac: 0.05, solver, tol: 1e-10 } as const;
       const a = runFit(stored, opts).result, b = runFit(wide, opts).result;
@@ -76,6 +76,10 @@ test('a fit on float32 storage is the float64 fit of the stored values: every pr
       assert.ok(relDiff(a.lowerBound, b.lowerBound) < 1e-9, `${what}: bound`);
       assert.ok(a.recoveryRelError < 1e-9, `${what}: recovered non-convex objective ${a.recoveryRelError}`);
       if (a.test && b.test) assert.ok(relDiff(a.test.loss, b.test.loss) < 1e-9, `${what}: test loss`);
+      assert.equal(a.solver, solver, `${what}: the solver asked for ran`);
+    }
+    for (const model of ['kernel', 'linear-mhsa']) {
+      assert.throws(() => runFit(stored, { model, loss, betaFrac: 0.05 }), new RegExp(`^InputError: float32Data: ${model} holds .* in float64, so X read in float32 saves nothing`));
     }
   }
 });

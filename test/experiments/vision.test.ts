@@ -133,6 +133,7 @@ test('vision: bad options are refused in one line naming the field, before any d
     [{ softmaxHeads: 3 }, /^softmaxHeads: 3 does not divide d \+ n = 20/],
     [{ solver: 'gram' }, /^solver: gram is for the squared loss/],
     [{ solver: 'newton' }, /^solver: newton solves token designs \(the convex heads\) only/],
+    [{ models: ['convex', 'mhsa'], patch: 8 }, /^models: mhsa \(linear self-attention\) takes at most 32 features per token, the images give 64/],
     [{ solver: 'newton', models: ['convex', 'mhsa'] }, /^solver: newton solves token designs \(the convex heads\) only, not the gated heads or linear self-attention/],
     [{ nTrain: 5 }, /^nTrain: gives 5 training images; the baselines' learning-rate search needs at least 10/],
     [{ models: ['linear'], baselineSeconds: undefined }, /^baselineSeconds: is required when the models do not include convex/],

@@ -5,6 +5,7 @@
 // exact to rounding, never a power-iteration estimate from below.
 import type { Penalty, PenaltyOptimality } from '../types';
 import { svd } from '../../core/linalg';
+import { blas } from '../../core/blas';
 
 export class NuclearNorm implements Penalty {
   readonly name = 'nuclear';
@@ -64,56 +65,46 @@ export class NuclearNorm implements Penalty {
     const k = s.length, tol = rankTolerance(s, m, n);
     let r = 0;
     while (r < k && s[r] > tol) r++;
-    // L = U_r^T v (r x n); R = v V_r (m x r); A = U_r^T v V_r (r x r)
+    // U_r: U's first r columns (leading dimension k); V_r^T: Vt's first r rows. All products by GEMM.
     const L = new Float64Array(r * n), R = new Float64Array(m * r), A = new Float64Array(r * r);
-    for (let a = 0; a < r; a++) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) L[a * n + j] += U[i * k + a] * v[i * n + j];
-    for (let i = 0; i < m; i++) for (let b = 0; b < r; b++) for (let j = 0; j < n; j++) R[i * r + b] += v[i * n + j] * Vt[b * n + j];
-    for (let a = 0; a < r; a++) for (let b = 0; b < r; b++) for (let j = 0; j < n; j++) A[a * r + b] += L[a * n + j] * Vt[b * n + j];
+    if (r > 0) {
+      blas.gemm(true, false, r, n, m, 1, U, k, v, n, 0, L, n); // U_r^T v
+      blas.gemm(false, true, m, r, n, 1, v, n, Vt, n, 0, R, r); // v V_r
+      blas.gemm(false, true, r, r, n, 1, L, n, Vt, n, 0, A, r); // U_r^T v V_r
+    }
+    // the off-range parts, formed (not as differences of norms, which cancel): L - A V_r^T, R - U_r A
+    const Lres = Float64Array.from(L), Rres = Float64Array.from(R);
+    if (r > 0) {
+      blas.gemm(false, false, r, n, r, -1, A, r, Vt, n, 1, Lres, n);
+      blas.gemm(false, false, m, r, r, -1, U, k, A, r, 1, Rres, r);
+    }
     let stat = 0;
     for (let a = 0; a < r; a++) {
-      // row a of [A - beta I, U_r^T v (I - V_r V_r^T)], the second part formed, not subtracted in norms
-      let sq = 0;
-      for (let b = 0; b < r; b++) sq += (A[a * r + b] - (a === b ? beta : 0)) ** 2;
-      for (let j = 0; j < n; j++) {
-        let x = L[a * n + j];
-        for (let b = 0; b < r; b++) x -= A[a * r + b] * Vt[b * n + j];
-        sq += x * x;
-      }
-      stat = Math.max(stat, Math.sqrt(sq) / beta);
-      // column a of (I - U_r U_r^T) v V_r
-      let col = 0;
-      for (let i = 0; i < m; i++) {
-        let x = R[i * r + a];
-        for (let b = 0; b < r; b++) x -= U[i * k + b] * A[b * r + a];
-        col += x * x;
-      }
-      stat = Math.max(stat, Math.sqrt(col) / beta);
+      let row = 0, col = 0;
+      for (let b = 0; b < r; b++) row += (A[a * r + b] - (a === b ? beta : 0)) ** 2;
+      for (let j = 0; j < n; j++) row += Lres[a * n + j] ** 2;
+      for (let i = 0; i < m; i++) col += Rres[i * r + a] ** 2;
+      stat = Math.max(stat, Math.sqrt(row) / beta, Math.sqrt(col) / beta);
     }
     if (r === k) return { stationarity: stat, zeroGroupSlack: null, nonzeroGroups: r, totalGroups: k };
-    // D = v - U_r L - R V_r^T + U_r A V_r^T
+    // D = (I - U_r U_r^T) v (I - V_r V_r^T) = v - U_r L - (R - U_r A) V_r^T
     const D = Float64Array.from(v);
-    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-      let x = 0;
-      for (let a = 0; a < r; a++) {
-        x += U[i * k + a] * L[a * n + j] + R[i * r + a] * Vt[a * n + j];
-        for (let b = 0; b < r; b++) x -= U[i * k + a] * A[a * r + b] * Vt[b * n + j];
-      }
-      D[i * n + j] -= x;
+    if (r > 0) {
+      blas.gemm(false, false, m, n, r, -1, U, k, L, n, 1, D, n);
+      blas.gemm(false, false, m, n, r, -1, Rres, r, Vt, n, 1, D, n);
     }
     return { stationarity: stat, zeroGroupSlack: 1 - svd(D, m, n).s[0] / beta, nonzeroGroups: r, totalGroups: k };
   }
 
-  /** out += sum_a c_a u_a v_a^T (U m x k, Vt k x n, both from svd). */
+  /** out += U_r diag(c_r) V_r^T over the leading entries of c that are nonzero (U m x k, Vt k x n, from svd; c descending). */
   private addTerms(U: Float64Array, c: Float64Array, Vt: Float64Array, out: Float64Array): void {
     const { rows: m, cols: n } = this, k = c.length;
-    for (let a = 0; a < k; a++) {
-      if (c[a] === 0) continue;
-      for (let i = 0; i < m; i++) {
-        const f = c[a] * U[i * k + a];
-        if (f === 0) continue;
-        for (let j = 0; j < n; j++) out[i * n + j] += f * Vt[a * n + j];
-      }
-    }
+    let r = 0;
+    while (r < k && c[r] !== 0) r++;
+    if (r === 0) return;
+    const Us = new Float64Array(m * r);
+    for (let i = 0; i < m; i++) for (let a = 0; a < r; a++) Us[i * r + a] = U[i * k + a] * c[a];
+    blas.gemm(false, false, m, n, r, 1, Us, r, Vt, n, 1, out, n);
   }
 }
 

@@ -4,7 +4,7 @@
 // through the map it reads the input as w_input = phi^T z (weights.npz: W2_input). phi is linear,
 // so the function class is that of eq. (10) and only the penalty changes (docs/kernel-features.md).
 import { float64Tokens, type Tokens } from '../../data/tokens';
-import type { Program } from './program';
+import { float64Only, type Program } from './program';
 import { assemble } from './assemble';
 import { AttentionOperator } from '../operators/attention';
 import { headsToZ, recoverHeads, type RecoveredWeights } from '../recovery/heads';
@@ -41,7 +41,8 @@ export const kernel: Program<'features' | 'chiDof' | 'seed', RecoveredWeights> =
     return Object.fromEntries(Object.entries(found).filter(([, v]) => v !== undefined)) as Record<string, number>;
   },
   build(data, options) {
-    const { train, trainTargets } = data;
+    const { trainTargets } = data;
+    const train = float64Only('kernel', data.train, 'its chi features of X');
     const { N, n, d } = train;
     const c = trainTargets.c;
     const D = options.features ?? DEFAULT_BLOCKS * nextPow2(d);

@@ -3,20 +3,25 @@
 // Through `fit` the outputs are the token mean (labels with cross-entropy, or (N, c) targets with
 // the squared loss); per-token outputs (targets Y_i of s x c) are the library's
 // (LinearMhsaOperator with output 'tokens').
-import type { Program } from './program';
+import { float64Only, type Program } from './program';
 import { makeDatafit } from './assemble';
 import { LinearMhsaOperator } from '../operators/linear-mhsa';
 import { NuclearNorm } from '../penalties/nuclear';
 import { betaMax } from '../duality';
 import { checkScale } from '../scale-check';
+import { checkLinearMhsaFits } from '../memory-estimate';
 import { mhsaHeadsToZ, mhsaNonconvexObjective, recoverMhsaHeads, type MhsaWeights } from '../recovery/mhsa-heads';
 import { float64Tokens } from '../../data/tokens';
 import { InputError } from '../../data/errors';
 import { float64Values, type NdArray } from '../../data/ndarray';
 import { missingKey } from '../../data/missing-key';
 
-/** Z is d^2 x dc: refuse d whose Z (and its SVD every iteration) would be out of reach. */
-const MAX_D = 64;
+/**
+ * Z is d^2 x dc and every FISTA iteration takes full SVDs of it (prox, value, dual norm). Measured
+ * with c = 10: 0.1 s per SVD at d = 32 (1,024 x 320), 0.6-2.3 s at d = 64, so d stops at 32 until a
+ * low-rank path exists (issue 11).
+ */
+export const LINEAR_MHSA_MAX_D = 32;
 
 export const linearMhsa: Program<never, MhsaWeights> = {
   name: 'linear-mhsa',
@@ -27,10 +32,11 @@ export const linearMhsa: Program<never, MhsaWeights> = {
   options: [],
   build(data, options) {
     const { trainTargets } = data;
-    const train = float64Tokens(data.train);
+    const train = float64Only('linear-mhsa', data.train, 'the Gram matrix X_i^T X_i of every sample');
     const { N, n: s, d } = train, c = trainTargets.c;
-    if (d > MAX_D) throw new InputError('X', `has d = ${d} features per token; linear-mhsa's Z is d^2 x dc (${d * d} x ${d * c}), so d is limited to ${MAX_D}`);
+    if (d > LINEAR_MHSA_MAX_D) throw new InputError('X', `has d = ${d} features per token; linear-mhsa's Z is d^2 x dc (${d * d} x ${d * c}), so d is limited to ${LINEAR_MHSA_MAX_D}`);
     if (options.float32) throw new InputError('float32', 'linear-mhsa runs in float64 only (its cost is the SVD of Z, not GEMMs)');
+    checkLinearMhsaFits(N, d, c);
     const operator = new LinearMhsaOperator(train.X, N, s, d, c, 'mean');
     const datafit = makeDatafit(options.loss, trainTargets, N);
     const penalty = new NuclearNorm(d * d, d * c);

@@ -6,6 +6,7 @@
 // a program's name.
 import type { FloatArray } from '../../core/blas';
 import type { Gating, LossKind, Problem, Targets, Tokens } from '../types';
+import type { Float64Tokens } from '../../data/tokens';
 import type { NamedArray, NdArray } from '../../data/npz';
 import { InputError } from '../../data/errors';
 
@@ -113,6 +114,16 @@ export interface Program<F extends string = never, R extends RecoveredHeads = Re
    */
   optionsFromWeights?(arrays: Record<string, NdArray>): Record<string, number>;
   build(data: ProgramData, options: ProgramOptions & OptionValues<F>): BuiltProgram<R>;
+}
+
+/**
+ * The training tokens of a program that holds float64 features of X (the kernel map, linear
+ * attention's Gram matrices): X read in float32 (`--float32-data`) would save nothing there, so it
+ * is refused rather than silently copied back to float64.
+ */
+export function float64Only(program: string, t: Tokens, holds: string): Float64Tokens {
+  if (t.X instanceof Float32Array) throw new InputError('float32Data', `${program} holds ${holds} in float64, so X read in float32 saves nothing; run it without --float32-data`);
+  return t as Float64Tokens;
 }
 
 /** Refuses a value of a declared option that is not an integer >= its min, naming the field. */

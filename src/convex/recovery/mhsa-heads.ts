@@ -6,10 +6,9 @@
 // equals beta sum_j sigma_j = beta ||Z||_*. At most min(d^2, dc) heads (the rank of Z).
 import type { Datafit } from '../types';
 import type { HeadSummary } from '../programs/program';
-import { blas, syrkUpper } from '../../core/blas';
 import { svd } from '../../core/linalg';
 import { rankTolerance } from '../penalties/nuclear';
-import { tokenMeans, type MhsaOutput } from '../operators/linear-mhsa';
+import { linearMhsaModel, type MhsaOutput } from '../../nn/models/linear-mhsa-model';
 
 export interface MhsaWeights {
   H: number;
@@ -57,41 +56,13 @@ export function mhsaHeadsToZ(h: MhsaWeights): Float64Array {
   return Z;
 }
 
-/**
- * Eq. 5 through the heads: pred_i = sum_j X_i W1j G_i W2j (s x c per sample), or its mean over
- * the tokens. Per sample: T = G_i [W2_1 ... W2_H] (d x Hc), then M_i = sum_j W1j T_j as one GEMM
- * [W1_1 ... W1_H] (d x Hd) . [T_1; ...; T_H] (Hd x c), then X_i M_i.
- */
+/** Eq. 5 through the heads (the non-convex model's own forward pass): pred_i = sum_j X_i W1j G_i W2j, per token or its mean. */
 export function mhsaPredict(X: Float64Array, N: number, s: number, h: MhsaWeights, output: MhsaOutput): Float64Array {
-  const { H, d, c } = h, Hc = H * c, Hd = H * d;
-  const rowsOut = output === 'tokens' ? s : 1;
-  const pred = new Float64Array(N * rowsOut * c);
-  if (H === 0) return pred;
-  const W2cat = new Float64Array(d * Hc), W1cat = new Float64Array(d * Hd);
-  for (let j = 0; j < H; j++) {
-    for (let l = 0; l < d; l++) for (let m = 0; m < c; m++) W2cat[l * Hc + j * c + m] = h.W2[(j * d + l) * c + m];
-    for (let t = 0; t < d; t++) for (let kk = 0; kk < d; kk++) W1cat[t * Hd + j * d + kk] = h.W1[(j * d + t) * d + kk];
-  }
-  const G = new Float64Array(d * d), T = new Float64Array(d * Hc), Tstack = new Float64Array(Hd * c), M = new Float64Array(d * c);
-  const xbar = output === 'mean' ? tokenMeans(X, N, s, d) : null;
-  for (let i = 0; i < N; i++) {
-    const Xi = X.subarray(i * s * d, (i + 1) * s * d);
-    syrkUpper(d, s, 1, Xi, d, 0, G, d);
-    for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) G[a * d + b] = G[b * d + a];
-    blas.gemm(false, false, d, Hc, d, 1, G, d, W2cat, Hc, 0, T, Hc);
-    for (let j = 0; j < H; j++) for (let kk = 0; kk < d; kk++) for (let m = 0; m < c; m++) Tstack[(j * d + kk) * c + m] = T[kk * Hc + j * c + m];
-    blas.gemm(false, false, d, c, Hd, 1, W1cat, Hd, Tstack, c, 0, M, c);
-    if (xbar) {
-      for (let m = 0; m < c; m++) {
-        let v = 0;
-        for (let t = 0; t < d; t++) v += xbar[i * d + t] * M[t * c + m];
-        pred[i * c + m] = v;
-      }
-    } else {
-      blas.gemm(false, false, s, c, d, 1, Xi, d, M, c, 0, pred.subarray(i * s * c, (i + 1) * s * c), c);
-    }
-  }
-  return pred;
+  if (h.H === 0) return new Float64Array(N * (output === 'tokens' ? s : 1) * h.c);
+  const model = linearMhsaModel({ s, d: h.d, c: h.c }, h.H, output, 0, 0);
+  model.params[0].data.set(h.W1);
+  model.params[1].data.set(h.W2);
+  return Float64Array.from(model.forward(X, N));
 }
 
 /** Eq. 5's objective at the heads: the loss of their predictions plus beta/2 sum_j (||W1j||^2 + ||W2j||^2). */
