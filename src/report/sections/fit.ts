@@ -35,7 +35,7 @@ function convexMap(run: TimedRun): [string, unknown[]][] {
   const heads = run.result.headList;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 100000 || !Array.isArray(heads)) return [];
   // heads that read no single token (linear-mhsa's singular vectors) give no map
-  if (!heads.some((h) => typeof fields(h).token === 'number')) return [];
+  if (heads.length > 0 && !heads.some((h) => typeof fields(h).token === 'number')) return [];
   const m = new Array<number>(n).fill(0);
   let total = 0;
   for (const h of heads.map(fields)) {
