@@ -4,7 +4,7 @@
 // certified optimum, with a time limit of LIMIT x FISTA's time per learning rate. Token-mean outputs, cross-entropy,
 // labels from a random linear-attention teacher, beta 0.1 beta_max; sizes of the issue (s 16,
 // d 16, c 10, N 2000 and s 64, d 32, c 10, N 10000). Everything in this process, one after another.
-//   npm run build && node dist/bench/mhsa.js [--quick | --small (the small size only)]
+//   npm run build && node dist/bench/mhsa.js [--quick | --small | --medium (one size only)]
 import * as os from 'node:os';
 import { LinearMhsaOperator } from '../src/convex/operators/linear-mhsa';
 import { NuclearNorm } from '../src/convex/penalties/nuclear';
@@ -18,9 +18,9 @@ import { blas } from '../src/core/blas';
 import { Rng } from '../src/core/rng';
 
 const LIMIT = 5;
-const quick = process.argv.includes('--quick'), small = process.argv.includes('--small');
-const sizes = quick ? [{ N: 500, s: 8, d: 8, c: 5 }]
-  : [{ N: 2000, s: 16, d: 16, c: 10 }, ...(small ? [] : [{ N: 10000, s: 64, d: 32, c: 10 }])];
+const has = (flag: string) => process.argv.includes(flag);
+const SMALL = { N: 2000, s: 16, d: 16, c: 10 }, MEDIUM = { N: 10000, s: 64, d: 32, c: 10 };
+const sizes = has('--quick') ? [{ N: 500, s: 8, d: 8, c: 5 }] : has('--small') ? [SMALL] : has('--medium') ? [MEDIUM] : [SMALL, MEDIUM];
 
 console.log(`machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, node ${process.version}, ${JSON.stringify(blas.info())}`);
 console.log('| N, s, d, c | Z | FISTA to 1e-6: s (iterations) | s per iteration | heads | Adam to 1e-3 subopt.: s (lr, steps) | Adam / FISTA |');
