@@ -59,3 +59,8 @@ export function syrkUpper(n: number, k: number, alpha: number, A: Float64Array, 
   if (nativeSyrk && blas === nativeBlas) nativeSyrk.syrk(n, k, alpha, A, lda, beta, C, ldc);
   else blas.gemm(true, false, n, n, k, alpha, A, lda, A, lda, beta, C, ldc);
 }
+
+/** Copies the upper triangle of the row-major n x n C into its lower one (after syrkUpper): exactly symmetric whatever order the kernel summed in. */
+export function mirrorUpper(C: Float64Array, n: number): void {
+  for (let a = 0; a < n; a++) for (let b = 0; b < a; b++) C[a * n + b] = C[b * n + a];
+}

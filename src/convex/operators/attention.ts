@@ -3,7 +3,7 @@
 // one GEMM each way per block of samples (row-blocks.ts). Theorem 1 is the case c = 1.
 // X may be float32 storage under float64 GEMMs (`--float32-data`): each block is widened as read.
 import type { LinearOperator, TokenDesign } from '../types';
-import { blas, syrkUpper, type FloatArray } from '../../core/blas';
+import { blas, mirrorUpper, syrkUpper, type FloatArray } from '../../core/blas';
 import { powerNorm } from './power';
 import { Float32Bridge } from './float32-bridge';
 import { BlockReader, forBlocks, operatorLayout, rowsPerBlock, type OperatorOptions } from './row-blocks';
@@ -85,7 +85,7 @@ export class AttentionOperator implements LinearOperator {
       syrkUpper(p, m, 1, reader.rows(i0, m) as Float64Array, p, i0 === 0 ? 0 : 1, G, p);
     });
     // the upper triangle mirrored: exactly symmetric whatever order the kernel summed in
-    for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) G[a * p + b] = G[b * p + a];
+    mirrorUpper(G, p);
     return G;
   }
 }

@@ -4,7 +4,7 @@
 // samples (row-blocks.ts), so T and M are (block x hc), not (N x hc). X may be float32 storage
 // under float64 GEMMs (`--float32-data`): each block is widened as read.
 import type { LinearOperator } from '../types';
-import { blas, syrkUpper, type FloatArray } from '../../core/blas';
+import { blas, mirrorUpper, syrkUpper, type FloatArray } from '../../core/blas';
 import { powerNorm } from './power';
 import { BlockReader, forBlocks, operatorLayout, rowsPerBlock, type OperatorOptions } from './row-blocks';
 
@@ -106,7 +106,7 @@ export class GatedOperator implements LinearOperator {
       syrkUpper(q, m, 1, F.subarray(0, m * q), q, i0 === 0 ? 0 : 1, G, q);
     });
     // the upper triangle mirrored: exactly symmetric whatever order the kernel summed in
-    for (let a = 0; a < q; a++) for (let b = 0; b < a; b++) G[a * q + b] = G[b * q + a];
+    mirrorUpper(G, q);
     return G;
   }
 

@@ -8,7 +8,7 @@
 // (pred_i is s x c, targets Y_i per token) or averaged over the tokens (pred_i = mean_t X_i[t, :]
 // M_i, 1 x c: classification). The adjoint runs the same steps backwards.
 import type { LinearOperator } from '../types';
-import { blas, syrkUpper } from '../../core/blas';
+import { blas, mirrorUpper, syrkUpper } from '../../core/blas';
 import { powerNorm } from './power';
 import type { MhsaOutput } from '../../nn/models/linear-mhsa-model';
 
@@ -38,7 +38,7 @@ export class LinearMhsaOperator implements LinearOperator {
     for (let i = 0; i < N; i++) {
       const G = this.Gf.subarray(i * dd, (i + 1) * dd);
       syrkUpper(d, s, 1, X.subarray(i * s * d, (i + 1) * s * d), d, 0, G, d);
-      for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) G[a * d + b] = G[b * d + a];
+      mirrorUpper(G, d);
     }
     this.xbar = output === 'mean' ? tokenMeans(X, N, s, d) : null;
     this.M = new Float64Array(N * dc);

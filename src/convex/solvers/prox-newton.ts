@@ -27,7 +27,7 @@
 //     however small the step.
 import type { Problem, SolveOptions, SolveResult } from '../types';
 import type { SampleHessian } from '../../losses/datafit';
-import { blas, syrkUpper, type FloatArray } from '../../core/blas';
+import { blas, mirrorUpper, syrkUpper, type FloatArray } from '../../core/blas';
 import { BlockReader, forBlocks, rowsPerBlock } from '../operators/row-blocks';
 import { eigh } from '../../core/linalg';
 import { dualValue, primalValue } from '../duality';
@@ -94,7 +94,7 @@ export function tokenSpectralNorms(X: FloatArray, N: number, n: number, d: numbe
   });
   for (let k = 0; k < n; k++) {
     const Gk = G.subarray(k * d * d, (k + 1) * d * d);
-    for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) Gk[a * d + b] = Gk[b * d + a];
+    mirrorUpper(Gk, d);
     norms[k] = Math.sqrt(Math.max(0, eigh(Gk, d).values[d - 1]));
   }
   return norms;

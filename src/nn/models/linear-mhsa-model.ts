@@ -7,7 +7,7 @@
 // steps in reverse (the tokens X are data: no gradient flows into them).
 import type { Model } from './model';
 import { sumSquares } from './model';
-import { blas, syrkUpper } from '../../core/blas';
+import { blas, mirrorUpper, syrkUpper } from '../../core/blas';
 import { Rng } from '../../core/rng';
 
 export interface MhsaShape { s: number; d: number; c: number }
@@ -38,7 +38,7 @@ export function linearMhsaModel(shape: MhsaShape, heads: number, output: MhsaOut
   /** G_i, T = G_i W2cat, Ts stacked by head, M_i = W1cat Ts, for sample i. */
   const sampleForward = (Xi: Float64Array) => {
     syrkUpper(d, s, 1, Xi, d, 0, G, d);
-    for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) G[a * d + b] = G[b * d + a];
+    mirrorUpper(G, d);
     blas.gemm(false, false, d, mc, d, 1, G, d, W2cat, mc, 0, T, mc);
     for (let j = 0; j < m; j++) for (let k = 0; k < d; k++) for (let e = 0; e < c; e++) Ts[(j * d + k) * c + e] = T[k * mc + j * c + e];
     blas.gemm(false, false, d, c, md, 1, W1cat, md, Ts, c, 0, M, c);
