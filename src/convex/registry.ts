@@ -5,6 +5,7 @@ import { attention } from './programs/attention';
 import { gated } from './programs/gated';
 import { kernel } from './programs/kernel';
 import { linearMhsa } from './programs/linear-mhsa';
+import { matrixAttention } from './programs/matrix-attention';
 import { InputError } from '../data/errors';
 
 export const PROGRAMS: readonly Program[] = [
@@ -12,6 +13,7 @@ export const PROGRAMS: readonly Program[] = [
   gated,
   kernel,
   linearMhsa,
+  matrixAttention,
 ];
 
 /** What --model defaults to. */

@@ -1,5 +1,6 @@
 // A data set for the convex programs, read from an .npz and checked key by key:
-//   X (N, n, d) tokens; Y (N, c) targets (squared loss) or y (N,) integer labels (cross-entropy);
+//   X (N, n, d) tokens; Y (N, c) targets (squared loss) or y (N,) integer labels (cross-entropy),
+//   or per token Y (N, n, c) / y (N, n) (matrix-attention, linear-mhsa);
 //   optional U1 (h, n) and U2 (h, d) gates; optional X_test with Y_test or y_test.
 import type { LossKind, Tokens, Targets, Gating } from './tokens';
 import type { NdArray } from './npy';
@@ -44,14 +45,17 @@ function tokens(key: string, a: NdArray): Tokens {
   return { X: finiteValues(key, a), N, n, d };
 }
 
-/** Integer labels in [0, below); `why` says where the bound comes from. */
-function labels(key: string, a: NdArray, N: number, below: number, why: string): Int32Array {
-  if (a.shape.length !== 1 || a.shape[0] !== N) throw new InputError(key, `has shape ${shapeText(a.shape)}; expected (${N},) integer labels`);
-  const out = new Int32Array(N);
-  for (let i = 0; i < N; i++) {
+/** Integer labels in [0, below), (N,) or per token (N, n); `why` says where the bound comes from. */
+function labels(key: string, a: NdArray, N: number, tokens: number | undefined, below: number, why: string): Int32Array {
+  const shape = tokens === undefined ? [N] : [N, tokens];
+  if (a.shape.length !== shape.length || a.shape.some((v, i) => v !== shape[i])) {
+    throw new InputError(key, `has shape ${shapeText(a.shape)}; expected ${shapeText(shape)}${tokens === undefined ? ',' : ''} integer labels${tokens === undefined ? '' : ' (one per token)'}`);
+  }
+  const out = new Int32Array(a.values.length);
+  for (let i = 0; i < out.length; i++) {
     const v = a.values[i];
-    if (!Number.isInteger(v) || v < 0) throw new InputError(key, `label ${v} at index ${i}; expected integers >= 0`);
-    if (v >= below) throw new InputError(key, `label ${v} is out of range [0, ${below - 1}] (at index ${i}): ${why}`);
+    if (!Number.isInteger(v) || v < 0) throw new InputError(key, `label ${v} at ${tokens === undefined ? 'index' : 'flat index'} ${i}; expected integers >= 0`);
+    if (v >= below) throw new InputError(key, `label ${v} is out of range [0, ${below - 1}] (at ${tokens === undefined ? 'index' : 'flat index'} ${i}): ${why}`);
     out[i] = v;
   }
   return out;
@@ -75,11 +79,28 @@ function inferredClasses(y: Int32Array): number {
   return c;
 }
 
-function targets(key: string, a: NdArray, N: number): Float64Array {
-  if (a.shape.length !== 2 || a.shape[0] !== N || a.shape[1] < 1) {
-    throw new InputError(key, `has shape ${shapeText(a.shape)}; expected (${N}, c) with c >= 1`);
-  }
+/** Targets (N, c), or per token (N, n, c) when `tokens` is n. */
+function targets(key: string, a: NdArray, N: number, tokens: number | undefined): Float64Array {
+  const ok = tokens === undefined
+    ? a.shape.length === 2 && a.shape[0] === N && a.shape[1] >= 1
+    : a.shape.length === 3 && a.shape[0] === N && a.shape[1] === tokens && a.shape[2] >= 1;
+  if (!ok) throw new InputError(key, `has shape ${shapeText(a.shape)}; expected ${tokens === undefined ? `(${N}, c)` : `(${N}, ${tokens}, c)`} with c >= 1`);
   return finite(key, a);
+}
+
+/**
+ * Per-token targets: Y (N, n, c) or y (N, n) of the same n as X's tokens give n, else undefined.
+ * A rank that is neither form is left to the shape check, which names both.
+ */
+const perTokenField = (tokens: number | undefined) => (tokens === undefined ? {} : { tokens });
+
+function perToken(a: NdArray, key: 'Y' | 'y', n: number): number | undefined {
+  const rank = a.shape.length;
+  if (rank === (key === 'Y' ? 3 : 2)) {
+    if (a.shape[1] !== n) throw new InputError(key, `has shape ${shapeText(a.shape)}; per-token targets need n = ${n} tokens as in X`);
+    return n;
+  }
+  return undefined;
 }
 
 export interface LoadOptions {
@@ -114,29 +135,38 @@ export function datasetFromArrays(arrays: Record<string, NdArray>, opts: LoadOpt
     // a class count shapes nothing under squared loss: refused, not silently recorded
     if (opts.classes !== undefined) throw new InputError('classes', 'is for labels y (cross-entropy); `loss` is squared');
     if (!has('Y') && has('y')) throw new InputError('Y', 'missing; the file has labels y: use `loss` ce, or give targets Y (N, c)');
-    const Y = targets('Y', need('Y', `targets of shape (${train.N}, c) for squared loss`), train.N);
-    const c = arrays.Y.shape[1];
-    trainTargets = { Y, c };
+    const Yarr = need('Y', `targets of shape (${train.N}, c) for squared loss`);
+    const tokens = perToken(Yarr, 'Y', train.n);
+    const Y = targets('Y', Yarr, train.N, tokens);
+    const c = Yarr.shape[Yarr.shape.length - 1];
+    trainTargets = { Y, c, ...perTokenField(tokens) };
     if (test) {
-      const Yt = targets('Y_test', need('Y_test', `targets of shape (${test.N}, ${c}) for X_test`), test.N);
-      if (arrays.Y_test.shape[1] !== c) throw new InputError('Y_test', `has ${arrays.Y_test.shape[1]} outputs; expected ${c} as in Y`);
-      testTargets = { Y: Yt, c };
+      const Ytarr = need('Y_test', `targets of shape (${test.N}, ${tokens === undefined ? '' : `${tokens}, `}${c}) for X_test`);
+      const Yt = targets('Y_test', Ytarr, test.N, tokens);
+      const ct = Ytarr.shape[Ytarr.shape.length - 1];
+      if (ct !== c) throw new InputError('Y_test', `has ${ct} outputs; expected ${c} as in Y`);
+      testTargets = { Y: Yt, c, ...perTokenField(tokens) };
     }
   } else {
     const given = opts.classes;
     if (given !== undefined && !(Number.isInteger(given) && given >= 2)) throw new InputError('classes', `must be an integer >= 2, got ${given}`);
     const yArr = need('y', `integer labels of shape (${train.N},) for cross-entropy`);
-    // Without a class count, a label >= N cannot be right (N samples fill at most N classes) and
-    // would make the solver allocate for it: check before the count is taken from the labels.
+    const tokens = perToken(yArr, 'y', train.n);
+    const rows = train.N * (tokens ?? 1);
+    // Without a class count, a label >= the number of labels cannot be right (they fill at most
+    // that many classes) and would make the solver allocate for it: checked before the count is taken.
     const y = given === undefined
-      ? labels('y', yArr, train.N, train.N, `without \`classes\`, labels must be below N = ${train.N}, the number of samples`)
-      : labels('y', yArr, train.N, given, `\`classes\` is ${given}`);
+      ? labels('y', yArr, train.N, tokens, rows, tokens === undefined
+        ? `without \`classes\`, labels must be below N = ${rows}, the number of samples`
+        : `without \`classes\`, labels must be below N n = ${rows}, the number of labels`)
+      : labels('y', yArr, train.N, tokens, given, `\`classes\` is ${given}`);
     const c = given ?? inferredClasses(y);
-    trainTargets = { y, c };
+    trainTargets = { y, c, ...perTokenField(tokens) };
     if (test) {
       const from = given === undefined ? `c = ${c} classes, from the training labels y` : `\`classes\` is ${given}`;
-      const yt = labels('y_test', need('y_test', `labels of shape (${test.N},) for X_test`), test.N, c, from);
-      testTargets = { y: yt, c };
+      const shape = tokens === undefined ? `(${test.N},)` : `(${test.N}, ${tokens})`;
+      const yt = labels('y_test', need('y_test', `labels of shape ${shape} for X_test`), test.N, tokens, c, from);
+      testTargets = { y: yt, c, ...perTokenField(tokens) };
     }
   }
   const gating = has('U1') || has('U2') ? readGating(arrays, train.n, train.d, has) : undefined;

@@ -26,12 +26,17 @@ export function float64Tokens(t: Tokens): Float64Tokens {
 export type LossKind = 'squared' | 'ce';
 
 export interface Targets {
-  /** (N, c) for squared loss */
+  /** (N, c) for squared loss; (N, n, c) with per-token targets */
   Y?: Float64Array;
-  /** (N,) integer labels for cross-entropy */
+  /** (N,) integer labels for cross-entropy; (N, n) with per-token targets */
   y?: Int32Array;
   c: number;
+  /** per-token targets: the n of Y (N, n, c) or y (N, n); absent: one target per sample */
+  tokens?: number;
 }
+
+/** The rows of predictions and targets: N samples, or N n tokens with per-token targets. */
+export const targetRows = (t: Targets, N: number): number => N * (t.tokens ?? 1);
 
 /** The gates of eq. (12): D[i, j] = 1{U1_j^T X_i U2_j >= 0}; a data file may carry them. */
 export interface Gating {

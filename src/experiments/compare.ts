@@ -10,6 +10,8 @@ import { float64Tokens, type Float64Tokens } from '../data/tokens';
 import { makeDatafit, withBeta } from '../convex/programs/assemble';
 import { splitMetrics } from '../convex/metrics';
 import { attention } from '../convex/programs/attention';
+import { checkTargetsForm } from '../convex/programs/program';
+import { PROGRAMS } from '../convex/registry';
 import { fista } from '../convex/solvers/fista';
 import { softmaxModel } from '../nn/models/softmax-model';
 import { simplexModel } from '../nn/models/simplex-model';
@@ -153,6 +155,7 @@ export function runCompare(
 ): CompareResult {
   const cfg = compareConfig(given);
   if (!data.test || !data.testTargets) throw new InputError('X_test', 'compare needs a test split (X_test with Y_test or y_test)');
+  checkTargetsForm(attention, data.trainTargets, PROGRAMS); // its models predict per sample
   checkHeads(cfg.heads, cfg, data.train);
   const t0 = startedAt ?? process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - t0) / 1e9;

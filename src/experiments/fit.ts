@@ -3,7 +3,7 @@
 // write everything to a run directory. Errors name config fields (betaFrac), never CLI flags.
 import type { Dataset } from '../data/dataset';
 import type { LossKind, Progress, SolveResult } from '../convex/types';
-import { checkOptionValues, type BuiltProgram, type Program } from '../convex/programs/program';
+import { checkOptionValues, checkTargetsForm, type BuiltProgram, type Program } from '../convex/programs/program';
 import { encodeNpz, type NamedArray } from '../data/npz';
 import { withBeta } from '../convex/programs/assemble';
 import { DEFAULT_PROGRAM, PROGRAMS, programNamed } from '../convex/registry';
@@ -82,7 +82,7 @@ export interface FitResult {
   /** the solver that ran (with --solver auto, the one it picked; gram+fista: the Gram form stalled and FISTA finished) */
   solver: NonNullable<SolveResult['method']>;
   precision: 'float64' | 'float32';
-  /** the penalty: group-l2 (heads are token rows of Z) or nuclear (heads are Z's singular values) */
+  /** the penalty: group-l2 (heads are token rows of Z), nuclear (heads are Z's singular values) or simplex-gauge (heads are scaled row-stochastic blocks of Z) */
   penalty: string;
   /** how X was held: float32 with --float32-data (every sum still float64), else float64 */
   dataPrecision: 'float64' | 'float32';
@@ -121,7 +121,8 @@ export interface FitResult {
 }
 
 /** What a penalty's groups are (result.json's penalty): a head is one nonzero group. */
-export const groupsName = (penalty: unknown): string => (penalty === 'nuclear' ? 'singular values' : 'token groups');
+export const groupsName = (penalty: unknown): string =>
+  penalty === 'nuclear' ? 'singular values' : penalty === 'simplex-gauge' ? 'attention blocks' : 'token groups';
 
 export interface FitOutcome {
   result: FitResult;
@@ -167,6 +168,7 @@ export function prepareProblem(data: Dataset, cfg: FitConfig, program: Program =
     throw notTaken(program, field);
   }
   checkOptionValues(program, cfg);
+  checkTargetsForm(program, data.trainTargets, PROGRAMS);
   const options = Object.fromEntries(program.options.map((o) => [o.field, cfg[o.field]]));
   return program.build(data, { ...options, loss: cfg.loss, float32: cfg.float32 });
 }

@@ -40,9 +40,11 @@ test('every program describes itself: equation, the non-convex objective it cert
 });
 
 for (const p of PROGRAMS) {
-  for (const loss of ['squared', 'ce'] as const) {
-    test(`${p.name}/${loss}: the recovered weights reproduce the certified optimum and the predictions`, () => {
-      const targets: Targets = loss === 'squared' ? { Y: randn(N * c, 62), c } : { y: randLabels(N, c, 63), c };
+  const forms = p.perTokenTargets === 'required' ? ['token'] : p.perTokenTargets === 'optional' ? ['sample', 'token'] : ['sample'];
+  for (const form of forms) for (const loss of ['squared', 'ce'] as const) {
+    test(`${p.name}/${loss}${form === 'token' ? ', per-token targets' : ''}: the recovered weights reproduce the certified optimum and the predictions`, () => {
+      const rows = form === 'token' ? N * n : N, tokens = form === 'token' ? { tokens: n } : {};
+      const targets: Targets = loss === 'squared' ? { Y: randn(rows * c, 62), c, ...tokens } : { y: randLabels(rows, c, 63), c, ...tokens };
       const base = p.build({ train: { X, N, n, d }, trainTargets: targets }, { loss, gates: 3, seed: 4 });
       assert.equal(base.program, p);
       assert.equal(base.zShape.reduce((a, b) => a * b, 1), base.problem.operator.cols);

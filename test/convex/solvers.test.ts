@@ -27,7 +27,9 @@ function assertDualPoint(problem: Problem, r: SolveResult): void {
 
 function small(model: string, loss: LossKind, frac: number) {
   const X = randn(N * n * d, 21);
-  const targets: Targets = loss === 'squared' ? { Y: randn(N * c, 22), c } : { y: randLabels(N, c, 23), c };
+  // per-token targets for a program that predicts per token only
+  const rows = programNamed(model).perTokenTargets === 'required' ? N * n : N, tokens = rows === N ? {} : { tokens: n };
+  const targets: Targets = loss === 'squared' ? { Y: randn(rows * c, 22), c, ...tokens } : { y: randLabels(rows, c, 23), c, ...tokens };
   const ap = programNamed(model).build({ train: { X, N, n, d }, trainTargets: targets }, { loss, gates: 3, seed: 5 });
   return withBeta(ap, frac * ap.betaMax);
 }

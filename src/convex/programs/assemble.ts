@@ -2,6 +2,7 @@
 // group-l2 penalty over token rows, beta_max, the scale check, and the float64 twin of a float32
 // problem. A program only says how to make its operator from tokens.
 import type { Datafit, LinearOperator, LossKind, Problem, Targets, Tokens } from '../types';
+import { targetRows } from '../../data/tokens';
 import type { FloatArray } from '../../core/blas';
 import { SquaredLoss } from '../../losses/squared';
 import { CrossEntropyLoss } from '../../losses/cross-entropy';
@@ -13,7 +14,7 @@ import type { OperatorOptions } from '../operators/row-blocks';
 export function makeDatafit(loss: LossKind, t: Targets, N: number): Datafit {
   if (loss === 'squared') {
     if (!t.Y) throw new Error('squared loss needs targets Y (N, c)');
-    return new SquaredLoss(t.Y, N, t.c);
+    return new SquaredLoss(t.Y, targetRows(t, N), t.c);
   }
   if (!t.y) throw new Error('cross-entropy loss needs integer labels y (N,)');
   return new CrossEntropyLoss(t.y, t.c);

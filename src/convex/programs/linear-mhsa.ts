@@ -1,8 +1,7 @@
 // Sahiner et al. eq. (6): linear multi-head self-attention as a nuclear-norm program over Z
 // (d^2 x dc), each rank-one term one head of eq. (5). Derivation: docs/sahiner-linear-mhsa.md.
-// Through `fit` the outputs are the token mean (labels with cross-entropy, or (N, c) targets with
-// the squared loss); per-token outputs (targets Y_i of s x c) are the library's
-// (LinearMhsaOperator with output 'tokens').
+// The outputs are the token mean (labels y (N,) with cross-entropy, or targets Y (N, c) with the
+// squared loss), or per token when the targets are (Y (N, s, c) or y (N, s)).
 import { float64Only, type Program } from './program';
 import { makeDatafit } from './assemble';
 import { LinearMhsaOperator } from '../operators/linear-mhsa';
@@ -25,19 +24,21 @@ export const LINEAR_MHSA_MAX_D = 32;
 
 export const linearMhsa: Program<never, MhsaWeights> = {
   name: 'linear-mhsa',
-  summary: 'linear multi-head self-attention, outputs averaged over the tokens (nuclear norm)',
+  summary: 'linear multi-head self-attention, outputs averaged over the tokens or per token (nuclear norm)',
   equation: 'Sahiner et al. eq. (6)',
-  nonconvex: 'sum_i L( mean_tokens sum_j X_i W1j X_i^T X_i W2j, y_i ) + beta/2 sum_j (||W1j||_F^2 + ||W2j||_F^2), W1j (d, d), W2j (d, c) (eq. 5)',
-  convex: 'min_Z sum_i L( mean_tokens sum_{k,l} G_i[k, l] X_i Z^(k,l), y_i ) + beta ||Z||_*, Z (d^2, dc) a d x d grid of (d, c) blocks, G_i = X_i^T X_i',
+  nonconvex: 'sum_i L( [mean_tokens] sum_j X_i W1j X_i^T X_i W2j, y_i ) + beta/2 sum_j (||W1j||_F^2 + ||W2j||_F^2), W1j (d, d), W2j (d, c) (eq. 5)',
+  convex: 'min_Z sum_i L( [mean_tokens] sum_{k,l} G_i[k, l] X_i Z^(k,l), y_i ) + beta ||Z||_*, Z (d^2, dc) a d x d grid of (d, c) blocks, G_i = X_i^T X_i',
   options: [],
+  perTokenTargets: 'optional',
   build(data, options) {
     const { trainTargets } = data;
+    const output = trainTargets.tokens === undefined ? 'mean' : 'tokens';
     const train = float64Only('linear-mhsa', data.train, 'the Gram matrix X_i^T X_i of every sample');
     const { N, n: s, d } = train, c = trainTargets.c;
     if (d > LINEAR_MHSA_MAX_D) throw new InputError('X', `has d = ${d} features per token; linear-mhsa's Z is d^2 x dc (${d * d} x ${d * c}), so d is limited to ${LINEAR_MHSA_MAX_D}`);
     if (options.float32) throw new InputError('float32', 'linear-mhsa runs in float64 only (its cost is the SVD of Z, not GEMMs)');
     checkLinearMhsaFits(N, d, c);
-    const operator = new LinearMhsaOperator(train.X, N, s, d, c, 'mean');
+    const operator = new LinearMhsaOperator(train.X, N, s, d, c, output);
     const datafit = makeDatafit(options.loss, trainTargets, N);
     const penalty = new NuclearNorm(d * d, d * c);
     const bmax = betaMax(operator, datafit, penalty);
@@ -51,14 +52,14 @@ export const linearMhsa: Program<never, MhsaWeights> = {
       totalGroups: Math.min(d * d, d * c), // singular values
       h: null,
       predict(Z, t) {
-        const pred = new Float64Array(t.N * c);
-        new LinearMhsaOperator(float64Tokens(t).X, t.N, t.n, t.d, c, 'mean').apply(Z, pred);
+        const pred = new Float64Array(t.N * (output === 'tokens' ? t.n : 1) * c);
+        new LinearMhsaOperator(float64Tokens(t).X, t.N, t.n, t.d, c, output).apply(Z, pred);
         return pred;
       },
       recover: (Z) => recoverMhsaHeads(Z, d, c),
       readRecovered: (arrays) => readMhsaHeads(arrays, d, c),
       embed: (rec) => mhsaHeadsToZ(rec),
-      nonconvexObjective: (X, NX, rec, beta) => mhsaNonconvexObjective(float64Tokens({ X, N: NX, n: s, d }).X, NX, s, rec, 'mean', datafit, beta),
+      nonconvexObjective: (X, NX, rec, beta) => mhsaNonconvexObjective(float64Tokens({ X, N: NX, n: s, d }).X, NX, s, rec, output, datafit, beta),
       weights: (Z, rec) => ({
         Z: { data: Z, shape: [d * d, d * c] },
         W1: { data: rec.W1, shape: [rec.H, d, d] },

@@ -108,6 +108,11 @@ export interface Program<F extends string = never, R extends RecoveredHeads = Re
   readonly convex: string;
   readonly options: readonly ProgramOption[];
   /**
+   * Targets per token, Y (N, n, c) or y (N, n): 'required' (the program predicts per token only),
+   * 'optional' (per token or per sample); absent: one target per sample only.
+   */
+  readonly perTokenTargets?: 'optional' | 'required';
+  /**
    * The option values weights written by `weights` were fit with, when the file records them (the
    * kernel program: its feature map's D, chi degrees of freedom and seed), so `check` rebuilds
    * the same program; absent: nothing is recorded beyond what the data holds.
@@ -133,5 +138,17 @@ export function checkOptionValues(program: Program, values: Readonly<Record<stri
     if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= o.min)) {
       throw new InputError(o.field, `must be an integer >= ${o.min}, got ${String(v)}`);
     }
+  }
+}
+
+/** Refuses targets the program cannot fit (per token where it predicts per sample, or the reverse), naming Y or y; `all`: the registry, for the programs that take them. */
+export function checkTargetsForm(program: Program, t: Targets, all: readonly Program[]): void {
+  const key = t.Y ? 'Y' : 'y';
+  if (t.tokens !== undefined && !program.perTokenTargets) {
+    const takers = all.filter((p) => p.perTokenTargets).map((p) => p.name).join(', ');
+    throw new InputError(key, `holds one target per token (${key === 'Y' ? '(N, n, c)' : '(N, n)'}); program ${program.name} predicts one per sample, ${key === 'Y' ? '(N, c)' : '(N,)'} (per-token targets: ${takers})`);
+  }
+  if (t.tokens === undefined && program.perTokenTargets === 'required') {
+    throw new InputError(key, `holds one target per sample; program ${program.name} predicts one per token: give ${key === 'Y' ? 'Y (N, n, c)' : 'y (N, n)'}`);
   }
 }

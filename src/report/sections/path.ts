@@ -18,7 +18,7 @@ function renderPath(run: PathRun, charts: ChartList): string {
   // the tolerance as a flat line across the gap plot: a solve below it is certified
   const tolLine = typeof tol === 'number' && tol > 0 ? series('tol', rows.map((r): [unknown, unknown] => [r.betaFrac, tol]), true, true) : null;
   const plots = charts.add({ ...axes, title: 'heads along the path', yLabel: 'heads', yLog: false, step: true,
-    caption: 'Heads (nonzero penalty groups: token rows, or singular values for a nuclear norm) of the solution at each beta: fewer as beta grows.' }, [series('heads', pts('heads'), true, false)])
+    caption: 'Heads (nonzero penalty groups: token rows, singular values for a nuclear norm, attention blocks for matrix targets) of the solution at each beta: fewer as beta grows.' }, [series('heads', pts('heads'), true, false)])
     // a linear y: the objective varies by a small factor along a path, a decade axis would flatten it
     + charts.add({ ...axes, title: 'objective', yLabel: 'objective', yLog: false }, [series('convex', pts('objective'), true, false)])
     + charts.add({ ...axes, title: 'relative duality gap', yLabel: 'relative gap', yLog: true,
