@@ -106,6 +106,8 @@ export interface FitResult {
   /** false when a head budget (heads) is smaller than the number of heads the optimum uses */
   equivalent: boolean;
   headList: HeadSummary[];
+  /** (n, n) for programs whose heads attend token to token (matrix-attention): row r, where token r's output reads, averaged over the heads by norm */
+  tokenAttention?: number[][];
   /** the KKT residuals at the solution (src/convex/kkt.ts), relative to beta */
   kkt: KktResiduals;
   recoveredObjective: number;
@@ -216,6 +218,7 @@ export function fitAt(
     nonzeroGroups: rec.H, totalGroups, screened: sol.screened ?? null, heads: rec.H,
     equivalent: cfg.heads === undefined || rec.H <= cfg.heads,
     headList: [...rec.heads],
+    ...(built.tokenAttention && rec.H > 0 ? { tokenAttention: matrixRows(built.tokenAttention(rec), data.train.n) } : {}),
     kkt: kktResiduals(kktReport(built.exact ?? problem, sol.w)),
     recoveredObjective: nc.objective,
     recoveryRelError: Math.abs(nc.objective - cert.primal) / Math.max(Math.abs(cert.primal), 1e-300),
@@ -231,6 +234,9 @@ export function fitAt(
   };
   return { result, weights: built.weights(sol.w, rec), solution: sol };
 }
+
+/** An (n, n) row-major matrix as rows, for JSON. */
+const matrixRows = (A: Float64Array, n: number): number[][] => Array.from({ length: n }, (_, r) => Array.from(A.subarray(r * n, (r + 1) * n)));
 
 export interface FitToDirOptions {
   force: boolean;

@@ -3,7 +3,7 @@
 // sorted by x for uPlot. Colours and tick labels are defined here once, for the page and the SVG.
 import * as path from 'node:path';
 import { finite } from './text';
-import { heatmap, heatmapData, type HeatmapData } from './heatmap';
+import { heatmap, heatmapData, type HeatmapData, type HeatmapLabels } from './heatmap';
 import type { Run } from './runs';
 
 /** Series colours by name; other names take OTHER_COLOURS in turn. */
@@ -102,10 +102,10 @@ export class ChartList {
   }
 
   /** The attention heatmap of a run: its HTML for the page, registered as a figure too. */
-  heatmap(maps: [string, unknown[]][], caption: string): string {
-    const data = heatmapData(maps);
-    if (data) this.heatmaps.push({ ...data, file: this.fileFor('attention maps') });
-    return heatmap(maps, caption);
+  heatmap(maps: [string, unknown[]][], caption: string, labels?: HeatmapLabels): string {
+    const data = heatmapData(maps, labels);
+    if (data) this.heatmaps.push({ ...data, file: this.fileFor(labels ? labels.title : 'attention maps') });
+    return heatmap(maps, caption, labels);
   }
 
   /** Registers a chart and returns the element it is drawn into. */

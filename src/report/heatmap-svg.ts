@@ -2,7 +2,7 @@
 // with the same colour scale, row names, token numbers, the strongest tokens of each row and the
 // scale's legend. Values are printed in the cells while they fit (n <= 16), as on the page.
 import { finite, escapeHtml } from './text';
-import { heatmapTitle, scaleNote, type HeatmapData } from './heatmap';
+import { scaleNote, type HeatmapData } from './heatmap';
 
 const NAME_W = 90;
 const CELL_H = 24;
@@ -18,7 +18,7 @@ export function heatmapSvg(h: HeatmapData): string {
   const gridRight = NAME_W + n * cw;
   const tops = rows.map(([, v]) => h.strongest(v));
   const note = scaleNote(h, false);
-  const title = heatmapTitle(n);
+  const title = h.title;
   const W = Math.ceil(Math.max(gridRight + 16 + charW * Math.max(24, ...tops.map((t) => t.length)), NAME_W + 290 + charW * note.length, charW * 1.2 * title.length) + 16);
   const legendY = TOP + rows.length * CELL_H + 20;
   const H = legendY + 36;
@@ -28,7 +28,7 @@ export function heatmapSvg(h: HeatmapData): string {
     `<defs><linearGradient id="scale">${h.stops.map((c, i) => `<stop offset="${f2(i / (h.stops.length - 1))}" stop-color="${c}"/>`).join('')}</linearGradient></defs>`,
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
     text(8, 24, title, ' font-size="15" font-weight="bold"'),
-    text(8, TOP - 8, 'model', ' font-weight="bold"'),
+    text(8, TOP - 8, h.rowHeader, ' font-weight="bold"'),
     text(gridRight + 16, TOP - 8, 'strongest tokens (weight)', ' font-weight="bold"'),
   ];
   for (let k = 0; k < n; k += every) out.push(text(NAME_W + (k + 0.5) * cw, TOP - 8, String(k), ' text-anchor="middle" font-size="11" fill="#555"'));

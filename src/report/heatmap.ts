@@ -39,8 +39,14 @@ function strongest(values: unknown[]): string {
   return top.length ? top.join(', ') : '-';
 }
 
+/** What a heatmap is of: its title and the header of its row names (default: models' attention). */
+export interface HeatmapLabels {
+  title: string;
+  rowHeader: string;
+}
+
 /** What the page's table and the SVG figure draw: rows in the fixed order, one shared scale. */
-export interface HeatmapData {
+export interface HeatmapData extends HeatmapLabels {
   rows: [string, unknown[]][];
   /** tokens: the longest row */
   n: number;
@@ -56,7 +62,7 @@ export interface HeatmapData {
   strongest(values: unknown[]): string;
 }
 
-export function heatmapData(maps: [string, unknown[]][]): HeatmapData | null {
+export function heatmapData(maps: [string, unknown[]][], labels?: HeatmapLabels): HeatmapData | null {
   if (maps.length === 0) return null;
   const rank = (name: string) => (MAP_ORDER.includes(name) ? MAP_ORDER.indexOf(name) : MAP_ORDER.length);
   const rows = [...maps].sort((a, b) => rank(a[0]) - rank(b[0])); // stable: other names keep their order
@@ -67,7 +73,10 @@ export function heatmapData(maps: [string, unknown[]][]): HeatmapData | null {
     const t = Math.max(0, x) / scale;
     return { background: colour(t), text: t > 0.55 ? '#fff' : '#000' };
   };
-  return { rows, n, max, fill, layout: layout(n), stops: RAMP.map((_, i) => colour(i / (RAMP.length - 1))), strongest };
+  return {
+    rows, n, max, fill, layout: layout(n), stops: RAMP.map((_, i) => colour(i / (RAMP.length - 1))), strongest,
+    title: labels?.title ?? heatmapTitle(n), rowHeader: labels?.rowHeader ?? 'model',
+  };
 }
 
 /** The title of the heatmap, on the page and on its figure. */
@@ -77,13 +86,13 @@ export const heatmapTitle = (n: number): string => `Attention: where each model 
 export const scaleNote = (h: HeatmapData, hover: boolean): string =>
   `one colour scale for all rows (0 to the largest weight); ${hover && !h.layout.values ? 'exact values on hover; ' : ''}token numbers ${h.layout.every > 1 ? `every ${h.layout.every}th column` : 'above each column'}`;
 
-export function heatmap(maps: [string, unknown[]][], caption: string): string {
-  const h = heatmapData(maps);
+export function heatmap(maps: [string, unknown[]][], caption: string, labels?: HeatmapLabels): string {
+  const h = heatmapData(maps, labels);
   if (!h) return '';
   const { rows, n, max } = h;
   const { width, every, values } = h.layout;
   const cols = Array.from({ length: n }, (_, k) => k);
-  const head = `<tr><th class="name">model</th>${cols.map((k) => `<th class="tok">${k % every === 0 ? k : ''}</th>`).join('')}<th class="top">strongest tokens (weight)</th></tr>`;
+  const head = `<tr><th class="name">${escapeHtml(h.rowHeader)}</th>${cols.map((k) => `<th class="tok">${k % every === 0 ? k : ''}</th>`).join('')}<th class="top">strongest tokens (weight)</th></tr>`;
   const body = rows.map(([name, v]) => {
     const cells = cols.map((k) => {
       const x = finite(v[k]);
@@ -96,7 +105,7 @@ export function heatmap(maps: [string, unknown[]][], caption: string): string {
   }).join('');
   const legend = `<div class="scale"><span>0</span><span class="bar" style="background: linear-gradient(to right, ${h.stops.join(', ')})"></span><span>${max.toPrecision(2)}</span>
 <span class="note">${scaleNote(h, true)}</span></div>`;
-  return `<h3>${heatmapTitle(n)}</h3>
+  return `<h3>${escapeHtml(h.title)}</h3>
 <div class="heatwrap"><table class="heatmap${values ? ' values' : ''}" style="--cell: ${width}px">${head}${body}</table></div>
 ${legend}<p class="caption">${caption}</p>`;
 }

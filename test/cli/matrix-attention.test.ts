@@ -9,7 +9,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeNpz, readNpz, type NamedArray } from '../../src/data/npz';
 import { cliRun } from '../report/cli-runs';
+import { tokenClusters } from '../../src/report/sections/fit';
 import { randLabels, randn } from '../helpers';
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+test('tokens are grouped by the token they read most', () => {
+  assert.equal(tokenClusters([[0.9, 0.1, 0], [0.6, 0.4, 0], [0, 0.2, 0.8]]), '0, 1 read 0; 2 reads 2');
+  assert.equal(tokenClusters([[0, 1], [0, 1]]), '0, 1 read 1');
+});
 
 const N = 40, Nt = 10, n = 3, d = 2, c = 2;
 
@@ -37,6 +45,14 @@ test('fit --model matrix-attention certifies on Y (N, n, c) and y (N, n); check 
       assert.ok(result.heads >= 1 && result.heads <= 2 * d * c, `${loss}: ${result.heads} heads`);
       assert.ok(result.recoveryRelError < 1e-9, `${loss}: recovered objective off by ${result.recoveryRelError}`);
       assert.ok(result.test && result.test.accuracy !== null, `${loss}: test metrics per token`);
+      // the token-to-token attention of the heads: rows in the simplex, drawn by the report with its clusters
+      assert.equal(result.tokenAttention.length, n);
+      for (const row of result.tokenAttention) assert.ok(Math.abs(row.reduce((a: number, b: number) => a + b, 0) - 1) < 1e-12 && row.every((x: number) => x >= 0));
+      const page = path.join(dir, `report-${loss}.html`);
+      assert.equal(cliRun(['report', out, '--out', page]).status, 0);
+      const html = fs.readFileSync(page, 'utf8');
+      assert.ok(html.includes(`Token attention of the recovered heads (${n} x ${n})`), 'no token attention heatmap');
+      assert.match(html, new RegExp(`Tokens grouped by the token they read most: ${escapeRe(tokenClusters(result.tokenAttention))}\\.`));
       const w = readNpz(path.join(out, 'weights.npz'));
       assert.deepEqual(w.Z.shape, [2, d, c, n, n]);
       assert.deepEqual([w.W1.shape, w.W2.shape, w.w3.shape], [[result.heads, n, n], [result.heads, d, c], [result.heads]]);

@@ -58,6 +58,15 @@ export const matrixAttention: Program<never, MatrixWeights> = {
       readRecovered: (arrays) => readMatrixHeads(arrays, n, d, c),
       embed: (rec) => matrixHeadsToZ(rec),
       nonconvexObjective: (X, NX, rec, beta) => matrixNonconvexObjective(float64Tokens({ X, N: NX, n, d }).X, NX, rec, datafit, beta),
+      tokenAttention: (rec) => {
+        const A = new Float64Array(n * n);
+        let total = 0;
+        rec.heads.forEach((hd, h) => {
+          total += hd.norm;
+          for (let e = 0; e < n * n; e++) A[e] += hd.norm * rec.W1[h * n * n + e];
+        });
+        return total > 0 ? A.map((v) => v / total) : A;
+      },
       weights: (Z, rec) => ({
         Z: { data: Z, shape: [2, d, c, n, n] },
         W1: { data: rec.W1, shape: [rec.H, n, n] },

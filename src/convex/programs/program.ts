@@ -90,6 +90,12 @@ export interface BuiltProgram<R extends RecoveredHeads = RecoveredHeads> {
   nonconvexObjective(X: FloatArray, N: number, rec: R, beta: number): { objective: number; pred: Float64Array };
   /** the named arrays weights.npz holds: Z and the recovered weights */
   weights(Z: Float64Array, rec: R): Record<string, NamedArray>;
+  /**
+   * Programs whose heads attend token to token (matrix-attention): (n, n), row r where token r's
+   * output reads, the heads' attention rows averaged with their norms as weights (result.json's
+   * tokenAttention, the report's token clustering). Absent: heads read no token-to-token map.
+   */
+  tokenAttention?(rec: R): Float64Array;
 }
 
 /**

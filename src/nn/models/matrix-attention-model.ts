@@ -19,26 +19,28 @@ export interface MatrixHeads {
   w3: Float64Array;
 }
 
-/** Scratch of one forward pass, kept for the backward pass: XM = X (N n x d) [w3_1 W2_1 ... w3_H W2_H] (N n x H c). */
-interface Pass { X: Float64Array; B: number; XM: Float64Array; M: Float64Array }
-
-/** pred (B, n, c) = sum_h W1h X_i (w3h W2h) for every sample, and the scratch backward needs. */
-function forwardPass(shape: MatrixShape, h: MatrixHeads, X: Float64Array, B: number, out: Float64Array): Pass {
-  const { n, d, c } = shape, H = h.H, Hc = H * c;
-  // M = [w3_1 W2_1 ... w3_H W2_H] (d x Hc); then XM = X M in one GEMM over all B n token rows
-  const M = new Float64Array(d * Hc);
+/**
+ * M = [w3_1 W2_1 ... w3_H W2_H] (d x Hc): sample i's X_i M (n x Hc) holds every head's X_i w3h W2h.
+ * Computed per sample (and again in the backward pass), so memory stays n Hc whatever N and H.
+ */
+function headOutputs(h: MatrixHeads, d: number, c: number): Float64Array {
+  const H = h.H, Hc = H * c, M = new Float64Array(d * Hc);
   for (let j = 0; j < H; j++) for (let t = 0; t < d; t++) for (let e = 0; e < c; e++) M[t * Hc + j * c + e] = h.w3[j] * h.W2[(j * d + t) * c + e];
-  const XM = new Float64Array(B * n * Hc);
-  if (H > 0) blas.gemm(false, false, B * n, Hc, d, 1, X, d, M, Hc, 0, XM, Hc);
+  return M;
+}
+
+/** pred (B, n, c) = sum_h W1h X_i (w3h W2h) for every sample. */
+function forwardPass(shape: MatrixShape, h: MatrixHeads, X: Float64Array, B: number, out: Float64Array): void {
+  const { n, d, c } = shape, H = h.H, Hc = H * c;
+  const M = headOutputs(h, d, c), XM = new Float64Array(n * Hc);
   out.fill(0);
+  if (H === 0) return;
   for (let i = 0; i < B; i++) {
+    blas.gemm(false, false, n, Hc, d, 1, X.subarray(i * n * d, (i + 1) * n * d), d, M, Hc, 0, XM, Hc);
     const o = out.subarray(i * n * c, (i + 1) * n * c);
-    for (let j = 0; j < H; j++) {
-      // o += W1h (n x n) . XM_i,h (n x c, leading dimension Hc)
-      blas.gemm(false, false, n, c, n, 1, h.W1.subarray(j * n * n, (j + 1) * n * n), n, XM.subarray(i * n * Hc + j * c), Hc, 1, o, c);
-    }
+    // o += W1h (n x n) . XM_h (n x c, leading dimension Hc), head by head
+    for (let j = 0; j < H; j++) blas.gemm(false, false, n, c, n, 1, h.W1.subarray(j * n * n, (j + 1) * n * n), n, XM.subarray(j * c), Hc, 1, o, c);
   }
-  return { X, B, XM, M };
 }
 
 /** Eq. (34)'s predictions (N, n, c) at heads given with W1 in Delta (recovered, or read by `check`). */
@@ -76,7 +78,7 @@ export function matrixAttentionModel(shape: MatrixShape, heads: number, beta: nu
   const U = rng.normals(H * n * n, 1), W2 = rng.normals(H * d * c, 1 / Math.sqrt(d * H)), w3 = rng.normals(H, 1);
   const W1 = new Float64Array(H * n * n);
   const h: MatrixHeads = { H, W1, W2, w3 };
-  let last: Pass | null = null;
+  let last: { X: Float64Array; B: number } | null = null;
   let out = new Float64Array(0);
   return {
     name: 'matrix-attention',
@@ -84,25 +86,26 @@ export function matrixAttentionModel(shape: MatrixShape, heads: number, beta: nu
     forward(X, B) {
       if (out.length !== B * n * c) out = new Float64Array(B * n * c);
       softmaxRows(U, W1, n);
-      last = forwardPass(shape, h, X, B, out);
+      forwardPass(shape, h, X, B, out);
+      last = { X, B };
       return out;
     },
     backward(dpred, grads) {
       if (!last) throw new Error('backward before forward');
-      const { X, B, XM } = last, Hc = H * c;
-      const dW1 = new Float64Array(H * n * n), dXM = new Float64Array(B * n * Hc);
+      const { X, B } = last, Hc = H * c;
+      const M = headOutputs(h, d, c), XM = new Float64Array(n * Hc), dXM = new Float64Array(n * Hc);
+      const dW1 = new Float64Array(H * n * n), dM = new Float64Array(d * Hc);
       for (let i = 0; i < B; i++) {
-        const dO = dpred.subarray(i * n * c, (i + 1) * n * c);
+        const Xi = X.subarray(i * n * d, (i + 1) * n * d), dO = dpred.subarray(i * n * c, (i + 1) * n * c);
+        blas.gemm(false, false, n, Hc, d, 1, Xi, d, M, Hc, 0, XM, Hc); // recomputed: per sample
         for (let j = 0; j < H; j++) {
-          const W1j = W1.subarray(j * n * n, (j + 1) * n * n);
-          // o = W1h XM_ih: dW1h += dO XM_ih^T, dXM_ih = W1h^T dO
-          blas.gemm(false, true, n, n, c, 1, dO, c, XM.subarray(i * n * Hc + j * c), Hc, 1, dW1.subarray(j * n * n, (j + 1) * n * n), n);
-          blas.gemm(true, false, n, c, n, 1, W1j, n, dO, c, 0, dXM.subarray(i * n * Hc + j * c), Hc);
+          // o = W1h XM_h: dW1h += dO XM_h^T, dXM_h = W1h^T dO
+          blas.gemm(false, true, n, n, c, 1, dO, c, XM.subarray(j * c), Hc, 1, dW1.subarray(j * n * n, (j + 1) * n * n), n);
+          blas.gemm(true, false, n, c, n, 1, W1.subarray(j * n * n, (j + 1) * n * n), n, dO, c, 0, dXM.subarray(j * c), Hc);
         }
+        // XM = X_i M: dM += X_i^T dXM (d x Hc); M_h = w3h W2h
+        blas.gemm(true, false, d, Hc, n, 1, Xi, d, dXM, Hc, 1, dM, Hc);
       }
-      // XM = X M: dM = X^T dXM (d x Hc); M_h = w3h W2h
-      const dM = new Float64Array(d * Hc);
-      blas.gemm(true, false, d, Hc, B * n, 1, X, d, dXM, Hc, 0, dM, Hc);
       const [gU, gW2, gw3] = grads;
       for (let j = 0; j < H; j++) {
         for (let t = 0; t < d; t++) for (let e = 0; e < c; e++) {

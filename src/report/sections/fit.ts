@@ -1,10 +1,11 @@
 // The section of a fit run: the primal objective and the dual bound closing on each other, the
-// relative gap closing on tol, the share of groups screened (prox-Newton), the recovered heads as an attention map, and the final numbers.
+// relative gap closing on tol, the share of groups screened (prox-Newton), the recovered heads as an
+// attention map (or, for heads that attend token to token, that map and the token clusters), and the final numbers.
 import { groupsName } from '../../experiments/fit';
 import type { TimedRun } from '../runs';
 import { ChartList, series } from '../charts';
 import { certMark, certStatus, type CertStatus } from '../certificate';
-import { cell, fields, finite, gapText, precision } from '../text';
+import { cell, escapeHtml, fields, finite, gapText, precision } from '../text';
 import { accuracyName, betaText, contextBlock, dataFact, lossFact, NOT_RECORDED, pick, shapeFact, sources, type Fact } from '../context';
 import { loadTimed, timedLayout, type Section } from './section';
 
@@ -48,6 +49,38 @@ function convexMap(run: TimedRun): [string, unknown[]][] {
   return [['convex', total > 0 ? m.map((v) => v / total) : m]];
 }
 
+/** result.json's tokenAttention (n x n, rows of finite numbers), or null. */
+function tokenAttention(run: TimedRun): number[][] | null {
+  const A = run.result.tokenAttention, n = run.result.n;
+  if (!Array.isArray(A) || typeof n !== 'number' || A.length !== n || n > 512) return null;
+  const rows = A.map((r) => (Array.isArray(r) && r.length === n ? r.map(finite) : null));
+  return rows.every((r): r is number[] => r !== null && r.every((x) => x !== null)) ? rows as number[][] : null;
+}
+
+/**
+ * The clustering of tokens the heads induce (Sahiner et al.'s reading of convex attention): tokens
+ * grouped by the token their output reads most, e.g. "0, 1, 2 read 0; 3 reads 3".
+ */
+export function tokenClusters(A: number[][]): string {
+  const groups = new Map<number, number[]>();
+  A.forEach((row, r) => {
+    const k = row.reduce((best, x, j) => (x > row[best] ? j : best), 0);
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  });
+  return [...groups.entries()].sort((a, b) => a[0] - b[0])
+    .map(([k, rs]) => `${rs.join(', ')} read${rs.length === 1 ? 's' : ''} ${k}`).join('; ');
+}
+
+/** The token-to-token attention of the recovered heads, as a heatmap with its clusters, or the per-token map. */
+function fitMaps(run: TimedRun, charts: ChartList): string {
+  const A = tokenAttention(run);
+  if (!A) return charts.heatmap(convexMap(run), 'convex: the recovered heads\' norms summed per token and normalised to 1.');
+  const rows: [string, unknown[]][] = A.map((r, k) => [`token ${k}`, r]);
+  return charts.heatmap(rows, 'Row r: where token r\'s output reads, the recovered heads\' attention rows averaged with their norms as weights ' +
+    `(each row sums to 1). Tokens grouped by the token they read most: ${escapeHtml(tokenClusters(A))}.`,
+  { title: `Token attention of the recovered heads (${A.length} x ${A.length})`, rowHeader: 'token' });
+}
+
 export function fitStatus(run: TimedRun): CertStatus {
   const r = run.result;
   return certStatus({ converged: r.converged, relGap: r.relGap, tol: r.tol ?? run.config.tol ?? fields(run.config.config).tol }, 'not');
@@ -88,7 +121,7 @@ export const fitSection: Section<FitRun> = {
     return timedLayout(run, {
       context: fitContext(run, status),
       plots: fitCharts(run, charts),
-      maps: charts.heatmap(convexMap(run), 'convex: the recovered heads\' norms summed per token and normalised to 1.'),
+      maps: fitMaps(run, charts),
       numbers: fitNumbers(run, status),
     });
   },
