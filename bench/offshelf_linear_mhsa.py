@@ -111,7 +111,7 @@ def main():
             out = os.path.join(tmp, f"run-{N}-{d}")
             t = time.perf_counter()
             subprocess.run(["node", cli, "fit", "--data", path, "--model", "linear-mhsa", "--loss", "squared", "--beta-frac", "0.1",
-                            "--tol", "1e-6", "--quiet", "--out", out], check=True)
+                            "--tol", "1e-6", "--quiet", "--out", out], check=True, stdout=subprocess.DEVNULL)
             wall = time.perf_counter() - t
             r = json.load(open(os.path.join(out, "result.json")))
             m, q = d * d, d * c
@@ -123,7 +123,7 @@ def main():
             secs, obj, status, its, _ = cvxopt_solve(design(X, c), Y.ravel(), r["beta"], m, q)
             lo, hi = r["lowerBound"], r["objective"]
             where = "inside" if lo <= obj <= hi else f"{(obj - hi) / hi:+.1e} from the upper end" if obj > hi else f"{(obj - lo) / lo:+.1e} BELOW the lower bound"
-            print(f"| {N}, {s}, {d}, {c} | {m} x {q} | {ours} | {secs:.2f} ({its}, {status}) | {secs / r['seconds']:.0f}x | {obj:.9g}: {where} |")
+            print(f"| {N}, {s}, {d}, {c} | {m} x {q} | {ours} | {secs:.2f} ({its}, {status}) | {secs / r['seconds']:.2g}x | {obj:.9g}: {where} |")
             sys.stdout.flush()
 
 

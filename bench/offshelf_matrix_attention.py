@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-SIZES = [(100, 4, 3, 2), (200, 6, 4, 2), (400, 8, 4, 3), (800, 8, 6, 4), (2000, 16, 16, 10)]
+SIZES = [(100, 4, 3, 2), (200, 6, 4, 2), (400, 8, 4, 3), (800, 8, 6, 4), (1000, 12, 8, 4), (2000, 16, 16, 10)]
 P_LIMIT_BYTES = 2 * 2**30
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -96,7 +96,7 @@ def main():
             out = os.path.join(tmp, f"run-{N}")
             t = time.perf_counter()
             subprocess.run(["node", cli, "fit", "--data", path, "--model", "matrix-attention", "--beta-frac", "0.1",
-                            "--tol", "1e-6", "--quiet", "--out", out], check=True)
+                            "--tol", "1e-6", "--quiet", "--out", out], check=True, stdout=subprocess.DEVNULL)
             wall = time.perf_counter() - t
             r = json.load(open(os.path.join(out, "result.json")))
             m = d * c * n * n
@@ -109,7 +109,7 @@ def main():
             secs, obj, status, its = cvxopt_solve(A, Y.ravel(), r["beta"], n, d * c)
             lo, hi = r["lowerBound"], r["objective"]
             where = "inside" if lo <= obj <= hi else f"{(obj - hi) / hi:+.1e} from the upper end" if obj > hi else f"{(obj - lo) / lo:+.1e} BELOW the lower bound"
-            print(f"| {N}, {n}, {d}, {c} | {2 * m} | {ours} | {secs:.2f} ({its}, {status}) | {secs / r['seconds']:.0f}x | {obj:.9g}: {where} |")
+            print(f"| {N}, {n}, {d}, {c} | {2 * m} | {ours} | {secs:.2f} ({its}, {status}) | {secs / r['seconds']:.2g}x | {obj:.9g}: {where} |")
             sys.stdout.flush()
 
 
