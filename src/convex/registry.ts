@@ -6,6 +6,7 @@ import { gated } from './programs/gated';
 import { kernel } from './programs/kernel';
 import { linearMhsa } from './programs/linear-mhsa';
 import { matrixAttention } from './programs/matrix-attention';
+import { mixer } from './programs/mixer';
 import { InputError } from '../data/errors';
 
 export const PROGRAMS: readonly Program[] = [
@@ -14,6 +15,7 @@ export const PROGRAMS: readonly Program[] = [
   kernel,
   linearMhsa,
   matrixAttention,
+  mixer,
 ];
 
 /** What --model defaults to. */

@@ -12,8 +12,8 @@ import { checkLinearMhsaFits } from '../memory-estimate';
 import { mhsaHeadsToZ, mhsaNonconvexObjective, recoverMhsaHeads, type MhsaWeights } from '../recovery/mhsa-heads';
 import { float64Tokens } from '../../data/tokens';
 import { InputError } from '../../data/errors';
-import { float64Values, type NdArray } from '../../data/ndarray';
-import { missingKey } from '../../data/missing-key';
+import type { NdArray } from '../../data/ndarray';
+import { factorNorms, readFactorHeads } from '../recovery/svd-heads';
 
 /**
  * Z is d^2 x dc and every FISTA iteration takes full SVDs of it (prox, value, dual norm). Measured
@@ -72,28 +72,12 @@ export const linearMhsa: Program<never, MhsaWeights> = {
 
 /** W1 (H, d, d) and W2 (H, d, c) as `weights` writes them, checked. */
 function readMhsaHeads(arrays: Record<string, NdArray>, d: number, c: number): MhsaWeights {
-  const read = (key: string, tail: number[]) => {
-    const a = arrays[key];
-    if (!a) throw missingKey(key, `heads of shape (H, ${tail.join(', ')})`, Object.keys(arrays));
-    if (a.shape.length !== 3 || a.shape[1] !== tail[0] || a.shape[2] !== tail[1]) {
-      throw new InputError(key, `has shape (${a.shape.join(', ')}); expected (H, ${tail.join(', ')})`);
-    }
-    a.values.forEach((v, i) => { if (!Number.isFinite(v)) throw new InputError(key, `contains ${v} at flat index ${i}; expected finite numbers`); });
-    return { H: a.shape[0], values: float64Values(a, key) };
-  };
-  const W1 = read('W1', [d, d]), W2 = read('W2', [d, c]);
-  if (W1.H !== W2.H) throw new InputError('W2', `holds ${W2.H} heads; W1 holds ${W1.H}`);
-  return mhsaWeights(W1.values, W2.values, W1.H, d, c);
+  const { H, W1, W2 } = readFactorHeads(arrays, [d, d], [d, c]);
+  return mhsaWeights(W1, W2, H, d, c);
 }
 
 /** Weights from W1, W2 as given (any scale per head): sigma_j = ||W1j|| ||W2j||. */
 export function mhsaWeights(W1: Float64Array, W2: Float64Array, H: number, d: number, c: number): MhsaWeights {
-  const sigma = new Float64Array(H);
-  for (let j = 0; j < H; j++) {
-    let a = 0, b = 0;
-    for (let e = 0; e < d * d; e++) a += W1[j * d * d + e] ** 2;
-    for (let e = 0; e < d * c; e++) b += W2[j * d * c + e] ** 2;
-    sigma[j] = Math.sqrt(a * b);
-  }
+  const sigma = factorNorms(W1, W2, H);
   return { H, d, c, W1, W2, sigma, heads: Array.from(sigma, (norm) => ({ norm })) };
 }

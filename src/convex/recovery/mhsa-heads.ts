@@ -6,8 +6,7 @@
 // equals beta sum_j sigma_j = beta ||Z||_*. At most min(d^2, dc) heads (the rank of Z).
 import type { Datafit } from '../types';
 import type { HeadSummary } from '../programs/program';
-import { svd } from '../../core/linalg';
-import { rankTolerance } from '../penalties/nuclear';
+import { rankOneTerms } from './svd-heads';
 import { linearMhsaModel, type MhsaOutput } from '../../nn/models/linear-mhsa-model';
 
 export interface MhsaWeights {
@@ -26,19 +25,11 @@ export interface MhsaWeights {
 
 /** The heads of Z (d^2 x dc): one per singular value above rank tolerance. */
 export function recoverMhsaHeads(Z: Float64Array, d: number, c: number): MhsaWeights {
-  const m = d * d, n = d * c;
-  const { U, s, Vt } = svd(Z, m, n);
-  const k = s.length, tol = rankTolerance(s, m, n);
-  let H = 0;
-  while (H < k && s[H] > tol) H++;
-  const W1 = new Float64Array(H * d * d), W2 = new Float64Array(H * n);
-  for (let j = 0; j < H; j++) {
-    const r = Math.sqrt(s[j]);
-    for (let kk = 0; kk < d; kk++) for (let t = 0; t < d; t++) W1[(j * d + t) * d + kk] = r * U[(kk * d + t) * k + j];
-    for (let e = 0; e < n; e++) W2[j * n + e] = r * Vt[j * n + e];
-  }
-  const sigma = s.slice(0, H);
-  return { H, d, c, W1, W2, sigma, heads: Array.from(sigma, (norm) => ({ norm })) };
+  const { H, left, right, sigma } = rankOneTerms(Z, d * d, d * c);
+  const W1 = new Float64Array(H * d * d);
+  // u_j[k d + t] = W1j[t, k]: the transpose of u_j read as d x d
+  for (let j = 0; j < H; j++) for (let kk = 0; kk < d; kk++) for (let t = 0; t < d; t++) W1[(j * d + t) * d + kk] = left[j * d * d + kk * d + t];
+  return { H, d, c, W1, W2: right, sigma, heads: Array.from(sigma, (norm) => ({ norm })) };
 }
 
 /** The convex point heads stand for: sum_j vec(W1j^T) vec(W2j)^T. */

@@ -1,0 +1,62 @@
+// The heads of a nuclear-norm program from the SVD of its Z (rows x cols): Z = sum_j sigma_j u_j v_j^T
+// gives one rank-one term per singular value above rank tolerance, split evenly as
+// (sqrt(sigma_j) u_j) (sqrt(sigma_j) v_j)^T, so that the two factors' weight decay
+// 1/2 (||.||^2 + ||.||^2) is sigma_j: the nuclear norm. Each program reads the factors as its own
+// weights (linear attention: u_j as W1^T; the linear mixer: u_j as W1). Also the reader of such
+// factor weights from a file, for `check`.
+import { svd } from '../../core/linalg';
+import { rankTolerance } from '../penalties/nuclear';
+import { InputError } from '../../data/errors';
+import { float64Values, type NdArray } from '../../data/ndarray';
+import { missingKey } from '../../data/missing-key';
+
+export interface RankOneTerms {
+  H: number;
+  /** (H, rows): sqrt(sigma_j) u_j */
+  left: Float64Array;
+  /** (H, cols): sqrt(sigma_j) v_j */
+  right: Float64Array;
+  sigma: Float64Array;
+}
+
+export function rankOneTerms(Z: Float64Array, rows: number, cols: number): RankOneTerms {
+  const { U, s, Vt } = svd(Z, rows, cols);
+  const k = s.length, tol = rankTolerance(s, rows, cols);
+  let H = 0;
+  while (H < k && s[H] > tol) H++;
+  const left = new Float64Array(H * rows), right = new Float64Array(H * cols);
+  for (let j = 0; j < H; j++) {
+    const r = Math.sqrt(s[j]);
+    for (let e = 0; e < rows; e++) left[j * rows + e] = r * U[e * k + j];
+    for (let e = 0; e < cols; e++) right[j * cols + e] = r * Vt[j * cols + e];
+  }
+  return { H, left, right, sigma: s.slice(0, H) };
+}
+
+/** W1 (H, ...w1) and W2 (H, ...w2) as `weights` writes them, checked key by key: finite, shapes agreeing. */
+export function readFactorHeads(arrays: Record<string, NdArray>, w1: [number, number], w2: [number, number]): { H: number; W1: Float64Array; W2: Float64Array } {
+  const read = (key: string, tail: [number, number]) => {
+    const a = arrays[key];
+    if (!a) throw missingKey(key, `heads of shape (H, ${tail.join(', ')})`, Object.keys(arrays));
+    if (a.shape.length !== 3 || a.shape[1] !== tail[0] || a.shape[2] !== tail[1]) {
+      throw new InputError(key, `has shape (${a.shape.join(', ')}); expected (H, ${tail.join(', ')})`);
+    }
+    a.values.forEach((v, i) => { if (!Number.isFinite(v)) throw new InputError(key, `contains ${v} at flat index ${i}; expected finite numbers`); });
+    return { H: a.shape[0], values: float64Values(a, key) };
+  };
+  const W1 = read('W1', w1), W2 = read('W2', w2);
+  if (W1.H !== W2.H) throw new InputError('W2', `holds ${W2.H} heads; W1 holds ${W1.H}`);
+  return { H: W1.H, W1: W1.values, W2: W2.values };
+}
+
+/** sigma_j = ||W1j||_F ||W2j||_F of heads given at any scale (what the nuclear norm charges a rank-one term). */
+export function factorNorms(W1: Float64Array, W2: Float64Array, H: number): Float64Array {
+  const n1 = W1.length / Math.max(H, 1), n2 = W2.length / Math.max(H, 1), sigma = new Float64Array(H);
+  for (let j = 0; j < H; j++) {
+    let a = 0, b = 0;
+    for (let e = 0; e < n1; e++) a += W1[j * n1 + e] ** 2;
+    for (let e = 0; e < n2; e++) b += W2[j * n2 + e] ** 2;
+    sigma[j] = Math.sqrt(a * b);
+  }
+  return sigma;
+}
