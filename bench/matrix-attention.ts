@@ -14,7 +14,7 @@ import { matrixAttentionModel, matrixAttentionPredict } from '../src/nn/models/m
 import { SquaredLoss } from '../src/losses/squared';
 import { betaMax } from '../src/convex/duality';
 import { fista } from '../src/convex/solvers/fista';
-import { trainModel } from '../src/experiments/train';
+import { raceAdam } from './adam-race';
 import { blas } from '../src/core/blas';
 import { Rng } from '../src/core/rng';
 
@@ -45,17 +45,7 @@ for (const { N, n, d, c } of sizes) {
   const pStar = f.certificate.primal, limit = LIMIT * f.certificate.seconds;
   console.error(`N ${N}: FISTA ${f.certificate.seconds.toFixed(2)} s, ${f.certificate.iterations} iterations, ${H} heads; Adam for up to ${limit.toFixed(0)} s per lr`);
   const batch = { input: X, B: N, datafit };
-  let adam = `not reached in ${limit.toFixed(0)} s`, ratio = `> ${LIMIT}x`;
-  for (const lr of [0.01, 0.001]) {
-    const model = matrixAttentionModel(shape, H + 4, beta, 1);
-    let reachedAt = -1, steps = 0, best = Infinity;
-    trainModel(model, { N, all: batch, gather: () => batch }, {
-      lr, timeBudget: limit, evalEvery: 10,
-      onLog: (p) => { steps = p.iteration; best = Math.min(best, p.objective); if (reachedAt < 0 && p.objective <= pStar * (1 + 1e-3)) reachedAt = p.seconds; },
-    });
-    if (reachedAt >= 0) { adam = `${reachedAt.toFixed(2)} (lr ${lr}, ${steps})`; ratio = `${(reachedAt / f.certificate.seconds).toFixed(1)}x`; break; }
-    adam = `not reached in ${limit.toFixed(0)} s (best ${((best - pStar) / pStar).toExponential(1)} at lr ${lr})`;
-  }
+  const { adam, ratio } = raceAdam(() => matrixAttentionModel(shape, H + 4, beta, 1), batch, pStar, limit, f.certificate.seconds, LIMIT);
   console.log(`| ${N}, ${n}, ${d}, ${c} | ${op.cols} | ${f.certificate.seconds.toFixed(2)} (${f.certificate.iterations}${f.converged ? '' : ', NOT certified'}) | ` +
     `${(f.certificate.seconds / f.certificate.iterations * 1000).toFixed(1)} ms | ${H} | ${adam} | ${ratio} |`);
 }

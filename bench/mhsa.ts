@@ -13,7 +13,7 @@ import { CrossEntropyLoss } from '../src/losses/cross-entropy';
 import { betaMax } from '../src/convex/duality';
 import { fista } from '../src/convex/solvers/fista';
 import { linearMhsaModel } from '../src/nn/models/linear-mhsa-model';
-import { trainModel } from '../src/experiments/train';
+import { raceAdam } from './adam-race';
 import { blas } from '../src/core/blas';
 import { Rng } from '../src/core/rng';
 
@@ -45,17 +45,7 @@ for (const { N, s, d, c } of sizes) {
   const H = recoverMhsaHeads(f.w, d, c).H;
   const pStar = f.certificate.primal, limit = LIMIT * f.certificate.seconds;
   const batch = { input: X, B: N, datafit };
-  let adam = `not reached in ${limit.toFixed(0)} s`, ratio = `> ${LIMIT}x`;
-  for (const lr of [0.01, 0.001]) {
-    const model = linearMhsaModel({ s, d, c }, H + 4, 'mean', beta, 1);
-    let reachedAt = -1, steps = 0, best = Infinity;
-    trainModel(model, { N, all: batch, gather: () => batch }, {
-      lr, timeBudget: limit, evalEvery: 10,
-      onLog: (p) => { steps = p.iteration; best = Math.min(best, p.objective); if (reachedAt < 0 && p.objective <= pStar * (1 + 1e-3)) reachedAt = p.seconds; },
-    });
-    if (reachedAt >= 0) { adam = `${reachedAt.toFixed(2)} (lr ${lr}, ${steps})`; ratio = `${(reachedAt / f.certificate.seconds).toFixed(1)}x`; break; }
-    adam = `not reached in ${limit.toFixed(0)} s (best ${((best - pStar) / pStar).toExponential(1)} at lr ${lr})`;
-  }
+  const { adam, ratio } = raceAdam(() => linearMhsaModel({ s, d, c }, H + 4, 'mean', beta, 1), batch, pStar, limit, f.certificate.seconds, LIMIT);
   console.log(`| ${N}, ${s}, ${d}, ${c} | ${d * d} x ${d * c} | ${f.certificate.seconds.toFixed(2)} (${f.certificate.iterations}${f.converged ? '' : ', NOT certified'}) | ` +
     `${(f.certificate.seconds / f.certificate.iterations * 1000).toFixed(1)} ms | ${H} | ${adam} | ${ratio} |`);
 }

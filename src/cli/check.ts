@@ -20,16 +20,18 @@ const OBJECTIVES = PROGRAMS.map((p) => `  ${p.name} (${p.equation}):\n    non-co
 const HELP = `
 What is compared. Z (the file has Z, or --weights-kind convex) is checked on the convex program;
 non-convex heads W1 (H, n) rows on the simplex, W2 (H, d), W3 (H, c), gate (H,) (the layout fit
-writes; gated models also take U1, U2 from the file) are checked by their non-convex objective:
+writes; gated models also take U1, U2 from the file; the Sahiner and matrix-target programs take
+their own, listed under --weights) are checked by their non-convex objective:
 ${OBJECTIVES}
 L is 1/2 ||yhat - y||^2 per sample (--loss squared) or softmax cross-entropy (ce), summed.
 The convex optimum is a lower bound on the non-convex objective for any number of heads, and
 equal to its minimum once the heads are enough (Ergen et al. Theorems 1-3).
 
 What it reports: the KKT residuals at Z (or at the Z the heads stand for, the same prediction)
-relative to beta (Fisher et al. 3.4; docs/kkt.md): dual feasibility max ||v_g|| / beta <= 1 with
-v = -A^T grad L; stationarity max ||v_g - beta z_g/||z_g|| || / beta = 0 on nonzero groups; the
-slack min 1 - ||v_g|| / beta >= 0 on zero groups; and the duality gap there. Unless that gap
+relative to beta (Fisher et al. 3.4; docs/kkt.md): dual feasibility Omega_D(v) / beta <= 1 with
+v = -A^T grad L; stationarity (for the group lasso max ||v_g - beta z_g/||z_g|| || / beta) = 0 on
+nonzero groups; the slack min 1 - ||v_g|| / beta >= 0 on zero groups (groups: token rows, singular
+directions for a nuclear norm, attention blocks for matrix targets); and the duality gap there. Unless that gap
 already proves the weights optimal, the solver --solver auto would pick (FISTA, the Gram form, or
 FISTA then prox-Newton for cross-entropy) solves the program from them to a certified gap of
 tol/10, which gives a tighter lower bound and possibly a better point.
@@ -77,13 +79,13 @@ export function checkCommand(): Command {
     .description('is a model optimal? KKT residuals, duality gap and a certified lower bound for a convex Z or non-convex heads')
     .addHelpText('after', HELP)
     .requiredOption('--data <file>', 'the training data the weights were fit on (.npz as for fit)')
-    .requiredOption('--weights <file>', '.npz with Z, or with W1, W2, W3 (gate, U1, U2), or for linear-mhsa W1 (H, d, d), W2 (H, d, c): weights.npz of a fit, or your own')
+    .requiredOption('--weights <file>', '.npz with Z, or with W1, W2, W3 (gate, U1, U2); linear-mhsa: W1 (H, d, d), W2 (H, d, c); mixer: W1 (H, n, n), W2 (H, d, c); matrix-attention: W1 (H, n, n), W2 (H, d, c), w3 (H,): weights.npz of a fit, or your own')
     .addOption(choice('--model <kind>', 'the program the weights belong to', programNames(), FIT_DEFAULTS.model))
     .addOption(choice('--loss <kind>', 'squared or ce, as the weights were trained', ['squared', 'ce'], FIT_DEFAULTS.loss))
     .option('--classes <c>', CLASSES_HELP, positiveInt('--classes'))
     .option('--beta <B>', 'regularization strength the weights were trained with', positive('--beta'))
     .option('--beta-frac <F>', 'beta as a fraction of beta_max', positive('--beta-frac'))
-    .addOption(choice('--weights-kind <k>', 'auto: Z if the file has it, else the heads; convex: Z; nonconvex: W1, W2, W3 (a fit\'s weights.npz has both)', ['auto', 'convex', 'nonconvex'], 'auto'))
+    .addOption(choice('--weights-kind <k>', 'auto: Z if the file has it, else the heads; convex: Z; nonconvex: the heads, W1, W2, ... (a fit\'s weights.npz has both)', ['auto', 'convex', 'nonconvex'], 'auto'))
     .option('--tol <t>', 'relative suboptimality that counts as optimal', positive('--tol'), FIT_DEFAULTS.tol)
     .option('--max-iter <k>', 'iteration limit of the solve for the bound', positiveInt('--max-iter'), FIT_DEFAULTS.maxIter)
     .option('--json <file>', 'also write the report as JSON')

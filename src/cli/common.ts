@@ -28,7 +28,7 @@ export function positiveList(flag: string, raw: string): number[] {
 }
 
 /** --classes' help, one text for fit, path and compare. */
-export const CLASSES_HELP = 'labels y (cross-entropy): number of classes (default: largest training label + 1, labels below N, every class present)';
+export const CLASSES_HELP = 'labels y (cross-entropy): number of classes (default: largest training label + 1, labels below the number of labels (N, or N n per token), every class present)';
 
 /** The line a command prints when its run directory is in place: the directory and the files a run of its kind holds. */
 export function wroteLine(out: string, kind: RunKind): string {

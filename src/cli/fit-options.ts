@@ -25,7 +25,7 @@ export function addProgramOptions(cmd: Command): Command {
 
 export function addSolveOptions(cmd: Command): Command {
   return addProgramOptions(cmd
-    .requiredOption('--data <file>', '.npz with X (N, n, d) and Y (N, c) or labels y (N,); optional U1, U2, X_test, Y_test/y_test')
+    .requiredOption('--data <file>', '.npz with X (N, n, d) and Y (N, c) or labels y (N,) (per token: Y (N, n, c) or y (N, n)); optional U1, U2, X_test, Y_test/y_test')
     .addOption(choice('--model <kind>', modelHelp, programNames(), FIT_DEFAULTS.model))
     .addOption(choice('--loss <kind>', 'squared: 1/2||yhat - y||^2 per sample; ce: softmax cross-entropy', ['squared', 'ce'], FIT_DEFAULTS.loss))
     .option('--heads <h>', 'head budget of the non-convex model: the result says whether the optimum fits in it', positiveInt('--heads')))

@@ -53,6 +53,11 @@ export interface TokenDesign {
 
 export interface Penalty {
   readonly name: string;
+  /**
+   * Where the penalty is finite, for a penalty that is +infinity somewhere (the simplex gauge): said
+   * when a point given from outside (`check` on Z) lies outside it. Absent: finite everywhere.
+   */
+  readonly domain?: string;
   value(w: Float64Array): number;
   /**
    * out = prox_{step * penalty}(v), what proximal solvers (FISTA) step with. A penalty without a

@@ -18,7 +18,7 @@ export interface Dataset {
 }
 
 function shapeText(s: number[]): string {
-  return `(${s.join(', ')})`;
+  return `(${s.join(', ')}${s.length === 1 ? ',' : ''})`;
 }
 
 /** The values, checked finite: float32 for tokens read with `--float32-data`, float64 otherwise. */
@@ -49,7 +49,7 @@ function tokens(key: string, a: NdArray): Tokens {
 function labels(key: string, a: NdArray, N: number, tokens: number | undefined, below: number, why: string): Int32Array {
   const shape = tokens === undefined ? [N] : [N, tokens];
   if (a.shape.length !== shape.length || a.shape.some((v, i) => v !== shape[i])) {
-    throw new InputError(key, `has shape ${shapeText(a.shape)}; expected ${shapeText(shape)}${tokens === undefined ? ',' : ''} integer labels${tokens === undefined ? '' : ' (one per token)'}`);
+    throw new InputError(key, `has shape ${shapeText(a.shape)}; expected ${shapeText(shape)} integer labels${tokens === undefined ? '' : ' (one per token)'}`);
   }
   const out = new Int32Array(a.values.length);
   for (let i = 0; i < out.length; i++) {
@@ -84,16 +84,17 @@ function targets(key: string, a: NdArray, N: number, tokens: number | undefined)
   const ok = tokens === undefined
     ? a.shape.length === 2 && a.shape[0] === N && a.shape[1] >= 1
     : a.shape.length === 3 && a.shape[0] === N && a.shape[1] === tokens && a.shape[2] >= 1;
-  if (!ok) throw new InputError(key, `has shape ${shapeText(a.shape)}; expected ${tokens === undefined ? `(${N}, c)` : `(${N}, ${tokens}, c)`} with c >= 1`);
+  if (!ok) throw new InputError(key, `has shape ${shapeText(a.shape)}; expected ${tokens === undefined ? `(${N}, c)${key === 'Y' ? ' (or per token (N, n, c))' : ''}` : `(${N}, ${tokens}, c)`} with c >= 1`);
   return finite(key, a);
 }
 
-/**
- * Per-token targets: Y (N, n, c) or y (N, n) of the same n as X's tokens give n, else undefined.
- * A rank that is neither form is left to the shape check, which names both.
- */
+/** The tokens field of Targets: present only for per-token targets. */
 const perTokenField = (tokens: number | undefined) => (tokens === undefined ? {} : { tokens });
 
+/**
+ * Per-token targets: Y (N, n, c) or y (N, n) of the same n as X's tokens give n, else undefined.
+ * A rank that is neither form is left to the shape check.
+ */
 function perToken(a: NdArray, key: 'Y' | 'y', n: number): number | undefined {
   const rank = a.shape.length;
   if (rank === (key === 'Y' ? 3 : 2)) {
@@ -134,8 +135,8 @@ export function datasetFromArrays(arrays: Record<string, NdArray>, opts: LoadOpt
   if (opts.loss === 'squared') {
     // a class count shapes nothing under squared loss: refused, not silently recorded
     if (opts.classes !== undefined) throw new InputError('classes', 'is for labels y (cross-entropy); `loss` is squared');
-    if (!has('Y') && has('y')) throw new InputError('Y', 'missing; the file has labels y: use `loss` ce, or give targets Y (N, c)');
-    const Yarr = need('Y', `targets of shape (${train.N}, c) for squared loss`);
+    if (!has('Y') && has('y')) throw new InputError('Y', 'missing; the file has labels y: use `loss` ce, or give targets Y (N, c) or per token (N, n, c)');
+    const Yarr = need('Y', `targets of shape (${train.N}, c) or per token (${train.N}, ${train.n}, c) for squared loss`);
     const tokens = perToken(Yarr, 'Y', train.n);
     const Y = targets('Y', Yarr, train.N, tokens);
     const c = Yarr.shape[Yarr.shape.length - 1];
@@ -150,7 +151,7 @@ export function datasetFromArrays(arrays: Record<string, NdArray>, opts: LoadOpt
   } else {
     const given = opts.classes;
     if (given !== undefined && !(Number.isInteger(given) && given >= 2)) throw new InputError('classes', `must be an integer >= 2, got ${given}`);
-    const yArr = need('y', `integer labels of shape (${train.N},) for cross-entropy`);
+    const yArr = need('y', `integer labels of shape (${train.N},) or per token (${train.N}, ${train.n}) for cross-entropy`);
     const tokens = perToken(yArr, 'y', train.n);
     const rows = train.N * (tokens ?? 1);
     // Without a class count, a label >= the number of labels cannot be right (they fill at most

@@ -107,6 +107,10 @@ export function runCheck(data: Dataset, arrays: Record<string, NdArray>, cfg: Ch
       if (!Number.isFinite(v)) throw new InputError('Z', `contains ${v} at flat index ${i}; expected finite numbers`);
     });
     Z = float64Values(a, 'Z');
+    // a penalty that is +infinity off its domain (the simplex gauge) leaves nothing to compare
+    if (problem.penalty.domain && !Number.isFinite(problem.penalty.value(Z))) {
+      throw new InputError('Z', `is outside the ${problem.penalty.name} penalty's domain (${problem.penalty.domain}); Z saved in float32 loses that: save it in float64, or give the heads`);
+    }
     objective = NaN; // the convex objective, from the KKT report below
   } else {
     const rec = built.readRecovered(arrays);

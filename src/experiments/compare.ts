@@ -10,7 +10,6 @@ import { float64Tokens, type Float64Tokens } from '../data/tokens';
 import { makeDatafit, withBeta } from '../convex/programs/assemble';
 import { splitMetrics } from '../convex/metrics';
 import { attention } from '../convex/programs/attention';
-import { checkTargetsForm } from '../convex/programs/program';
 import { PROGRAMS } from '../convex/registry';
 import { fista } from '../convex/solvers/fista';
 import { softmaxModel } from '../nn/models/softmax-model';
@@ -155,7 +154,10 @@ export function runCompare(
 ): CompareResult {
   const cfg = compareConfig(given);
   if (!data.test || !data.testTargets) throw new InputError('X_test', 'compare needs a test split (X_test with Y_test or y_test)');
-  checkTargetsForm(attention, data.trainTargets, PROGRAMS); // its models predict per sample
+  if (data.trainTargets.tokens !== undefined) {
+    const key = data.trainTargets.Y ? 'Y' : 'y', takers = PROGRAMS.filter((p) => p.perTokenTargets).map((p) => p.name).join(', ');
+    throw new InputError(key, `holds one target per token; compare's models (convex attention, simplex, softmax) predict one per sample (per-token targets: fit --model ${takers})`);
+  }
   checkHeads(cfg.heads, cfg, data.train);
   const t0 = startedAt ?? process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - t0) / 1e9;

@@ -64,16 +64,34 @@ function vertices(zeroRows: boolean): Float64Array[] {
   return out;
 }
 
-test('the support function sum_r max_k G[r, k] is the maximum of <P, G> over the vertices of Delta (eq. 36), and the dual norm is symmetric', () => {
+test('the support function sum_r max_k G[r, k] is the maximum of <P, G> over the vertices of Delta (eq. 36); the dual norm is eq. 35\'s max |<P, G_b>|', () => {
   const pen = new SimplexGauge(n, 2), G = randn(2 * n * n, 4);
   const verts = vertices(false);
+  let both = 0;
   for (let b = 0; b < 2; b++) {
-    const best = Math.max(...verts.map((V) => dot(V, G.subarray(b * n * n, (b + 1) * n * n))));
-    assert.ok(Math.abs(pen.support(G, b) - best) < 1e-14, `block ${b}: ${pen.support(G, b)} vs ${best}`);
+    const inner = verts.map((V) => dot(V, G.subarray(b * n * n, (b + 1) * n * n)));
+    assert.ok(Math.abs(pen.support(G, b) - Math.max(...inner)) < 1e-14, `block ${b}: ${pen.support(G, b)} vs ${Math.max(...inner)}`);
+    both = Math.max(both, ...inner.map(Math.abs));
   }
-  const neg = G.map((x) => -x);
-  assert.equal(pen.dualNorm(G), pen.dualNorm(neg));
-  assert.equal(pen.dualNorm(G), Math.max(pen.support(G, 0), pen.support(G, 1), pen.support(neg, 0), pen.support(neg, 1)));
+  assert.ok(Math.abs(pen.dualNorm(G) - both) < 1e-14, `dual norm ${pen.dualNorm(G)} vs max over vertices and blocks of |<P, G_b>| ${both}`);
+});
+
+test('the simplex gauge\'s prox at the edges: one token, tied entries, a step above sigma(V), a step near 0', () => {
+  const one = new SimplexGauge(1, 3), out1 = new Float64Array(3);
+  one.prox(Float64Array.of(2, 0.5, -1), 1, out1); // n = 1: max(v - step, 0)
+  assert.deepEqual(Array.from(out1), [1, 0, 0]);
+  // every entry tied: the prox keeps the rows uniform, of the scale that balances step against the rows
+  const pen = new SimplexGauge(3, 1), out = new Float64Array(9);
+  pen.prox(new Float64Array(9).fill(2), 1, out); // T(a) = 3 (2 - a/3) = 1 at a = 5: entries 5/3
+  assertClose(out, new Float64Array(9).fill(5 / 3), 1e-15, 'tied entries');
+  const V = randn(9, 71);
+  pen.prox(V, pen.support(V, 0) * (1 + 1e-12), out);
+  assert.ok(out.every((x) => x === 0), 'step just above sigma(V): 0');
+  // a tiny step: Z = a P with a close to sigma's balance; still on the cone and within step of V's projection
+  pen.prox(V, 1e-12, out);
+  assert.ok(Number.isFinite(pen.value(out)) && pen.value(out) > 0, 'tiny step: on the cone');
+  const opt = pen.optimality(out, V.map((v, i) => v - out[i]), 1e-12);
+  assert.ok(opt.stationarity < 1e-3, `tiny step: stationarity ${opt.stationarity}`);
 });
 
 /** The threshold tau projecting v onto {z >= 0, sum z = a} (z = max(v - tau, 0)), by bisection: independent of the sorted closed form. */

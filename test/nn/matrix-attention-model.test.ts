@@ -1,7 +1,8 @@
 // The non-convex side of Ergen et al.'s Theorem A.1 (eq. 34): the model's gradient against finite
 // differences, the forward pass at the recovered heads equal to the convex predictions, and Adam
-// on it (attention rows as softmaxes) never ending below the certified lower bound: a wrong
-// derivation of the convex program or its dual would let it.
+// on it (attention rows as softmaxes) never ending below the certified lower bound (a program or a
+// bound too high would let it) and ending within 5% of the optimum (a program too low, like eq. 37
+// as printed, is caught by the brute force in test/convex/matrix-attention.test.ts).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { matrixAttentionModel, matrixAttentionPredict } from '../../src/nn/models/matrix-attention-model';

@@ -17,7 +17,7 @@ export class MatrixAttentionOperator implements LinearOperator {
   readonly flopsPerApply: number;
   readonly precision: 'float64' | 'float32';
   /** the token-feature operator with n c outputs */
-  readonly inner: AttentionOperator;
+  private readonly inner: AttentionOperator;
   private readonly W: Float64Array;
   private norm = -1;
 

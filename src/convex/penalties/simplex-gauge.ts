@@ -9,11 +9,12 @@
 // the simplex of sum a), solved by Newton's method on its piecewise-linear optimality condition.
 import type { Penalty, PenaltyOptimality } from '../types';
 
-/** Rows may disagree in their sums by this much relative to the block's scale before the block counts as off the cone. */
+/** Rows may disagree in their sums by this much relative to the largest row sum before the block counts as off the cone. */
 const ROW_SUM_TOLERANCE = 1e-9;
 
 export class SimplexGauge implements Penalty {
   readonly name = 'simplex-gauge';
+  readonly domain = `every n x n block a nonnegative matrix with equal row sums (to ${ROW_SUM_TOLERANCE} relative), a scaled row-stochastic matrix`;
   readonly blockSize: number;
 
   constructor(readonly n: number, readonly blocks: number) {
@@ -28,19 +29,18 @@ export class SimplexGauge implements Penalty {
   /** The common row sum of block b, or NaN when the block is not a nonnegative matrix with equal row sums. */
   blockScale(w: Float64Array, b: number): number {
     const n = this.n, off = b * this.blockSize;
-    let lo = Infinity, hi = -Infinity, big = 0;
+    let lo = Infinity, hi = -Infinity;
     for (let r = 0; r < n; r++) {
       let s = 0;
       for (let k = 0; k < n; k++) {
         const v = w[off + r * n + k];
         if (v < 0) return NaN;
         s += v;
-        big = Math.max(big, v);
       }
       lo = Math.min(lo, s);
       hi = Math.max(hi, s);
     }
-    return hi - lo <= ROW_SUM_TOLERANCE * Math.max(hi, n * big) ? hi : NaN;
+    return hi - lo <= ROW_SUM_TOLERANCE * hi ? hi : NaN;
   }
 
   /** sum of the blocks' row sums; +infinity when a block is off the cone (negative, or unequal rows). */

@@ -1,7 +1,7 @@
 // What every program does the same way once it has an operator: the datafit for the loss, the
 // group-l2 penalty over token rows, beta_max, the scale check, and the float64 twin of a float32
 // problem. A program only says how to make its operator from tokens.
-import type { Datafit, LinearOperator, LossKind, Problem, Targets, Tokens } from '../types';
+import type { Datafit, LinearOperator, LossKind, Penalty, Problem, Targets, Tokens } from '../types';
 import { targetRows } from '../../data/tokens';
 import type { FloatArray } from '../../core/blas';
 import { SquaredLoss } from '../../losses/squared';
@@ -27,19 +27,19 @@ export interface Assembled {
 }
 
 /**
- * operator x datafit x group l2 at beta = beta_max. With float32 GEMMs the operator runs on X in
- * float32 (X itself when it is stored so, `--float32-data`, else a copy) and the exact twin in
- * float64 on X as given.
+ * operator x datafit x penalty (by default the group l2 over token rows) at beta = beta_max. With
+ * float32 GEMMs the operator runs on X in float32 (X itself when it is stored so, `--float32-data`,
+ * else a copy) and the exact twin in float64 on X as given.
  */
 export function assemble(
   tokens: Tokens, targets: Targets, loss: LossKind, float32: boolean, makeOperator: (X: FloatArray, o: OperatorOptions) => LinearOperator,
+  penalty: Penalty = new GroupL2(tokens.d),
 ): Assembled {
   const exactOperator = makeOperator(tokens.X, { precision: 'float64' });
   const operator = float32
     ? makeOperator(tokens.X instanceof Float32Array ? tokens.X : Float32Array.from(tokens.X), { precision: 'float32' })
     : exactOperator;
   const datafit = makeDatafit(loss, targets, tokens.N);
-  const penalty = new GroupL2(tokens.d);
   const bmax = betaMax(exactOperator, datafit, penalty);
   checkScale(tokens.X, exactOperator, datafit, bmax, targets.Y);
   const exact = float32 ? { operator: exactOperator, datafit, penalty, beta: bmax } : undefined;

@@ -13,7 +13,8 @@ import { mhsaHeadsToZ, mhsaNonconvexObjective, recoverMhsaHeads, type MhsaWeight
 import { float64Tokens } from '../../data/tokens';
 import { InputError } from '../../data/errors';
 import type { NdArray } from '../../data/ndarray';
-import { factorNorms, readFactorHeads } from '../recovery/svd-heads';
+import { factorNorms } from '../recovery/svd-heads';
+import { readFactorHeads } from '../recovery/head-arrays';
 
 /**
  * Z is d^2 x dc and every FISTA iteration takes full SVDs of it (prox, value, dual norm). Measured

@@ -9,7 +9,8 @@ import { NuclearNorm } from '../penalties/nuclear';
 import { betaMax } from '../duality';
 import { checkScale } from '../scale-check';
 import { mixerHeadsToZ, mixerNonconvexObjective, recoverMixerHeads, type MixerWeights } from '../recovery/mixer-heads';
-import { factorNorms, readFactorHeads } from '../recovery/svd-heads';
+import { factorNorms } from '../recovery/svd-heads';
+import { readFactorHeads } from '../recovery/head-arrays';
 import { float64Tokens } from '../../data/tokens';
 import { InputError } from '../../data/errors';
 

@@ -7,7 +7,7 @@ import { InputError } from '../../data/errors';
 import { missingKey } from '../../data/missing-key';
 
 /** How far a W1 row may be from the simplex: float32 softmax rows sum to 1 within ~1e-7. */
-const SIMPLEX_TOL = 1e-5;
+export const SIMPLEX_TOL = 1e-5;
 
 function matrix(arrays: Record<string, NdArray>, key: string, cols: number, what: string, H?: number): Float64Array {
   const a = arrays[key];

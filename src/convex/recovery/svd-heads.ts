@@ -6,9 +6,6 @@
 // factor weights from a file, for `check`.
 import { svd } from '../../core/linalg';
 import { rankTolerance } from '../penalties/nuclear';
-import { InputError } from '../../data/errors';
-import { float64Values, type NdArray } from '../../data/ndarray';
-import { missingKey } from '../../data/missing-key';
 
 export interface RankOneTerms {
   H: number;
@@ -31,22 +28,6 @@ export function rankOneTerms(Z: Float64Array, rows: number, cols: number): RankO
     for (let e = 0; e < cols; e++) right[j * cols + e] = r * Vt[j * cols + e];
   }
   return { H, left, right, sigma: s.slice(0, H) };
-}
-
-/** W1 (H, ...w1) and W2 (H, ...w2) as `weights` writes them, checked key by key: finite, shapes agreeing. */
-export function readFactorHeads(arrays: Record<string, NdArray>, w1: [number, number], w2: [number, number]): { H: number; W1: Float64Array; W2: Float64Array } {
-  const read = (key: string, tail: [number, number]) => {
-    const a = arrays[key];
-    if (!a) throw missingKey(key, `heads of shape (H, ${tail.join(', ')})`, Object.keys(arrays));
-    if (a.shape.length !== 3 || a.shape[1] !== tail[0] || a.shape[2] !== tail[1]) {
-      throw new InputError(key, `has shape (${a.shape.join(', ')}); expected (H, ${tail.join(', ')})`);
-    }
-    a.values.forEach((v, i) => { if (!Number.isFinite(v)) throw new InputError(key, `contains ${v} at flat index ${i}; expected finite numbers`); });
-    return { H: a.shape[0], values: float64Values(a, key) };
-  };
-  const W1 = read('W1', w1), W2 = read('W2', w2);
-  if (W1.H !== W2.H) throw new InputError('W2', `holds ${W2.H} heads; W1 holds ${W1.H}`);
-  return { H: W1.H, W1: W1.values, W2: W2.values };
 }
 
 /** sigma_j = ||W1j||_F ||W2j||_F of heads given at any scale (what the nuclear norm charges a rank-one term). */

@@ -8,6 +8,7 @@
 import type { Model } from './model';
 import { blas } from '../../core/blas';
 import { Rng } from '../../core/rng';
+import { softmaxRows } from '../../losses/softmax';
 
 export interface MatrixShape { n: number; d: number; c: number }
 
@@ -61,16 +62,6 @@ export function matrixDecay(h: MatrixHeads, d: number, c: number): number {
   return s;
 }
 
-/** Row-wise softmax of U (H n rows of n) into P. */
-function softmaxRows(U: Float64Array, P: Float64Array, n: number): void {
-  for (let r = 0; r < U.length / n; r++) {
-    let m = -Infinity, s = 0;
-    for (let k = 0; k < n; k++) m = Math.max(m, U[r * n + k]);
-    for (let k = 0; k < n; k++) s += (P[r * n + k] = Math.exp(U[r * n + k] - m));
-    for (let k = 0; k < n; k++) P[r * n + k] /= s;
-  }
-}
-
 /** The model Adam trains: W1h = softmax(U_h) row by row, W2h, w3h. */
 export function matrixAttentionModel(shape: MatrixShape, heads: number, beta: number, seed: number): Model {
   const { n, d, c } = shape, H = heads;
@@ -85,7 +76,7 @@ export function matrixAttentionModel(shape: MatrixShape, heads: number, beta: nu
     params: [{ name: 'U', data: U, shape: [H, n, n] }, { name: 'W2', data: W2, shape: [H, d, c] }, { name: 'w3', data: w3, shape: [H] }],
     forward(X, B) {
       if (out.length !== B * n * c) out = new Float64Array(B * n * c);
-      softmaxRows(U, W1, n);
+      softmaxRows(W1, U, H * n, n);
       forwardPass(shape, h, X, B, out);
       last = { X, B };
       return out;

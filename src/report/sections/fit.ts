@@ -74,10 +74,12 @@ export function tokenClusters(A: number[][]): string {
 /** The token-to-token attention of the recovered heads, as a heatmap with its clusters, or the per-token map. */
 function fitMaps(run: TimedRun, charts: ChartList): string {
   const A = tokenAttention(run);
+  // heads that attend token to token but none recovered (beta >= beta_max): no per-token map either
+  if (!A && run.result.penalty === 'simplex-gauge') return '';
   if (!A) return charts.heatmap(convexMap(run), 'convex: the recovered heads\' norms summed per token and normalised to 1.');
   const rows: [string, unknown[]][] = A.map((r, k) => [`token ${k}`, r]);
   return charts.heatmap(rows, 'Row r: where token r\'s output reads, the recovered heads\' attention rows averaged with their norms as weights ' +
-    `(each row sums to 1). Tokens grouped by the token they read most: ${escapeHtml(tokenClusters(A))}.`,
+    `(each row sums to 1). Tokens grouped by the token they read most (the first on ties): ${escapeHtml(tokenClusters(A))}.`,
   { title: `Token attention of the recovered heads (${A.length} x ${A.length})`, rowHeader: 'token' });
 }
 

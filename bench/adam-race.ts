@@ -1,0 +1,21 @@
+// Adam on a non-convex model against a certified optimum: full batch, learning rates 0.01 then
+// 0.001, each for at most `limit` seconds, until the objective is within 1e-3 of pStar. The
+// benches of the Sahiner and matrix-target programs (mhsa.ts, mixer.ts, matrix-attention.ts) share it.
+import type { Batch, Model } from '../src/nn/models/model';
+import { trainModel } from '../src/experiments/train';
+
+/** The table's two cells: Adam's time to 1e-3 (or how far it got) and its ratio to `solverSeconds`. */
+export function raceAdam(makeModel: () => Model, batch: Batch, pStar: number, limit: number, solverSeconds: number, limitFactor: number): { adam: string; ratio: string } {
+  let adam = `not reached in ${limit.toFixed(0)} s`;
+  for (const lr of [0.01, 0.001]) {
+    const model = makeModel();
+    let reachedAt = -1, steps = 0, best = Infinity;
+    trainModel(model, { N: batch.B, all: batch, gather: () => batch }, {
+      lr, timeBudget: limit, evalEvery: 10,
+      onLog: (p) => { steps = p.iteration; best = Math.min(best, p.objective); if (reachedAt < 0 && p.objective <= pStar * (1 + 1e-3)) reachedAt = p.seconds; },
+    });
+    if (reachedAt >= 0) return { adam: `${reachedAt.toFixed(2)} (lr ${lr}, ${steps})`, ratio: `${(reachedAt / solverSeconds).toFixed(1)}x` };
+    adam = `not reached in ${limit.toFixed(0)} s (best ${((best - pStar) / pStar).toExponential(1)} at lr ${lr})`;
+  }
+  return { adam, ratio: `> ${limitFactor}x` };
+}
