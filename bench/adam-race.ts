@@ -4,9 +4,9 @@
 import type { Batch, Model } from '../src/nn/models/model';
 import { trainModel } from '../src/experiments/train';
 
-/** The table's two cells: Adam's time to 1e-3 (or how far it got) and its ratio to `solverSeconds`. */
+/** The table's two cells: Adam's time to 1e-3 (or how far each rate got) and its ratio to `solverSeconds`. */
 export function raceAdam(makeModel: () => Model, batch: Batch, pStar: number, limit: number, solverSeconds: number, limitFactor: number): { adam: string; ratio: string } {
-  let adam = `not reached in ${limit.toFixed(0)} s`;
+  const bests: string[] = [];
   for (const lr of [0.01, 0.001]) {
     const model = makeModel();
     let reachedAt = -1, steps = 0, best = Infinity;
@@ -15,7 +15,7 @@ export function raceAdam(makeModel: () => Model, batch: Batch, pStar: number, li
       onLog: (p) => { steps = p.iteration; best = Math.min(best, p.objective); if (reachedAt < 0 && p.objective <= pStar * (1 + 1e-3)) reachedAt = p.seconds; },
     });
     if (reachedAt >= 0) return { adam: `${reachedAt.toFixed(2)} (lr ${lr}, ${steps})`, ratio: `${(reachedAt / solverSeconds).toFixed(1)}x` };
-    adam = `not reached in ${limit.toFixed(0)} s (best ${((best - pStar) / pStar).toExponential(1)} at lr ${lr})`;
+    bests.push(`${((best - pStar) / pStar).toExponential(1)} at lr ${lr}`);
   }
-  return { adam, ratio: `> ${limitFactor}x` };
+  return { adam: `not reached in ${limit.toFixed(0)} s (best relative suboptimality ${bests.join(', ')})`, ratio: `> ${limitFactor}x` };
 }

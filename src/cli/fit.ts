@@ -20,7 +20,7 @@ export function printFit(r: FitOutcome['result'], log: (s: string) => void = con
   const acc = r.loss === 'ce' ? 'accuracy' : 'argmax agreement with Y';
   log(`  training loss ${fmt(r.training.loss)} ${acc} ${fmt(r.training.accuracy, 4)}` +
     (r.test ? `; test loss ${fmt(r.test.loss)} ${acc} ${fmt(r.test.accuracy, 4)}` : ''));
-  if (!r.equivalent) log(`  warning: the optimum uses ${r.heads} heads, more than the budget; the non-convex model with that budget is not equivalent`);
+  if (!r.equivalent) log(`  warning: the recovered optimum uses ${r.heads} heads, more than the budget: the certificate holds for a model with ${r.heads} heads; one within the budget may not reach it`);
 }
 
 export function fitCommand(): Command {

@@ -23,7 +23,7 @@ export interface FitSettings {
   loss: LossKind;
   beta?: number;
   betaFrac?: number;
-  /** the head budget of the non-convex model (optional): the optimum is equivalent only if it uses at most this many */
+  /** the head budget of the non-convex model (optional): the certified optimum is its optimum when the recovered heads are at most this many */
   heads?: number;
   /** the seed of whatever the program draws at random (gated: its gates); recorded in result.json */
   seed: number;
@@ -103,7 +103,7 @@ export interface FitResult {
   /** the share of the groups Gap Safe screening proved zero (solver newton; null for the others) */
   screened: number | null;
   heads: number;
-  /** false when a head budget (heads) is smaller than the number of heads the optimum uses */
+  /** false when a head budget (heads) is smaller than the number of recovered heads (the certificate is then proven for that many heads, not for the budget) */
   equivalent: boolean;
   headList: HeadSummary[];
   /** (n, n) for programs whose heads attend token to token (matrix-attention): row r, where token r's output reads, averaged over the heads by norm */

@@ -227,3 +227,24 @@ test('on a tiny case the optimum equals brute force over the vertices of Delta; 
     assert.ok(relaxed < exact * (1 - 1e-4), `at ${frac} beta_max: zero rows gave ${relaxed}, not below ${exact}`);
   }
 });
+
+test('blocks with the same attention matrix are one head: fewer heads, the same Z and objective', () => {
+  const pen = new SimplexGauge(n, 2 * d * c), nn = n * n, half = d * c;
+  const perm = Float64Array.of(0, 1, 0, 1, 0, 0, 0, 0, 1), other = Float64Array.of(0.5, 0.5, 0, 0, 1, 0, 0.2, 0.3, 0.5);
+  const w = new Float64Array(2 * half * nn);
+  const put = (b: number, P: Float64Array, a: number) => w.set(P.map((x) => a * x), b * nn);
+  put(0, perm, 2); // Z1 at (j, l) = (0, 0)
+  put(3, perm, 0.5); // Z1 at (1, 1)
+  put(half + 1, perm, 1.5); // Z2 at (0, 1): the same P with a negative coefficient
+  put(2, other, 0.7); // Z1 at (1, 0), another P
+  const h = recoverMatrixHeads(w, { n, d, c }, pen);
+  assert.equal(h.H, 2, `${h.H} heads`);
+  assert.deepEqual(h.heads.map((x) => x.norm), [4, 0.7]);
+  assert.deepEqual(h.heads.map((x) => x.output), [undefined, 0]);
+  assertClose(matrixHeadsToZ(h), w, 1e-15, 'the merged heads embed back to w');
+  const p = problem('squared', 0.2);
+  const nc = matrixNonconvexObjective(X, N, h, p.datafit, p.beta);
+  const pred = new Float64Array(p.operator.rows);
+  p.operator.apply(w, pred);
+  assert.ok(relDiff(nc.objective, p.datafit.value(pred) + p.beta * pen.value(w)) < 1e-14, 'eq. 34 at the merged heads is the convex objective at w');
+});
