@@ -106,7 +106,7 @@ export interface FitResult {
   /** false when a head budget (heads) is smaller than the number of recovered heads (the certificate is then proven for that many heads, not for the budget) */
   equivalent: boolean;
   headList: HeadSummary[];
-  /** (n, n) for programs whose heads attend token to token (matrix-attention): row r, where token r's output reads, averaged over the heads by norm */
+  /** (n, n) for programs whose heads weigh tokens with fixed weights (matrix-attention, mixer): row r, where token r's output reads, averaged over the heads by norm */
   tokenAttention?: number[][];
   /** the KKT residuals at the solution (src/convex/kkt.ts), relative to beta */
   kkt: KktResiduals;

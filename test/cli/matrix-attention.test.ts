@@ -87,6 +87,28 @@ test('fit --model linear-mhsa takes per-token targets Y (N, s, c) and certifies 
   }
 });
 
+test('fit --model mixer on per-token targets: certified, its token mixing as tokenAttention, check finds the branches alone optimal', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-matrix-'));
+  try {
+    const data = dataFile(dir, 'mixer.npz', perTokenY), out = path.join(dir, 'run');
+    const r = cliRun(['fit', '--data', data, '--model', 'mixer', '--beta-frac', '0.2', '--tol', '1e-9', '--quiet', '--out', out]);
+    assert.equal(r.status, 0, r.stderr);
+    const result = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8'));
+    assert.ok(result.converged && result.recoveryRelError < 1e-9 && result.heads >= 1 && result.heads <= Math.min(n * n, d * c));
+    assert.equal(result.penalty, 'nuclear');
+    for (const row of result.tokenAttention) assert.ok(Math.abs(row.reduce((a: number, b: number) => a + b, 0) - 1) < 1e-12 && row.every((x: number) => x >= 0));
+    const w = readNpz(path.join(out, 'weights.npz'));
+    assert.deepEqual([w.Z.shape, w.W1.shape, w.W2.shape], [[n * n, d * c], [result.heads, n, n], [result.heads, d, c]]);
+    const heads = path.join(dir, 'heads.npz');
+    fs.writeFileSync(heads, encodeNpz({ W1: w.W1, W2: w.W2 }));
+    const chk = cliRun(['check', '--data', data, '--model', 'mixer', '--beta-frac', '0.2', '--tol', '1e-6', '--weights', heads]);
+    assert.equal(chk.status, 0, chk.stderr);
+    assert.match(chk.stdout, /OPTIMAL within tol/);
+  } finally {
+    fs.rmSync(dir, { recursive: true });
+  }
+});
+
 test('targets of the wrong form are refused in one line naming Y or y, and nothing is written', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-matrix-'));
   try {

@@ -2,7 +2,7 @@
 // convex program over n x n blocks Z1_jl, Z2_jl, each a scaled row-stochastic matrix, penalised by
 // its scale (eq. 37 with the constraint eq. 36 implies; the printed eq. 37 drops it and is the
 // program of rows that may sum below 1). Derivation: docs/ergen-matrix-targets.md.
-import type { Program } from './program';
+import { tokenAttentionMap, type Program } from './program';
 import { assemble } from './assemble';
 import { MatrixAttentionOperator } from '../operators/matrix-attention';
 import { SimplexGauge } from '../penalties/simplex-gauge';
@@ -52,15 +52,7 @@ export const matrixAttention: Program<never, MatrixWeights> = {
       readRecovered: (arrays) => readMatrixHeads(arrays, n, d, c),
       embed: (rec) => matrixHeadsToZ(rec),
       nonconvexObjective: (X, NX, rec, beta) => matrixNonconvexObjective(float64Tokens({ X, N: NX, n, d }).X, NX, rec, problem.datafit, beta),
-      tokenAttention: (rec) => {
-        const A = new Float64Array(n * n);
-        let total = 0;
-        rec.heads.forEach((hd, h) => {
-          total += hd.norm;
-          for (let e = 0; e < n * n; e++) A[e] += hd.norm * rec.W1[h * n * n + e];
-        });
-        return total > 0 ? A.map((v) => v / total) : A;
-      },
+      tokenAttention: (rec) => tokenAttentionMap(rec.W1, rec.heads.map((h) => h.norm), n),
       weights: (Z, rec) => ({
         Z: { data: Z, shape: [2, d, c, n, n] },
         W1: { data: rec.W1, shape: [rec.H, n, n] },

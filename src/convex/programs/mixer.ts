@@ -2,7 +2,7 @@
 // docs/sahiner-mixer.md): Z (s^2 x dc), each rank-one term one branch W1j (token mixing, s x s),
 // W2j (channel mixing, d x c). Outputs per token (targets Y (N, s, c) or y (N, s)) or their mean
 // over the tokens (Y (N, c) or y (N,)).
-import type { Program } from './program';
+import { tokenAttentionMap, type Program } from './program';
 import { makeDatafit } from './assemble';
 import { MixerOperator } from '../operators/mixer';
 import { NuclearNorm } from '../penalties/nuclear';
@@ -60,6 +60,7 @@ export const mixer: Program<never, MixerWeights> = {
         return { H, s, d, c, W1, W2, sigma, heads: Array.from(sigma, (norm) => ({ norm })) };
       },
       embed: (rec) => mixerHeadsToZ(rec),
+      tokenAttention: (rec) => tokenAttentionMap(rec.W1, Array.from(rec.sigma), s),
       nonconvexObjective: (X, NX, rec, beta) => mixerNonconvexObjective(float64Tokens({ X, N: NX, n: s, d }).X, NX, rec, output, datafit, beta),
       weights: (Z, rec) => ({
         Z: { data: Z, shape: [s * s, d * c] },

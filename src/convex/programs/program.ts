@@ -91,9 +91,9 @@ export interface BuiltProgram<R extends RecoveredHeads = RecoveredHeads> {
   /** the named arrays weights.npz holds: Z and the recovered weights */
   weights(Z: Float64Array, rec: R): Record<string, NamedArray>;
   /**
-   * Programs whose heads attend token to token (matrix-attention): (n, n), row r where token r's
-   * output reads, the heads' attention rows averaged with their norms as weights (result.json's
-   * tokenAttention, the report's token clustering). Absent: heads read no token-to-token map.
+   * Programs whose heads weigh tokens against tokens with fixed weights (matrix-attention's
+   * attention rows, the mixer's token mixing): (n, n), row r where token r's output reads
+   * (tokenAttention below). Absent: heads read no fixed token-to-token map (linear-mhsa's depend on X).
    */
   tokenAttention?(rec: R): Float64Array;
 }
@@ -157,4 +157,23 @@ export function checkTargetsForm(program: Program, t: Targets, all: readonly Pro
   if (t.tokens === undefined && program.perTokenTargets === 'required') {
     throw new InputError(key, `holds one target per sample; program ${program.name} predicts one per token: give ${key === 'Y' ? 'Y (N, n, c)' : 'y (N, n)'}`);
   }
+}
+
+/**
+ * Heads' token-to-token weights W1 (H, n, n) as one map: each head's rows |W1h[r, :]| normalised to
+ * sum 1, averaged over the heads with their norms as weights, so every row sums to 1 (result.json's
+ * tokenAttention, the report's token clustering). For simplex attention the rows already sum to 1.
+ */
+export function tokenAttentionMap(W1: Float64Array, norms: readonly number[], n: number): Float64Array {
+  const A = new Float64Array(n * n);
+  let total = 0;
+  norms.forEach((w, h) => {
+    total += w;
+    for (let r = 0; r < n; r++) {
+      const row = W1.subarray((h * n + r) * n, (h * n + r + 1) * n);
+      const mass = row.reduce((acc, x) => acc + Math.abs(x), 0);
+      if (mass > 0) for (let k = 0; k < n; k++) A[r * n + k] += (w * Math.abs(row[k])) / mass;
+    }
+  });
+  return total > 0 ? A.map((v) => v / total) : A;
 }

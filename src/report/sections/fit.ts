@@ -78,8 +78,9 @@ function fitMaps(run: TimedRun, charts: ChartList): string {
   if (!A && run.result.penalty === 'simplex-gauge') return '';
   if (!A) return charts.heatmap(convexMap(run), 'convex: the recovered heads\' norms summed per token and normalised to 1.');
   const rows: [string, unknown[]][] = A.map((r, k) => [`token ${k}`, r]);
-  return charts.heatmap(rows, 'Row r: where token r\'s output reads, the recovered heads\' attention rows averaged with their norms as weights ' +
-    `(each row sums to 1). Tokens grouped by the token they read most (the first on ties): ${escapeHtml(tokenClusters(A))}.`,
+  return charts.heatmap(rows, 'Row r: where token r\'s output reads: each recovered head\'s token weights (attention rows, or token mixing in ' +
+    'absolute value) normalised per row, averaged over the heads with their norms as weights (each row sums to 1). ' +
+    `Tokens grouped by the token they read most (the first on ties): ${escapeHtml(tokenClusters(A))}.`,
   { title: `Token attention of the recovered heads (${A.length} x ${A.length})`, rowHeader: 'token' });
 }
 
