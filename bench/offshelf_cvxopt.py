@@ -207,7 +207,7 @@ PROGRAMS = {
     "linear-mhsa": dict(data=mhsa_data, case=nuclear_case(mhsa_design), solver="coneqp", z="Z",
                         sizes=[(200, 4, 3, 2), (400, 6, 4, 2), (1000, 8, 6, 3), (2000, 16, 8, 4), (2000, 16, 10, 4), (2000, 16, 16, 10)]),
     "mixer": dict(data=mixer_data, case=nuclear_case(mixer_design), solver="coneqp", z="Z",
-                  sizes=[(200, 4, 3, 2), (400, 6, 4, 2), (1000, 8, 4, 3), (1000, 10, 6, 3), (2000, 12, 8, 4), (2000, 16, 16, 10)]),
+                  sizes=[(200, 4, 3, 2), (400, 6, 4, 2), (1000, 8, 4, 3), (1000, 10, 6, 3), (2000, 16, 16, 10)]),
 }
 
 

@@ -1,6 +1,6 @@
 // What every program does the same way once it has an operator: the datafit for the loss, the
-// group-l2 penalty over token rows, beta_max, the scale check, and the float64 twin of a float32
-// problem. A program only says how to make its operator from tokens.
+// penalty (the group l2 over token rows unless the program gives its own), beta_max, the scale
+// check, and the float64 twin of a float32 problem. A program only says how to make its operator.
 import type { Datafit, LinearOperator, LossKind, Penalty, Problem, Targets, Tokens } from '../types';
 import { targetRows } from '../../data/tokens';
 import type { FloatArray } from '../../core/blas';
