@@ -38,6 +38,12 @@ function orthogonalizeRows(w: Float64Array, k: number, len: number): { s: Float6
   // A pair counts as orthogonal when |w_p . w_q| <= tol ||w_p|| ||w_q|| (Demmel & Veselić's test);
   // len * eps is the rounding error of the dot product itself.
   const tol = Math.max(len, 1) * eps;
+  // A column below tol ||W||_F (rotations keep ||W||_F) is rounding noise: it has no direction to
+  // be orthogonal in, and rotating noise against noise never settles (a rank-deficient A with
+  // repeated rows, e.g. a program whose Z repeats a block, ran out of sweeps). Such pairs are left.
+  let frob2 = 0;
+  for (let i = 0; i < k * len; i++) frob2 += w[i] * w[i];
+  const noise = tol * tol * frob2;
   let rotated = true;
   for (let sweep = 0; sweep < maxSweeps && rotated; sweep++) {
     rotated = false;
@@ -47,7 +53,7 @@ function orthogonalizeRows(w: Float64Array, k: number, len: number): { s: Float6
         const x = w[op + i], y = w[oq + i];
         alpha += x * x; beta += y * y; gamma += x * y;
       }
-      if (gamma === 0 || Math.abs(gamma) <= tol * Math.sqrt(alpha * beta)) continue;
+      if (gamma === 0 || alpha <= noise || beta <= noise || Math.abs(gamma) <= tol * Math.sqrt(alpha * beta)) continue;
       rotated = true;
       // The Jacobi rotation that diagonalises [alpha gamma; gamma beta] (as in jacobi-eigh.ts).
       const zeta = (beta - alpha) / (2 * gamma);
@@ -68,7 +74,8 @@ function orthogonalizeRows(w: Float64Array, k: number, len: number): { s: Float6
   const s = new Float64Array(k), left = new Float64Array(k * len), right = new Float64Array(k * k);
   // Below this a column is rounding noise, not a direction: its u_j is not w_j / s_j but
   // completes the orthonormal basis, so that U^T U = I also for rank-deficient A (as LAPACK's).
-  const negligible = tol * (norms[order[0]] ?? 0);
+  // (the same floor as the rotations': a column they left alone as noise is not a direction)
+  const negligible = Math.max(tol * (norms[order[0]] ?? 0), Math.sqrt(noise));
   order.forEach((src, j) => {
     s[j] = norms[src];
     right.set(v.subarray(src * k, src * k + k), j * k);

@@ -87,6 +87,12 @@ test('the simplex gauge\'s prox at the edges: one token, tied entries, a step ab
   const V = randn(9, 71);
   pen.prox(V, pen.support(V, 0) * (1 + 1e-12), out);
   assert.ok(out.every((x) => x === 0), 'step just above sigma(V): 0');
+  // a step just below sigma(V): a is at rounding level of V, and the rows still share their sum
+  for (let t = 0; t < 50; t++) {
+    const W = randn(9, 200 + t, 1e3);
+    pen.prox(W, pen.support(W, 0) * (1 - 1e-13), out);
+    assert.ok(Number.isFinite(pen.value(out)), `trial ${t}: the prox left the cone (${Array.from(out)})`);
+  }
   // a tiny step: Z = a P with a close to sigma's balance; still on the cone and within step of V's projection
   pen.prox(V, 1e-12, out);
   assert.ok(Number.isFinite(pen.value(out)) && pen.value(out) > 0, 'tiny step: on the cone');

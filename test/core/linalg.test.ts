@@ -125,6 +125,7 @@ test('LAPACK and Jacobi eigh agree: values, and eigenvector projectors per clust
   }
 });
 
+const repeatedBlock = randn(60, 19);
 const svdCases: [string, Float64Array, number, number][] = [
   ['1x1', new Float64Array([-3]), 1, 1],
   ['1x5 (m < n)', randn(5, 10), 1, 5],
@@ -135,6 +136,9 @@ const svdCases: [string, Float64Array, number, number][] = [
   ['15x20 of rank 4', mul(randn(60, 16), randn(80, 17), 15, 4, 20), 15, 20],
   ['7x7 with singular values 3,3,3,1,1,0.5,0.5', withSpectrum([3, 3, 3, 1, 1, 0.5, 0.5], 18), 7, 7],
   ['zero 6x4', new Float64Array(24), 6, 4],
+  // a token-mean mixer's Z: every row block repeated, rank 5 with 7 columns of rounding noise
+  ['25x12, one 5x12 block repeated 5 times', Float64Array.from({ length: 300 }, (_, i) => repeatedBlock[i % 60]), 25, 12],
+  ['9x4, one 3x4 block repeated 3 times', Float64Array.from({ length: 36 }, (_, i) => repeatedBlock[i % 12]), 9, 4],
 ];
 
 function checkSvd(A: Float64Array, m: number, n: number, r: Svd, what: string): void {

@@ -168,7 +168,7 @@ test('a missing key lists the keys the file holds, with a hint for the usual nea
   assert.throws(load('positional.npz'), /^InputError: X: missing; expected tokens of shape \(N, n, d\); the file holds "arr_0", "arr_1"; np.savez\(f, X, y\) names arrays arr_0, arr_1, ...: pass them by name, np.savez\(f, X=X, y=y\)$/);
   assert.throws(load('lowercase.npz'), /^InputError: X: missing; .*the file holds "x", "y"; keys are case-sensitive: rename "x" to "X"$/);
   assert.throws(load('train_split.npz'), /^InputError: X: missing; .*the file holds "X_train", "y_train"; rename "X_train" to "X" \(the test split goes in "X_test"\)$/);
-  assert.throws(() => loadDataset(fixture('squared.npz'), { loss: 'ce' }), /^InputError: y: missing; expected integer labels of shape \(12,\) for cross-entropy; the file holds "X", "Y"; the file has targets Y \(N, c\) for squared loss: use `loss` squared, or add labels y$/);
+  assert.throws(() => loadDataset(fixture('squared.npz'), { loss: 'ce' }), /^InputError: y: missing; expected integer labels of shape \(12,\) or per token \(12, 3\) for cross-entropy; the file holds "X", "Y"; the file has targets Y \(N, c\) for squared loss: use `loss` squared, or add labels y$/);
 });
 
 test('a PyTorch .pt file is recognised and the message says how to save with NumPy', () => {

@@ -69,7 +69,16 @@ export class SimplexGauge implements Penalty {
           continue;
         }
         const tau = (prefix[r * (n + 1) + k[r]] - a) / k[r];
-        for (let j = 0; j < n; j++) out[row + j] = Math.max(v[row + j] - tau, 0);
+        let sum = 0, top = row;
+        for (let j = 0; j < n; j++) {
+          sum += (out[row + j] = Math.max(v[row + j] - tau, 0));
+          if (v[row + j] > v[top]) top = row + j;
+        }
+        // Exactly, the row sums to a; in floating point to a + O(eps |v|), which for a scale near
+        // rounding (beta just below sigma(V)) leaves rows of unequal sums, off the cone. Rescaled,
+        // every row sums to a to rounding of a itself (all mass on the row's maximum when none is left).
+        if (sum > 0) for (let j = 0; j < n; j++) out[row + j] *= a / sum;
+        else out[top] = a;
       }
     }
   }
