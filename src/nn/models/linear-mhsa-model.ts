@@ -6,7 +6,7 @@
 // M_i = [W1_1 ... W1_m] (d x md) . [T_1; ...; T_m] (md x c), then X_i M_i; backward the same
 // steps in reverse (the tokens X are data: no gradient flows into them).
 import type { Model } from './model';
-import { sumSquares } from './model';
+import { frobeniusDecay } from './model';
 import { blas, mirrorUpper, syrkUpper } from '../../core/blas';
 import { Rng } from '../../core/rng';
 
@@ -96,13 +96,7 @@ export function linearMhsaModel(shape: MhsaShape, heads: number, output: MhsaOut
         for (let l = 0; l < d; l++) for (let e = 0; e < c; e++) g2[(j * d + l) * c + e] += dW2cat[l * mc + j * c + e];
       }
     },
-    weightDecay(grads) {
-      if (grads) {
-        for (let i = 0; i < W1.length; i++) grads[0][i] += beta * W1[i];
-        for (let i = 0; i < W2.length; i++) grads[1][i] += beta * W2[i];
-      }
-      return (beta / 2) * sumSquares([W1, W2]);
-    },
+    weightDecay: (grads) => frobeniusDecay([W1, W2], grads, beta),
     attentionMap() {
       throw new Error('linear self-attention has no distribution over tokens (its scores are not normalised)');
     },

@@ -8,7 +8,7 @@
 // f = [W1_1 ... W1_m] (s x ms) Ts; backward the same steps in reverse.
 import type { Model } from './model';
 import type { MhsaOutput } from './linear-mhsa-model';
-import { sumSquares } from './model';
+import { frobeniusDecay } from './model';
 import { blas } from '../../core/blas';
 import { Rng } from '../../core/rng';
 
@@ -80,13 +80,7 @@ export function mixerModel(shape: MixerShape, heads: number, output: MhsaOutput,
         for (let t = 0; t < d; t++) for (let e = 0; e < c; e++) g2[(j * d + t) * c + e] += dW2cat[t * mc + j * c + e];
       }
     },
-    weightDecay(grads) {
-      if (grads) {
-        for (let i = 0; i < W1.length; i++) grads[0][i] += beta * W1[i];
-        for (let i = 0; i < W2.length; i++) grads[1][i] += beta * W2[i];
-      }
-      return (beta / 2) * sumSquares([W1, W2]);
-    },
+    weightDecay: (grads) => frobeniusDecay([W1, W2], grads, beta),
     attentionMap() {
       throw new Error('a linear mixer mixes tokens with unnormalised weights: it has no distribution over tokens');
     },

@@ -71,6 +71,12 @@ export function objective<In>(model: Model<In, FloatArray>, batch: Batch<In>, gr
   return (lossScale === 1 ? loss : lossScale * loss) + decay;
 }
 
+/** beta/2 sum ||W||_F^2 over the given parameters; with grads (in the same order), adds beta W to each. */
+export function frobeniusDecay(params: readonly Float64Array[], grads: FloatArray[] | null, beta: number): number {
+  if (grads) params.forEach((W, k) => { for (let i = 0; i < W.length; i++) grads[k][i] += beta * W[i]; });
+  return (beta / 2) * sumSquares(params);
+}
+
 /** Sum of squares of the given buffers, in order. */
 export function sumSquares(bufs: readonly FloatArray[]): number {
   let s = 0;
