@@ -1,6 +1,6 @@
 // A data set for the convex programs, read from an .npz and checked key by key:
 //   X (N, n, d) tokens; Y (N, c) targets (squared loss) or y (N,) integer labels (cross-entropy),
-//   or per token Y (N, n, c) / y (N, n) (matrix-attention, linear-mhsa);
+//   or per token Y (N, n, c) / y (N, n) (matrix-attention, linear-mhsa, mixer);
 //   optional U1 (h, n) and U2 (h, d) gates; optional X_test with Y_test or y_test.
 import type { LossKind, Tokens, Targets, Gating } from './tokens';
 import type { NdArray } from './npy';
