@@ -132,7 +132,7 @@ const bad: [string, Record<string, NamedArray> | null, string[], RegExp][] = [
   ['labels beyond --classes', { X, y }, ['--loss', 'ce', '--classes', '2'], /y: label 2 is out of range \[0, 1\] \(at index \d+\): --classes is 2$/m],
   ['--classes with squared loss', null, ['--classes', '5'], /^convexformer: error: --classes: is for labels y \(cross-entropy\); --loss is squared$/m],
   ['--lr without --solver adam', null, ['--lr', '5'], /^convexformer: error: --lr: is the learning rate of --solver adam; --solver auto takes none$/m],
-  ['--seed for a program that draws nothing', null, ['--seed', '3'], /^convexformer: error: --seed: program attention takes no seed \(gated, kernel do\)$/m],
+  ['--seed for a program that draws nothing', null, ['--seed', '3'], /^convexformer: error: --seed: program attention takes no seed \(gated, gated-mhsa, gated-mixer, kernel do\)$/m],
   ['U1 without U2', { X, Y, U1: { data: randn(2 * n, 1), shape: [2, n] } }, ['--model', 'gated'], /U2: missing/],
   ['U2 of the wrong width', { X, Y, U1: { data: randn(2 * n, 1), shape: [2, n] }, U2: { data: randn(2 * 5, 1), shape: [2, 5] } }, ['--model', 'gated'], /U2: has shape \(2, 5\); expected \(2, 3\)/],
   ['X_test of other width', { X, Y, X_test: { data: randn(5 * n * 2, 1), shape: [5, n, 2] }, Y_test: { data: randn(10, 1), shape: [5, 2] } }, [], /X_test: has tokens \(4, 2\); expected \(4, 3\)/],
@@ -161,7 +161,7 @@ for (const [name, arrays, extra, pattern] of bad) {
 
 test('path refuses the options its run would not use, as fit does', () => {
   for (const [extra, pattern] of [
-    [['--seed', '3'], /--seed: program attention takes no seed \(gated, kernel do\)/],
+    [['--seed', '3'], /--seed: program attention takes no seed \(gated, gated-mhsa, gated-mixer, kernel do\)/],
     [['--lr', '5'], /--lr: is the learning rate of --solver adam/],
     [['--classes', '5'], /--classes: is for labels y \(cross-entropy\); --loss is squared/],
   ] as const) {

@@ -13,9 +13,10 @@ import { nonconvexObjective } from '../recovery/nonconvex-objective';
 import { checkSolveFits } from '../memory-estimate';
 import { headWeights } from './head-weights';
 import { Rng } from '../../core/rng';
+import { DEFAULT_GATES, GATES_OPTION, SEED_OPTION } from './shared-options';
 import { InputError } from '../../data/errors';
 
-export const DEFAULT_GATES = 8;
+export { DEFAULT_GATES };
 
 export function drawGating(h: number, n: number, d: number, seed: number): Gating {
   const rng = new Rng(seed);
@@ -29,10 +30,7 @@ export const gated: Program<'gates' | 'seed', RecoveredWeights> = {
   nonconvex: 'sum_i L( sum_j 1{U1_g(j)^T X_i U2_g(j) >= 0} (w1j^T X_i w2j) w3j, y_i ) + ' +
     'beta/2 sum_j (||w2j||_2^2 + ||w3j||_1^2), w1j on the simplex, fixed gates U1, U2 (eq. 29)',
   convex: 'min_Z sum_i L( sum_g D[i, g] sum_k Z[g, :, k, :] . X_i[k, :], y_i ) + beta sum_{g,l,k} ||Z[g, l, k, :]||_2, Z (h, c, n, d)',
-  options: [
-    { field: 'gates', flag: '--gates <h>', description: `number of gates h (default: ${DEFAULT_GATES}, or the h of U1/U2 in the file)`, min: 1 },
-    { field: 'seed', flag: '--seed <s>', description: 'seed for what the program draws (gated: the gates; kernel: the feature map)', min: 0 },
-  ],
+  options: [GATES_OPTION, SEED_OPTION],
   build(data, options) {
     const { train, trainTargets } = data;
     const { N, n, d } = train;

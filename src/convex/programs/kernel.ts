@@ -6,6 +6,7 @@
 import { float64Tokens, type Tokens } from '../../data/tokens';
 import { float64Only, type Program } from './program';
 import { assemble } from './assemble';
+import { SEED_OPTION } from './shared-options';
 import { AttentionOperator } from '../operators/attention';
 import { headsToZ, recoverHeads, type RecoveredWeights } from '../recovery/heads';
 import { readHeads } from '../recovery/read-heads';
@@ -33,7 +34,7 @@ export const kernel: Program<'features' | 'chiDof' | 'seed', RecoveredWeights> =
   options: [
     { field: 'features', flag: '--features <D>', description: `kernel features D per token (default: ${DEFAULT_BLOCKS} blocks of d rounded up to a power of two)`, min: 1 },
     { field: 'chiDof', flag: '--chi-dof <k>', description: `degrees of freedom of G_chi's entries (default: ${DEFAULT_CHI_DOF}, |N(0, 1)|)`, min: 1 },
-    { field: 'seed', flag: '--seed <s>', description: 'seed for what the program draws (gated: the gates; kernel: the feature map)', min: 0 },
+    SEED_OPTION,
   ],
   optionsFromWeights(arrays) {
     const scalar = (key: string) => (key in arrays && arrays[key].values.length === 1 ? arrays[key].values[0] : undefined);

@@ -1,0 +1,54 @@
+// The gated-ReLU Sahiner programs (issue 11 items 2 and 3): time to a certified relative gap of 1e-6
+// by FISTA with per-gate singular-value thresholding, against Adam on the gated model (the
+// optimum's heads on their gates + one more per gate) until within 1e-3 of the certified optimum,
+// at most LIMIT x FISTA's time per learning rate. Outputs per token, squared loss on targets of a
+// random gated model (2 heads per gate) plus N(0, 0.1^2) noise, P = 4 gates, beta 0.1 beta_max.
+//   npm run build && node dist/bench/gated-sahiner.js [gated-mhsa | gated-mixer] [--quick | --small]
+// The issue's medium size (s 64, d 32, c 10, N 10000) is above both programs' Z limit with 4 gates
+// (4 x 1,024 x 320 and 4 x 4,096 x 320 entries, GATED_MAX_ENTRIES 2^21): it is printed as refused.
+import * as os from 'node:os';
+import { gatedMhsa, gatedMixer, drawSahinerGates } from '../src/convex/programs/gated-sahiner';
+import { withBeta } from '../src/convex/programs/assemble';
+import { fista } from '../src/convex/solvers/fista';
+import { gatedMhsaModel } from '../src/nn/models/gated-mhsa-model';
+import { gatedMixerModel } from '../src/nn/models/gated-mixer-model';
+import { blas } from '../src/core/blas';
+import { Rng } from '../src/core/rng';
+import { raceAdam } from './adam-race';
+
+const LIMIT = 5, P = 4;
+const has = (flag: string) => process.argv.includes(flag);
+const SMALL = { N: 2000, s: 16, d: 16, c: 10 }, MEDIUM = { N: 10000, s: 64, d: 32, c: 10 };
+const sizes = has('--quick') ? [{ N: 300, s: 6, d: 6, c: 4 }] : has('--small') ? [SMALL] : [SMALL, MEDIUM];
+const programs = [gatedMhsa, gatedMixer].filter((p) => !process.argv.slice(2).some((a) => !a.startsWith('--')) || process.argv.includes(p.name));
+
+console.log(`machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, node ${process.version}, ${JSON.stringify(blas.info())}`);
+console.log('| program | N, s, d, c | Z | FISTA to 1e-6: s (iterations) | s per iteration | heads | Adam to 1e-3 subopt.: s (lr, steps) | Adam / FISTA |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const program of programs) {
+  const make = program === gatedMhsa ? gatedMhsaModel : gatedMixerModel;
+  for (const { N, s, d, c } of sizes) {
+    const rng = new Rng(1), q = program === gatedMhsa ? d : s;
+    const X = rng.normals(N * s * d, 1 / Math.sqrt(d));
+    // the teacher: the program's own gates (seed 0), 2 heads per gate
+    const U = drawSahinerGates(P, q, 0), teacher = make({ s, d, c }, { U, P, gateOf: Int32Array.from({ length: 2 * P }, (_, j) => j % P) }, 'tokens', 0, 2);
+    const Y = Float64Array.from(teacher.forward(X, N));
+    const noise = rng.normals(Y.length, 0.1 * Math.sqrt(Y.reduce((a, v) => a + v * v, 0) / Y.length));
+    for (let i = 0; i < Y.length; i++) Y[i] += noise[i];
+    let base;
+    try {
+      base = program.build({ train: { X, N, n: s, d }, trainTargets: { Y, c, tokens: s } }, { loss: 'squared', gates: P, seed: 0 });
+    } catch (e) {
+      console.log(`| ${program.name} | ${N}, ${s}, ${d}, ${c} | refused: ${(e as Error).message} | | | | | |`);
+      continue;
+    }
+    const built = withBeta(base, 0.1 * base.betaMax);
+    const f = fista(built.problem, { tol: 1e-6, maxIter: 100000 });
+    const rec = built.recover(f.w), pStar = f.certificate.primal, limit = LIMIT * f.certificate.seconds;
+    console.error(`${program.name} N ${N}: FISTA ${f.certificate.seconds.toFixed(2)} s, ${f.certificate.iterations} iterations, ${rec.H} heads; Adam for up to ${limit.toFixed(0)} s per lr`);
+    const gateOf = Int32Array.from([...rec.gate, ...Array.from({ length: P }, (_, g) => g)]);
+    const { adam, ratio } = raceAdam(() => make({ s, d, c }, { U, P, gateOf }, 'tokens', built.problem.beta, 1), { input: X, B: N, datafit: built.problem.datafit }, pStar, limit, f.certificate.seconds, LIMIT);
+    console.log(`| ${program.name} | ${N}, ${s}, ${d}, ${c} | ${built.zShape.join(' x ')} | ${f.certificate.seconds.toFixed(2)} (${f.certificate.iterations}${f.converged ? '' : ', NOT certified'}) | ` +
+      `${(f.certificate.seconds / f.certificate.iterations * 1000).toFixed(1)} ms | ${rec.H} | ${adam} | ${ratio} |`);
+  }
+}

@@ -1,0 +1,111 @@
+// The operator of the gated-ReLU self-attention program (docs/sahiner-gated.md): Z (P, d^2, dc),
+// one linear-attention block Z_g per gate (linear-mhsa.ts's layout), and
+//   pred_i[a, m] = sum_g sum_{t,k,l} X_i[a, t] G_ig^(a)[k, l] Z_g[k d + t, l c + m]     (s x c),
+//   G_ig^(a) = sum_b D[i, g, a, b] X_i[b, :]^T X_i[b, :]     (the Gram matrix of the keys query a's gate lets through),
+// or its mean over the query tokens a (1 x c). Without gates every G^(a) is linear attention's G_i.
+// Per block of B samples: K[(i, b), (k, l)] = X_i[b, k] X_i[b, l] once; per gate the gated Grams
+// Gf = D_ig K_i (one s x s . s x d^2 GEMM per sample), M = Gf Z'_g (one B s x d^2 . d^2 x dc GEMM,
+// Z'_g with rows (k, l)), then pred[i, a, m] += sum_t X_i[a, t] M[(i, a), (t, m)]. The adjoint
+// runs the same steps backwards. Cost: 2 N s d^3 c per gate, s times linear attention's (each query
+// token has its own Gram matrix).
+import type { LinearOperator } from '../types';
+import type { MhsaOutput } from '../../nn/models/linear-mhsa-model';
+import { blas } from '../../core/blas';
+import { forBlocks, rowsPerBlock } from './row-blocks';
+import { powerNorm } from './power';
+import { fromGramRows, toGramRows } from './linear-mhsa';
+
+export class GatedMhsaOperator implements LinearOperator {
+  readonly rows: number;
+  readonly cols: number;
+  readonly flopsPerApply: number;
+  readonly precision = 'float64' as const;
+  private readonly block: number;
+  private readonly K: Float64Array;
+  private readonly Gf: Float64Array;
+  private readonly M: Float64Array;
+  private readonly Dg: Float64Array;
+  private readonly Zp: Float64Array;
+  private norm = -1;
+
+  /** X (N, s, d), D (N, P, s, s) the score gates; c outputs per token ('tokens') or per sample ('mean'). */
+  constructor(
+    readonly X: Float64Array, readonly N: number, readonly s: number, readonly d: number, readonly c: number,
+    readonly D: Uint8Array, readonly P: number, readonly output: MhsaOutput,
+  ) {
+    if (X.length !== N * s * d) throw new Error(`GatedMhsaOperator: X has ${X.length} entries, expected ${N}x${s}x${d}`);
+    if (D.length !== N * P * s * s) throw new Error(`GatedMhsaOperator: D has ${D.length} entries, expected ${N}x${P}x${s}x${s}`);
+    const dd = d * d, dc = d * c;
+    this.rows = N * c * (output === 'tokens' ? s : 1);
+    this.cols = P * dd * dc;
+    this.flopsPerApply = 2 * N * P * s * (s * dd + dd * dc + dc);
+    this.block = Math.min(N, rowsPerBlock(s * dd, 8));
+    this.K = new Float64Array(this.block * s * dd);
+    this.Gf = new Float64Array(this.block * s * dd);
+    this.M = new Float64Array(this.block * s * dc);
+    this.Dg = new Float64Array(s * s);
+    this.Zp = new Float64Array(this.cols);
+  }
+
+  /** K for samples i0 .. i0 + B - 1: the outer product of every token with itself. */
+  private outerProducts(i0: number, B: number): void {
+    const { X, K, s, d } = this, dd = d * d;
+    for (let r = 0; r < B * s; r++) {
+      const x = (i0 * s + r) * d;
+      for (let k = 0; k < d; k++) for (let l = 0; l < d; l++) K[r * dd + k * d + l] = X[x + k] * X[x + l];
+    }
+  }
+
+  /** Gf[(i, a), :] = sum_b D[i, g, a, b] K[(i, b), :] for the block's samples. */
+  private gatedGrams(i0: number, B: number, g: number): void {
+    const { D, Dg, K, Gf, s, d, P } = this, dd = d * d, ss = s * s;
+    for (let i = 0; i < B; i++) {
+      const o = ((i0 + i) * P + g) * ss;
+      for (let e = 0; e < ss; e++) Dg[e] = D[o + e];
+      blas.gemm(false, false, s, dd, s, 1, Dg, s, K.subarray(i * s * dd), dd, 0, Gf.subarray(i * s * dd), dd);
+    }
+  }
+
+  apply(w: Float64Array, out: Float64Array): void {
+    const { N, s, d, c, P, X, Gf, M, Zp } = this, dd = d * d, dc = d * c, tokens = this.output === 'tokens';
+    for (let g = 0; g < P; g++) toGramRows(w.subarray(g * dd * dc, (g + 1) * dd * dc), Zp.subarray(g * dd * dc, (g + 1) * dd * dc), d, c);
+    out.fill(0);
+    forBlocks(N, this.block, (i0, B) => {
+      this.outerProducts(i0, B);
+      for (let g = 0; g < P; g++) {
+        this.gatedGrams(i0, B, g);
+        blas.gemm(false, false, B * s, dc, dd, 1, Gf, dd, Zp.subarray(g * dd * dc), dc, 0, M, dc);
+        for (let r = 0; r < B * s; r++) {
+          const x = (i0 * s + r) * d, o = tokens ? (i0 * s + r) * c : (i0 + Math.floor(r / s)) * c, scale = tokens ? 1 : 1 / s;
+          for (let t = 0; t < d; t++) {
+            const xt = scale * X[x + t];
+            for (let m = 0; m < c; m++) out[o + m] += xt * M[r * dc + t * c + m];
+          }
+        }
+      }
+    });
+  }
+
+  applyT(r: Float64Array, out: Float64Array): void {
+    const { N, s, d, c, P, X, Gf, M, Zp } = this, dd = d * d, dc = d * c, tokens = this.output === 'tokens';
+    Zp.fill(0);
+    forBlocks(N, this.block, (i0, B) => {
+      this.outerProducts(i0, B);
+      // dM[(i, a), (t, m)] = X_i[a, t] r[i, a, m] (or r[i, m] / s): the same for every gate
+      for (let q = 0; q < B * s; q++) {
+        const x = (i0 * s + q) * d, o = tokens ? (i0 * s + q) * c : (i0 + Math.floor(q / s)) * c, scale = tokens ? 1 : 1 / s;
+        for (let t = 0; t < d; t++) for (let m = 0; m < c; m++) M[q * dc + t * c + m] = scale * X[x + t] * r[o + m];
+      }
+      for (let g = 0; g < P; g++) {
+        this.gatedGrams(i0, B, g);
+        blas.gemm(true, false, dd, dc, B * s, 1, Gf, dd, M, dc, 1, Zp.subarray(g * dd * dc), dc);
+      }
+    });
+    for (let g = 0; g < P; g++) fromGramRows(Zp.subarray(g * dd * dc, (g + 1) * dd * dc), out.subarray(g * dd * dc, (g + 1) * dd * dc), d, c);
+  }
+
+  normEstimate(): number {
+    if (this.norm < 0) this.norm = powerNorm(this);
+    return this.norm;
+  }
+}
