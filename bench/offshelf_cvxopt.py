@@ -1,4 +1,4 @@
-"""Two of convexformer's programs solved off the shelf by CVXOPT, against `convexformer fit`.
+"""Seven of convexformer's programs solved off the shelf by CVXOPT, against `convexformer fit`.
 
 CVXOPT is Debian's python3-cvxopt (an interior-point solver; `apt-get install python3-cvxopt`,
 bench only). Both programs with the squared loss, beta 0.1 beta_max, CVXOPT at its default
@@ -16,13 +16,21 @@ would not fit is listed as not run):
       min 1/2 ||B vec(Z) - y||^2 + beta/2 (tr W1 + tr W2)   s.t.  [[W1, Z], [Z^T, W2]] PSD,
   B dense from X (linear-mhsa: pred[i, m] = sum_{k,l,t} G_i[k, l] xbar_i[t] Z[k d + t, l c + m];
   mixer: pred[i, a, m] = sum_{b,t} X_i[b, t] Z[a s + b, t c + m]); skipped past 20,000 variables.
+- gated-mhsa (token-mean outputs) and gated-mixer (per-token outputs), 4 gates: the same with one
+  PSD block per gate (sum_g ||Z_g||_*), B from X and the gates U that `fit` drew and wrote to
+  weights.npz (gates recomputed here in NumPy: mixer 1{U_g X_i >= 0}, scores 1{X_i U_g X_i^T >= 0});
+  targets from the linear teachers above.
+- fno and bfno (per-token outputs; bfno with 4 bands): pred[i, a, m] = sum_{b,t} X[i, b, t] Z[(a - b) mod s, t c + m],
+  ||Z||_* (fno) or sum_b ||Pi_b Z||_* (bfno: Z shared, one PSD block per band holding Pi_b Z, Pi_b the
+  band projection computed here with numpy.fft as core/frequency-bands.ts does); targets from a
+  linear mixer teacher.
 
 For each size: `fit --model <program> --beta-frac 0.1 --tol 1e-6` on the same npz (its solve time
 from result.json, and the wall time of the whole command), then CVXOPT at that beta; one Markdown
 row per size: both times, their ratio, and CVXOPT's objective against convexformer's certified
 interval [lower bound, objective].
 
-    npm run build && /usr/bin/python3 bench/offshelf_cvxopt.py matrix-attention|linear-mhsa|mixer
+    npm run build && /usr/bin/python3 bench/offshelf_cvxopt.py matrix-attention|linear-mhsa|mixer|gated-mhsa|gated-mixer|fno|bfno
 """
 import json
 import os
@@ -118,46 +126,63 @@ def mhsa_design(X, c):
     return B.reshape(N * c, d * d * d * c)
 
 
-def nuclear_sdp(B, y, beta, m, q):
+def nuclear_sdp(B, y, beta, m, q, blocks=1, transforms=None):
+    """sum over `blocks` blocks Z_g (m x q each, B's columns block by block) of ||Z_g||_*, one PSD cone per block;
+    with `transforms` (m x m each), one Z (B's columns) and the blocks T_g Z instead."""
     from cvxopt import matrix, solvers, spmatrix
+    if transforms is not None:
+        blocks = len(transforms)
     nz = m * q
+    zs = nz if transforms is not None else blocks * nz  # the Z variables, then every block's W1, W2
     tri1 = [(a, b) for b in range(m) for a in range(b, m)]
     tri2 = [(a, b) for b in range(q) for a in range(b, q)]
-    nv = nz + len(tri1) + len(tri2)
+    per = len(tri1) + len(tri2)  # W1, W2 of one block, after all blocks' Z
+    nv = zs + blocks * per
     P = np.zeros((nv, nv))
-    P[:nz, :nz] = B.T @ B
+    P[:zs, :zs] = B.T @ B
     qv = np.zeros(nv)
-    qv[:nz] = -B.T @ y
-    for e, (a, b) in enumerate(tri1):
-        if a == b:
-            qv[nz + e] = beta / 2
-    for e, (a, b) in enumerate(tri2):
-        if a == b:
-            qv[nz + len(tri1) + e] = beta / 2
-    # s = [[W1, Z], [Z^T, W2]] in cvxopt's column-major full storage; G x + s = 0
+    qv[:zs] = -B.T @ y
+    for g in range(blocks):
+        w = zs + g * per
+        for e, (a, b) in enumerate(tri1):
+            if a == b:
+                qv[w + e] = beta / 2
+        for e, (a, b) in enumerate(tri2):
+            if a == b:
+                qv[w + len(tri1) + e] = beta / 2
+    # block g's s = [[W1, Z_g], [Z_g^T, W2]] in cvxopt's column-major full storage, the blocks one after another; G x + s = 0
     S = m + q
     rows, cols, vals = [], [], []
 
-    def put(r, c_, v, var):
-        rows.append(c_ * S + r); cols.append(var); vals.append(v)
+    def put(g, r, c_, v, var):
+        rows.append(g * S * S + c_ * S + r); cols.append(var); vals.append(v)
         if r != c_:
-            rows.append(r * S + c_); cols.append(var); vals.append(v)
+            rows.append(g * S * S + r * S + c_); cols.append(var); vals.append(v)
 
-    for a in range(m):
-        for b in range(q):
-            put(m + b, a, -1.0, a * q + b)  # Z^T block (lower part): s[m + b, a] = Z[a, b]
-    for e, (a, b) in enumerate(tri1):
-        put(a, b, -1.0, nz + e)
-    for e, (a, b) in enumerate(tri2):
-        put(m + a, m + b, -1.0, nz + len(tri1) + e)
-    G = spmatrix(vals, rows, cols, (S * S, nv))
-    h = matrix(0.0, (S * S, 1))
+    for g in range(blocks):
+        w = zs + g * per
+        for a in range(m):
+            for b in range(q):
+                if transforms is None:
+                    put(g, m + b, a, -1.0, g * nz + a * q + b)  # Z^T block (lower part): s[m + b, a] = Z_g[a, b]
+                else:
+                    for r in np.nonzero(np.abs(transforms[g][a]) > 1e-15)[0]:
+                        put(g, m + b, a, -transforms[g][a, r], r * q + b)  # (T_g Z)[a, b]
+        for e, (a, b) in enumerate(tri1):
+            put(g, a, b, -1.0, w + e)
+        for e, (a, b) in enumerate(tri2):
+            put(g, m + a, m + b, -1.0, w + len(tri1) + e)
+    G = spmatrix(vals, rows, cols, (blocks * S * S, nv))
+    h = matrix(0.0, (blocks * S * S, 1))
     solvers.options["show_progress"] = False
     t = time.perf_counter()
-    sol = solvers.coneqp(matrix(P), matrix(qv), G, h, {"l": 0, "q": [], "s": [S]})
+    sol = solvers.coneqp(matrix(P), matrix(qv), G, h, {"l": 0, "q": [], "s": [S] * blocks})
     seconds = time.perf_counter() - t
-    z = np.array(sol["x"]).ravel()[:nz]
-    nuclear = np.linalg.svd(z.reshape(m, q), compute_uv=False).sum()
+    z = np.array(sol["x"]).ravel()[:zs]
+    if transforms is None:
+        nuclear = sum(np.linalg.svd(z[g * nz:(g + 1) * nz].reshape(m, q), compute_uv=False).sum() for g in range(blocks))
+    else:
+        nuclear = sum(np.linalg.svd(T @ z.reshape(m, q), compute_uv=False).sum() for T in transforms)
     objective = 0.5 * np.sum((B @ z - y) ** 2) + beta * nuclear
     return seconds, objective, sol["status"], sol["iterations"]
 
@@ -182,17 +207,77 @@ def mixer_design(X, c):
     return B.reshape(N * s * c, s * s * d * c)
 
 
-def nuclear_case(design):
-    def case(X, Y, beta, N, s, d, c):
-        m, q = (d * d if design is mhsa_design else s * s), d * c
-        nv = m * q + m * (m + 1) // 2 + q * (q + 1) // 2
+def gated_mixer_design(X, c, U):
+    """B (N s c x P s^2 dc): row (i, a, m), column (g, a s + b, t c + m): D[i, g, a, t] X[i, b, t]."""
+    N, s, d = X.shape
+    D = (np.einsum("gab,ibt->igat", U, X) >= 0).astype(float)
+    B = np.zeros((N, s, c, len(U), s, s, d, c))
+    for a in range(s):
+        for m in range(c):
+            B[:, a, m, :, a, :, :, m] = np.einsum("igt,ibt->igbt", D[:, :, a, :], X)
+    return B.reshape(N * s * c, -1)
+
+
+def gated_mhsa_design(X, c, U):
+    """B (N c x P d^2 dc): row (i, m), column (g, k d + t, l c + m): mean_a X[i, a, t] sum_b D[i, g, a, b] X[i, b, k] X[i, b, l]."""
+    N, s, d = X.shape
+    D = (np.einsum("iak,gkl,ibl->igab", X, U, X) >= 0).astype(float)
+    core = np.einsum("iat,igab,ibk,ibl->igktl", X, D, X, X, optimize=True) / s
+    B = np.zeros((N, c, len(U), d, d, d, c))
+    for m in range(c):
+        B[:, m, :, :, :, :, m] = core
+    return B.reshape(N * c, -1)
+
+
+def nuclear_case(design, gated=False):
+    def case(X, Y, beta, N, s, d, c, run):
+        mhsa = design in (mhsa_design, gated_mhsa_design)
+        m, q = (d * d if mhsa else s * s), d * c
+        U = np.load(os.path.join(run, "weights.npz"))["U"] if gated else None
+        blocks = len(U) if gated else 1
+        nv = blocks * (m * q + m * (m + 1) // 2 + q * (q + 1) // 2)
+        z = f"{blocks} x {m} x {q}" if gated else f"{m} x {q}"
         if nv > MAX_VARIABLES:
-            return f"{m} x {q}", f"not run: {nv} variables, P dense {8 * nv * nv / 2**30:.0f} GB"
-        return f"{m} x {q}", nuclear_sdp(design(X, c), Y.ravel(), beta, m, q)
+            return z, f"not run: {nv} variables, P dense {8 * nv * nv / 2**30:.0f} GB"
+        B = design(X, c, U) if gated else design(X, c)
+        return z, nuclear_sdp(B, Y.ravel(), beta, m, q, blocks)
     return case
 
 
-def matrix_case(X, Y, beta, N, n, d, c):
+def fno_design(X, c):
+    """B (N s c x s dc): row (i, a, m), column (r, t c + m): X[i, (a - r) mod s, t]."""
+    N, s, d = X.shape
+    B = np.zeros((N, s, c, s, d, c))
+    for a in range(s):
+        for r in range(s):
+            for m in range(c):
+                B[:, a, m, r, :, m] = X[:, (a - r) % s, :]
+    return B.reshape(N * s * c, s * d * c)
+
+
+def band_projections(s, bands):
+    """Pi_b (s x s): rfft bin k in band floor(k bands / (s/2 + 1)), as src/core/frequency-bands.ts."""
+    K = s // 2 + 1
+    band = (np.arange(K) * bands) // K
+    spectra = np.fft.rfft(np.eye(s), axis=0)
+    return [np.fft.irfft(spectra * (band == b)[:, None], n=s, axis=0) for b in range(bands)]
+
+
+def fno_case(bands):
+    def case(X, Y, beta, N, s, d, c, run):
+        q = d * c
+        nv = s * q + bands * (s * (s + 1) // 2 + q * (q + 1) // 2)
+        z = f"{s} x {q}"
+        if nv > MAX_VARIABLES:
+            return z, f"not run: {nv} variables, P dense {8 * nv * nv / 2**30:.0f} GB"
+        design_bytes = 8 * N * s * c * s * q
+        if design_bytes > P_LIMIT_BYTES:
+            return z, f"not run: the design matrix would be {design_bytes / 2**30:.1f} GB dense"
+        return z, nuclear_sdp(fno_design(X, c), Y.ravel(), beta, s, q, transforms=band_projections(s, bands) if bands > 1 else None)
+    return case
+
+
+def matrix_case(X, Y, beta, N, n, d, c, run):
     """(unknowns, CVXOPT's (seconds, objective, status, iterations) or why not run)."""
     m = d * c * n * n
     P_bytes = 8 * (2 * m + 2 * d * c) ** 2
@@ -208,6 +293,14 @@ PROGRAMS = {
                         sizes=[(200, 4, 3, 2), (400, 6, 4, 2), (1000, 8, 6, 3), (2000, 16, 8, 4), (2000, 16, 10, 4), (2000, 16, 16, 10)]),
     "mixer": dict(data=mixer_data, case=nuclear_case(mixer_design), solver="coneqp", z="Z",
                   sizes=[(200, 4, 3, 2), (400, 6, 4, 2), (1000, 8, 4, 3), (1000, 10, 6, 3), (2000, 16, 16, 10)]),
+    "gated-mhsa": dict(data=mhsa_data, case=nuclear_case(gated_mhsa_design, gated=True), solver="coneqp", z="Z (gates x block)",
+                       sizes=[(200, 4, 2, 2), (400, 6, 3, 2), (1000, 8, 4, 2), (2000, 16, 6, 3), (2000, 16, 8, 4), (2000, 16, 16, 10)]),
+    "fno": dict(data=mixer_data, case=fno_case(1), solver="coneqp", z="Z",
+                sizes=[(200, 4, 2, 2), (400, 8, 3, 2), (1000, 8, 4, 3), (1000, 16, 4, 3), (2000, 16, 6, 4), (2000, 16, 16, 10)]),
+    "bfno": dict(data=mixer_data, case=fno_case(4), solver="coneqp", z="Z",
+                 sizes=[(200, 8, 2, 2), (400, 8, 3, 2), (1000, 16, 3, 2), (1000, 16, 4, 3), (2000, 16, 16, 10)]),
+    "gated-mixer": dict(data=mixer_data, case=nuclear_case(gated_mixer_design, gated=True), solver="coneqp", z="Z (gates x block)",
+                        sizes=[(200, 3, 3, 2), (400, 4, 3, 2), (1000, 6, 4, 3), (1000, 8, 4, 3), (2000, 16, 16, 10)]),
 }
 
 
@@ -232,7 +325,7 @@ def main():
             wall = time.perf_counter() - t
             r = json.load(open(os.path.join(out, "result.json")))
             ours = f"{r['seconds']:.3f} ({wall:.2f})"
-            z, res = prog["case"](X, Y, r["beta"], N, s, d, c)
+            z, res = prog["case"](X, Y, r["beta"], N, s, d, c, out)
             if isinstance(res, str):
                 print(f"| {N}, {s}, {d}, {c} | {z} | {ours} | {res} | | |")
                 continue

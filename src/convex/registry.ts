@@ -3,6 +3,7 @@
 import type { Program, ProgramOption } from './programs/program';
 import { attention } from './programs/attention';
 import { gated } from './programs/gated';
+import { bfno, fno } from './programs/fno';
 import { gatedMhsa, gatedMixer } from './programs/gated-sahiner';
 import { kernel } from './programs/kernel';
 import { linearMhsa } from './programs/linear-mhsa';
@@ -12,6 +13,8 @@ import { InputError } from '../data/errors';
 
 export const PROGRAMS: readonly Program[] = [
   attention,
+  bfno,
+  fno,
   gated,
   gatedMhsa,
   gatedMixer,

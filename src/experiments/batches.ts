@@ -26,22 +26,22 @@ function gatherRows<T extends Float64Array | Int32Array>(src: T, width: number, 
 /** Samples from..to-1 of tokens and their targets, as views (no copy): a validation split. */
 export function sliceSamples(t: Float64Tokens, targets: Targets, from: number, to: number): { tokens: Float64Tokens; targets: Targets } {
   const { n, d } = t;
-  const c = targets.c;
+  const { c, tokens } = targets, k = tokens ?? 1; // per-token targets: k rows of targets per sample
   return {
     tokens: { X: t.X.subarray(from * n * d, to * n * d), N: to - from, n, d },
-    targets: { c, Y: targets.Y?.subarray(from * c, to * c), y: targets.y?.subarray(from, to) },
+    targets: { c, Y: targets.Y?.subarray(from * k * c, to * k * c), y: targets.y?.subarray(from * k, to * k), ...(tokens === undefined ? {} : { tokens }) },
   };
 }
 
 /** Tokens (N, n, d) with squared-loss targets Y or labels y. */
 export function tokenSource(t: Float64Tokens, targets: Targets, loss: LossKind): DataSource<Float64Array> {
   const { n, d } = t;
-  const c = targets.c;
+  const { c, tokens } = targets, k = tokens ?? 1; // per-token targets: k rows of targets per sample
   return {
     N: t.N,
     all: { input: t.X, B: t.N, datafit: makeDatafit(loss, targets, t.N) },
     gather(rows) {
-      const sub: Targets = { c, Y: targets.Y && gatherRows(targets.Y, c, rows), y: targets.y && gatherRows(targets.y, 1, rows) };
+      const sub: Targets = { c, Y: targets.Y && gatherRows(targets.Y, k * c, rows), y: targets.y && gatherRows(targets.y, k, rows), ...(tokens === undefined ? {} : { tokens }) };
       return { input: gatherRows(t.X, n * d, rows), B: rows.length, datafit: makeDatafit(loss, sub, rows.length) };
     },
   };

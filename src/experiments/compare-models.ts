@@ -1,9 +1,10 @@
-// The settings of compare's two non-convex models, fixed before training and recorded in
-// result.json: how many heads (by default enough for the convex optimum), where they read out,
-// whether they see positions (and the one-hot positions --positional adds), the penalty, the
-// learning rate and the work done.
+// The settings of compare's non-convex models (softmax attention and the program's own model),
+// fixed before training and recorded in result.json: how many heads (by default enough for the
+// convex optimum), where they read out, whether they see positions (and the one-hot positions
+// --positional adds), the penalty, the learning rate and the work done.
 import { InputError } from '../data/errors';
 import type { Tokens } from '../convex/types';
+import type { NonconvexModel } from '../convex/programs/program';
 import type { Float64Tokens } from '../data/tokens';
 
 export interface ModelSettings {
@@ -44,20 +45,24 @@ export function checkHeads(heads: number | undefined, cfg: { positional?: boolea
 }
 
 /**
- * Heads for each model: the explicit --heads, or at least the convex optimum's heads (the
- * softmax model rounds up to a divisor of d, at most d). Warnings when a model has fewer.
+ * Heads for each model: the explicit --heads, or what represents the convex optimum (the
+ * program's own model: `ownNeed`, its NonconvexModel.headsFor; softmax: at least the optimum's
+ * heads, rounded up to a divisor of its width d, at most d; null: no softmax model). Warnings
+ * when a model has fewer.
  */
-export function chooseHeads(explicit: number | undefined, convexHeads: number, d: number): { softmax: number; simplex: number; warnings: string[] } {
+export function chooseHeads(
+  explicit: number | undefined, ownName: string, ownNeed: number, convexHeads: number, d: number | null,
+): { softmax?: number; own: number; warnings: string[] } {
   const need = Math.max(1, convexHeads);
-  const softmax = explicit ?? divisors(d).find((h) => h >= need) ?? d;
-  const simplex = explicit ?? need;
+  const own = explicit ?? Math.max(1, ownNeed);
   const warnings: string[] = [];
-  for (const [name, h] of [['softmax', softmax], ['simplex', simplex]] as const) {
-    if (h < convexHeads) {
-      warnings.push(`the convex optimum uses ${convexHeads} heads, the ${name} model has ${h}${explicit === undefined ? ` (at most d = ${d})` : ' (heads as given)'}: it cannot reach the optimum`);
-    }
+  if (own < ownNeed) warnings.push(`the convex optimum needs ${ownNeed} heads of the ${ownName} model, which has ${own} (heads as given): it cannot reach the optimum`);
+  if (d === null) return { own, warnings };
+  const softmax = explicit ?? divisors(d).find((h) => h >= need) ?? d;
+  if (softmax < convexHeads) {
+    warnings.push(`the convex optimum uses ${convexHeads} heads, the softmax model has ${softmax}${explicit === undefined ? ` (at most d = ${d})` : ' (heads as given)'}: it cannot reach the optimum`);
   }
-  return { softmax, simplex, warnings };
+  return { softmax, own, warnings };
 }
 
 export function softmaxSettings(heads: number, beta: number, positional: boolean): ModelSettings {
@@ -70,12 +75,9 @@ export function softmaxSettings(heads: number, beta: number, positional: boolean
   };
 }
 
-export function simplexSettings(heads: number, beta: number): ModelSettings {
-  return {
-    heads, readoutToken: null, positional: true,
-    attention: 'one fixed weight per position and head, a_j = softmax(theta_j), eq. (9)',
-    beta, penalty: 'sum_j ||w2_j||^2 + ||w3_j||_1^2',
-  };
+/** The program's own non-convex model: no query token, its attention and penalty as the program states them. */
+export function ownSettings(spec: NonconvexModel, heads: number, beta: number): ModelSettings {
+  return { heads, readoutToken: null, positional: spec.positional, attention: spec.attention, beta, penalty: spec.penalty };
 }
 
 /** The settings with their keys in one fixed order (JSON drops the unset ones). */

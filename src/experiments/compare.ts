@@ -1,7 +1,10 @@
-// `compare`: the same data, three models. (a) standard softmax attention, eq. (2)-(3), and
-// (b) non-convex simplex attention, eq. (9), trained with Adam at a learning rate chosen on a
-// validation split; (c) the convex program, eq. (10), solved to its certificate. Records
-// objective and test loss against wall-clock time and iterations, and where each model attends.
+// `compare`: the same data, a convex program and the non-convex models beside it. (c) the convex
+// program (`--model`, default eq. (10)), solved to its certificate; (b) the program's own
+// non-convex model (simplex attention, eq. (9), for eq. (10); linear or gated attention, the
+// mixers, matrix-target attention for theirs) and (a) standard softmax attention, eq. (2)-(3)
+// (targets per sample only), both trained with Adam at a learning rate chosen on a validation
+// split. Records objective and test loss against wall-clock time and iterations, and where each
+// model attends where it has a distribution over the tokens.
 import * as path from 'node:path';
 import { attentionMap } from '../attention/attention-map';
 import type { Dataset } from '../data/dataset';
@@ -9,23 +12,26 @@ import type { Tokens, Targets } from '../convex/types';
 import { float64Tokens, type Float64Tokens } from '../data/tokens';
 import { makeDatafit, withBeta } from '../convex/programs/assemble';
 import { splitMetrics } from '../convex/metrics';
-import { attention } from '../convex/programs/attention';
-import { PROGRAMS } from '../convex/registry';
+import { checkTargetsForm, type BuiltProgram, type ProgramOptions } from '../convex/programs/program';
+import { PROGRAMS, programNamed } from '../convex/registry';
 import { fista } from '../convex/solvers/fista';
 import { softmaxModel } from '../nn/models/softmax-model';
-import { simplexModel } from '../nn/models/simplex-model';
 import type { Model, ModelShape } from '../nn/models/model';
 import { trainModel, type TrainCheckpoint } from './train';
 import { sliceSamples, tokenSource } from './batches';
 import { FEW_STEPS, searchLr, validationSize, type LrTrial } from './lr-search';
 import { chooseBeta } from './fit';
 import { InputError } from '../data/errors';
-import { checkHeads, chooseHeads, ordered, simplexSettings, softmaxSettings, softmaxWidth, withPositions, type ModelSettings } from './compare-models';
+import { checkHeads, chooseHeads, ordered, ownSettings, softmaxSettings, softmaxWidth, withPositions, type ModelSettings } from './compare-models';
 import { RUN_FILES, RunDir } from './run-dir';
 import { checkSameRun, generatedRecord, runRecord, type RunRecord } from './run-record';
 
 export interface CompareConfig {
-  /** heads of both non-convex models; undefined: at least as many as the convex optimum uses */
+  /** the convex program (registry name; default attention, eq. (10)): it and its own non-convex model are compared */
+  model?: string;
+  /** the gated programs: their number of gates (drawn with `seed`) */
+  gates?: number;
+  /** heads of the non-convex models; undefined: at least as many as the convex optimum uses */
   heads?: number;
   beta?: number;
   betaFrac?: number;
@@ -83,11 +89,21 @@ export function compareConfig(given: Partial<CompareConfig>): CompareConfig {
   }
   if (!(cfg.valFraction > 0 && cfg.valFraction < 1)) throw new InputError('valFraction', `must be in (0, 1), got ${cfg.valFraction}`);
   if (!positiveNumber(cfg.tol)) throw new InputError('tol', `must be a finite number > 0, got ${cfg.tol}`);
+  const program = programNamed(cfg.model ?? 'attention');
+  if (!program.nonconvexName) {
+    const takers = PROGRAMS.filter((p) => p.nonconvexName).map((p) => p.name).join(', ');
+    throw new InputError('model', `program ${program.name} has no non-convex model of its own to train beside it; compare takes ${takers}`);
+  }
+  if (cfg.gates !== undefined && !program.options.some((o) => o.field === 'gates')) {
+    throw new InputError('gates', `program ${program.name} takes no gates (${PROGRAMS.filter((p) => p.options.some((o) => o.field === 'gates')).map((p) => p.name).join(', ')} do)`);
+  }
+  if (cfg.gates !== undefined && !positiveInt(cfg.gates)) throw new InputError('gates', `must be an integer >= 1, got ${cfg.gates}`);
   return cfg;
 }
 
 export interface MetricPoint {
-  model: 'softmax' | 'simplex' | 'convex';
+  /** 'convex', 'softmax', or the program's own non-convex model (attention's: 'simplex') */
+  model: string;
   iteration: number;
   seconds: number;
   objective: number;
@@ -98,6 +114,8 @@ export interface MetricPoint {
 }
 
 export interface CompareResult {
+  /** the convex program compared */
+  program: string;
   /** the training split's shape and the loss, so a report can state them */
   loss: 'squared' | 'ce';
   N: number; n: number; d: number; c: number;
@@ -110,8 +128,8 @@ export interface CompareResult {
   /** testAccuracy, trainAccuracy: labels y (cross-entropy) only */
   final: Record<string, { objective: number; testLoss: number; testAccuracy?: number; trainAccuracy?: number; seconds: number; iterations: number; converged?: boolean }>;
   certificate: { objective: number; lowerBound: number; relGap: number; tol: number; converged: boolean; heads: number };
-  /** every setting that shapes the non-convex models */
-  models: Record<'softmax' | 'simplex', ModelSettings>;
+  /** every setting that shapes the non-convex models: softmax (targets per sample) and the program's own */
+  models: Record<string, ModelSettings>;
   warnings: string[];
   maps: Record<string, number[]>;
 }
@@ -120,7 +138,7 @@ export interface CompareResult {
 export interface CompareCheckpoint {
   lines: MetricPoint[];
   result?: CompareResult;
-  training?: { name: 'softmax' | 'simplex'; state: TrainCheckpoint };
+  training?: { name: string; state: TrainCheckpoint };
 }
 
 export interface CheckpointStore {
@@ -154,11 +172,11 @@ export function runCompare(
 ): CompareResult {
   const cfg = compareConfig(given);
   if (!data.test || !data.testTargets) throw new InputError('X_test', 'compare needs a test split (X_test with Y_test or y_test)');
-  if (data.trainTargets.tokens !== undefined) {
-    const key = data.trainTargets.Y ? 'Y' : 'y', takers = PROGRAMS.filter((p) => p.perTokenTargets).map((p) => p.name).join(', ');
-    throw new InputError(key, `holds one target per token; compare's models (convex attention, simplex, softmax) predict one per sample (per-token targets: fit --model ${takers})`);
-  }
-  checkHeads(cfg.heads, cfg, data.train);
+  const program = programNamed(cfg.model ?? 'attention'), own = program.nonconvexName!;
+  checkTargetsForm(program, data.trainTargets, PROGRAMS);
+  // softmax attention predicts one target per sample: beside per-token programs it is left out
+  const withSoftmax = data.trainTargets.tokens === undefined;
+  if (withSoftmax) checkHeads(cfg.heads, cfg, data.train);
   const t0 = startedAt ?? process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - t0) / 1e9;
   const loss = data.trainTargets.Y ? 'squared' : 'ce';
@@ -167,8 +185,8 @@ export function runCompare(
   const c = trainTargets.c;
   // what each model sees of a split: the softmax model, with --positional, the positions too
   const seen = new Map<Float64Array, Float64Tokens>();
-  const view = (name: 'softmax' | 'simplex', t: Float64Tokens): Float64Tokens => {
-    if (name === 'simplex' || !cfg.positional) return t;
+  const view = (name: string, t: Float64Tokens): Float64Tokens => {
+    if (name !== 'softmax' || !cfg.positional) return t;
     if (!seen.has(t.X)) seen.set(t.X, withPositions(t));
     return seen.get(t.X)!;
   };
@@ -176,9 +194,11 @@ export function runCompare(
   ck.lines.forEach(log);
   const emit = (p: MetricPoint) => { ck.lines.push(p); log(p); };
 
-  const base = attention.build(data, { loss });
+  const programOptions: ProgramOptions = { loss, ...(cfg.gates === undefined ? {} : { gates: cfg.gates }), ...(program.options.some((o) => o.field === 'seed') ? { seed: cfg.seed } : {}) };
+  const base: BuiltProgram = program.build(data, programOptions);
   const beta = chooseBeta(base, cfg);
   const ap = withBeta(base, beta);
+  const spec = ap.nonconvexModel!;
   let result = ck.result;
   if (!result) {
     // (c) convex, first: it also fixes beta for everyone
@@ -193,18 +213,20 @@ export function runCompare(
     const convexTest = testScores(ap.predict(sol.w, test), test, testTargets);
     const convexTrainAcc = labelAccuracy(ap.predict(sol.w, train), train, trainTargets);
     const rec = ap.recover(sol.w);
-    const convexMap = attentionMap(rec.W1, rec.H, train.n, rec.heads.map((h) => h.norm));
-    const heads = chooseHeads(cfg.heads, rec.H, softmaxWidth(cfg, train));
+    const heads = chooseHeads(cfg.heads, own, spec.headsFor(rec), rec.H, withSoftmax ? softmaxWidth(cfg, train) : null);
+    const models: Record<string, ModelSettings> = {};
+    if (withSoftmax) models.softmax = softmaxSettings(heads.softmax!, beta, !!cfg.positional);
+    models[own] = ownSettings(spec, heads.own, beta);
     result = {
-      loss, N: train.N, n: train.n, d: train.d, c, testN: test.N,
+      program: program.name, loss, N: train.N, n: train.n, d: train.d, c, testN: test.N,
       beta, betaMax: base.betaMax, chosenLr: {}, lrSearch: {}, final: {},
       certificate: {
         objective: sol.certificate.primal, lowerBound: sol.certificate.dual, relGap: sol.certificate.relGap,
         tol: cfg.tol, converged: sol.converged, heads: rec.H,
       },
-      models: { softmax: softmaxSettings(heads.softmax, beta, !!cfg.positional), simplex: simplexSettings(heads.simplex, beta) },
+      models,
       warnings: heads.warnings,
-      maps: { convex: Array.from(convexMap) },
+      maps: spec.convexMap ? { convex: Array.from(spec.convexMap(rec)) } : {},
     };
     result.final.convex = {
       objective: sol.certificate.primal, ...convexTest, ...(convexTrainAcc === undefined ? {} : { trainAccuracy: convexTrainAcc }),
@@ -219,17 +241,18 @@ export function runCompare(
   const fitPart = sliceSamples(train, trainTargets, 0, train.N - nVal);
   const valPart = sliceSamples(train, trainTargets, train.N - nVal, train.N);
   const settings = result.models;
-  const makers: Record<'softmax' | 'simplex', (m: ModelShape) => Model> = {
+  const makers: Record<string, (m: ModelShape) => Model> = {
     softmax: (m) => softmaxModel(m, settings.softmax.heads, beta, cfg.seed, settings.softmax.readoutToken!),
-    simplex: (m) => simplexModel(m, settings.simplex.heads, beta, cfg.seed),
+    [own]: () => spec.make(settings[own].heads, beta, cfg.seed),
   };
+  const names = [...(withSoftmax ? ['softmax'] : []), own];
   const shape = (t: Tokens): ModelShape => ({ n: t.n, d: t.d, c });
   const searchSteps = cfg.steps ? Math.max(1, Math.floor(cfg.steps / 4)) : undefined;
-  for (const name of ['softmax', 'simplex'] as const) {
+  for (const [k, name] of names.entries()) {
     if (result.final[name]) continue;
     // without --steps: this model's share of what is left of the budget, half of it for the search
     const modelStart = elapsed();
-    const share = cfg.steps ? Infinity : Math.max(0, cfg.timeBudget - modelStart) / (name === 'softmax' ? 2 : 1);
+    const share = cfg.steps ? Infinity : Math.max(0, cfg.timeBudget - modelStart) / (names.length - k);
     const s = settings[name];
     let searchStep: number | undefined; // seconds of one step on the fit part, measured by the search
     if (!result.lrSearch[name]) {
@@ -269,7 +292,7 @@ export function runCompare(
       ...(trainAccuracy === undefined ? {} : { trainAccuracy }),
       seconds: last.seconds, iterations: last.iteration,
     };
-    result.maps[name] = Array.from(model.attentionMap(seenTrain.X, seenTrain.N));
+    if (name === 'softmax' || spec.convexMap) result.maps[name] = Array.from(model.attentionMap(seenTrain.X, seenTrain.N));
     s.steps = last.iteration;
     if (!cfg.steps) {
       s.trainSeconds = elapsed() - trainStart;
@@ -284,7 +307,7 @@ export function runCompare(
   }
   if (teacherMap) result.maps.teacher = Array.from(teacherMap);
   // the same key order whether or not the run was resumed from a checkpoint
-  result.models = { softmax: ordered(result.models.softmax), simplex: ordered(result.models.simplex) };
+  result.models = Object.fromEntries(names.map((name) => [name, ordered(result!.models[name])]));
   return result;
 }
 

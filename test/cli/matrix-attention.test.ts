@@ -117,7 +117,7 @@ test('targets of the wrong form are refused in one line naming Y or y, and nothi
     const wrongN = dataFile(dir, 'wrong-n.npz', { Y: { data: randn(N * (n + 1) * c, 7), shape: [N, n + 1, c] } });
     const mixed = dataFile(dir, 'mixed.npz', { Y: perTokenY.Y, Y_test: { data: randn(Nt * c, 8), shape: [Nt, c] } });
     for (const [data, model, pattern] of [
-      [tokenY, 'attention', /^convexformer: error: Y: holds one target per token \(\(N, n, c\)\); program attention predicts one per sample, \(N, c\) \(per-token targets: gated-mhsa, gated-mixer, linear-mhsa, matrix-attention, mixer\)\n$/],
+      [tokenY, 'attention', /^convexformer: error: Y: holds one target per token \(\(N, n, c\)\); program attention predicts one per sample, \(N, c\) \(per-token targets: bfno, fno, gated-mhsa, gated-mixer, linear-mhsa, matrix-attention, mixer\)\n$/],
       [sampleY, 'matrix-attention', /^convexformer: error: Y: holds one target per sample; program matrix-attention predicts one per token: give Y \(N, n, c\)\n$/],
       [wrongN, 'matrix-attention', /^convexformer: error: Y: has shape \(40, 4, 2\); per-token targets need n = 3 tokens as in X\n$/],
       [mixed, 'matrix-attention', /^convexformer: error: Y_test: has shape \(10, 2\); expected \(10, 3, c\) with c >= 1\n$/],

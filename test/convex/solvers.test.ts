@@ -16,7 +16,7 @@ import type { Datafit, LossKind, Penalty, Problem, SolveResult, Targets } from '
 import { missingCapabilities } from '../../src/convex/solvers/capabilities';
 import { assertClose, maxAbsDiff, randLabels, randn, relDiff } from '../helpers';
 
-const N = 60, n = 5, d = 4, c = 3;
+const N = 60, n = 4, d = 4, c = 3; // n a power of 2: the FNO programs convolve by FFT
 
 /** The certificate's bound holds at the dual point returned with it (tolerances relative to the objective). */
 function assertDualPoint(problem: Problem, r: SolveResult): void {
@@ -43,9 +43,12 @@ for (const model of programNames()) {
         assert.ok(r.w.every((v) => v === 0), 'Z is not zero');
         assert.ok(r.certificate.relGap <= 1e-12, `gap ${r.certificate.relGap}`);
       }
-      // just below beta_max some group must be active
-      const r = fista(small(model, loss, 0.95).problem, { tol: 1e-10 });
+      // just below beta_max some group must be active, and not all: only the directions whose dual
+      // norm is near the largest enter (at 0.3 beta_max a program with few directions, FNO's s
+      // singular values on 4 tokens, may rightly use them all)
+      const near = small(model, loss, 0.95), r = fista(near.problem, { tol: 1e-10 });
       assert.ok(r.w.some((v) => v !== 0));
+      assert.ok(near.recover(r.w).H < near.totalGroups, 'every group is active just below beta_max');
     });
 
     test(`${model}/${loss}: FISTA closes the gap below 1e-9 and the bound never exceeds the primal`, () => {
@@ -77,8 +80,6 @@ for (const model of programNames()) {
       // kernels it is 1.03e-8, so the 1e-8 this test used to demand failed there. 1e-6 leaves
       // room for the rounding and still catches a wrong dual scaling or conjugate.
       assert.ok(relDiff(lower, r.certificate.primal) < 1e-6, 'the dual at the solution is tight');
-      // some groups are zero: the sparsity across tokens (group l2), a deficient rank (nuclear norm)
-      assert.ok(built.recover(r.w).H < built.totalGroups, 'every group is active');
     });
   }
 }

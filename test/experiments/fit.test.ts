@@ -46,7 +46,7 @@ test('errors below the CLI name the config field, not a flag', () => {
   assert.throws(() => runFit(data, { betaFrac: 0.2, heads: 0 }), /^InputError: heads: must be an integer >= 1, got 0/);
   assert.throws(() => runFit(data, { betaFrac: 0.2, model: 'gated', gates: 1.5 }), /^InputError: gates: must be an integer >= 1, got 1.5/);
   assert.throws(() => runFit(data, { betaFrac: 0.2, model: 'attention', gates: 4 }), /^InputError: gates: program attention takes no gates \(gated, gated-mhsa, gated-mixer do\)/);
-  assert.throws(() => runFit(data, { betaFrac: 0.2, model: 'mlp' }), /^InputError: model: unknown program 'mlp'; expected one of: attention, gated/);
+  assert.throws(() => runFit(data, { betaFrac: 0.2, model: 'mlp' }), /^InputError: model: unknown program 'mlp'; expected one of: attention, bfno, fno, gated/);
   // the run directory too: `out`, which the CLI shows as --out
   const existing = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-fit-out-'));
   try {

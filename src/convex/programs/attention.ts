@@ -9,6 +9,8 @@ import { readHeads } from '../recovery/read-heads';
 import { nonconvexObjective } from '../recovery/nonconvex-objective';
 import { checkSolveFits } from '../memory-estimate';
 import { headWeights } from './head-weights';
+import { simplexModel } from '../../nn/models/simplex-model';
+import { attentionMap } from '../../attention/attention-map';
 
 export const attention: Program<never, RecoveredWeights> = {
   name: 'attention',
@@ -18,6 +20,7 @@ export const attention: Program<never, RecoveredWeights> = {
     'w1j on the simplex (eq. 9)',
   convex: 'min_Z sum_i L( sum_k Z[:, k, :] . X_i[k, :], y_i ) + beta sum_{l,k} ||Z[l, k, :]||_2, Z (c, n, d)',
   options: [],
+  nonconvexName: 'simplex',
   build(data, options) {
     const { train, trainTargets } = data;
     const { N, n, d } = train;
@@ -41,6 +44,14 @@ export const attention: Program<never, RecoveredWeights> = {
       embed: (rec) => headsToZ(rec, 1),
       nonconvexObjective: (X, NX, rec, beta) => nonconvexObjective(X, NX, rec, assembled.problem.datafit, beta),
       weights: (Z, rec) => headWeights(Z, rec, zShape),
+      nonconvexModel: {
+        positional: true,
+        attention: 'one fixed weight per position and head, a_j = softmax(theta_j), eq. (9)',
+        penalty: 'sum_j ||w2_j||^2 + ||w3_j||_1^2',
+        headsFor: (rec) => rec.H,
+        make: (heads, beta, seed) => simplexModel({ n, d, c }, heads, beta, seed),
+        convexMap: (rec) => attentionMap(rec.W1, rec.H, n, rec.heads.map((h) => h.norm)),
+      },
     };
   },
 };

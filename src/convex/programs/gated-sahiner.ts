@@ -51,6 +51,8 @@ interface Family {
   w1Layout?: (u: Float64Array, out: Float64Array) => void;
   /** a fixed token-to-token map (the mixer's token mixing) */
   tokenMap: boolean;
+  /** what one head of the non-convex model computes (compare's settings) */
+  modelText: string;
 }
 
 export function drawSahinerGates(P: number, q: number, seed: number): Float64Array {
@@ -62,6 +64,7 @@ function gatedProgram(f: Family): Program<'gates' | 'seed', GatedSahinerWeights>
     name: f.name, summary: f.summary, equation: f.equation, nonconvex: f.nonconvex, convex: f.convex,
     options: [GATES_OPTION, SEED_OPTION],
     perTokenTargets: 'optional',
+    nonconvexName: f.name,
     optionsFromWeights(arrays) {
       const seed = arrays.gate_seed?.values.length === 1 ? arrays.gate_seed.values[0] : undefined;
       return { ...(seed === undefined ? {} : { seed }), ...(arrays.U ? { gates: arrays.U.shape[0] } : {}) };
@@ -126,6 +129,13 @@ function gatedProgram(f: Family): Program<'gates' | 'seed', GatedSahinerWeights>
           U: { data: U, shape: [P, q, q] },
           gate_seed: { data: new Float64Array([seed]), shape: [] },
         }),
+        nonconvexModel: {
+          positional: f.tokenMap,
+          attention: `${f.modelText}, head j on gate j mod ${P}, outputs ${output === 'tokens' ? 'per token' : 'averaged over the tokens'}`,
+          penalty: 'sum_j ||W1j||_F^2 + ||W2j||_F^2',
+          headsFor: (rec) => P * Math.max(1, ...Array.from({ length: P }, (_, g) => rec.gate.filter((x) => x === g).length)),
+          make: (heads, beta, modelSeed) => f.model({ s, d, c }, { U, P, gateOf: Int32Array.from({ length: heads }, (_, j) => j % P) }, output, beta, modelSeed),
+        },
       };
     },
   };
@@ -145,6 +155,7 @@ export const gatedMhsa = gatedProgram({
   model: gatedMhsaModel,
   w1Layout: transposeSquare,
   tokenMap: false,
+  modelText: 'gated-ReLU self-attention per head, (D_g(X) o X W1j X^T) X W2j',
 });
 
 export const gatedMixer = gatedProgram({
@@ -159,4 +170,5 @@ export const gatedMixer = gatedProgram({
   operator: (X, N, s, d, c, D, P, output) => new GatedMixerOperator(X, N, s, d, c, D, P, output),
   model: gatedMixerModel,
   tokenMap: true,
+  modelText: 'token mixing W1j X, gated by D_g(X), then channel mixing W2j per branch',
 });

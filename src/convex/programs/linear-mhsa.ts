@@ -15,6 +15,7 @@ import { InputError } from '../../data/errors';
 import type { NdArray } from '../../data/ndarray';
 import { factorNorms } from '../recovery/svd-heads';
 import { readFactorHeads } from '../recovery/head-arrays';
+import { linearMhsaModel } from '../../nn/models/linear-mhsa-model';
 
 /**
  * Z is d^2 x dc and every FISTA iteration takes full SVDs of it (prox, value, dual norm). Measured
@@ -30,6 +31,7 @@ export const linearMhsa: Program<never, MhsaWeights> = {
   nonconvex: 'sum_i L( [mean_tokens] sum_j X_i W1j X_i^T X_i W2j, y_i ) + beta/2 sum_j (||W1j||_F^2 + ||W2j||_F^2), W1j (d, d), W2j (d, c) (eq. 5)',
   convex: 'min_Z sum_i L( [mean_tokens] sum_{k,l} G_i[k, l] X_i Z^(k,l), y_i ) + beta ||Z||_*, Z (d^2, dc) a d x d grid of (d, c) blocks, G_i = X_i^T X_i',
   options: [],
+  nonconvexName: 'linear-mhsa',
   perTokenTargets: 'optional',
   build(data, options) {
     const { trainTargets } = data;
@@ -67,6 +69,13 @@ export const linearMhsa: Program<never, MhsaWeights> = {
         W2: { data: rec.W2, shape: [rec.H, d, c] },
         sigma: { data: rec.sigma, shape: [rec.H] },
       }),
+      nonconvexModel: {
+        positional: false,
+        attention: `linear self-attention per head, X W1j X^T X W2j (eq. 5), outputs ${output === 'tokens' ? 'per token' : 'averaged over the tokens'}`,
+        penalty: 'sum_j ||W1j||_F^2 + ||W2j||_F^2',
+        headsFor: (rec) => rec.H,
+        make: (heads, beta, seed) => linearMhsaModel({ s, d, c }, heads, output, beta, seed),
+      },
     };
   },
 };

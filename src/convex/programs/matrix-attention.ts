@@ -12,6 +12,7 @@ import { InputError } from '../../data/errors';
 import type { NdArray } from '../../data/ndarray';
 import { headArray } from '../recovery/head-arrays';
 import { SIMPLEX_TOL } from '../recovery/read-heads';
+import { matrixAttentionModel } from '../../nn/models/matrix-attention-model';
 
 /** w has 2 d c n^2 entries; past this many (2^25 = 33.6 M, n = d = c = 64 exactly) the program is refused before allocating. */
 export const MATRIX_ATTENTION_MAX_ENTRIES = 2 ** 25;
@@ -23,6 +24,7 @@ export const matrixAttention: Program<never, MatrixWeights> = {
   nonconvex: 'sum_i L( sum_h w3h W1h X_i W2h, Y_i ) + beta/2 sum_h (||W2h||_1^2 + w3h^2), W1h (n, n) rows in the simplex, W2h (d, c), w3h scalar (eq. 34)',
   convex: 'min_Z sum_i L( sum_j (Z1_jl - Z2_jl) x_ij, Y_i[:, l] ) + beta sum_{j,l} (a(Z1_jl) + a(Z2_jl)), Z = (Z1, Z2), each block a(Z) P with P (n, n) row-stochastic',
   options: [],
+  nonconvexName: 'matrix-attention',
   perTokenTargets: 'required',
   build(data, options) {
     const { train, trainTargets } = data;
@@ -59,6 +61,13 @@ export const matrixAttention: Program<never, MatrixWeights> = {
         W2: { data: rec.W2, shape: [rec.H, d, c] },
         w3: { data: rec.w3, shape: [rec.H] },
       }),
+      nonconvexModel: {
+        positional: true,
+        attention: 'one fixed attention matrix per head, rows softmax(U_h) (eq. 34), outputs per token',
+        penalty: 'sum_h ||W2h||_1^2 + w3h^2',
+        headsFor: (rec) => rec.H,
+        make: (heads, beta, seed) => matrixAttentionModel(shape, heads, beta, seed),
+      },
     };
   },
 };

@@ -11,6 +11,7 @@ import { checkScale } from '../scale-check';
 import { mixerHeadsToZ, mixerNonconvexObjective, recoverMixerHeads, type MixerWeights } from '../recovery/mixer-heads';
 import { factorNorms } from '../recovery/svd-heads';
 import { readFactorHeads } from '../recovery/head-arrays';
+import { mixerModel } from '../../nn/models/mixer-model';
 import { float64Tokens } from '../../data/tokens';
 import { InputError } from '../../data/errors';
 
@@ -27,6 +28,7 @@ export const mixer: Program<never, MixerWeights> = {
   nonconvex: 'sum_i L( [mean_tokens] sum_j W1j X_i W2j, y_i ) + beta/2 sum_j (||W1j||_F^2 + ||W2j||_F^2), W1j (s, s), W2j (d, c)',
   convex: 'min_Z sum_i L( [mean_tokens] pred_i, y_i ) + beta ||Z||_*, pred_i[a, m] = sum_{b,t} X_i[b, t] Z[a s + b, t c + m], Z (s^2, dc)',
   options: [],
+  nonconvexName: 'mixer',
   perTokenTargets: 'optional',
   build(data, options) {
     const { train, trainTargets } = data;
@@ -68,6 +70,13 @@ export const mixer: Program<never, MixerWeights> = {
         W2: { data: rec.W2, shape: [rec.H, d, c] },
         sigma: { data: rec.sigma, shape: [rec.H] },
       }),
+      nonconvexModel: {
+        positional: true,
+        attention: `token mixing W1j X then channel mixing W2j per branch, outputs ${output === 'tokens' ? 'per token' : 'averaged over the tokens'}`,
+        penalty: 'sum_j ||W1j||_F^2 + ||W2j||_F^2',
+        headsFor: (rec) => rec.H,
+        make: (heads, beta, seed) => mixerModel({ s, d, c }, heads, output, beta, seed),
+      },
     };
   },
 };

@@ -9,6 +9,7 @@ import type { Gating, LossKind, Problem, Targets, Tokens } from '../types';
 import type { Float64Tokens } from '../../data/tokens';
 import type { NamedArray, NdArray } from '../../data/npz';
 import { InputError } from '../../data/errors';
+import type { Model } from '../../nn/models/model';
 
 /**
  * An option a program takes, declared in the program's file only: the config field it sets (as
@@ -47,12 +48,14 @@ export interface ProgramData {
   gating?: Gating;
 }
 
-/** One head as result.json lists it: its norm, and where it reads (token, output, gate) for the group-lasso programs. */
+/** One head as result.json lists it: its norm, and where it reads (token, output, gate) for the group-lasso programs, its gate or band for the gated programs and block FNO. */
 export interface HeadSummary {
   norm: number;
   gate?: number;
   output?: number;
   token?: number;
+  /** block FNO: the frequency band the head's filter lives in */
+  band?: number;
 }
 
 /** What fit and check read of any program's non-convex weights: how many heads, one summary each. */
@@ -96,6 +99,26 @@ export interface BuiltProgram<R extends RecoveredHeads = RecoveredHeads> {
    * (tokenAttention below). Absent: heads read no fixed token-to-token map (linear-mhsa's depend on X).
    */
   tokenAttention?(rec: R): Float64Array;
+  /** The non-convex model whose optimum the program certifies, for Adam beside it (`compare --model`): present exactly when the program declares `nonconvexName`. */
+  readonly nonconvexModel?: NonconvexModel<R>;
+}
+
+/** A program's own non-convex model (named by Program.nonconvexName), as compare trains it and records its settings. */
+export interface NonconvexModel<R extends RecoveredHeads = RecoveredHeads> {
+  /** how it attends or mixes the tokens, and the penalty beta/2 times which is its weight decay (result.json's models) */
+  readonly attention: string;
+  readonly penalty: string;
+  /** whether it can tell token positions apart */
+  readonly positional: boolean;
+  /** the heads it needs to represent the convex optimum rec (the gated programs: as many on every gate as the busiest gate has) */
+  headsFor(rec: R): number;
+  /** a fresh model with `heads` heads at beta, initialised from the seed (gated programs: head j on gate j mod P) */
+  make(heads: number, beta: number, seed: number): Model;
+  /**
+   * For a model with a distribution over the tokens (Model.attentionMap): the convex optimum's
+   * heads as one, for compare's maps. Absent: the model has none, and compare records no maps for it.
+   */
+  convexMap?(rec: R): Float64Array;
 }
 
 /**
@@ -118,6 +141,8 @@ export interface Program<F extends string = never, R extends RecoveredHeads = Re
    * 'optional' (per token or per sample); absent: one target per sample only.
    */
   readonly perTokenTargets?: 'optional' | 'required';
+  /** The name of the program's own non-convex model, which `compare --model` trains beside the certified optimum (built: BuiltProgram.nonconvexModel); absent: compare refuses the program. */
+  readonly nonconvexName?: string;
   /**
    * The option values weights written by `weights` were fit with, when the file records them (the
    * kernel program: its feature map's D, chi degrees of freedom and seed), so `check` rebuilds

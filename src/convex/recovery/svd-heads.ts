@@ -16,9 +16,10 @@ export interface RankOneTerms {
   sigma: Float64Array;
 }
 
-export function rankOneTerms(Z: Float64Array, rows: number, cols: number): RankOneTerms {
+/** floor: singular values at or below it count as zero too (a part of a larger matrix: its rounding is the whole's). */
+export function rankOneTerms(Z: Float64Array, rows: number, cols: number, floor = 0): RankOneTerms {
   const { U, s, Vt } = svd(Z, rows, cols);
-  const k = s.length, tol = rankTolerance(s, rows, cols);
+  const k = s.length, tol = Math.max(floor, rankTolerance(s, rows, cols));
   let H = 0;
   while (H < k && s[H] > tol) H++;
   const left = new Float64Array(H * rows), right = new Float64Array(H * cols);
