@@ -39,7 +39,7 @@ export function printCompare(r: CompareResult): void {
 }
 
 interface CompareOpts {
-  data: string; model: string; gates?: number; classes?: number; heads?: number; beta?: number; betaFrac?: number; timeBudget: number; steps?: number; maxIter: number;
+  data: string; model: string; gates?: number; bands?: number; classes?: number; heads?: number; beta?: number; betaFrac?: number; timeBudget: number; steps?: number; maxIter: number;
   positional: boolean; resume: boolean; seed: number; lrs: string; tol: number; quiet: boolean; force: boolean; out: string;
 }
 
@@ -49,6 +49,7 @@ export function compareCommand(): Command {
     .requiredOption('--data <file>', '.npz with X, Y (or y), X_test, Y_test (or y_test) (per token: Y (N, n, c) or y (N, n), for the programs that take them; softmax attention is then left out); optional attention_map (n,) of the teacher')
     .option('--model <program>', `the convex program; its own non-convex model is trained beside it (${PROGRAMS.filter((p) => p.nonconvexName).map((p) => `${p.name}: ${p.nonconvexName}`).join(', ')})`, 'attention')
     .option('--gates <h>', 'gated programs: the number of gates (drawn with --seed)', positiveInt('--gates'))
+    .option('--bands <B>', 'bfno: the number of frequency bands', positiveInt('--bands'))
     .option('--classes <c>', CLASSES_HELP, positiveInt('--classes'))
     .option('--heads <h>', 'heads of the non-convex models (default: at least the heads of the convex optimum; softmax: rounded up to a divisor of d)', positiveInt('--heads'))
     .option('--beta <B>', 'regularization strength (all models)', positive('--beta'))
@@ -87,7 +88,7 @@ export function compareCommand(): Command {
     }
     const teacher = map ? Float64Array.from(map.values) : null;
     const cfg: Partial<CompareConfig> = {
-      model: o.model, gates: o.gates, heads: o.heads, beta: o.beta, betaFrac: o.betaFrac, timeBudget: o.timeBudget, steps: o.steps, positional: o.positional, maxIter: o.maxIter,
+      model: o.model, gates: o.gates, bands: o.bands, heads: o.heads, beta: o.beta, betaFrac: o.betaFrac, timeBudget: o.timeBudget, steps: o.steps, positional: o.positional, maxIter: o.maxIter,
       seed: o.seed, lrGrid, tol: o.tol, classes: o.classes,
     };
     doing(`comparing the models on ${sizeOf(data.train)}`);

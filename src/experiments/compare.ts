@@ -31,6 +31,8 @@ export interface CompareConfig {
   model?: string;
   /** the gated programs: their number of gates (drawn with `seed`) */
   gates?: number;
+  /** block FNO: its number of frequency bands */
+  bands?: number;
   /** heads of the non-convex models; undefined: at least as many as the convex optimum uses */
   heads?: number;
   beta?: number;
@@ -80,6 +82,8 @@ export function compareConfig(given: Partial<CompareConfig>): CompareConfig {
   if (set.beta === undefined && set.betaFrac === undefined) defaults.betaFrac = COMPARE_BETA_FRAC;
   // defaults after what was given, so config.json lists the fields in the caller's order
   const cfg = { ...set, ...Object.fromEntries(Object.entries(defaults).filter(([k]) => !(k in set))) } as CompareConfig;
+  // the default program is not recorded, so runs from before --model resume and compare as equal
+  if (cfg.model === 'attention') delete cfg.model;
   if (!positiveNumber(cfg.timeBudget)) throw new InputError('timeBudget', `must be a finite number > 0, got ${cfg.timeBudget}`);
   if (cfg.steps !== undefined && !positiveInt(cfg.steps)) throw new InputError('steps', `must be an integer >= 1, got ${cfg.steps}`);
   if (!positiveInt(cfg.maxIter)) throw new InputError('maxIter', `must be an integer >= 1, got ${cfg.maxIter}`);
@@ -94,10 +98,13 @@ export function compareConfig(given: Partial<CompareConfig>): CompareConfig {
     const takers = PROGRAMS.filter((p) => p.nonconvexName).map((p) => p.name).join(', ');
     throw new InputError('model', `program ${program.name} has no non-convex model of its own to train beside it; compare takes ${takers}`);
   }
-  if (cfg.gates !== undefined && !program.options.some((o) => o.field === 'gates')) {
-    throw new InputError('gates', `program ${program.name} takes no gates (${PROGRAMS.filter((p) => p.options.some((o) => o.field === 'gates')).map((p) => p.name).join(', ')} do)`);
+  for (const field of ['gates', 'bands'] as const) {
+    if (cfg[field] === undefined) continue;
+    if (!program.options.some((o) => o.field === field)) {
+      throw new InputError(field, `program ${program.name} takes no ${field} (${PROGRAMS.filter((p) => p.options.some((o) => o.field === field)).map((p) => p.name).join(', ')} ${field === 'gates' ? 'do' : 'does'})`);
+    }
+    if (!positiveInt(cfg[field])) throw new InputError(field, `must be an integer >= 1, got ${cfg[field]}`);
   }
-  if (cfg.gates !== undefined && !positiveInt(cfg.gates)) throw new InputError('gates', `must be an integer >= 1, got ${cfg.gates}`);
   return cfg;
 }
 
@@ -194,7 +201,7 @@ export function runCompare(
   ck.lines.forEach(log);
   const emit = (p: MetricPoint) => { ck.lines.push(p); log(p); };
 
-  const programOptions: ProgramOptions = { loss, ...(cfg.gates === undefined ? {} : { gates: cfg.gates }), ...(program.options.some((o) => o.field === 'seed') ? { seed: cfg.seed } : {}) };
+  const programOptions: ProgramOptions = { loss, gates: cfg.gates, bands: cfg.bands, ...(program.options.some((o) => o.field === 'seed') ? { seed: cfg.seed } : {}) };
   const base: BuiltProgram = program.build(data, programOptions);
   const beta = chooseBeta(base, cfg);
   const ap = withBeta(base, beta);

@@ -1,7 +1,7 @@
 // The gated Sahiner programs through the CLI: `fit --model gated-mixer` on per-token targets and
 // `--model gated-mhsa` on labels, certified, with the gates recorded (U, gate_seed, h in result.json);
-// `check` on the heads alone (W1, W2, gate) redraws the gates from the recorded seed and finds them
-// optimal, and refuses gates U that are not the seed's, naming U.
+// `check` on the heads (W1, W2, gate) redraws the gates from the recorded seed (or, with no seed in
+// the file, from --seed) and finds them optimal, and refuses gates U that are not the seed's, naming U.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -41,6 +41,12 @@ test('fit --model gated-mixer / gated-mhsa: certified, gates recorded; check on 
       assert.match(chk.stdout, /OPTIMAL within tol/);
       const other = path.join(dir, `other-${model}.npz`);
       fs.writeFileSync(other, encodeNpz({ W1: w.W1, W2: w.W2, gate: w.gate, gate_seed: w.gate_seed, U: { data: randn(gates * q * q, 9), shape: [gates, q, q] } }));
+      // the heads alone, no U and no gate_seed: the seed given to check draws the gates
+      const bare = path.join(dir, `bare-${model}.npz`);
+      fs.writeFileSync(bare, encodeNpz({ W1: w.W1, W2: w.W2, gate: w.gate }));
+      const chkBare = cliRun([...checkArgs, '--gates', String(gates), '--seed', '7', '--weights', bare]);
+      assert.equal(chkBare.status, 0, chkBare.stderr);
+      assert.match(chkBare.stdout, /OPTIMAL within tol/);
       const bad = cliRun([...checkArgs, '--weights', other]);
       assert.notEqual(bad.status, 0);
       assert.match(bad.stderr, /^convexformer: error: U: differs from the 3 gates drawn with seed 7/);

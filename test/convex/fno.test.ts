@@ -20,9 +20,11 @@ import { trainModel } from '../../src/experiments/train';
 import type { Batch } from '../../src/nn/models/model';
 import type { Targets } from '../../src/convex/types';
 import { blas } from '../../src/core/blas';
+import { svd } from '../../src/core/linalg';
 import { dot } from '../../src/core/vec';
 import { assertClose, randLabels, randn, relDiff } from '../helpers';
 
+const svdValues = (A: Float64Array, m: number, n: number) => Array.from(svd(A, m, n).s);
 const maxAbs = (v: Float64Array) => v.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 const matmul = (A: Float64Array, B: Float64Array, n: number, k: number, m: number) => {
   const C = new Float64Array(n * m);
@@ -93,6 +95,17 @@ test('the band nuclear norm thresholds each band\'s part on its own: value, prox
   }
   const opt = pen.optimality(Z, V.map((v, i) => v - Z[i]), step);
   assert.ok(opt.stationarity < 1e-10 && (opt.zeroGroupSlack ?? 0) >= -1e-10 && opt.nonzeroGroups > 0, JSON.stringify(opt));
+  // a band thresholded to zero holds only the other bands' rounding: it counts no directions, fails no condition
+  const quiet = V.slice();
+  const band2 = matmul(P[2], V, s, s, cols);
+  quiet.forEach((_, e) => { quiet[e] -= (1 - 1e-3) * band2[e]; });
+  const Zq = new Float64Array(V.length);
+  pen.prox(quiet, step, Zq);
+  let active = 0;
+  for (let b = 0; b < 3; b++) active += svdValues(matmul(P[b], quiet, s, s, cols), s, cols).filter((x) => x > step).length;
+  assert.ok(svdValues(matmul(P[2], quiet, s, s, cols), s, cols)[0] < step, 'band 2 was meant to be thresholded away');
+  const q = pen.optimality(Zq, quiet.map((v, i) => v - Zq[i]), step);
+  assert.ok(q.stationarity < 1e-10 && q.nonzeroGroups === active && (q.zeroGroupSlack ?? 0) >= -1e-10, `${JSON.stringify(q)}, ${active} active`);
 });
 
 const NN = 20, XS = randn(NN * s * d, 11);

@@ -159,6 +159,10 @@ for (const program of [gatedMhsa, gatedMixer]) {
     const b = built(program, 'tokens', 'squared', 1);
     const at = fista(b.problem, { tol: 1e-10 });
     assert.ok(at.converged && b.problem.penalty.value(at.w) === 0);
+    // no heads: the model without any has the same objective (what fit and check evaluate)
+    const none = b.recover(at.w);
+    assert.equal(none.H, 0);
+    assert.ok(relDiff(b.nonconvexObjective(XS, NN, none, b.problem.beta).objective, at.certificate.primal) < 1e-12);
     const below = fista({ ...b.problem, beta: 0.9 * b.problem.beta }, { tol: 1e-10, maxIter: 100000 });
     assert.ok(below.converged && b.problem.penalty.value(below.w) > 0);
   });
@@ -178,3 +182,9 @@ for (const program of [gatedMhsa, gatedMixer]) {
     }
   });
 }
+
+test('gated-mhsa refuses data whose operator would cost more than its limit per application, naming X and the GFlop', () => {
+  const [Nb, sb, db, cb] = [1000, 64, 32, 10];
+  assert.throws(() => gatedMhsa.build({ train: { X: randn(Nb * sb * db, 9), N: Nb, n: sb, d: db }, trainTargets: { Y: randn(Nb * cb, 10), c: cb } }, { loss: 'squared' }),
+    /^InputError: X: has N = 1000 samples of s = 64 tokens, d = 32 features: one application of gated-mhsa's operator with 4 gates would take 104 GFlop \(limit 100\)/);
+});

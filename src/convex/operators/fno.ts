@@ -5,7 +5,8 @@
 // pred^_i[k, m] = sum_t X^_i[k, t] Z^[k, t c + m], so A Z is, per frequency k = 0..s/2 (rfft
 // bins), one complex (N x d) . (d x c) product (four real GEMMs) between the transforms, and the
 // adjoint the circular cross-correlation g[r] = sum_a R[a] X[a - r], g^ = R^ conj(X^). s must be a
-// power of 2 (core/fft.ts). Cost per application: 8 N d c (s/2 + 1) flops and N (d + c) FFTs.
+// power of 2 (core/fft.ts). Cost per application: 8 N d c (s/2 + 1) flops and N c + d c FFTs of
+// length s (X's N d transforms are taken once).
 import type { LinearOperator } from '../types';
 import { blas } from '../../core/blas';
 import { irfft, rfft } from '../../core/fft';

@@ -5,15 +5,16 @@
 // or its mean over the query tokens a (1 x c). Without gates every G^(a) is linear attention's G_i.
 // Per block of B samples: K[(i, b), (k, l)] = X_i[b, k] X_i[b, l] once; per gate the gated Grams
 // Gf = D_ig K_i (one s x s . s x d^2 GEMM per sample), M = Gf Z'_g (one B s x d^2 . d^2 x dc GEMM,
-// Z'_g with rows (k, l)), then pred[i, a, m] += sum_t X_i[a, t] M[(i, a), (t, m)]. The adjoint
-// runs the same steps backwards. Cost: 2 N s d^3 c per gate, s times linear attention's (each query
-// token has its own Gram matrix).
+// Z'_g with rows (k, l)), then pred[i, a, m] += sum_t X_i[a, t] M[(i, a), (t, m)]. The Grams are
+// symmetric, so only the d (d + 1) / 2 pairs k <= l are kept, with Z'_g's rows (k, l) and (l, k)
+// added: half the flops of the d^2 form. The adjoint runs the same steps backwards and gives the
+// pair's gradient to both rows. Cost: about N s d^3 c per gate, s times linear attention's (each
+// query token has its own Gram matrix).
 import type { LinearOperator } from '../types';
 import type { MhsaOutput } from '../../nn/models/linear-mhsa-model';
 import { blas } from '../../core/blas';
 import { forBlocks, rowsPerBlock } from './row-blocks';
 import { powerNorm } from './power';
-import { fromGramRows, toGramRows } from './linear-mhsa';
 
 export class GatedMhsaOperator implements LinearOperator {
   readonly rows: number;
@@ -35,46 +36,77 @@ export class GatedMhsaOperator implements LinearOperator {
   ) {
     if (X.length !== N * s * d) throw new Error(`GatedMhsaOperator: X has ${X.length} entries, expected ${N}x${s}x${d}`);
     if (D.length !== N * P * s * s) throw new Error(`GatedMhsaOperator: D has ${D.length} entries, expected ${N}x${P}x${s}x${s}`);
-    const dd = d * d, dc = d * c;
+    const dd = d * d, dc = d * c, dp = (d * (d + 1)) / 2;
     this.rows = N * c * (output === 'tokens' ? s : 1);
     this.cols = P * dd * dc;
-    this.flopsPerApply = 2 * N * P * s * (s * dd + dd * dc + dc);
-    this.block = Math.min(N, rowsPerBlock(s * dd, 8));
-    this.K = new Float64Array(this.block * s * dd);
-    this.Gf = new Float64Array(this.block * s * dd);
+    this.flopsPerApply = 2 * N * P * s * (s * dp + dp * dc + dc);
+    this.block = Math.min(N, rowsPerBlock(s * dp, 8));
+    this.K = new Float64Array(this.block * s * dp);
+    this.Gf = new Float64Array(this.block * s * dp);
     this.M = new Float64Array(this.block * s * dc);
     this.Dg = new Float64Array(s * s);
-    this.Zp = new Float64Array(this.cols);
+    this.Zp = new Float64Array(P * dp * dc);
   }
 
-  /** K for samples i0 .. i0 + B - 1: the outer product of every token with itself. */
+  /** K for samples i0 .. i0 + B - 1: the outer product of every token with itself, pairs k <= l. */
   private outerProducts(i0: number, B: number): void {
-    const { X, K, s, d } = this, dd = d * d;
+    const { X, K, s, d } = this, dp = (d * (d + 1)) / 2;
     for (let r = 0; r < B * s; r++) {
       const x = (i0 * s + r) * d;
-      for (let k = 0; k < d; k++) for (let l = 0; l < d; l++) K[r * dd + k * d + l] = X[x + k] * X[x + l];
+      let p = r * dp;
+      for (let k = 0; k < d; k++) for (let l = k; l < d; l++) K[p++] = X[x + k] * X[x + l];
     }
   }
 
   /** Gf[(i, a), :] = sum_b D[i, g, a, b] K[(i, b), :] for the block's samples. */
   private gatedGrams(i0: number, B: number, g: number): void {
-    const { D, Dg, K, Gf, s, d, P } = this, dd = d * d, ss = s * s;
+    const { D, Dg, K, Gf, s, d, P } = this, dp = (d * (d + 1)) / 2, ss = s * s;
     for (let i = 0; i < B; i++) {
       const o = ((i0 + i) * P + g) * ss;
       for (let e = 0; e < ss; e++) Dg[e] = D[o + e];
-      blas.gemm(false, false, s, dd, s, 1, Dg, s, K.subarray(i * s * dd), dd, 0, Gf.subarray(i * s * dd), dd);
+      blas.gemm(false, false, s, dp, s, 1, Dg, s, K.subarray(i * s * dp), dp, 0, Gf.subarray(i * s * dp), dp);
+    }
+  }
+
+  /** Z_g (rows k d + t, columns l c + m) to Zp_g (rows: pairs k <= l, columns t c + m), rows (k, l) and (l, k) added. */
+  private pack(w: Float64Array): void {
+    const { d, c, P, Zp } = this, dd = d * d, dc = d * c, dp = (d * (d + 1)) / 2;
+    for (let g = 0; g < P; g++) {
+      const Z = w.subarray(g * dd * dc);
+      let p = g * dp;
+      for (let k = 0; k < d; k++) for (let l = k; l < d; l++, p++) {
+        for (let t = 0; t < d; t++) for (let m = 0; m < c; m++) {
+          Zp[p * dc + t * c + m] = Z[(k * d + t) * dc + l * c + m] + (k === l ? 0 : Z[(l * d + t) * dc + k * c + m]);
+        }
+      }
+    }
+  }
+
+  /** The adjoint of pack: each pair's gradient to both of its rows. */
+  private unpack(out: Float64Array): void {
+    const { d, c, P, Zp } = this, dd = d * d, dc = d * c, dp = (d * (d + 1)) / 2;
+    for (let g = 0; g < P; g++) {
+      const Z = out.subarray(g * dd * dc);
+      let p = g * dp;
+      for (let k = 0; k < d; k++) for (let l = k; l < d; l++, p++) {
+        for (let t = 0; t < d; t++) for (let m = 0; m < c; m++) {
+          const v = Zp[p * dc + t * c + m];
+          Z[(k * d + t) * dc + l * c + m] = v;
+          Z[(l * d + t) * dc + k * c + m] = v;
+        }
+      }
     }
   }
 
   apply(w: Float64Array, out: Float64Array): void {
-    const { N, s, d, c, P, X, Gf, M, Zp } = this, dd = d * d, dc = d * c, tokens = this.output === 'tokens';
-    for (let g = 0; g < P; g++) toGramRows(w.subarray(g * dd * dc, (g + 1) * dd * dc), Zp.subarray(g * dd * dc, (g + 1) * dd * dc), d, c);
+    const { N, s, d, c, P, X, Gf, M, Zp } = this, dp = (d * (d + 1)) / 2, dc = d * c, tokens = this.output === 'tokens';
+    this.pack(w);
     out.fill(0);
     forBlocks(N, this.block, (i0, B) => {
       this.outerProducts(i0, B);
       for (let g = 0; g < P; g++) {
         this.gatedGrams(i0, B, g);
-        blas.gemm(false, false, B * s, dc, dd, 1, Gf, dd, Zp.subarray(g * dd * dc), dc, 0, M, dc);
+        blas.gemm(false, false, B * s, dc, dp, 1, Gf, dp, Zp.subarray(g * dp * dc), dc, 0, M, dc);
         for (let r = 0; r < B * s; r++) {
           const x = (i0 * s + r) * d, o = tokens ? (i0 * s + r) * c : (i0 + Math.floor(r / s)) * c, scale = tokens ? 1 : 1 / s;
           for (let t = 0; t < d; t++) {
@@ -87,7 +119,7 @@ export class GatedMhsaOperator implements LinearOperator {
   }
 
   applyT(r: Float64Array, out: Float64Array): void {
-    const { N, s, d, c, P, X, Gf, M, Zp } = this, dd = d * d, dc = d * c, tokens = this.output === 'tokens';
+    const { N, s, d, c, P, X, Gf, M, Zp } = this, dp = (d * (d + 1)) / 2, dc = d * c, tokens = this.output === 'tokens';
     Zp.fill(0);
     forBlocks(N, this.block, (i0, B) => {
       this.outerProducts(i0, B);
@@ -98,10 +130,10 @@ export class GatedMhsaOperator implements LinearOperator {
       }
       for (let g = 0; g < P; g++) {
         this.gatedGrams(i0, B, g);
-        blas.gemm(true, false, dd, dc, B * s, 1, Gf, dd, M, dc, 1, Zp.subarray(g * dd * dc), dc);
+        blas.gemm(true, false, dp, dc, B * s, 1, Gf, dp, M, dc, 1, Zp.subarray(g * dp * dc), dc);
       }
     });
-    for (let g = 0; g < P; g++) fromGramRows(Zp.subarray(g * dd * dc, (g + 1) * dd * dc), out.subarray(g * dd * dc, (g + 1) * dd * dc), d, c);
+    this.unpack(out);
   }
 
   normEstimate(): number {

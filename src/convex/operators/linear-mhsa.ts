@@ -97,7 +97,7 @@ export function tokenMeans(X: Float64Array, N: number, s: number, d: number): Fl
 }
 
 /** Z (rows (k, t), columns (l, m)) to Z' (rows (k, l), columns (t, m)). */
-export function toGramRows(Z: Float64Array, Zp: Float64Array, d: number, c: number): void {
+function toGramRows(Z: Float64Array, Zp: Float64Array, d: number, c: number): void {
   const dc = d * c;
   for (let k = 0; k < d; k++) for (let t = 0; t < d; t++) for (let l = 0; l < d; l++) {
     Zp.set(Z.subarray((k * d + t) * d * c + l * c, (k * d + t) * d * c + l * c + c), (k * d + l) * dc + t * c);
@@ -105,7 +105,7 @@ export function toGramRows(Z: Float64Array, Zp: Float64Array, d: number, c: numb
 }
 
 /** The inverse of toGramRows. */
-export function fromGramRows(Zp: Float64Array, Z: Float64Array, d: number, c: number): void {
+function fromGramRows(Zp: Float64Array, Z: Float64Array, d: number, c: number): void {
   const dc = d * c;
   for (let k = 0; k < d; k++) for (let t = 0; t < d; t++) for (let l = 0; l < d; l++) {
     Z.set(Zp.subarray((k * d + l) * dc + t * c, (k * d + l) * dc + t * c + c), (k * d + t) * d * c + l * c);

@@ -4,9 +4,11 @@
 // projections summing to I, so ||Z - V||^2 = sum_b ||Pi_b (Z - V)||^2 and <U, Z> = sum_b <Pi_b U, Pi_b Z>:
 // the prox thresholds each band's part on its own, the dual norm is the largest band's spectral
 // norm, and the KKT conditions are each band's (a subgradient of ||Pi_b .||_* projected by Pi_b is
-// still one, so checking Pi_b v against Pi_b w loses nothing).
+// still one, so checking Pi_b v against Pi_b w loses nothing). Pi_b w carries w's rounding outside
+// the band (~eps ||w||): ranks are counted above that floor (partRankFloor), else an inactive
+// band's noise would count as active directions that fail stationarity.
 import type { Penalty, PenaltyOptimality } from '../types';
-import { NuclearNorm } from './nuclear';
+import { NuclearNorm, combineOptimality, partRankFloor } from './nuclear';
 import { blas } from '../../core/blas';
 
 export class BandNuclearNorm implements Penalty {
@@ -37,11 +39,12 @@ export class BandNuclearNorm implements Penalty {
   }
 
   prox(v: Float64Array, step: number, out: Float64Array): void {
-    out.fill(0);
+    const sum = new Float64Array(out.length); // v may be out
     for (let b = 0; b < this.projections.length; b++) {
       this.nuclear.prox(this.part(v, b, this.scratch), step, this.scratch2);
-      for (let e = 0; e < out.length; e++) out[e] += this.scratch2[e];
+      for (let e = 0; e < sum.length; e++) sum[e] += this.scratch2[e];
     }
+    out.set(sum);
   }
 
   dualNorm(u: Float64Array): number {
@@ -51,22 +54,16 @@ export class BandNuclearNorm implements Penalty {
   }
 
   subgradient(w: Float64Array, scale: number, out: Float64Array): void {
+    const floor = partRankFloor(w, this.rows, this.cols);
     out.fill(0);
     for (let b = 0; b < this.projections.length; b++) {
-      this.nuclear.subgradient(this.part(w, b, this.scratch), scale, this.scratch2);
+      this.nuclear.subgradient(this.part(w, b, this.scratch), scale, this.scratch2, floor);
       for (let e = 0; e < out.length; e++) out[e] += this.scratch2[e];
     }
   }
 
   optimality(w: Float64Array, v: Float64Array, beta: number): PenaltyOptimality {
-    const all: PenaltyOptimality = { stationarity: 0, zeroGroupSlack: null, nonzeroGroups: 0, totalGroups: 0 };
-    for (let b = 0; b < this.projections.length; b++) {
-      const o = this.nuclear.optimality(this.part(w, b), this.part(v, b), beta);
-      all.stationarity = Math.max(all.stationarity, o.stationarity);
-      if (o.zeroGroupSlack !== null) all.zeroGroupSlack = Math.min(all.zeroGroupSlack ?? Infinity, o.zeroGroupSlack);
-      all.nonzeroGroups += o.nonzeroGroups;
-      all.totalGroups += o.totalGroups;
-    }
-    return all;
+    const floor = partRankFloor(w, this.rows, this.cols);
+    return combineOptimality(this.projections.map((_, b) => this.nuclear.optimality(this.part(w, b), this.part(v, b), beta, floor)));
   }
 }

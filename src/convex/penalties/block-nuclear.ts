@@ -4,7 +4,7 @@
 // singular values, the dual norm is the largest block's spectral norm (the dual constraint
 // ||A_g^T theta||_2 <= beta for every gate), and the KKT residuals are the blocks' combined.
 import type { Penalty, PenaltyOptimality } from '../types';
-import { NuclearNorm } from './nuclear';
+import { NuclearNorm, combineOptimality } from './nuclear';
 
 export class BlockNuclearNorm implements Penalty {
   readonly name = 'block-nuclear';
@@ -45,14 +45,6 @@ export class BlockNuclearNorm implements Penalty {
 
   /** Each block's conditions (nuclear.ts); the groups are all blocks' singular directions. */
   optimality(w: Float64Array, v: Float64Array, beta: number): PenaltyOptimality {
-    const all: PenaltyOptimality = { stationarity: 0, zeroGroupSlack: null, nonzeroGroups: 0, totalGroups: 0 };
-    for (let g = 0; g < this.blocks; g++) {
-      const o = this.block.optimality(this.part(w, g), this.part(v, g), beta);
-      all.stationarity = Math.max(all.stationarity, o.stationarity);
-      if (o.zeroGroupSlack !== null) all.zeroGroupSlack = Math.min(all.zeroGroupSlack ?? Infinity, o.zeroGroupSlack);
-      all.nonzeroGroups += o.nonzeroGroups;
-      all.totalGroups += o.totalGroups;
-    }
-    return all;
+    return combineOptimality(Array.from({ length: this.blocks }, (_, g) => this.block.optimality(this.part(w, g), this.part(v, g), beta)));
   }
 }

@@ -42,11 +42,15 @@ export class NuclearNorm implements Penalty {
     return s.length ? s[0] : 0;
   }
 
-  /** scale * U_r V_r^T over the singular values above rank tolerance (0 at w = 0: in the unit ball). */
-  subgradient(w: Float64Array, scale: number, out: Float64Array): void {
+  /**
+   * scale * U_r V_r^T over the singular values above rank tolerance (0 at w = 0: in the unit ball).
+   * floor: singular values at or below it count as zero too (w a part of a larger matrix, whose
+   * rounding it carries: band-nuclear.ts).
+   */
+  subgradient(w: Float64Array, scale: number, out: Float64Array, floor = 0): void {
     this.check(w);
     const { U, s, Vt } = svd(w, this.rows, this.cols);
-    const tol = rankTolerance(s, this.rows, this.cols);
+    const tol = Math.max(floor, rankTolerance(s, this.rows, this.cols));
     out.fill(0);
     this.addTerms(U, s.map((x) => (x > tol ? scale : 0)), Vt, out);
   }
@@ -58,11 +62,11 @@ export class NuclearNorm implements Penalty {
    * beta), and ||(I - U_r U_r^T) v (I - V_r V_r^T)||_2 <= beta (the slack, as a zero group's).
    * The "groups" are the min(rows, cols) singular directions.
    */
-  optimality(w: Float64Array, v: Float64Array, beta: number): PenaltyOptimality {
+  optimality(w: Float64Array, v: Float64Array, beta: number, floor = 0): PenaltyOptimality {
     this.check(w);
     const { rows: m, cols: n } = this;
     const { U, s, Vt } = svd(w, m, n);
-    const k = s.length, tol = rankTolerance(s, m, n);
+    const k = s.length, tol = Math.max(floor, rankTolerance(s, m, n));
     let r = 0;
     while (r < k && s[r] > tol) r++;
     // U_r: U's first r columns (leading dimension k); V_r^T: Vt's first r rows. All products by GEMM.
@@ -111,4 +115,23 @@ export class NuclearNorm implements Penalty {
 /** Singular values at or below this count as zero: LAPACK's usual max(m, n) eps sigma_1. */
 export function rankTolerance(s: Float64Array, m: number, n: number): number {
   return s.length ? Math.max(m, n) * 2.220446049250313e-16 * s[0] : 0;
+}
+
+/** The rank floor for a part (a projection, a block) of the m x n matrix w: the whole's rounding, max(m, n) eps ||w||_F. */
+export function partRankFloor(w: Float64Array, m: number, n: number): number {
+  let sq = 0;
+  for (const v of w) sq += v * v;
+  return Math.max(m, n) * 2.220446049250313e-16 * Math.sqrt(sq);
+}
+
+/** The KKT residuals of separate parts (blocks, bands) as one: the worst stationarity and slack, the groups added. */
+export function combineOptimality(parts: readonly PenaltyOptimality[]): PenaltyOptimality {
+  const all: PenaltyOptimality = { stationarity: 0, zeroGroupSlack: null, nonzeroGroups: 0, totalGroups: 0 };
+  for (const o of parts) {
+    all.stationarity = Math.max(all.stationarity, o.stationarity);
+    if (o.zeroGroupSlack !== null) all.zeroGroupSlack = Math.min(all.zeroGroupSlack ?? Infinity, o.zeroGroupSlack);
+    all.nonzeroGroups += o.nonzeroGroups;
+    all.totalGroups += o.totalGroups;
+  }
+  return all;
 }

@@ -13,7 +13,7 @@ import { betaMax } from '../duality';
 import { checkScale } from '../scale-check';
 import { circulants, fnoHeadsToZ, fnoNonconvexObjective, recoverFnoHeads, type FnoWeights } from '../recovery/fno-heads';
 import { factorNorms } from '../recovery/svd-heads';
-import { headArray } from '../recovery/head-arrays';
+import { groupIndices, headArray, headsInTurn } from '../recovery/head-arrays';
 import { fnoModel } from '../../nn/models/fno-model';
 import { bandOfBins, bandProjections } from '../../core/frequency-bands';
 import { rfft } from '../../core/fft';
@@ -42,7 +42,7 @@ function fnoProgram(name: 'fno' | 'bfno'): Program<'bands', FnoWeights> {
   const program: Program<'bands', FnoWeights> = {
     name,
     summary: blocks
-      ? 'block FNO: per-token outputs of heads whose circular filters along the tokens each live in one frequency band (a nuclear norm per band)'
+      ? 'block FNO: FNO with each head\'s filter in one frequency band: the same functions, a nuclear norm per band (>= FNO\'s)'
       : 'FNO layer: per-token outputs of heads convolving the tokens circularly (a spectral filter) then mixing the channels (nuclear norm)',
     equation: `Sahiner et al., ${blocks ? 'block FNO' : 'FNO'} (eq. (6) with ${blocks ? 'band-limited circulant' : 'circulant'} token mixing)`,
     nonconvex: `sum_i L( sum_j C(w_j) X_i W2j, Y_i ) + beta/2 sum_j (||w_j||^2 + ||W2j||_F^2), C(w)[a, b] = w[(a - b) mod s]${blocks ? ', w_j in band(j)' : ''}, W2j (d, c)`,
@@ -106,7 +106,7 @@ function fnoProgram(name: 'fno' | 'bfno'): Program<'bands', FnoWeights> {
           positional: true,
           attention: `a circular filter along the tokens then channel mixing W2j per head${blocks ? `, head j's filter in band j mod ${B}` : ''}`,
           penalty: 'sum_j ||w_j||^2 + ||W2j||_F^2',
-          headsFor: (rec) => B * Math.max(1, ...Array.from({ length: B }, (_, b) => rec.band.filter((x) => x === b).length)),
+          headsFor: (rec) => headsInTurn(rec.band, B),
           make: (heads, beta, seed) => fnoModel({ s, d, c }, { projections, bandOf: Int32Array.from({ length: heads }, (_, j) => j % B) }, beta, seed),
         },
       };
@@ -123,10 +123,7 @@ function readFnoHeads(arrays: Record<string, NdArray>, s: number, d: number, c: 
   if (blocks) {
     const b = headArray(arrays, 'band', []);
     if (b.H !== H) throw new InputError('band', `holds ${b.H} band indices; w holds ${H} heads`);
-    b.values.forEach((x, j) => {
-      if (!(Number.isInteger(x) && x >= 0 && x < projections.length)) throw new InputError('band', `holds ${x} at head ${j}; expected an integer band in [0, ${projections.length})`);
-      band[j] = x;
-    });
+    band.set(groupIndices(b.values, projections.length, 'band', 'band'));
   }
   const inBand = new Float64Array(H * s);
   for (let j = 0; j < H; j++) blas.gemm(false, false, s, 1, s, 1, projections[band[j]], s, w.values.subarray(j * s, (j + 1) * s), 1, 0, inBand.subarray(j * s, (j + 1) * s), 1);

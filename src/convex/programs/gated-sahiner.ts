@@ -11,9 +11,9 @@ import { GatedMhsaOperator } from '../operators/gated-mhsa';
 import { GatedMixerOperator } from '../operators/gated-mixer';
 import { betaMax } from '../duality';
 import { checkScale } from '../scale-check';
-import { checkGateIndices, gatedFactorsToZ, recoverGatedFactors, transposeSquare, type GatedFactorHeads } from '../recovery/gated-factor-heads';
+import { gatedFactorsToZ, recoverGatedFactors, transposeSquare, type GatedFactorHeads } from '../recovery/gated-factor-heads';
 import { factorNorms } from '../recovery/svd-heads';
-import { headArray, readFactorHeads } from '../recovery/head-arrays';
+import { groupIndices, headArray, headsInTurn, readFactorHeads } from '../recovery/head-arrays';
 import { mixerGates, scoreGates } from '../../attention/gate-patterns';
 import { gatedMhsaModel } from '../../nn/models/gated-mhsa-model';
 import { gatedMixerModel } from '../../nn/models/gated-mixer-model';
@@ -26,6 +26,12 @@ import { Rng } from '../../core/rng';
 
 /** P blocks of Z together, as the linear mixer's single block (mixer.ts: each iteration takes their SVDs). */
 export const GATED_MAX_ENTRIES = 2 ** 21;
+/**
+ * Gated attention's operator costs about N P s d^3 c flops per application (each query token has
+ * its own gated Gram matrix): 5.6 GFlop at the issue's small size with 4 gates, 0.1 s here, and
+ * 870 GFlop at its medium one, some 20 s, with hundreds of applications per solve. Refused above this.
+ */
+export const GATED_MHSA_MAX_GFLOP = 100;
 
 export interface GatedSahinerWeights extends GatedFactorHeads {
   s: number;
@@ -51,6 +57,9 @@ interface Family {
   w1Layout?: (u: Float64Array, out: Float64Array) => void;
   /** a fixed token-to-token map (the mixer's token mixing) */
   tokenMap: boolean;
+  /** the operator's GFlop per application, and the most a build accepts */
+  gflopPerApply(N: number, s: number, d: number, c: number, P: number): number;
+  maxGflop?: number;
   /** what one head of the non-convex model computes (compare's settings) */
   modelText: string;
 }
@@ -77,6 +86,10 @@ function gatedProgram(f: Family): Program<'gates' | 'seed', GatedSahinerWeights>
       const q = f.q(s, d), rows = f.rows(s, d), cols = d * c;
       if (P * rows * cols > GATED_MAX_ENTRIES) {
         throw new InputError('X', `has s = ${s} tokens, d = ${d} features, c = ${c} outputs: with ${P} gates ${f.name}'s Z is ${P} blocks of ${rows} x ${cols}, above ${GATED_MAX_ENTRIES} entries (each iteration takes their SVDs); use fewer --gates or smaller inputs`);
+      }
+      const gflop = f.gflopPerApply(N, s, d, c, P);
+      if (gflop > (f.maxGflop ?? Infinity)) {
+        throw new InputError('X', `has N = ${N} samples of s = ${s} tokens, d = ${d} features: one application of ${f.name}'s operator with ${P} gates would take ${gflop.toFixed(0)} GFlop (limit ${f.maxGflop}); use fewer samples, tokens or --gates`);
       }
       const U = drawSahinerGates(P, q, seed);
       const operator = f.operator(train.X, N, s, d, c, f.gates(train.X, N, s, d, U, P), P, output);
@@ -106,7 +119,7 @@ function gatedProgram(f: Family): Program<'gates' | 'seed', GatedSahinerWeights>
         recover: (Z) => weightsOf(recoverGatedFactors(Z, P, rows, cols, f.w1Layout)),
         readRecovered(arrays) {
           const { H, W1, W2 } = readFactorHeads(arrays, [q, q], [d, c]);
-          const gate = checkGateIndices(headArray(arrays, 'gate', []).values, P);
+          const gate = groupIndices(headArray(arrays, 'gate', []).values, P, 'gate', 'gate index');
           if (gate.length !== H) throw new InputError('gate', `holds ${gate.length} gate indices; W1 holds ${H} heads`);
           if (arrays.U && !(arrays.U.values.length === U.length && U.every((u, e) => u === arrays.U.values[e]))) {
             throw new InputError('U', `differs from the ${P} gates drawn with seed ${seed}: give the gate_seed the weights were fit with (--seed)`);
@@ -117,6 +130,10 @@ function gatedProgram(f: Family): Program<'gates' | 'seed', GatedSahinerWeights>
         embed: (rec) => gatedFactorsToZ(rec, P, rows, cols, f.w1Layout),
         tokenAttention: f.tokenMap ? (rec) => tokenAttentionMap(rec.W1, Array.from(rec.sigma), s) : undefined,
         nonconvexObjective(X, NX, rec, beta) {
+          if (rec.H === 0) {
+            const pred = new Float64Array(NX * (output === 'tokens' ? s : 1) * c); // no heads: Z = 0 predicts 0
+            return { objective: datafit.value(pred), pred };
+          }
           const model = modelAt(rec, beta), pred = Float64Array.from(model.forward(float64Tokens({ X, N: NX, n: s, d }).X, NX));
           return { objective: datafit.value(pred) + model.weightDecay(null), pred };
         },
@@ -133,7 +150,7 @@ function gatedProgram(f: Family): Program<'gates' | 'seed', GatedSahinerWeights>
           positional: f.tokenMap,
           attention: `${f.modelText}, head j on gate j mod ${P}, outputs ${output === 'tokens' ? 'per token' : 'averaged over the tokens'}`,
           penalty: 'sum_j ||W1j||_F^2 + ||W2j||_F^2',
-          headsFor: (rec) => P * Math.max(1, ...Array.from({ length: P }, (_, g) => rec.gate.filter((x) => x === g).length)),
+          headsFor: (rec) => headsInTurn(rec.gate, P),
           make: (heads, beta, modelSeed) => f.model({ s, d, c }, { U, P, gateOf: Int32Array.from({ length: heads }, (_, j) => j % P) }, output, beta, modelSeed),
         },
       };
@@ -155,6 +172,8 @@ export const gatedMhsa = gatedProgram({
   model: gatedMhsaModel,
   w1Layout: transposeSquare,
   tokenMap: false,
+  gflopPerApply: (N, s, d, c, P) => (2 * N * P * s * ((s * d * (d + 1)) / 2 + ((d * (d + 1)) / 2) * d * c)) / 1e9,
+  maxGflop: GATED_MHSA_MAX_GFLOP,
   modelText: 'gated-ReLU self-attention per head, (D_g(X) o X W1j X^T) X W2j',
 });
 
@@ -170,5 +189,6 @@ export const gatedMixer = gatedProgram({
   operator: (X, N, s, d, c, D, P, output) => new GatedMixerOperator(X, N, s, d, c, D, P, output),
   model: gatedMixerModel,
   tokenMap: true,
+  gflopPerApply: (N, s, d, c, P) => (2 * N * P * s * s * d * c) / 1e9,
   modelText: 'token mixing W1j X, gated by D_g(X), then channel mixing W2j per branch',
 });

@@ -6,6 +6,7 @@
 import type { Datafit } from '../types';
 import type { HeadSummary } from '../programs/program';
 import { rankOneTerms } from './svd-heads';
+import { partRankFloor } from '../penalties/nuclear';
 import { fnoModel } from '../../nn/models/fno-model';
 import { blas } from '../../core/blas';
 
@@ -29,7 +30,7 @@ export function recoverFnoHeads(Z: Float64Array, s: number, d: number, c: number
   const dc = d * c, w: number[] = [], W2: number[] = [], band: number[] = [], sigma: number[] = [];
   const parts = projections ?? [null];
   // Pi_b Z carries Z's rounding (~eps ||Z||) outside the band: rank counted against Z's scale, not the band's
-  const floor = Math.max(s, dc) * 2.220446049250313e-16 * Math.sqrt(Z.reduce((acc, v) => acc + v * v, 0));
+  const floor = partRankFloor(Z, s, dc);
   parts.forEach((P, b) => {
     let part = Z;
     if (P) {

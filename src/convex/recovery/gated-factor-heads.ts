@@ -6,7 +6,6 @@
 // attention: W1j^T = u_j as d x d, `transposeLeft`), v_j as W2j. At most P min(rows, cols) heads.
 import type { HeadSummary } from '../programs/program';
 import { rankOneTerms } from './svd-heads';
-import { InputError } from '../../data/errors';
 
 export interface GatedFactorHeads {
   H: number;
@@ -56,14 +55,6 @@ export function gatedFactorsToZ(h: GatedFactorHeads, P: number, rows: number, co
     }
   }
   return Z;
-}
-
-/** The heads' gate indices as a file gives them (`gate`, (H,)): integers in [0, P). */
-export function checkGateIndices(gate: ArrayLike<number>, P: number): Int32Array {
-  return Int32Array.from(gate, (g, j) => {
-    if (!(Number.isInteger(g) && g >= 0 && g < P)) throw new InputError('gate', `holds ${g} at head ${j}; expected an integer gate index in [0, ${P})`);
-    return g;
-  });
 }
 
 /** u (d^2, rows k d + t) <-> W1 (d x d, W1[t, k]): linear attention's transpose, its own inverse. */

@@ -22,3 +22,18 @@ export function readFactorHeads(arrays: Record<string, NdArray>, w1: [number, nu
   if (W1.H !== W2.H) throw new InputError('W2', `holds ${W2.H} heads; W1 holds ${W1.H}`);
   return { H: W1.H, W1: W1.values, W2: W2.values };
 }
+
+/** A file's group index per head (`gate`, `band`), (H,): integers in [0, P), else refused naming the key. */
+export function groupIndices(values: ArrayLike<number>, P: number, key: string, what: string): Int32Array {
+  return Int32Array.from(values, (g, j) => {
+    if (!(Number.isInteger(g) && g >= 0 && g < P)) throw new InputError(key, `holds ${g} at head ${j}; expected an integer ${what} in [0, ${P})`);
+    return g;
+  });
+}
+
+/** Heads a model with head j in group j mod P needs to hold an optimum whose heads sit in `group`: P times the busiest group's count. */
+export function headsInTurn(group: Int32Array, P: number): number {
+  const count = new Int32Array(P);
+  for (const g of group) count[g]++;
+  return P * Math.max(1, ...count);
+}

@@ -87,8 +87,11 @@ function compareContext(run: TimedRun, status: CertStatus): string {
   const perModel = (key: string, digits: number): string =>
     Object.entries(final).map(([name, f]) => `${escapeHtml(name)} ${cell(fields(f)[key], precision(digits))}`).join(', ');
   const accKey = ['testAccuracy', 'accuracy'].find((k) => Object.values(final).some((f) => fields(f)[k] !== undefined));
+  const program = typeof r.program === 'string' ? r.program : 'attention'; // runs before compare --model: attention
+  const own = Object.keys(models).filter((m) => m !== 'softmax');
   const facts: Fact[] = [
     dataFact(run.config), shapeFact(src), lossFact(src),
+    { label: 'convex program', html: `${escapeHtml(program)}: its certified lower bound L bounds the objective of its own non-convex model (${own.map(escapeHtml).join(', ') || 'none'}) at any number of heads; softmax attention is another model with another penalty, and its objective − L is a distance, not a suboptimality` },
     { label: 'beta', html: betaText(r.beta, r.betaMax, r.betaFrac) },
     { label: 'heads', html: heads },
     { label: 'test loss', html: perModel('testLoss', 4) || NOT_RECORDED },
