@@ -166,8 +166,8 @@ def nuclear_sdp(B, y, beta, m, q, blocks=1, transforms=None):
                 if transforms is None:
                     put(g, m + b, a, -1.0, g * nz + a * q + b)  # Z^T block (lower part): s[m + b, a] = Z_g[a, b]
                 else:
-                    for r in np.nonzero(np.abs(transforms[g][a]) > 1e-15)[0]:
-                        put(g, m + b, a, -transforms[g][a, r], r * q + b)  # (T_g Z)[a, b]
+                    for r in np.nonzero(np.abs(transforms[g][a]) > 1e-15)[0].tolist():
+                        put(g, m + b, a, -float(transforms[g][a, r]), r * q + b)  # (T_g Z)[a, b]
         for e, (a, b) in enumerate(tri1):
             put(g, a, b, -1.0, w + e)
         for e, (a, b) in enumerate(tri2):
@@ -294,11 +294,11 @@ PROGRAMS = {
     "mixer": dict(data=mixer_data, case=nuclear_case(mixer_design), solver="coneqp", z="Z",
                   sizes=[(200, 4, 3, 2), (400, 6, 4, 2), (1000, 8, 4, 3), (1000, 10, 6, 3), (2000, 16, 16, 10)]),
     "gated-mhsa": dict(data=mhsa_data, case=nuclear_case(gated_mhsa_design, gated=True), solver="coneqp", z="Z (gates x block)",
-                       sizes=[(200, 4, 2, 2), (400, 6, 3, 2), (1000, 8, 4, 2), (2000, 16, 6, 3), (2000, 16, 8, 4), (2000, 16, 16, 10)]),
+                       sizes=[(200, 4, 2, 2), (400, 6, 3, 2), (1000, 8, 4, 2), (2000, 16, 6, 3), (2000, 16, 16, 10)]),
     "fno": dict(data=mixer_data, case=fno_case(1), solver="coneqp", z="Z",
-                sizes=[(200, 4, 2, 2), (400, 8, 3, 2), (1000, 8, 4, 3), (1000, 16, 4, 3), (2000, 16, 6, 4), (2000, 16, 16, 10)]),
+                sizes=[(200, 4, 2, 2), (400, 8, 3, 2), (1000, 8, 4, 3), (1000, 16, 4, 3), (2000, 16, 6, 4), (2000, 16, 8, 6), (1000, 16, 10, 8), (2000, 16, 16, 10)]),
     "bfno": dict(data=mixer_data, case=fno_case(4), solver="coneqp", z="Z",
-                 sizes=[(200, 8, 2, 2), (400, 8, 3, 2), (1000, 16, 3, 2), (1000, 16, 4, 3), (2000, 16, 16, 10)]),
+                 sizes=[(200, 8, 2, 2), (400, 8, 3, 2), (1000, 16, 3, 2), (1000, 16, 4, 3), (2000, 16, 6, 4), (2000, 16, 16, 10)]),
     "gated-mixer": dict(data=mixer_data, case=nuclear_case(gated_mixer_design, gated=True), solver="coneqp", z="Z (gates x block)",
                         sizes=[(200, 3, 3, 2), (400, 4, 3, 2), (1000, 6, 4, 3), (1000, 8, 4, 3), (2000, 16, 16, 10)]),
 }

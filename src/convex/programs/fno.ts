@@ -3,7 +3,7 @@
 // with any filter, the nuclear norm of Z (s x dc); `bfno` (block FNO): each head's filter in one of
 // B frequency bands, the sum of the bands' nuclear norms. Both solved in the Fourier domain
 // (operators/fno.ts); weights.npz holds each head's filter w, its spectrum (w_hat_re, w_hat_im:
-// the rfft bins 0..s/2, the spectral weights), its circulant token mixing W1 and W2.
+// the real DFT's bins 0..floor(s/2), the spectral weights), its circulant token mixing W1 and W2.
 import { tokenAttentionMap, type Program, type ProgramOption } from './program';
 import { makeDatafit } from './assemble';
 import { FnoOperator } from '../operators/fno';
@@ -16,7 +16,6 @@ import { factorNorms } from '../recovery/svd-heads';
 import { groupIndices, headArray, headsInTurn } from '../recovery/head-arrays';
 import { fnoModel } from '../../nn/models/fno-model';
 import { bandOfBins, bandProjections } from '../../core/frequency-bands';
-import { rfft } from '../../core/fft';
 import { blas } from '../../core/blas';
 import { float64Tokens } from '../../data/tokens';
 import { InputError } from '../../data/errors';
@@ -28,7 +27,7 @@ export const DEFAULT_BANDS = 4;
 
 const BANDS_OPTION: ProgramOption = {
   field: 'bands', flag: '--bands <B>', min: 1,
-  description: `frequency bands of the filters, contiguous runs of the rfft bins 0..s/2 (default: ${DEFAULT_BANDS}, or s/2 + 1 when fewer)`,
+  description: `frequency bands of the filters, contiguous runs of the real DFT's bins 0..floor(s/2) (default: ${DEFAULT_BANDS}, or floor(s/2) + 1 when fewer)`,
 };
 
 function identity(s: number): Float64Array {
@@ -53,19 +52,18 @@ function fnoProgram(name: 'fno' | 'bfno'): Program<'bands', FnoWeights> {
     optionsFromWeights: (arrays): Record<string, number> => (blocks && arrays.bands?.values.length === 1 ? { bands: arrays.bands.values[0] } : {}),
     build(data, options) {
       const { trainTargets } = data, train = float64Tokens(data.train), { N, n: s, d } = train, c = trainTargets.c;
-      if ((s & (s - 1)) !== 0) throw new InputError('X', `has s = ${s} tokens; ${name} convolves along the tokens by FFT, which needs a power of 2`);
       if (s * d * c > FNO_MAX_ENTRIES) throw new InputError('X', `has s = ${s}, d = ${d}, c = ${c}: ${name}'s Z is s x dc = ${s} x ${d * c}, above ${FNO_MAX_ENTRIES} entries`);
       if (options.float32) throw new InputError('float32', `${name} runs in float64 only (its cost is FFTs and the SVD of Z)`);
-      const K = (s >> 1) + 1, B = blocks ? options.bands ?? Math.min(DEFAULT_BANDS, K) : 1;
-      if (B > K) throw new InputError('bands', `is ${B}; s = ${s} tokens have ${K} frequencies (rfft bins 0..s/2)`);
+      const K = Math.floor(s / 2) + 1, B = blocks ? options.bands ?? Math.min(DEFAULT_BANDS, K) : 1;
+      if (B > K) throw new InputError('bands', `is ${B}; s = ${s} tokens have ${K} frequencies (real DFT bins 0..floor(s/2))`);
       const projections = blocks ? bandProjections(s, B) : [identity(s)];
       const operator = new FnoOperator(train.X, N, s, d, c);
       const datafit = makeDatafit(options.loss, trainTargets, N);
       const penalty = blocks ? new BandNuclearNorm(projections, s, d * c) : new NuclearNorm(s, d * c);
       const bmax = betaMax(operator, datafit, penalty);
       checkScale(train.X, operator, datafit, bmax, trainTargets.Y);
-      // a band of rfft bins has rank 2 per bin (1 for bins 0 and s/2): its singular directions
-      const bandOf = bandOfBins(s, B), rank = Array.from({ length: B }, (_, b) => bandOf.reduce((acc, x, k) => acc + (x === b ? (k === 0 || k === K - 1 ? 1 : 2) : 0), 0));
+      // a band of bins has rank 2 per bin (1 for bin 0 and, s even, bin s/2): its singular directions
+      const bandOf = bandOfBins(s, B), rank = Array.from({ length: B }, (_, b) => bandOf.reduce((acc, x, k) => acc + (x === b ? (k === 0 || 2 * k === s ? 1 : 2) : 0), 0));
       return {
         program,
         problem: { operator, datafit, penalty, beta: bmax },
@@ -84,11 +82,12 @@ function fnoProgram(name: 'fno' | 'bfno'): Program<'bands', FnoWeights> {
         tokenAttention: (rec) => tokenAttentionMap(circulants(rec), Array.from(rec.sigma), s),
         nonconvexObjective: (X, NX, rec, beta) => fnoNonconvexObjective(float64Tokens({ X, N: NX, n: s, d }).X, NX, rec, projections, datafit, beta),
         weights: (Z, rec) => {
+          // the spectral weights: each filter's real DFT, bins 0..floor(s/2) (numpy.fft.rfft's)
           const wr = new Float64Array(rec.H * K), wi = new Float64Array(rec.H * K);
-          for (let j = 0; j < rec.H; j++) {
-            const { re, im } = rfft(rec.w.slice(j * s, (j + 1) * s));
-            wr.set(re, j * K);
-            wi.set(im, j * K);
+          for (let j = 0; j < rec.H; j++) for (let k = 0; k < K; k++) for (let a = 0; a < s; a++) {
+            const angle = (2 * Math.PI * ((k * a) % s)) / s, v = rec.w[j * s + a];
+            wr[j * K + k] += v * Math.cos(angle);
+            wi[j * K + k] -= v * Math.sin(angle);
           }
           return {
             Z: { data: Z, shape: [s, d * c] },

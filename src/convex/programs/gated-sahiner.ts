@@ -28,8 +28,8 @@ import { Rng } from '../../core/rng';
 export const GATED_MAX_ENTRIES = 2 ** 21;
 /**
  * Gated attention's operator costs about N P s d^3 c flops per application (each query token has
- * its own gated Gram matrix): 5.6 GFlop at the issue's small size with 4 gates, 0.1 s here, and
- * 870 GFlop at its medium one, some 20 s, with hundreds of applications per solve. Refused above this.
+ * its own gated Gram matrix): 6 GFlop at the issue's small size with 4 gates (0.2 s here), and
+ * 1,040 GFlop at its medium one (half a minute), with hundreds of applications per solve. Refused above this.
  */
 export const GATED_MHSA_MAX_GFLOP = 100;
 
