@@ -12,6 +12,7 @@
 import type { Model } from './model';
 import type { MhsaOutput, MhsaShape } from './linear-mhsa-model';
 import { frobeniusDecay } from './model';
+import { putSampleOutput, sampleOutputGradient } from './token-outputs';
 import { blas } from '../../core/blas';
 import { Rng } from '../../core/rng';
 import { scoreGates } from '../../attention/gate-patterns';
@@ -52,18 +53,11 @@ export function gatedMhsaModel(
       const D = scoreGates(X, B, s, d, U, P);
       for (let i = 0; i < B; i++) {
         const Xi = X.subarray(i * s * d, (i + 1) * s * d);
-        const Fi = output === 'tokens' ? out.subarray(i * s * c, (i + 1) * s * c) : F;
         for (let j = 0; j < m; j++) {
           headForward(Xi, D, i, j);
-          blas.gemm(false, false, s, c, s, 1, M, s, V, c, j === 0 ? 0 : 1, Fi, c);
+          blas.gemm(false, false, s, c, s, 1, M, s, V, c, j === 0 ? 0 : 1, F, c);
         }
-        if (output === 'mean') {
-          for (let e = 0; e < c; e++) {
-            let v = 0;
-            for (let a = 0; a < s; a++) v += F[a * c + e];
-            out[i * c + e] = v / s;
-          }
-        }
+        putSampleOutput(F, out, i, s, c, output);
       }
       last = { X, B, D };
       return out;
@@ -74,8 +68,7 @@ export function gatedMhsaModel(
       dW2.fill(0);
       for (let i = 0; i < B; i++) {
         const Xi = X.subarray(i * s * d, (i + 1) * s * d);
-        if (output === 'tokens') dF.set(dpred.subarray(i * s * c, (i + 1) * s * c));
-        else for (let a = 0; a < s; a++) for (let e = 0; e < c; e++) dF[a * c + e] = dpred[i * c + e] / s;
+        sampleOutputGradient(dpred, dF, i, s, c, output);
         for (let j = 0; j < m; j++) {
           const o = headForward(Xi, D, i, j); // recomputed: M and V are per sample and head
           // f += M V: dM = D ⊙ (dF V^T), dV = M^T dF; V = X W2j: dW2j += X^T dV

@@ -12,6 +12,7 @@ import type { Model } from './model';
 import type { MhsaOutput } from './linear-mhsa-model';
 import type { MixerShape } from './mixer-model';
 import { frobeniusDecay } from './model';
+import { putSampleOutput, sampleOutputGradient } from './token-outputs';
 import { mixerGates } from '../../attention/gate-patterns';
 import { blas } from '../../core/blas';
 import { Rng } from '../../core/rng';
@@ -52,12 +53,7 @@ export function gatedMixerModel(
       const D = mixerGates(X, B, s, d, U, P);
       for (let i = 0; i < B; i++) {
         sampleForward(X.subarray(i * s * d, (i + 1) * s * d), D, i);
-        if (output === 'tokens') out.set(F, i * s * c);
-        else for (let e = 0; e < c; e++) {
-          let v = 0;
-          for (let a = 0; a < s; a++) v += F[a * c + e];
-          out[i * c + e] = v / s;
-        }
+        putSampleOutput(F, out, i, s, c, output);
       }
       last = { X, B, D };
       return out;
@@ -69,8 +65,7 @@ export function gatedMixerModel(
       for (let i = 0; i < B; i++) {
         const Xi = X.subarray(i * s * d, (i + 1) * s * d);
         sampleForward(Xi, D, i); // recomputed: Y and Yr are per sample
-        if (output === 'tokens') dF.set(dpred.subarray(i * s * c, (i + 1) * s * c));
-        else for (let a = 0; a < s; a++) for (let e = 0; e < c; e++) dF[a * c + e] = dpred[i * c + e] / s;
+        sampleOutputGradient(dpred, dF, i, s, c, output);
         // F = Yr W2: dW2 += Yr^T dF, dYr = dF W2^T
         blas.gemm(true, false, md, c, s, 1, Yr, md, dF, c, 1, dW2, c);
         blas.gemm(false, true, s, md, c, 1, dF, c, W2, c, 0, dYr, md);

@@ -9,6 +9,7 @@
 import type { Model } from './model';
 import type { MhsaOutput } from './linear-mhsa-model';
 import { frobeniusDecay } from './model';
+import { putSampleOutput, sampleOutputGradient } from './token-outputs';
 import { blas } from '../../core/blas';
 import { Rng } from '../../core/rng';
 
@@ -47,12 +48,7 @@ export function mixerModel(shape: MixerShape, heads: number, output: MhsaOutput,
       concatenate();
       for (let i = 0; i < B; i++) {
         sampleForward(X.subarray(i * s * d, (i + 1) * s * d));
-        if (output === 'tokens') out.set(F, i * s * c);
-        else for (let e = 0; e < c; e++) {
-          let v = 0;
-          for (let a = 0; a < s; a++) v += F[a * c + e];
-          out[i * c + e] = v / s;
-        }
+        putSampleOutput(F, out, i, s, c, output);
       }
       last = { X, B };
       return out;
@@ -65,8 +61,7 @@ export function mixerModel(shape: MixerShape, heads: number, output: MhsaOutput,
       for (let i = 0; i < B; i++) {
         const Xi = X.subarray(i * s * d, (i + 1) * s * d);
         sampleForward(Xi); // recomputed: T and Ts are per sample
-        if (output === 'tokens') dF.set(dpred.subarray(i * s * c, (i + 1) * s * c));
-        else for (let a = 0; a < s; a++) for (let e = 0; e < c; e++) dF[a * c + e] = dpred[i * c + e] / s;
+        sampleOutputGradient(dpred, dF, i, s, c, output);
         // F = W1cat Ts: dW1cat += dF Ts^T, dTs = W1cat^T dF
         blas.gemm(false, true, s, ms, c, 1, dF, c, Ts, c, 1, dW1cat, ms);
         blas.gemm(true, false, ms, c, s, 1, W1cat, ms, dF, c, 0, dTs, c);
