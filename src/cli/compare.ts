@@ -6,7 +6,8 @@ import { readNpz } from '../data/npz';
 import { COMPARE_BETA_FRAC, COMPARE_DEFAULTS, CONVEX_SHARE, compareToDir, type CompareConfig, type CompareResult, type MetricPoint } from '../experiments/compare';
 import { checkHeads } from '../experiments/compare-models';
 import { InputError } from '../data/errors';
-import { PROGRAMS } from '../convex/registry';
+import { PROGRAMS, programOptions } from '../convex/registry';
+import { addProgramOptions } from './fit-options';
 import { checkTarget } from '../experiments/out-path';
 import { CLASSES_HELP, FORCE_HELP, doing, reading, guarded, wroteLine, nonNegativeInt, positive, positiveInt, positiveList, sizeOf } from './common';
 
@@ -39,17 +40,17 @@ export function printCompare(r: CompareResult): void {
 }
 
 interface CompareOpts {
-  data: string; model: string; gates?: number; bands?: number; classes?: number; heads?: number; beta?: number; betaFrac?: number; timeBudget: number; steps?: number; maxIter: number;
+  data: string; model: string; classes?: number; heads?: number; beta?: number; betaFrac?: number; timeBudget: number; steps?: number; maxIter: number;
   positional: boolean; resume: boolean; seed: number; lrs: string; tol: number; quiet: boolean; force: boolean; out: string;
+  /** the options programs declare (--gates, --bands), by field */
+  [option: string]: unknown;
 }
 
 export function compareCommand(): Command {
-  const cmd = new Command('compare')
+  const cmd = addProgramOptions(new Command('compare')
     .description('solve a convex program to its certificate and train its own non-convex model and softmax attention with Adam, on the same data')
     .requiredOption('--data <file>', '.npz with X, Y (or y), X_test, Y_test (or y_test) (per token: Y (N, n, c) or y (N, n), for the programs that take them; softmax attention is then left out); optional attention_map (n,) of the teacher')
     .option('--model <program>', `the convex program; its own non-convex model is trained beside it (${PROGRAMS.filter((p) => p.nonconvexName).map((p) => `${p.name}: ${p.nonconvexName}`).join(', ')})`, 'attention')
-    .option('--gates <h>', 'gated programs: the number of gates (drawn with --seed)', positiveInt('--gates'))
-    .option('--bands <B>', 'bfno: the number of frequency bands', positiveInt('--bands'))
     .option('--classes <c>', CLASSES_HELP, positiveInt('--classes'))
     .option('--heads <h>', 'heads of the non-convex models (default: at least the heads of the convex optimum; softmax: rounded up to a divisor of d)', positiveInt('--heads'))
     .option('--beta <B>', 'regularization strength (all models)', positive('--beta'))
@@ -67,7 +68,7 @@ export function compareCommand(): Command {
     .option('--tol <t>', 'convex relative duality gap', positive('--tol'), COMPARE_DEFAULTS.tol)
     .option('--quiet', 'no progress on stderr', false)
     .option('--force', FORCE_HELP, false)
-    .requiredOption('--out <dir>', 'run directory: metrics.jsonl, result.json, config.json');
+    .requiredOption('--out <dir>', 'run directory: metrics.jsonl, result.json, config.json'), ['seed'], false);
   return cmd.action((o: CompareOpts) => guarded(() => {
     const startedAt = process.hrtime.bigint(); // the time budget includes reading the data
     const lrGrid = positiveList('--lrs', o.lrs);
@@ -88,7 +89,8 @@ export function compareCommand(): Command {
     }
     const teacher = map ? Float64Array.from(map.values) : null;
     const cfg: Partial<CompareConfig> = {
-      model: o.model, gates: o.gates, bands: o.bands, heads: o.heads, beta: o.beta, betaFrac: o.betaFrac, timeBudget: o.timeBudget, steps: o.steps, positional: o.positional, maxIter: o.maxIter,
+      ...Object.fromEntries(programOptions().filter((p) => p.field !== 'seed').map((p) => [p.field, o[p.field]])),
+      model: o.model, heads: o.heads, beta: o.beta, betaFrac: o.betaFrac, timeBudget: o.timeBudget, steps: o.steps, positional: o.positional, maxIter: o.maxIter,
       seed: o.seed, lrGrid, tol: o.tol, classes: o.classes,
     };
     doing(`comparing the models on ${sizeOf(data.train)}`);

@@ -11,14 +11,16 @@ const modelHelp = PROGRAMS.map((p) => `${p.name}: ${p.summary} (${p.equation})`)
 
 /**
  * The options programs declare (gated: --gates, --seed), each offered once: its flag, an
- * integer >= its min, and its default (the program's, else FIT_DEFAULTS').
+ * integer >= its min, and its default (the program's, else FIT_DEFAULTS'; none with
+ * `defaults` false). `skip`: fields the command offers itself (compare's --seed).
  */
-export function addProgramOptions(cmd: Command): Command {
-  const defaults: Readonly<Record<string, unknown>> = FIT_DEFAULTS;
+export function addProgramOptions(cmd: Command, skip: readonly string[] = [], defaults = true): Command {
+  const fitDefaults: Readonly<Record<string, unknown>> = FIT_DEFAULTS;
   for (const o of programOptions()) {
+    if (skip.includes(o.field)) continue;
     const users = PROGRAMS.filter((p) => p.options.some((q) => q.field === o.field)).map((p) => p.name).join(', ');
     const parse = number(o.flag.split(' ')[0], (v) => Number.isInteger(v) && v >= o.min, `an integer >= ${o.min}`);
-    cmd.option(o.flag, `${users}: ${o.description}`, parse, o.default ?? defaults[o.field]);
+    cmd.option(o.flag, `${users}: ${o.description}`, parse, defaults ? o.default ?? fitDefaults[o.field] : undefined);
   }
   return cmd;
 }

@@ -12,15 +12,15 @@ import type { Tokens, Targets } from '../convex/types';
 import { float64Tokens, type Float64Tokens } from '../data/tokens';
 import { makeDatafit, withBeta } from '../convex/programs/assemble';
 import { splitMetrics } from '../convex/metrics';
-import { checkTargetsForm, type BuiltProgram, type ProgramOptions } from '../convex/programs/program';
-import { PROGRAMS, programNamed } from '../convex/registry';
+import { checkOptionValues, checkTargetsForm, type BuiltProgram, type ProgramOptions } from '../convex/programs/program';
+import { PROGRAMS, programNamed, programOptions } from '../convex/registry';
 import { fista } from '../convex/solvers/fista';
 import { softmaxModel } from '../nn/models/softmax-model';
 import type { Model, ModelShape } from '../nn/models/model';
 import { trainModel, type TrainCheckpoint } from './train';
 import { sliceSamples, tokenSource } from './batches';
 import { FEW_STEPS, searchLr, validationSize, type LrTrial } from './lr-search';
-import { chooseBeta } from './fit';
+import { chooseBeta, notTaken } from './fit';
 import { InputError } from '../data/errors';
 import { checkHeads, chooseHeads, ordered, ownSettings, softmaxSettings, softmaxWidth, withPositions, type ModelSettings } from './compare-models';
 import { RUN_FILES, RunDir } from './run-dir';
@@ -29,10 +29,8 @@ import { checkSameRun, generatedRecord, runRecord, type RunRecord } from './run-
 export interface CompareConfig {
   /** the convex program (registry name; default attention, eq. (10)): it and its own non-convex model are compared */
   model?: string;
-  /** the gated programs: their number of gates (drawn with `seed`) */
-  gates?: number;
-  /** block FNO: its number of frequency bands */
-  bands?: number;
+  /** the options the program declares (gated: gates, drawn with `seed`; bfno: bands), by field */
+  [option: string]: unknown;
   /** heads of the non-convex models; undefined: at least as many as the convex optimum uses */
   heads?: number;
   beta?: number;
@@ -98,13 +96,11 @@ export function compareConfig(given: Partial<CompareConfig>): CompareConfig {
     const takers = PROGRAMS.filter((p) => p.nonconvexName).map((p) => p.name).join(', ');
     throw new InputError('model', `program ${program.name} has no non-convex model of its own to train beside it; compare takes ${takers}`);
   }
-  for (const field of ['gates', 'bands'] as const) {
-    if (cfg[field] === undefined) continue;
-    if (!program.options.some((o) => o.field === field)) {
-      throw new InputError(field, `program ${program.name} takes no ${field} (${PROGRAMS.filter((p) => p.options.some((o) => o.field === field)).map((p) => p.name).join(', ')} ${field === 'gates' ? 'do' : 'does'})`);
-    }
-    if (!positiveInt(cfg[field])) throw new InputError(field, `must be an integer >= 1, got ${cfg[field]}`);
+  // the program's options as fit checks them (seed is compare's own: it also draws a program's gates)
+  for (const { field } of programOptions()) {
+    if (field !== 'seed' && cfg[field] !== undefined && !program.options.some((o) => o.field === field)) throw notTaken(program, field);
   }
+  checkOptionValues(program, cfg);
   return cfg;
 }
 
@@ -201,8 +197,8 @@ export function runCompare(
   ck.lines.forEach(log);
   const emit = (p: MetricPoint) => { ck.lines.push(p); log(p); };
 
-  const programOptions: ProgramOptions = { loss, gates: cfg.gates, bands: cfg.bands, ...(program.options.some((o) => o.field === 'seed') ? { seed: cfg.seed } : {}) };
-  const base: BuiltProgram = program.build(data, programOptions);
+  const options: ProgramOptions = { loss, ...Object.fromEntries(program.options.map((o) => [o.field, cfg[o.field]])) };
+  const base: BuiltProgram = program.build(data, options);
   const beta = chooseBeta(base, cfg);
   const ap = withBeta(base, beta);
   const spec = ap.nonconvexModel!;
