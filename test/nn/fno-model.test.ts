@@ -3,11 +3,11 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { fnoModel } from '../../src/nn/models/fno-model';
-import { gradBuffers, objective, type Batch } from '../../src/nn/models/model';
+import type { Batch } from '../../src/nn/models/model';
 import { bandProjections } from '../../src/core/frequency-bands';
 import { SquaredLoss } from '../../src/losses/squared';
 import { CrossEntropyLoss } from '../../src/losses/cross-entropy';
-import { checkGradient } from './gradcheck';
+import { checkModelGradients } from './gradcheck';
 import { assertClose, randLabels, randn } from '../helpers';
 
 const N = 6, s = 8, d = 3, c = 2;
@@ -36,12 +36,7 @@ for (const [bands, loss] of [[1, 'squared'], [3, 'squared'], [3, 'ce']] as const
     const model = fnoModel({ s, d, c }, { projections: P, bandOf }, 0.7, 2);
     const datafit = loss === 'ce' ? new CrossEntropyLoss(randLabels(N * s, c, 42), c) : new SquaredLoss(randn(N * s * c, 43), N * s, c);
     const batch: Batch = { input: X, B: N, datafit };
-    const grads = gradBuffers(model);
-    objective(model, batch, grads);
-    model.params.forEach((p, k) => {
-      assert.ok(grads[k].some((g) => g !== 0), `${p.name}: gradient is all zeros`);
-      checkGradient(`${bands}/${loss} ${p.name}`, () => objective(model, batch, null), p.data as Float64Array, grads[k], 1e-6);
-    });
+    checkModelGradients(`${bands}/${loss}`, model, batch);
   });
 }
 

@@ -5,11 +5,11 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { gatedMhsaModel } from '../../src/nn/models/gated-mhsa-model';
 import { linearMhsaModel, type MhsaOutput } from '../../src/nn/models/linear-mhsa-model';
-import { gradBuffers, objective, type Batch } from '../../src/nn/models/model';
+import type { Batch } from '../../src/nn/models/model';
 import { SquaredLoss } from '../../src/losses/squared';
 import { CrossEntropyLoss } from '../../src/losses/cross-entropy';
 import type { Datafit } from '../../src/convex/types';
-import { checkGradient } from './gradcheck';
+import { checkModelGradients } from './gradcheck';
 import { assertClose, randLabels, randn } from '../helpers';
 
 const N = 30, s = 4, d = 3, c = 2, P = 2;
@@ -23,12 +23,7 @@ for (const [output, loss] of cases) {
   test(`gated attention model (${output}, ${loss}): every parameter's gradient matches finite differences`, () => {
     const model = gatedMhsaModel({ s, d, c }, gates, output, 0.7, 1);
     const batch: Batch = { input: X, B: N, datafit: datafitFor(output, loss) };
-    const grads = gradBuffers(model);
-    objective(model, batch, grads);
-    model.params.forEach((p, k) => {
-      assert.ok(grads[k].some((g) => g !== 0), `${p.name}: gradient is all zeros`);
-      checkGradient(`${output}/${loss} ${p.name}`, () => objective(model, batch, null), p.data as Float64Array, grads[k], 1e-6);
-    });
+    checkModelGradients(`${output}/${loss}`, model, batch);
   });
 }
 

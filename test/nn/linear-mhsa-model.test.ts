@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { linearMhsaModel } from '../../src/nn/models/linear-mhsa-model';
-import { gradBuffers, objective, type Batch } from '../../src/nn/models/model';
+import { objective, type Batch } from '../../src/nn/models/model';
 import { LinearMhsaOperator, type MhsaOutput } from '../../src/convex/operators/linear-mhsa';
 import { NuclearNorm } from '../../src/convex/penalties/nuclear';
 import { recoverMhsaHeads } from '../../src/convex/recovery/mhsa-heads';
@@ -15,7 +15,7 @@ import { betaMax } from '../../src/convex/duality';
 import { fista } from '../../src/convex/solvers/fista';
 import { trainModel } from '../../src/experiments/train';
 import type { Datafit } from '../../src/convex/types';
-import { checkGradient } from './gradcheck';
+import { checkModelGradients } from './gradcheck';
 import { randLabels, randn, relDiff } from '../helpers';
 
 const N = 30, s = 4, d = 3, c = 2;
@@ -28,12 +28,7 @@ for (const [output, loss] of cases) {
   test(`linear attention model (${output}, ${loss}): every parameter's gradient matches finite differences`, () => {
     const model = linearMhsaModel({ s, d, c }, 3, output, 0.7, 1);
     const batch: Batch = { input: X, B: N, datafit: datafitFor(output, loss) };
-    const grads = gradBuffers(model);
-    objective(model, batch, grads);
-    model.params.forEach((p, k) => {
-      assert.ok(grads[k].some((g) => g !== 0), `${p.name}: gradient is all zeros`);
-      checkGradient(`${output}/${loss} ${p.name}`, () => objective(model, batch, null), p.data as Float64Array, grads[k], 1e-6);
-    });
+    checkModelGradients(`${output}/${loss}`, model, batch);
   });
 
   test(`linear attention (${output}, ${loss}): the model at the recovered heads has the certified optimum; Adam never ends below the lower bound`, () => {

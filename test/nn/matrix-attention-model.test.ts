@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { matrixAttentionModel, matrixAttentionPredict } from '../../src/nn/models/matrix-attention-model';
-import { gradBuffers, objective, type Batch } from '../../src/nn/models/model';
+import { objective, type Batch } from '../../src/nn/models/model';
 import { MatrixAttentionOperator } from '../../src/convex/operators/matrix-attention';
 import { SimplexGauge } from '../../src/convex/penalties/simplex-gauge';
 import { recoverMatrixHeads } from '../../src/convex/recovery/matrix-heads';
@@ -16,7 +16,7 @@ import { betaMax } from '../../src/convex/duality';
 import { fista } from '../../src/convex/solvers/fista';
 import { trainModel } from '../../src/experiments/train';
 import type { Datafit } from '../../src/convex/types';
-import { checkGradient } from './gradcheck';
+import { checkModelGradients } from './gradcheck';
 import { assertClose, randLabels, randn } from '../helpers';
 
 const N = 20, n = 3, d = 2, c = 2, shape = { n, d, c };
@@ -28,12 +28,7 @@ for (const loss of ['squared', 'ce'] as const) {
   test(`matrix-attention model (${loss}): every parameter's gradient matches finite differences`, () => {
     const model = matrixAttentionModel(shape, 3, 0.7, 1);
     const batch: Batch = { input: X, B: N, datafit: datafitFor(loss) };
-    const grads = gradBuffers(model);
-    objective(model, batch, grads);
-    model.params.forEach((p, k) => {
-      assert.ok(grads[k].some((g) => g !== 0), `${p.name}: gradient is all zeros`);
-      checkGradient(`${loss} ${p.name}`, () => objective(model, batch, null), p.data as Float64Array, grads[k], 1e-6);
-    });
+    checkModelGradients(`${loss}`, model, batch);
   });
 
   test(`matrix-attention (${loss}): eq. 34 at the recovered heads predicts what eq. 37 does; Adam never ends below the certified bound`, () => {

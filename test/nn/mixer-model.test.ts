@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { mixerModel } from '../../src/nn/models/mixer-model';
-import { gradBuffers, objective, type Batch } from '../../src/nn/models/model';
+import { objective, type Batch } from '../../src/nn/models/model';
 import { MixerOperator } from '../../src/convex/operators/mixer';
 import { NuclearNorm } from '../../src/convex/penalties/nuclear';
 import { recoverMixerHeads } from '../../src/convex/recovery/mixer-heads';
@@ -14,7 +14,7 @@ import { betaMax } from '../../src/convex/duality';
 import { fista } from '../../src/convex/solvers/fista';
 import { trainModel } from '../../src/experiments/train';
 import type { Datafit } from '../../src/convex/types';
-import { checkGradient } from './gradcheck';
+import { checkModelGradients } from './gradcheck';
 import { randLabels, randn, relDiff } from '../helpers';
 
 const N = 30, s = 4, d = 3, c = 2;
@@ -28,12 +28,7 @@ for (const [output, loss] of [['tokens', 'squared'], ['mean', 'squared'], ['mean
   test(`mixer model (${output}, ${loss}): every parameter's gradient matches finite differences`, () => {
     const model = mixerModel({ s, d, c }, 3, output, 0.7, 1);
     const batch: Batch = { input: X, B: N, datafit: datafitFor(output, loss) };
-    const grads = gradBuffers(model);
-    objective(model, batch, grads);
-    model.params.forEach((p, k) => {
-      assert.ok(grads[k].some((g) => g !== 0), `${p.name}: gradient is all zeros`);
-      checkGradient(`${output}/${loss} ${p.name}`, () => objective(model, batch, null), p.data as Float64Array, grads[k], 1e-6);
-    });
+    checkModelGradients(`${output}/${loss}`, model, batch);
   });
 
   test(`mixer (${output}, ${loss}): the model at the recovered branches has the certified optimum; Adam never ends below the bound`, () => {
