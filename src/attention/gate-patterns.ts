@@ -7,6 +7,9 @@
 // Summed in plain loops in a fixed order (no BLAS) so that a gate never flips between machines
 // whose BLAS kernels round differently: a flipped gate is a different program.
 
+/** The gates of N samples X computed once (mixerGates or scoreGates), for a model to reuse on that same X. */
+export interface KnownGates { X: Float64Array; N: number; D: Uint8Array }
+
 /** (N, P, s, d): which entries of the token-mixed X_i pass, per gate. */
 export function mixerGates(X: ArrayLike<number>, N: number, s: number, d: number, U: Float64Array, P: number): Uint8Array {
   if (U.length !== P * s * s) throw new Error(`mixerGates: U has ${U.length} entries, expected ${P}x${s}x${s}`);

@@ -54,7 +54,7 @@ export function visionCommand(): Command {
     .option('--path <list>', 'the convex heads\' regularisation path (with --models convex): comma-separated fractions of beta_max, solved largest first, each from the last (the table\'s fraction is the table\'s solve); none: no path', D.path.join(','))
     .option('--models <list>', `the table's models, in order: ${VISION_MODELS.join(', ')} (mhsa: linear self-attention, Sahiner eq. 6, not in the default: its Z is d^2 x 10 d, use --project pca --dim 16)`, D.models.join(','))
     .option('--gates <h>', 'gates of the gated convex heads', positiveInt('--gates'), D.gates)
-    .addOption(new Option('--solver <s>', 'solver of the convex programs (auto: prox-Newton for the convex heads, FISTA for gated and mhsa; newton: the convex heads only)').choices(SOLVER_CHOICES.filter((x) => x !== 'gram')).default(D.solver))
+    .addOption(new Option('--solver <s>', 'solver of the convex programs (auto: prox-Newton for the convex heads, FISTA for gated and mhsa; newton: the convex heads only)').choices(SOLVER_CHOICES.filter((x) => x !== 'gram' && x !== 'bm')).default(D.solver))
     .option('--tol <t>', 'relative duality gap at which a convex solve is certified', positive('--tol'), D.tol)
     .option('--max-iter <k>', 'iteration limit of each convex solve', positiveInt('--max-iter'), D.maxIter)
     .option('--time-limit <s>', 'seconds per convex solve; a solve it stops is reported NOT certified (exit code 3)', positive('--time-limit'))

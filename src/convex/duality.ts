@@ -12,11 +12,11 @@ export function primalValue(problem: Problem, w: Float64Array, pred: Float64Arra
 
 /**
  * The dual value at the point built from the loss gradient `grad` (at some prediction) and
- * `AtGrad` = A^T grad, already computed by the caller (the solver has both for free). On return
+ * `AtGrad` = A^T grad, already computed by the caller (the solver has both for free), and its dual
+ * norm, when the caller has it too (the Burer-Monteiro solver's SVDs). On return
  * `scratch` holds -theta, the dual point itself.
  */
-export function dualValue(problem: Problem, grad: Float64Array, AtGrad: Float64Array, scratch: Float64Array): number {
-  const omega = problem.penalty.dualNorm(AtGrad);
+export function dualValue(problem: Problem, grad: Float64Array, AtGrad: Float64Array, scratch: Float64Array, omega = problem.penalty.dualNorm(AtGrad)): number {
   const scale = Math.max(1, omega / problem.beta);
   // -theta = grad / scale
   for (let i = 0; i < grad.length; i++) scratch[i] = grad[i] / scale;

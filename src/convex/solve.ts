@@ -22,6 +22,7 @@ import { fista } from './solvers/fista';
 import { fistaGram, gramCostRatio, gramUnavailable } from './solvers/fista-gram';
 import { newtonUnavailable, proxNewton } from './solvers/prox-newton';
 import { adamConvex, type AdamOptions } from './solvers/adam';
+import { burerMonteiro } from './solvers/burer-monteiro';
 import { certifyAt } from './solvers/certify-at';
 import { checkCapabilities, type SolverKind } from './solvers/capabilities';
 
@@ -30,7 +31,7 @@ export type SolverChoice = SolverKind | 'auto';
 type SolveMethod = NonNullable<SolveResult['method']>;
 /** A solve through solve() or solveCertified(): it says which solver ran, and in which precision its iterations ran. */
 export type ChosenSolve = SolveResult & { method: SolveMethod; precision: 'float64' | 'float32' };
-export const SOLVER_CHOICES: readonly SolverChoice[] = ['auto', 'fista', 'gram', 'newton', 'adam'];
+export const SOLVER_CHOICES: readonly SolverChoice[] = ['auto', 'fista', 'gram', 'newton', 'adam', 'bm'];
 
 const FLOAT32_TOL = 1e-5;
 /** The Gram form when its iteration costs at most this share of a FISTA iteration, and G is at most this wide. */
@@ -121,14 +122,15 @@ export function solve(problem: Problem, solver: SolverChoice, opts: AdamOptions 
     kind === 'gram' ? (auto ? gramThenFista(problem, opts) : fistaGram(problem, opts))
     : kind === 'newton' ? (auto ? fistaThenNewton(problem, opts) : proxNewton(problem, opts))
     : kind === 'fista' ? { ...fista(problem, opts), method: 'fista' }
+    : kind === 'bm' ? burerMonteiro(problem, opts)
     : { ...adamConvex(problem, opts), method: 'adam' };
   return { ...r, precision: problem.operator.precision };
 }
 
 export function solveCertified(built: Pick<BuiltProgram, 'problem' | 'exact'>, asked: SolverChoice, opts: AdamOptions = {}): ChosenSolve {
   const solver = chooseSolver(built.exact ?? built.problem, asked);
-  // the Gram form iterates in float64 on G, prox-Newton on the float64 X, whatever precision the operator's GEMMs use
-  if (solver === 'gram' || solver === 'newton') return solve(built.exact ?? built.problem, asked, opts);
+  // the Gram form iterates in float64 on G, prox-Newton on the float64 X, Burer-Monteiro on the float64 model, whatever precision the operator's GEMMs use
+  if (solver === 'gram' || solver === 'newton' || solver === 'bm') return solve(built.exact ?? built.problem, asked, opts);
   // each solver checks too (it can be called alone); here the refusal comes before the float32 copy is used
   checkCapabilities(built.problem, solver);
   if (!built.exact) return solve(built.problem, solver, opts);

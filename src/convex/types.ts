@@ -1,6 +1,7 @@
 // The interfaces of the convex side: a problem is operator x datafit x penalty (x beta).
 import type { FloatArray } from '../core/blas';
 import type { Datafit } from '../losses/datafit';
+import type { Model } from '../nn/models/model';
 
 // The types a problem is made of that live in lower layers, re-exported for the convex side.
 export type { Datafit } from '../losses/datafit';
@@ -95,6 +96,29 @@ export interface Problem {
   datafit: Datafit;
   penalty: Penalty;
   beta: number;
+  /** Nuclear-norm programs: the same program over factors, for the Burer-Monteiro solver. */
+  factored?: FactoredForm;
+}
+
+/**
+ * A nuclear-norm program min_Z f(A Z) + beta sum_g ||Z_g||_* over factors (Burer-Monteiro;
+ * solvers/burer-monteiro.ts, docs/burer-monteiro.md): heads j, each on one block g(j), with
+ * Z_g = sum_{j: g(j) = g} fromW1(W1j) vec(W2j)^T, evaluated by the program's non-convex model, whose
+ * weight decay beta/2 sum_j (||W1j||^2 + ||W2j||^2) is at least beta sum_g ||Z_g||_* (equal at
+ * balanced factors). The operator's Z is the blocks one after the other, each rows x cols row-major.
+ */
+export interface FactoredForm {
+  readonly blocks: number;
+  readonly rows: number;
+  readonly cols: number;
+  /** a left factor u (rows) in the layout of the model's W1j, and back */
+  toW1(u: Float64Array, out: Float64Array): void;
+  fromW1(w1: Float64Array, out: Float64Array): void;
+  /** the model with one head per entry of gateOf (the block it adds to), params [W1 (m, rows), W2 (m, cols)] */
+  model(gateOf: Int32Array, beta: number): Model;
+  /** the training samples, as the model reads them */
+  readonly input: Float64Array;
+  readonly N: number;
 }
 
 /** What every convex solve returns: how close to the global optimum it provably is. */
@@ -125,7 +149,7 @@ export interface SolveResult {
   /** the share of groups Gap Safe screening proved zero (prox-newton) */
   screened?: number;
   /** which solver ran (`solve` with solver 'auto' picks one; gram+fista: the Gram form stalled and FISTA finished; fista+newton: FISTA's probe did not certify and prox-Newton finished) */
-  method?: 'fista' | 'gram' | 'gram+fista' | 'newton' | 'fista+newton' | 'adam';
+  method?: 'fista' | 'gram' | 'gram+fista' | 'newton' | 'fista+newton' | 'adam' | 'bm';
 }
 
 export interface Progress {

@@ -124,7 +124,7 @@ export interface FitResult {
 
 /** What a penalty's groups are (result.json's penalty): a head is one nonzero group. */
 export const groupsName = (penalty: unknown): string =>
-  penalty === 'nuclear' ? 'singular values' : penalty === 'simplex-gauge' ? 'attention blocks' : 'token groups';
+  penalty === 'nuclear' || penalty === 'block-nuclear' || penalty === 'band-nuclear' ? 'singular values' : penalty === 'simplex-gauge' ? 'attention blocks' : 'token groups';
 
 export interface FitOutcome {
   result: FitResult;

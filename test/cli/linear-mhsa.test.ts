@@ -65,3 +65,27 @@ test('linear-mhsa refuses --float32, --float32-data and d beyond 32 in one line 
     fs.rmSync(dir, { recursive: true });
   }
 });
+
+test('fit --solver bm (Burer-Monteiro) certifies linear-mhsa to the same optimum as fista; attention refuses it and writes nothing', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-mhsa-'));
+  try {
+    const data = dataFile(dir, 60, 4, 3), objective: Record<string, number> = {};
+    for (const solver of ['fista', 'bm']) {
+      const out = path.join(dir, solver);
+      const r = cliRun(['fit', '--data', data, '--model', 'linear-mhsa', '--loss', 'ce', '--beta-frac', '0.2', '--tol', '1e-9', '--solver', solver, '--quiet', '--out', out]);
+      assert.equal(r.status, 0, r.stderr);
+      const result = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8'));
+      assert.equal(result.solver, solver);
+      assert.ok(result.converged && result.relGap <= 1e-9 && result.recoveryRelError < 1e-9);
+      objective[solver] = result.objective;
+    }
+    assert.ok(Math.abs(objective.bm - objective.fista) <= 2e-9 * objective.fista, `bm ${objective.bm} against fista ${objective.fista}`);
+    const out = path.join(dir, 'attention');
+    const r = cliRun(['fit', '--data', data, '--model', 'attention', '--loss', 'ce', '--beta-frac', '0.2', '--solver', 'bm', '--quiet', '--out', out]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /^convexformer: error: --solver: bm cannot solve this program: the program has no factored form;[^\n]*\n$/);
+    assert.ok(!fs.existsSync(out));
+  } finally {
+    fs.rmSync(dir, { recursive: true });
+  }
+});

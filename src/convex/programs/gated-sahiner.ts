@@ -3,6 +3,8 @@
 // block Z_g of the linear program's Z and the penalty is sum_g ||Z_g||_*. The gates are drawn from
 // the seed (U (P, q, q) ~ N(0, 1): q = d score matrices for attention, q = s token mixings for the
 // mixer); weights.npz records the seed and U, and `check` redraws and compares them.
+import { factoredForm } from './factored';
+import type { KnownGates } from '../../attention/gate-patterns';
 import { tokenAttentionMap, type Program } from './program';
 import { makeDatafit } from './assemble';
 import { DEFAULT_SAHINER_GATES, GATES_OPTION, SEED_OPTION } from './shared-options';
@@ -52,7 +54,7 @@ interface Family {
   rows(s: number, d: number): number;
   gates(X: Float64Array, N: number, s: number, d: number, U: Float64Array, P: number): Uint8Array;
   operator(X: Float64Array, N: number, s: number, d: number, c: number, D: Uint8Array, P: number, output: MhsaOutput): LinearOperator;
-  model(shape: { s: number; d: number; c: number }, gates: { U: Float64Array; P: number; gateOf: Int32Array }, output: MhsaOutput, beta: number, seed: number): Model;
+  model(shape: { s: number; d: number; c: number }, gates: { U: Float64Array; P: number; gateOf: Int32Array; known?: KnownGates }, output: MhsaOutput, beta: number, seed: number): Model;
   /** a left singular vector of a block <-> W1 (its own inverse) */
   w1Layout?: (u: Float64Array, out: Float64Array) => void;
   /** a fixed token-to-token map (the mixer's token mixing) */
@@ -92,7 +94,8 @@ function gatedProgram(f: Family): Program<'gates' | 'seed', GatedSahinerWeights>
         throw new InputError('X', `has N = ${N} samples of s = ${s} tokens, d = ${d} features: one application of ${f.name}'s operator with ${P} gates would take ${gflop.toFixed(0)} GFlop (limit ${f.maxGflop}); use fewer samples, tokens or --gates`);
       }
       const U = drawSahinerGates(P, q, seed);
-      const operator = f.operator(train.X, N, s, d, c, f.gates(train.X, N, s, d, U, P), P, output);
+      const known = { X: train.X, N, D: f.gates(train.X, N, s, d, U, P) };
+      const operator = f.operator(train.X, N, s, d, c, known.D, P, output);
       const datafit = makeDatafit(options.loss, trainTargets, N);
       const penalty = new BlockNuclearNorm(P, rows, cols);
       const bmax = betaMax(operator, datafit, penalty);
@@ -106,7 +109,7 @@ function gatedProgram(f: Family): Program<'gates' | 'seed', GatedSahinerWeights>
       };
       return {
         program,
-        problem: { operator, datafit, penalty, beta: bmax },
+        problem: { operator, datafit, penalty, beta: bmax, factored: factoredForm(P, rows, cols, f.w1Layout ?? null, (gateOf, beta) => f.model({ s, d, c }, { U, P, gateOf, known }, output, beta, 0), train.X, N) },
         betaMax: bmax,
         zShape: [P, rows, cols],
         totalGroups: P * Math.min(rows, cols), // singular values of every block

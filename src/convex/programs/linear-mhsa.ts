@@ -16,6 +16,8 @@ import type { NdArray } from '../../data/ndarray';
 import { factorNorms } from '../recovery/svd-heads';
 import { readFactorHeads } from '../recovery/head-arrays';
 import { linearMhsaModel } from '../../nn/models/linear-mhsa-model';
+import { transposeSquare } from '../recovery/gated-factor-heads';
+import { factoredForm } from './factored';
 
 /**
  * Z is d^2 x dc and every FISTA iteration takes full SVDs of it (prox, value, dual norm). Measured
@@ -46,7 +48,8 @@ export const linearMhsa: Program<never, MhsaWeights> = {
     const penalty = new NuclearNorm(d * d, d * c);
     const bmax = betaMax(operator, datafit, penalty);
     checkScale(train.X, operator, datafit, bmax, trainTargets.Y);
-    const problem = { operator, datafit, penalty, beta: bmax };
+    const factored = factoredForm(1, d * d, d * c, transposeSquare, (gateOf, beta) => linearMhsaModel({ s, d, c }, gateOf.length, output, beta, 0), train.X, N);
+    const problem = { operator, datafit, penalty, beta: bmax, factored };
     return {
       program: linearMhsa,
       problem,

@@ -12,6 +12,7 @@ import { mixerHeadsToZ, mixerNonconvexObjective, recoverMixerHeads, type MixerWe
 import { factorNorms } from '../recovery/svd-heads';
 import { readFactorHeads } from '../recovery/head-arrays';
 import { mixerModel } from '../../nn/models/mixer-model';
+import { factoredForm } from './factored';
 import { float64Tokens } from '../../data/tokens';
 import { InputError } from '../../data/errors';
 
@@ -45,7 +46,7 @@ export const mixer: Program<never, MixerWeights> = {
     checkScale(train.X, operator, datafit, bmax, trainTargets.Y);
     return {
       program: mixer,
-      problem: { operator, datafit, penalty, beta: bmax },
+      problem: { operator, datafit, penalty, beta: bmax, factored: factoredForm(1, s * s, d * c, null, (gateOf, beta) => mixerModel({ s, d, c }, gateOf.length, output, beta, 0), float64Tokens(train).X, N) },
       betaMax: bmax,
       zShape: [s * s, d * c],
       totalGroups: Math.min(s * s, d * c), // singular values

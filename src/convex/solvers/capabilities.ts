@@ -4,11 +4,13 @@
 import type { Problem } from '../types';
 import { InputError } from '../../data/errors';
 
-export type SolverKind = 'fista' | 'gram' | 'newton' | 'adam';
+export type SolverKind = 'fista' | 'gram' | 'newton' | 'adam' | 'bm';
 
 interface Needs {
   penalty: readonly string[];
   datafit: readonly string[];
+  /** parts of the problem itself */
+  problem?: readonly string[];
   /** what to try instead, for the message */
   instead: string;
 }
@@ -25,6 +27,9 @@ export const SOLVER_NEEDS: Record<SolverKind, Needs> = {
   newton: { penalty: [], datafit: ['bregman'], instead: 'the fista solver needs neither a token design nor a Hessian' },
   // steps along a subgradient of the whole objective
   adam: { penalty: ['subgradient'], datafit: [], instead: 'the fista solver needs only the prox' },
+  // L-BFGS over the heads of a nuclear-norm program (burer-monteiro.ts): the program's factored
+  // form, and the loss's Lipschitz constant for the step of a new head
+  bm: { penalty: [], datafit: ['lipschitz'], problem: ['factored'], instead: 'bm runs on the nuclear-norm programs (linear-mhsa, gated-mhsa, mixer, gated-mixer); fista solves every program' },
 };
 
 function offers(part: object, capability: string): boolean {
@@ -38,6 +43,7 @@ export function missingCapabilities(problem: Problem, solver: SolverKind): strin
   return [
     ...needs.penalty.filter((c) => !offers(problem.penalty, c)).map((c) => `the penalty ${problem.penalty.name} declares no ${c}`),
     ...needs.datafit.filter((c) => !offers(problem.datafit, c)).map((c) => `the datafit ${problem.datafit.name} declares no ${c}`),
+    ...(needs.problem ?? []).filter((c) => !(problem as unknown as Record<string, unknown>)[c]).map((c) => `the program has no ${c} form`),
   ];
 }
 

@@ -1,0 +1,244 @@
+// The low-rank path of the nuclear-norm programs (Burer & Monteiro 2003; with rank increase as in
+// Journee, Bach, Absil & Sepulchre 2010): min_Z f(A Z) + beta sum_g ||Z_g||_* solved over heads,
+// Z_g = sum_{j on g} u_j v_j^T with weight decay beta/2 sum_j (||u_j||^2 + ||v_j||^2), by L-BFGS
+// on the program's own non-convex model (Problem.factored). No SVD and no pass of the convex
+// operator per iteration: an iteration costs one forward and backward pass of the model. The
+// factored objective is not convex, so every so often the heads are certified as FISTA's points
+// are: Z formed, the primal f(A Z) + beta sum ||Z_g||_* and the dual point from the loss gradient
+// at A Z, scaled into the dual constraint max_g ||A_g^T theta||_2 <= beta (two operator passes and
+// the blocks' SVDs). A stationary point of the factored problem whose gradient matrix satisfies
+// that constraint is a global optimum (docs/burer-monteiro.md); where a block violates it, its
+// top singular directions above beta are descent directions, and each becomes a new head
+// (the rank grows only where the certificate says it must).
+import type { FactoredForm, Problem, SolveOptions, SolveResult } from '../types';
+import { dualValue, primalValue } from '../duality';
+import { TimedOperator } from './timed-operator';
+import { GapTracker } from './tracker';
+import { checkCapabilities } from './capabilities';
+import { svd, type Svd } from '../../core/linalg';
+import { emptyPairs, lbfgs } from '../../optim/lbfgs';
+import { objective, type Model } from '../../nn/models/model';
+import { rankOneTerms } from '../recovery/svd-heads';
+
+/** At most this many new heads per block and certificate. */
+const MAX_NEW_PER_BLOCK = 4;
+/** A singular direction of the gradient matrix is new to a block when at least this share of its norm lies outside the span of the block's heads. */
+const NEW_DIRECTION = 0.5;
+/** L-BFGS has stalled when a round lowered the objective by less than this share of the gap it started from. */
+const STALL = 0.25;
+/** L-BFGS iterations between certificates: at least this many, else as many as take the time one certificate took. */
+const MIN_INNER = 10;
+/**
+ * At a certificate, Z's singular values sigma with beta sigma below PRUNE tol |objective| are dropped
+ * (the heads refactored from Z's SVD): at a stationary point such a direction's loss and penalty
+ * cancel to first order, so dropping it moves the objective by far less than the gap asked for, and
+ * the heads the optimum does not need stop costing passes of the model.
+ */
+const PRUNE = 1e-3;
+
+interface Heads {
+  gateOf: number[];
+  /** per head: W1j (rows entries, the model's layout) then W2j (cols) */
+  W1: Float64Array[];
+  W2: Float64Array[];
+}
+
+export function burerMonteiro(problem: Problem, opts: SolveOptions = {}): SolveResult & { method: 'bm' } {
+  checkCapabilities(problem, 'bm');
+  const form = problem.factored!, { datafit, beta } = problem;
+  const { blocks: P, rows, cols } = form;
+  const op = new TimedOperator(problem.operator);
+  const tol = opts.tol ?? 1e-6, maxIter = opts.maxIter ?? 20000;
+  const tracker = new GapTracker(op.op.cols, op.op.rows, opts);
+  const Z = new Float64Array(op.op.cols), pred = new Float64Array(op.op.rows), grad = new Float64Array(op.op.rows);
+  const g = new Float64Array(op.op.cols), scratch = new Float64Array(op.op.rows);
+  const batch = { input: form.input, B: form.N, datafit };
+  let heads = opts.w0 ? headsOf(opts.w0, form) : { gateOf: [], W1: [], W2: [] } as Heads;
+  let it = 0, stalled = false, stuck = false, innerSecondsPerIteration = 0;
+  const pairs = emptyPairs();
+  for (;;) {
+    const t0 = process.hrtime.bigint();
+    // the certificate at the heads, exactly as FISTA's
+    toZ(heads, form, Z);
+    op.apply(Z, pred);
+    tracker.offerPrimal(primalValue(problem, Z, pred), Z, pred);
+    datafit.gradient(pred, grad);
+    op.applyT(grad, g);
+    const blockSvds = Array.from({ length: P }, (_, b) => svd(g.subarray(b * rows * cols, (b + 1) * rows * cols), rows, cols));
+    const omega = Math.max(...blockSvds.map((t) => t.s[0]));
+    tracker.offerDual(dualValue(problem, grad, g, scratch, omega), scratch);
+    tracker.report(it);
+    if (tracker.done(tol) || it >= maxIter) break;
+    // Z's singular directions below the floor go (heads are not orthogonal, so their sizes alone miss them)
+    const kept = headsOf(Z, form, PRUNE * tol * Math.abs(tracker.bestPrimal) / beta);
+    if (kept.gateOf.length < heads.gateOf.length) {
+      heads = kept;
+      pairs.S.length = pairs.Y.length = pairs.rho.length = 0;
+    }
+    const added = grow(heads, blockSvds, beta, stalled, form, op, datafit.lipschitz, pred);
+    if (heads.gateOf.length === 0 || (stuck && added === 0)) break; // nothing left to move
+    if (added > 0) pairs.S.length = pairs.Y.length = pairs.rho.length = 0;
+    const certSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    // L-BFGS on the factored objective, for about as long as the certificate took
+    const inner = Math.max(MIN_INNER, innerSecondsPerIteration > 0 ? Math.ceil(certSeconds / innerSecondsPerIteration) : MIN_INNER);
+    const model = form.model(Int32Array.from(heads.gateOf), beta);
+    const x = pack(heads, rows, cols);
+    const t1 = process.hrtime.bigint();
+    const startValue = factoredObjective(model, x, new Float64Array(x.length), batch);
+    const r = lbfgs((v, gv) => factoredObjective(model, v, gv, batch), x, { maxIter: Math.min(inner, maxIter - it), stop: () => tracker.timeUp(), pairs });
+    innerSecondsPerIteration = Number(process.hrtime.bigint() - t1) / 1e9 / Math.max(r.iterations, 1);
+    it += r.iterations;
+    // stalled: no step found, or the round closed little of the gap it started from
+    stuck = r.reason === 'no-decrease' || r.iterations === 0;
+    stalled = stuck || startValue - r.value < STALL * (tracker.bestPrimal - tracker.bestDual);
+    heads = unpack(x, heads.gateOf, rows, cols);
+    if (r.reason === 'stopped') {
+      toZ(heads, form, Z); // out of time: the last heads' primal still counts
+      op.apply(Z, pred);
+      tracker.offerPrimal(primalValue(problem, Z, pred), Z, pred);
+      break;
+    }
+  }
+  return { ...tracker.finish(it, tol, op), method: 'bm' as const };
+}
+
+/** The model's objective (loss + weight decay) and its gradient at the flat factors v. */
+function factoredObjective(model: Model, v: Float64Array, gv: Float64Array, batch: { input: Float64Array; B: number; datafit: Problem['datafit'] }): number {
+  const [W1, W2] = model.params.map((p) => p.data as Float64Array);
+  W1.set(v.subarray(0, W1.length));
+  W2.set(v.subarray(W1.length));
+  const grads = [gv.subarray(0, W1.length), gv.subarray(W1.length)];
+  return objective(model, batch, grads);
+}
+
+/**
+ * New heads where block b's gradient matrix G_b = A_b^T grad has singular values sigma_k above beta,
+ * on a block without heads, or on any once L-BFGS has stalled at the heads it has (the factored
+ * problem's stationary points with too few heads are where the certificate fails), and only along
+ * directions u_k mostly outside the span of the block's heads (inside it, L-BFGS moves them). The
+ * direction D = -sum_k a_k u_k v_k^T, a_k = sigma_k - beta, lowers the objective at rate
+ * sum_k a_k^2, and the step t minimises its quadratic upper bound, t = sum_k a_k^2 / (L ||A D||^2);
+ * head k gets sqrt(t a_k) u_k and sqrt(t a_k) v_k (one pass of the operator for ||A D||).
+ */
+function grow(heads: Heads, svds: Svd[], beta: number, stalled: boolean, form: FactoredForm, op: TimedOperator, lipschitz: number, scratchPred: Float64Array): number {
+  const { rows, cols } = form;
+  const picks: { b: number; k: number; a: number }[] = [];
+  svds.forEach((t, b) => {
+    const own = heads.gateOf.flatMap((g, j) => (g === b ? [j] : []));
+    if (own.length > 0 && !stalled) return;
+    const Q = orthonormalLeft(own.map((j) => heads.W1[j]), form);
+    const r = t.s.length;
+    for (let k = 0, added = 0; k < r && t.s[k] > beta && added < MAX_NEW_PER_BLOCK; k++) {
+      if (outsideSpan(Q, t.U, r, k, rows) < NEW_DIRECTION) continue;
+      picks.push({ b, k, a: t.s[k] - beta });
+      added++;
+    }
+  });
+  if (picks.length === 0) return 0;
+  const D = new Float64Array(op.op.cols);
+  let slope = 0;
+  for (const { b, k, a } of picks) {
+    const { U, Vt, s } = svds[b], r = s.length, o = b * rows * cols;
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) D[o + i * cols + j] -= a * U[i * r + k] * Vt[k * cols + j];
+    slope += a * a;
+  }
+  op.apply(D, scratchPred);
+  let curv = 0;
+  for (const p of scratchPred) curv += p * p;
+  const t = curv > 0 ? slope / (lipschitz * curv) : 1;
+  const u = new Float64Array(rows);
+  for (const { b, k, a } of picks) {
+    const { U, Vt, s } = svds[b], r = s.length, scale = Math.sqrt(t * a);
+    for (let i = 0; i < rows; i++) u[i] = -scale * U[i * r + k];
+    const w1 = new Float64Array(rows);
+    form.toW1(u, w1);
+    heads.gateOf.push(b);
+    heads.W1.push(w1);
+    heads.W2.push(Float64Array.from({ length: cols }, (_, j) => scale * Vt[k * cols + j]));
+  }
+  return picks.length;
+}
+
+/** The heads of Z (a warm start, or pruned): each block's balanced SVD factors (svd-heads.ts) with singular values above `floor`. */
+function headsOf(Z: Float64Array, form: FactoredForm, floor = 0): Heads {
+  const { blocks, rows, cols } = form, heads: Heads = { gateOf: [], W1: [], W2: [] };
+  for (let b = 0; b < blocks; b++) {
+    const t = rankOneTerms(Z.subarray(b * rows * cols, (b + 1) * rows * cols), rows, cols, floor);
+    for (let j = 0; j < t.H; j++) {
+      const w1 = new Float64Array(rows);
+      form.toW1(t.left.subarray(j * rows, (j + 1) * rows), w1);
+      heads.gateOf.push(b);
+      heads.W1.push(w1);
+      heads.W2.push(t.right.slice(j * cols, (j + 1) * cols));
+    }
+  }
+  return heads;
+}
+
+/** Z_b = sum_{j on b} fromW1(W1j) W2j^T, into Z. */
+function toZ(heads: Heads, form: FactoredForm, Z: Float64Array): void {
+  const { rows, cols } = form, u = new Float64Array(rows);
+  Z.fill(0);
+  heads.gateOf.forEach((b, j) => {
+    form.fromW1(heads.W1[j], u);
+    const o = b * rows * cols, v = heads.W2[j];
+    for (let i = 0; i < rows; i++) {
+      if (u[i] === 0) continue;
+      for (let e = 0; e < cols; e++) Z[o + i * cols + e] += u[i] * v[e];
+    }
+  });
+}
+
+/** The model's parameter layout: all W1j, then all W2j. */
+function pack(heads: Heads, rows: number, cols: number): Float64Array {
+  const m = heads.gateOf.length, x = new Float64Array(m * (rows + cols));
+  heads.W1.forEach((w, j) => x.set(w, j * rows));
+  heads.W2.forEach((w, j) => x.set(w, m * rows + j * cols));
+  return x;
+}
+
+function unpack(x: Float64Array, gateOf: number[], rows: number, cols: number): Heads {
+  const m = gateOf.length;
+  return {
+    gateOf: [...gateOf],
+    W1: gateOf.map((_, j) => x.slice(j * rows, (j + 1) * rows)),
+    W2: gateOf.map((_, j) => x.slice(m * rows + j * cols, m * rows + (j + 1) * cols)),
+  };
+}
+
+function sq(a: Float64Array): number {
+  let s = 0;
+  for (const v of a) s += v * v;
+  return s;
+}
+
+/** An orthonormal basis (Gram-Schmidt, twice) of the left factors fromW1(W1j) of some heads. */
+function orthonormalLeft(W1s: Float64Array[], form: FactoredForm): Float64Array[] {
+  const Q: Float64Array[] = [];
+  for (const w1 of W1s) {
+    const u = new Float64Array(form.rows);
+    form.fromW1(w1, u);
+    const n0 = Math.sqrt(sq(u));
+    for (let pass = 0; pass < 2; pass++) {
+      for (const q of Q) {
+        let p = 0;
+        for (let i = 0; i < u.length; i++) p += q[i] * u[i];
+        for (let i = 0; i < u.length; i++) u[i] -= p * q[i];
+      }
+    }
+    const n = Math.sqrt(sq(u));
+    if (n > 1e-10 * n0) Q.push(u.map((v) => v / n));
+  }
+  return Q;
+}
+
+/** ||(I - Q Q^T) u_k|| of column k of U (rows x r, unit columns). */
+function outsideSpan(Q: Float64Array[], U: Float64Array, r: number, k: number, rows: number): number {
+  const u = Float64Array.from({ length: rows }, (_, i) => U[i * r + k]);
+  for (const q of Q) {
+    let p = 0;
+    for (let i = 0; i < rows; i++) p += q[i] * u[i];
+    for (let i = 0; i < rows; i++) u[i] -= p * q[i];
+  }
+  return Math.sqrt(sq(u));
+}
