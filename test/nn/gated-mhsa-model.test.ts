@@ -3,7 +3,7 @@
 // equal to linear attention when every gate is on, and its gate arguments validated.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { gatedMhsaModel } from '../../src/nn/models/gated-mhsa-model';
+import { BLOCK, gatedMhsaModel } from '../../src/nn/models/gated-mhsa-model';
 import { linearMhsaModel, type MhsaOutput } from '../../src/nn/models/linear-mhsa-model';
 import type { Batch } from '../../src/nn/models/model';
 import { SquaredLoss } from '../../src/losses/squared';
@@ -26,6 +26,14 @@ for (const [output, loss] of cases) {
     checkModelGradients(`${output}/${loss}`, model, batch);
   });
 }
+
+test('gated attention model: across blocks of samples (2 BLOCK + 5), predictions equal one-sample passes and gradients match finite differences', () => {
+  const NB = 2 * BLOCK + 5, XB = randn(NB * s * d, 35);
+  const model = gatedMhsaModel({ s, d, c }, gates, 'tokens', 0.7, 1);
+  const all = Float64Array.from(model.forward(XB, NB));
+  for (const i of [0, BLOCK - 1, BLOCK, NB - 1]) assertClose(model.forward(XB.subarray(i * s * d, (i + 1) * s * d), 1), all.subarray(i * s * c, (i + 1) * s * c), 1e-13, `sample ${i}`);
+  checkModelGradients('blocks', model, { input: XB, B: NB, datafit: new SquaredLoss(randn(NB * s * c, 36), NB * s, c) });
+});
 
 /** f(X_i) = sum_j (D ⊙ (X W1j X^T)) X W2j in plain loops, the gates 1{X_a U_g X_b^T >= 0} by hand. */
 function naiveForward(W1: Float64Array, W2: Float64Array, output: MhsaOutput): Float64Array {

@@ -6,9 +6,14 @@
 // with weight decay beta/2 sum_j (||W1j||_F^2 + ||W2j||_F^2). The gates fixed, the model is linear in
 // each head's W1j (x) W2j, and its global optimum is certified by the convex program over per-gate
 // blocks Z_g (each d^2 x dc, in linear-mhsa's layout) with penalty sum_g ||Z_g||_*; this is the
-// model Adam trains beside it. Per sample and head, directly: A = X W1j (s x d), S = A X^T (s x s),
-// M = D ⊙ S, V = X W2j (s x c), f += M V; backward the same steps in reverse (the tokens X and the
-// gates are data: no gradient flows into them). The gates are computed in forward, for its batch.
+// model Adam trains beside it (and the Burer-Monteiro solver's factored form). In blocks of
+// BLOCK samples: A = X [W1_1 ... W1_m] and V = X [W2_1 ... W2_m] for the whole block (two GEMMs);
+// A read as (s m) x d (rows: token a, head j) gives all heads' scores of a sample in one GEMM,
+// S = A X_i^T ((s m) x s), masked by the gates; then f_i = sum_j S_j V_j (S_j, V_j strided views).
+// Backward the same steps in reverse: dV_j = S_j^T dF, dS_j = dF V_j^T (masked), dA = dS X_i (one
+// GEMM per sample), and the weights' gradients X^T dA, X^T dV over the block (two GEMMs). The
+// tokens X and the gates are data: no gradient flows into them. The gates are computed in forward,
+// for its batch, unless the model was given them for that very X (`known`).
 import type { Model } from './model';
 import type { KnownGates } from '../../attention/gate-patterns';
 import type { MhsaOutput, MhsaShape } from './linear-mhsa-model';
@@ -17,6 +22,9 @@ import { putSampleOutput, sampleOutputGradient } from './token-outputs';
 import { blas } from '../../core/blas';
 import { Rng } from '../../core/rng';
 import { scoreGates } from '../../attention/gate-patterns';
+
+/** Samples per block: A and V of a block are (BLOCK s) x md and x mc. */
+export const BLOCK = 64;
 
 export function gatedMhsaModel(
   shape: MhsaShape, gates: { U: Float64Array; P: number; gateOf: Int32Array; known?: KnownGates }, output: MhsaOutput, beta: number, seed: number,
@@ -29,21 +37,37 @@ export function gatedMhsaModel(
   const rng = new Rng(seed);
   // W1 (m, d, d) and W2 (m, d, c), at linearMhsaModel's scales
   const W1 = rng.normals(m * d * d, 1 / d), W2 = rng.normals(m * d * c, 1 / Math.sqrt(d * m));
-  const A = new Float64Array(s * d), M = new Float64Array(s * s), V = new Float64Array(s * c), F = new Float64Array(s * c);
-  const dF = new Float64Array(s * c), dM = new Float64Array(s * s), dV = new Float64Array(s * c), dA = new Float64Array(s * d);
-  const dW1 = new Float64Array(m * d * d), dW2 = new Float64Array(m * d * c);
+  const md = m * d, mc = m * c, ms = m * s;
+  // [W1_1 ... W1_m] (d x md), [W2_1 ... W2_m] (d x mc), and their gradients
+  const W1cat = new Float64Array(d * md), W2cat = new Float64Array(d * mc), dW1cat = new Float64Array(d * md), dW2cat = new Float64Array(d * mc);
+  const A = new Float64Array(BLOCK * s * md), V = new Float64Array(BLOCK * s * mc), dA = new Float64Array(BLOCK * s * md), dV = new Float64Array(BLOCK * s * mc);
+  const S = new Float64Array(ms * s), dS = new Float64Array(ms * s), F = new Float64Array(s * c), dF = new Float64Array(s * c);
   let last: { X: Float64Array; B: number; D: Uint8Array } = { X: new Float64Array(0), B: 0, D: new Uint8Array(0) };
   let out = new Float64Array(0);
   const rowsOut = output === 'tokens' ? s : 1;
 
-  /** Head j on sample i: M = D[i, gateOf[j]] ⊙ (X W1j X^T) and V = X W2j. */
-  const headForward = (Xi: Float64Array, D: Uint8Array, i: number, j: number) => {
-    const o = (i * P + gateOf[j]) * s * s;
-    blas.gemm(false, false, s, d, d, 1, Xi, d, W1.subarray(j * d * d, (j + 1) * d * d), d, 0, A, d);
-    blas.gemm(false, true, s, s, d, 1, A, d, Xi, d, 0, M, s);
-    for (let k = 0; k < s * s; k++) if (!D[o + k]) M[k] = 0;
-    blas.gemm(false, false, s, c, d, 1, Xi, d, W2.subarray(j * d * c, (j + 1) * d * c), c, 0, V, c);
-    return o;
+  const concatenate = () => {
+    for (let j = 0; j < m; j++) {
+      for (let t = 0; t < d; t++) for (let k = 0; k < d; k++) W1cat[t * md + j * d + k] = W1[(j * d + t) * d + k];
+      for (let l = 0; l < d; l++) for (let e = 0; e < c; e++) W2cat[l * mc + j * c + e] = W2[(j * d + l) * c + e];
+    }
+  };
+  /** A and V of samples i0 .. i0 + n - 1 (two GEMMs). */
+  const blockForward = (X: Float64Array, i0: number, n: number) => {
+    const Xb = X.subarray(i0 * s * d, (i0 + n) * s * d);
+    blas.gemm(false, false, n * s, md, d, 1, Xb, d, W1cat, md, 0, A, md);
+    blas.gemm(false, false, n * s, mc, d, 1, Xb, d, W2cat, mc, 0, V, mc);
+  };
+  /** S = A_i X_i^T masked by the gates of each head: row (a, j), column b. */
+  const scores = (Xi: Float64Array, D: Uint8Array, i: number, r: number) => {
+    blas.gemm(false, true, ms, s, d, 1, A.subarray(r * s * md), d, Xi, d, 0, S, s);
+    mask(S, D, i);
+  };
+  const mask = (T: Float64Array, D: Uint8Array, i: number) => {
+    for (let a = 0; a < s; a++) for (let j = 0; j < m; j++) {
+      const o = ((i * P + gateOf[j]) * s + a) * s, row = (a * m + j) * s;
+      for (let b = 0; b < s; b++) if (!D[o + b]) T[row + b] = 0;
+    }
   };
 
   return {
@@ -53,39 +77,52 @@ export function gatedMhsaModel(
       if (out.length !== B * rowsOut * c) out = new Float64Array(B * rowsOut * c);
       // the training data's gates, when given (fixed data: the Burer-Monteiro solver's thousands of passes)
       const D = gates.known && X === gates.known.X && B === gates.known.N ? gates.known.D : scoreGates(X, B, s, d, U, P);
-      for (let i = 0; i < B; i++) {
-        const Xi = X.subarray(i * s * d, (i + 1) * s * d);
-        for (let j = 0; j < m; j++) {
-          headForward(Xi, D, i, j);
-          blas.gemm(false, false, s, c, s, 1, M, s, V, c, j === 0 ? 0 : 1, F, c);
+      concatenate();
+      for (let i0 = 0; i0 < B; i0 += BLOCK) {
+        const n = Math.min(BLOCK, B - i0);
+        blockForward(X, i0, n);
+        for (let r = 0; r < n; r++) {
+          const i = i0 + r;
+          scores(X.subarray(i * s * d, (i + 1) * s * d), D, i, r);
+          // f_i = sum_j S_j V_j: S_j rows a at stride m s, V_j columns j c of V's rows
+          for (let j = 0; j < m; j++) blas.gemm(false, false, s, c, s, 1, S.subarray(j * s), ms, V.subarray(r * s * mc + j * c), mc, j === 0 ? 0 : 1, F, c);
+          putSampleOutput(F, out, i, s, c, output);
         }
-        putSampleOutput(F, out, i, s, c, output);
       }
       last = { X, B, D };
       return out;
     },
     backward(dpred, grads) {
       const { X, B, D } = last;
-      dW1.fill(0);
-      dW2.fill(0);
-      for (let i = 0; i < B; i++) {
-        const Xi = X.subarray(i * s * d, (i + 1) * s * d);
-        sampleOutputGradient(dpred, dF, i, s, c, output);
-        for (let j = 0; j < m; j++) {
-          const o = headForward(Xi, D, i, j); // recomputed: M and V are per sample and head
-          // f += M V: dM = D ⊙ (dF V^T), dV = M^T dF; V = X W2j: dW2j += X^T dV
-          blas.gemm(false, true, s, s, c, 1, dF, c, V, c, 0, dM, s);
-          for (let k = 0; k < s * s; k++) if (!D[o + k]) dM[k] = 0;
-          blas.gemm(true, false, s, c, s, 1, M, s, dF, c, 0, dV, c);
-          blas.gemm(true, false, d, c, s, 1, Xi, d, dV, c, 1, dW2.subarray(j * d * c, (j + 1) * d * c), c);
-          // S = A X^T: dA = dM X; A = X W1j: dW1j += X^T dA
-          blas.gemm(false, false, s, d, s, 1, dM, s, Xi, d, 0, dA, d);
-          blas.gemm(true, false, d, d, s, 1, Xi, d, dA, d, 1, dW1.subarray(j * d * d, (j + 1) * d * d), d);
+      concatenate();
+      dW1cat.fill(0);
+      dW2cat.fill(0);
+      for (let i0 = 0; i0 < B; i0 += BLOCK) {
+        const n = Math.min(BLOCK, B - i0);
+        blockForward(X, i0, n); // recomputed: a block's A and V only are kept
+        for (let r = 0; r < n; r++) {
+          const i = i0 + r, Xi = X.subarray(i * s * d, (i + 1) * s * d);
+          scores(Xi, D, i, r);
+          sampleOutputGradient(dpred, dF, i, s, c, output);
+          for (let j = 0; j < m; j++) {
+            // f += S_j V_j: dV_j = S_j^T dF, dS_j = dF V_j^T
+            blas.gemm(true, false, s, c, s, 1, S.subarray(j * s), ms, dF, c, 0, dV.subarray(r * s * mc + j * c), mc);
+            blas.gemm(false, true, s, s, c, 1, dF, c, V.subarray(r * s * mc + j * c), mc, 0, dS.subarray(j * s), ms);
+          }
+          mask(dS, D, i);
+          // S = A_i X_i^T: dA_i = dS X_i
+          blas.gemm(false, false, ms, d, s, 1, dS, s, Xi, d, 0, dA.subarray(r * s * md), d);
         }
+        // A = X W1cat, V = X W2cat: dW1cat += X^T dA, dW2cat += X^T dV
+        const Xb = X.subarray(i0 * s * d, (i0 + n) * s * d);
+        blas.gemm(true, false, d, md, n * s, 1, Xb, d, dA, md, 1, dW1cat, md);
+        blas.gemm(true, false, d, mc, n * s, 1, Xb, d, dV, mc, 1, dW2cat, mc);
       }
       const [g1, g2] = grads;
-      for (let k = 0; k < dW1.length; k++) g1[k] += dW1[k];
-      for (let k = 0; k < dW2.length; k++) g2[k] += dW2[k];
+      for (let j = 0; j < m; j++) {
+        for (let t = 0; t < d; t++) for (let k = 0; k < d; k++) g1[(j * d + t) * d + k] += dW1cat[t * md + j * d + k];
+        for (let l = 0; l < d; l++) for (let e = 0; e < c; e++) g2[(j * d + l) * c + e] += dW2cat[l * mc + j * c + e];
+      }
     },
     weightDecay: (grads) => frobeniusDecay([W1, W2], grads, beta),
     attentionMap() {
