@@ -29,12 +29,13 @@ const STALL = 0.25;
 /** L-BFGS iterations between certificates: at least this many, else as many as take the time one certificate took. */
 const MIN_INNER = 10;
 /**
- * At a certificate, Z's singular values sigma with beta sigma below PRUNE tol |objective| are dropped
- * (the heads refactored from Z's SVD): at a stationary point such a direction's loss and penalty
- * cancel to first order, so dropping it moves the objective by far less than the gap asked for, and
- * the heads the optimum does not need stop costing passes of the model.
+ * At a certificate, Z's singular values sigma with beta sigma below PRUNE times the gap are dropped
+ * (the heads refactored from Z's SVD): dropping one moves the objective by about beta sigma (its
+ * penalty, and its loss, which the gradient matrix's norm near beta bounds by as much), a small
+ * share of the gap still to close, and the heads the optimum does not need stop costing passes
+ * of the model as soon as they have shrunk that far.
  */
-const PRUNE = 1e-3;
+const PRUNE = 1e-2;
 
 interface Heads {
   gateOf: number[];
@@ -70,7 +71,7 @@ export function burerMonteiro(problem: Problem, opts: SolveOptions = {}): SolveR
     tracker.report(it);
     if (tracker.done(tol) || it >= maxIter) break;
     // Z's singular directions below the floor go (heads are not orthogonal, so their sizes alone miss them)
-    const kept = headsOf(Z, form, PRUNE * tol * Math.abs(tracker.bestPrimal) / beta);
+    const kept = headsOf(Z, form, PRUNE * (tracker.bestPrimal - tracker.bestDual) / beta);
     if (kept.gateOf.length < heads.gateOf.length) {
       heads = kept;
       pairs.S.length = pairs.Y.length = pairs.rho.length = 0;

@@ -9,9 +9,10 @@
 // model Adam trains beside it (and the Burer-Monteiro solver's factored form). In blocks of
 // BLOCK samples: A = X [W1_1 ... W1_m] and V = X [W2_1 ... W2_m] for the whole block (two GEMMs);
 // A read as (s m) x d (rows: token a, head j) gives all heads' scores of a sample in one GEMM,
-// S = A X_i^T ((s m) x s), masked by the gates; then f_i = sum_j S_j V_j (S_j, V_j strided views).
-// Backward the same steps in reverse: dV_j = S_j^T dF, dS_j = dF V_j^T (masked), dA = dS X_i (one
-// GEMM per sample), and the weights' gradients X^T dA, X^T dV over the block (two GEMMs). The
+// S = A X_i^T ((s m) x s), masked by the gates; S read as s x (m s) (row a, columns (j, b)) times
+// V reordered by head ((m s) x c) is f_i = sum_j S_j V_j in one more. Backward the same steps in
+// reverse, one GEMM each per sample (dV = S^T dF, dS = dF V^T masked, dA = dS X_i), and the
+// weights' gradients X^T dA, X^T dV over the block (two GEMMs). The
 // tokens X and the gates are data: no gradient flows into them. The gates are computed in forward,
 // for its batch, unless the model was given them for that very X (`known`).
 import type { Model } from './model';
@@ -41,6 +42,8 @@ export function gatedMhsaModel(
   // [W1_1 ... W1_m] (d x md), [W2_1 ... W2_m] (d x mc), and their gradients
   const W1cat = new Float64Array(d * md), W2cat = new Float64Array(d * mc), dW1cat = new Float64Array(d * md), dW2cat = new Float64Array(d * mc);
   const A = new Float64Array(BLOCK * s * md), V = new Float64Array(BLOCK * s * mc), dA = new Float64Array(BLOCK * s * md), dV = new Float64Array(BLOCK * s * mc);
+  // V by sample and head, (r, j, b, e): sample r's V_1 ... V_m stacked, (m s) x c
+  const Vh = new Float64Array(BLOCK * s * mc), dVh = new Float64Array(BLOCK * s * mc);
   const S = new Float64Array(ms * s), dS = new Float64Array(ms * s), F = new Float64Array(s * c), dF = new Float64Array(s * c);
   let last: { X: Float64Array; B: number; D: Uint8Array } = { X: new Float64Array(0), B: 0, D: new Uint8Array(0) };
   let out = new Float64Array(0);
@@ -52,11 +55,22 @@ export function gatedMhsaModel(
       for (let l = 0; l < d; l++) for (let e = 0; e < c; e++) W2cat[l * mc + j * c + e] = W2[(j * d + l) * c + e];
     }
   };
-  /** A and V of samples i0 .. i0 + n - 1 (two GEMMs). */
+  /** A, V and Vh of samples i0 .. i0 + n - 1 (two GEMMs and a reordering). */
   const blockForward = (X: Float64Array, i0: number, n: number) => {
     const Xb = X.subarray(i0 * s * d, (i0 + n) * s * d);
     blas.gemm(false, false, n * s, md, d, 1, Xb, d, W1cat, md, 0, A, md);
     blas.gemm(false, false, n * s, mc, d, 1, Xb, d, W2cat, mc, 0, V, mc);
+    reorder(V, Vh, n, true);
+  };
+  /** (r, b, j, e) <-> (r, j, b, e): V's rows per token, Vh's per head. */
+  const reorder = (byToken: Float64Array, byHead: Float64Array, n: number, toHead: boolean) => {
+    for (let r = 0; r < n; r++) for (let b = 0; b < s; b++) for (let j = 0; j < m; j++) {
+      const t = (r * s + b) * mc + j * c, h = ((r * m + j) * s + b) * c;
+      for (let e = 0; e < c; e++) {
+        if (toHead) byHead[h + e] = byToken[t + e];
+        else byToken[t + e] = byHead[h + e];
+      }
+    }
   };
   /** S = A_i X_i^T masked by the gates of each head: row (a, j), column b. */
   const scores = (Xi: Float64Array, D: Uint8Array, i: number, r: number) => {
@@ -84,8 +98,8 @@ export function gatedMhsaModel(
         for (let r = 0; r < n; r++) {
           const i = i0 + r;
           scores(X.subarray(i * s * d, (i + 1) * s * d), D, i, r);
-          // f_i = sum_j S_j V_j: S_j rows a at stride m s, V_j columns j c of V's rows
-          for (let j = 0; j < m; j++) blas.gemm(false, false, s, c, s, 1, S.subarray(j * s), ms, V.subarray(r * s * mc + j * c), mc, j === 0 ? 0 : 1, F, c);
+          // f_i = sum_j S_j V_j = S (read as s x (m s): row a, columns (j, b)) times Vh_r ((m s) x c)
+          blas.gemm(false, false, s, c, ms, 1, S, ms, Vh.subarray(r * ms * c), c, 0, F, c);
           putSampleOutput(F, out, i, s, c, output);
         }
       }
@@ -104,16 +118,15 @@ export function gatedMhsaModel(
           const i = i0 + r, Xi = X.subarray(i * s * d, (i + 1) * s * d);
           scores(Xi, D, i, r);
           sampleOutputGradient(dpred, dF, i, s, c, output);
-          for (let j = 0; j < m; j++) {
-            // f += S_j V_j: dV_j = S_j^T dF, dS_j = dF V_j^T
-            blas.gemm(true, false, s, c, s, 1, S.subarray(j * s), ms, dF, c, 0, dV.subarray(r * s * mc + j * c), mc);
-            blas.gemm(false, true, s, s, c, 1, dF, c, V.subarray(r * s * mc + j * c), mc, 0, dS.subarray(j * s), ms);
-          }
+          // f_i = S Vh_r: dVh_r = S^T dF, dS = dF Vh_r^T (s x (m s), the layout of S)
+          blas.gemm(true, false, ms, c, s, 1, S, ms, dF, c, 0, dVh.subarray(r * ms * c), c);
+          blas.gemm(false, true, s, ms, c, 1, dF, c, Vh.subarray(r * ms * c), c, 0, dS, ms);
           mask(dS, D, i);
           // S = A_i X_i^T: dA_i = dS X_i
           blas.gemm(false, false, ms, d, s, 1, dS, s, Xi, d, 0, dA.subarray(r * s * md), d);
         }
         // A = X W1cat, V = X W2cat: dW1cat += X^T dA, dW2cat += X^T dV
+        reorder(dV, dVh, n, false);
         const Xb = X.subarray(i0 * s * d, (i0 + n) * s * d);
         blas.gemm(true, false, d, md, n * s, 1, Xb, d, dA, md, 1, dW1cat, md);
         blas.gemm(true, false, d, mc, n * s, 1, Xb, d, dV, mc, 1, dW2cat, mc);
