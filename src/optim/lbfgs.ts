@@ -25,6 +25,8 @@ export interface LbfgsPairs { S: Float64Array[]; Y: Float64Array[]; rho: number[
 export const emptyPairs = (): LbfgsPairs => ({ S: [], Y: [], rho: [] });
 
 export interface LbfgsResult {
+  /** f where it started, and where it stopped */
+  startValue: number;
   value: number;
   iterations: number;
   evaluations: number;
@@ -44,9 +46,10 @@ export function lbfgs(f: ValueAndGradient, x: Float64Array, opts: LbfgsOptions):
   let g = new Float64Array(n), gNew = new Float64Array(n);
   const dir = new Float64Array(n), xNew = new Float64Array(n), alpha = new Float64Array(mem);
   let value = f(x, g), evaluations = 1;
+  const startValue = value;
   for (let it = 0; it < opts.maxIter; it++) {
     const gnorm = norm(g);
-    if (gnorm <= (opts.gtol ?? 0)) return { value, iterations: it, evaluations, reason: 'gradient' };
+    if (gnorm <= (opts.gtol ?? 0)) return { startValue, value, iterations: it, evaluations, reason: 'gradient' };
     // two-loop recursion: dir = -H g, H the inverse Hessian of the kept pairs, scaled by s'y / y'y
     dir.set(g);
     for (let k = S.length - 1; k >= 0; k--) {
@@ -78,7 +81,7 @@ export function lbfgs(f: ValueAndGradient, x: Float64Array, opts: LbfgsOptions):
       const slopeNew = dot(gNew, dir);
       if (valueNew <= value + ROUNDING * Math.abs(value) && slopeNew >= WOLFE * slope && slopeNew <= (2 * APPROX_DELTA - 1) * slope) { accepted = true; break; }
     }
-    if (!accepted) return { value, iterations: it, evaluations, reason: 'no-decrease' };
+    if (!accepted) return { startValue, value, iterations: it, evaluations, reason: 'no-decrease' };
     const s = new Float64Array(n), y = new Float64Array(n);
     for (let i = 0; i < n; i++) { s[i] = xNew[i] - x[i]; y[i] = gNew[i] - g[i]; }
     const sy = dot(s, y);
@@ -90,9 +93,9 @@ export function lbfgs(f: ValueAndGradient, x: Float64Array, opts: LbfgsOptions):
     x.set(xNew);
     [g, gNew] = [gNew, g];
     value = valueNew;
-    if (opts.stop?.()) return { value, iterations: it + 1, evaluations, reason: 'stopped' };
+    if (opts.stop?.()) return { startValue, value, iterations: it + 1, evaluations, reason: 'stopped' };
   }
-  return { value, iterations: opts.maxIter, evaluations, reason: 'iterations' };
+  return { startValue, value, iterations: opts.maxIter, evaluations, reason: 'iterations' };
 }
 
 function dot(a: Float64Array, b: Float64Array): number {

@@ -22,13 +22,14 @@ export interface GatedFactorHeads {
 
 /**
  * The heads of Z (P blocks of rows x cols); `toW1` maps a left singular vector (rows) to W1's
- * layout in place of a copy (and its inverse is `fromW1` in gatedFactorsToZ).
+ * layout in place of a copy (and its inverse is `fromW1` in gatedFactorsToZ); singular values at
+ * or below `floor` give no head (besides those below rank tolerance).
  */
-export function recoverGatedFactors(Z: Float64Array, P: number, rows: number, cols: number, toW1: (u: Float64Array, out: Float64Array) => void = copy): GatedFactorHeads {
+export function recoverGatedFactors(Z: Float64Array, P: number, rows: number, cols: number, toW1: (u: Float64Array, out: Float64Array) => void = copy, floor = 0): GatedFactorHeads {
   const W1: number[] = [], W2: number[] = [], gate: number[] = [], sigma: number[] = [];
   const w1 = new Float64Array(rows);
   for (let g = 0; g < P; g++) {
-    const t = rankOneTerms(Z.subarray(g * rows * cols, (g + 1) * rows * cols), rows, cols);
+    const t = rankOneTerms(Z.subarray(g * rows * cols, (g + 1) * rows * cols), rows, cols, floor);
     for (let j = 0; j < t.H; j++) {
       toW1(t.left.subarray(j * rows, (j + 1) * rows), w1);
       W1.push(...w1);
@@ -44,7 +45,7 @@ export function recoverGatedFactors(Z: Float64Array, P: number, rows: number, co
 }
 
 /** The convex point heads stand for: Z_g = sum_{j: gate j = g} u_j vec(W2j)^T with u_j = fromW1(W1j). */
-export function gatedFactorsToZ(h: GatedFactorHeads, P: number, rows: number, cols: number, fromW1: (w1: Float64Array, out: Float64Array) => void = copy): Float64Array {
+export function gatedFactorsToZ(h: Pick<GatedFactorHeads, 'H' | 'W1' | 'W2' | 'gate'>, P: number, rows: number, cols: number, fromW1: (w1: Float64Array, out: Float64Array) => void = copy): Float64Array {
   const Z = new Float64Array(P * rows * cols), u = new Float64Array(rows);
   for (let j = 0; j < h.H; j++) {
     fromW1(h.W1.subarray(j * rows, (j + 1) * rows), u);

@@ -18,7 +18,7 @@ import { checkCapabilities } from './capabilities';
 import { svd, type Svd } from '../../core/linalg';
 import { emptyPairs, lbfgs } from '../../optim/lbfgs';
 import { objective, type Model } from '../../nn/models/model';
-import { rankOneTerms } from '../recovery/svd-heads';
+import { gatedFactorsToZ, recoverGatedFactors, type GatedFactorHeads } from '../recovery/gated-factor-heads';
 
 /** At most this many new heads per block and certificate. */
 const MAX_NEW_PER_BLOCK = 4;
@@ -37,12 +37,8 @@ const MIN_INNER = 10;
  */
 const PRUNE = 1e-2;
 
-interface Heads {
-  gateOf: number[];
-  /** per head: W1j (rows entries, the model's layout) then W2j (cols) */
-  W1: Float64Array[];
-  W2: Float64Array[];
-}
+/** Heads in the model's layout: W1 (H, rows) and W2 (H, cols), one after the other as L-BFGS sees them, each on block gate[j]. */
+type Heads = Pick<GatedFactorHeads, 'H' | 'W1' | 'W2' | 'gate'>;
 
 export function burerMonteiro(problem: Problem, opts: SolveOptions = {}): SolveResult & { method: 'bm' } {
   checkCapabilities(problem, 'bm');
@@ -54,13 +50,13 @@ export function burerMonteiro(problem: Problem, opts: SolveOptions = {}): SolveR
   const Z = new Float64Array(op.op.cols), pred = new Float64Array(op.op.rows), grad = new Float64Array(op.op.rows);
   const g = new Float64Array(op.op.cols), scratch = new Float64Array(op.op.rows);
   const batch = { input: form.input, B: form.N, datafit };
-  let heads = opts.w0 ? headsOf(opts.w0, form) : { gateOf: [], W1: [], W2: [] } as Heads;
+  let heads: Heads = headsOf(opts.w0 ?? Z, form);
   let it = 0, stalled = false, stuck = false, innerSecondsPerIteration = 0;
   const pairs = emptyPairs();
   for (;;) {
     const t0 = process.hrtime.bigint();
     // the certificate at the heads, exactly as FISTA's
-    toZ(heads, form, Z);
+    Z.set(gatedFactorsToZ(heads, P, rows, cols, form.fromW1));
     op.apply(Z, pred);
     tracker.offerPrimal(primalValue(problem, Z, pred), Z, pred);
     datafit.gradient(pred, grad);
@@ -72,29 +68,31 @@ export function burerMonteiro(problem: Problem, opts: SolveOptions = {}): SolveR
     if (tracker.done(tol) || it >= maxIter) break;
     // Z's singular directions below the floor go (heads are not orthogonal, so their sizes alone miss them)
     const kept = headsOf(Z, form, PRUNE * (tracker.bestPrimal - tracker.bestDual) / beta);
-    if (kept.gateOf.length < heads.gateOf.length) {
+    if (kept.H < heads.H) {
       heads = kept;
       pairs.S.length = pairs.Y.length = pairs.rho.length = 0;
     }
-    const added = grow(heads, blockSvds, beta, stalled, form, op, datafit.lipschitz, pred);
-    if (heads.gateOf.length === 0 || (stuck && added === 0)) break; // nothing left to move
-    if (added > 0) pairs.S.length = pairs.Y.length = pairs.rho.length = 0;
+    const grown = grow(heads, blockSvds, beta, stalled, form, op, datafit.lipschitz, pred);
+    if (grown.H === 0 || (stuck && grown.H === heads.H)) break; // nothing left to move
+    if (grown.H > heads.H) pairs.S.length = pairs.Y.length = pairs.rho.length = 0;
+    heads = grown;
     const certSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
     // L-BFGS on the factored objective, for about as long as the certificate took
     const inner = Math.max(MIN_INNER, innerSecondsPerIteration > 0 ? Math.ceil(certSeconds / innerSecondsPerIteration) : MIN_INNER);
-    const model = form.model(Int32Array.from(heads.gateOf), beta);
-    const x = pack(heads, rows, cols);
+    const model = form.model(heads.gate, beta);
+    const x = new Float64Array(heads.H * (rows + cols));
+    x.set(heads.W1);
+    x.set(heads.W2, heads.W1.length);
     const t1 = process.hrtime.bigint();
-    const startValue = factoredObjective(model, x, new Float64Array(x.length), batch);
     const r = lbfgs((v, gv) => factoredObjective(model, v, gv, batch), x, { maxIter: Math.min(inner, maxIter - it), stop: () => tracker.timeUp(), pairs });
     innerSecondsPerIteration = Number(process.hrtime.bigint() - t1) / 1e9 / Math.max(r.iterations, 1);
     it += r.iterations;
     // stalled: no step found, or the round closed little of the gap it started from
     stuck = r.reason === 'no-decrease' || r.iterations === 0;
-    stalled = stuck || startValue - r.value < STALL * (tracker.bestPrimal - tracker.bestDual);
-    heads = unpack(x, heads.gateOf, rows, cols);
+    stalled = stuck || r.startValue - r.value < STALL * (tracker.bestPrimal - tracker.bestDual);
+    heads = { ...heads, W1: x.slice(0, heads.W1.length), W2: x.slice(heads.W1.length) };
     if (r.reason === 'stopped') {
-      toZ(heads, form, Z); // out of time: the last heads' primal still counts
+      Z.set(gatedFactorsToZ(heads, P, rows, cols, form.fromW1)); // out of time: the last heads' primal still counts
       op.apply(Z, pred);
       tracker.offerPrimal(primalValue(problem, Z, pred), Z, pred);
       break;
@@ -121,13 +119,13 @@ function factoredObjective(model: Model, v: Float64Array, gv: Float64Array, batc
  * sum_k a_k^2, and the step t minimises its quadratic upper bound, t = sum_k a_k^2 / (L ||A D||^2);
  * head k gets sqrt(t a_k) u_k and sqrt(t a_k) v_k (one pass of the operator for ||A D||).
  */
-function grow(heads: Heads, svds: Svd[], beta: number, stalled: boolean, form: FactoredForm, op: TimedOperator, lipschitz: number, scratchPred: Float64Array): number {
+function grow(heads: Heads, svds: Svd[], beta: number, stalled: boolean, form: FactoredForm, op: TimedOperator, lipschitz: number, scratchPred: Float64Array): Heads {
   const { rows, cols } = form;
   const picks: { b: number; k: number; a: number }[] = [];
   svds.forEach((t, b) => {
-    const own = heads.gateOf.flatMap((g, j) => (g === b ? [j] : []));
+    const own = Array.from(heads.gate.keys()).filter((j) => heads.gate[j] === b);
     if (own.length > 0 && !stalled) return;
-    const Q = orthonormalLeft(own.map((j) => heads.W1[j]), form);
+    const Q = orthonormalLeft(own.map((j) => heads.W1.subarray(j * rows, (j + 1) * rows)), form);
     const r = t.s.length;
     for (let k = 0, added = 0; k < r && t.s[k] > beta && added < MAX_NEW_PER_BLOCK; k++) {
       if (outsideSpan(Q, t.U, r, k, rows) < NEW_DIRECTION) continue;
@@ -135,7 +133,7 @@ function grow(heads: Heads, svds: Svd[], beta: number, stalled: boolean, form: F
       added++;
     }
   });
-  if (picks.length === 0) return 0;
+  if (picks.length === 0) return heads;
   const D = new Float64Array(op.op.cols);
   let slope = 0;
   for (const { b, k, a } of picks) {
@@ -147,64 +145,24 @@ function grow(heads: Heads, svds: Svd[], beta: number, stalled: boolean, form: F
   let curv = 0;
   for (const p of scratchPred) curv += p * p;
   const t = curv > 0 ? slope / (lipschitz * curv) : 1;
+  const H = heads.H + picks.length, W1 = new Float64Array(H * rows), W2 = new Float64Array(H * cols), gate = new Int32Array(H);
+  W1.set(heads.W1);
+  W2.set(heads.W2);
+  gate.set(heads.gate);
   const u = new Float64Array(rows);
-  for (const { b, k, a } of picks) {
-    const { U, Vt, s } = svds[b], r = s.length, scale = Math.sqrt(t * a);
+  picks.forEach(({ b, k, a }, n) => {
+    const { U, Vt, s } = svds[b], r = s.length, scale = Math.sqrt(t * a), j = heads.H + n;
     for (let i = 0; i < rows; i++) u[i] = -scale * U[i * r + k];
-    const w1 = new Float64Array(rows);
-    form.toW1(u, w1);
-    heads.gateOf.push(b);
-    heads.W1.push(w1);
-    heads.W2.push(Float64Array.from({ length: cols }, (_, j) => scale * Vt[k * cols + j]));
-  }
-  return picks.length;
+    form.toW1(u, W1.subarray(j * rows, (j + 1) * rows));
+    for (let e = 0; e < cols; e++) W2[j * cols + e] = scale * Vt[k * cols + e];
+    gate[j] = b;
+  });
+  return { H, W1, W2, gate };
 }
 
 /** The heads of Z (a warm start, or pruned): each block's balanced SVD factors (svd-heads.ts) with singular values above `floor`. */
 function headsOf(Z: Float64Array, form: FactoredForm, floor = 0): Heads {
-  const { blocks, rows, cols } = form, heads: Heads = { gateOf: [], W1: [], W2: [] };
-  for (let b = 0; b < blocks; b++) {
-    const t = rankOneTerms(Z.subarray(b * rows * cols, (b + 1) * rows * cols), rows, cols, floor);
-    for (let j = 0; j < t.H; j++) {
-      const w1 = new Float64Array(rows);
-      form.toW1(t.left.subarray(j * rows, (j + 1) * rows), w1);
-      heads.gateOf.push(b);
-      heads.W1.push(w1);
-      heads.W2.push(t.right.slice(j * cols, (j + 1) * cols));
-    }
-  }
-  return heads;
-}
-
-/** Z_b = sum_{j on b} fromW1(W1j) W2j^T, into Z. */
-function toZ(heads: Heads, form: FactoredForm, Z: Float64Array): void {
-  const { rows, cols } = form, u = new Float64Array(rows);
-  Z.fill(0);
-  heads.gateOf.forEach((b, j) => {
-    form.fromW1(heads.W1[j], u);
-    const o = b * rows * cols, v = heads.W2[j];
-    for (let i = 0; i < rows; i++) {
-      if (u[i] === 0) continue;
-      for (let e = 0; e < cols; e++) Z[o + i * cols + e] += u[i] * v[e];
-    }
-  });
-}
-
-/** The model's parameter layout: all W1j, then all W2j. */
-function pack(heads: Heads, rows: number, cols: number): Float64Array {
-  const m = heads.gateOf.length, x = new Float64Array(m * (rows + cols));
-  heads.W1.forEach((w, j) => x.set(w, j * rows));
-  heads.W2.forEach((w, j) => x.set(w, m * rows + j * cols));
-  return x;
-}
-
-function unpack(x: Float64Array, gateOf: number[], rows: number, cols: number): Heads {
-  const m = gateOf.length;
-  return {
-    gateOf: [...gateOf],
-    W1: gateOf.map((_, j) => x.slice(j * rows, (j + 1) * rows)),
-    W2: gateOf.map((_, j) => x.slice(m * rows + j * cols, m * rows + (j + 1) * cols)),
-  };
+  return recoverGatedFactors(Z, form.blocks, form.rows, form.cols, form.toW1, floor);
 }
 
 function sq(a: Float64Array): number {
