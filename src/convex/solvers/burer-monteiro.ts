@@ -24,6 +24,8 @@ import { gatedFactorsToZ, recoverGatedFactors, type GatedFactorHeads } from '../
 const MAX_NEW_PER_BLOCK = 4;
 /** A singular direction of the gradient matrix is new to a block when at least this share of its norm lies outside the span of the block's heads. */
 const NEW_DIRECTION = 0.5;
+/** Stalled L-BFGS adds heads only while the dual constraint's violation, omega / beta - 1, has not fallen below this share of the last certificate's. */
+const VIOLATION_KEPT = 0.5;
 /** L-BFGS has stalled when a round lowered the objective by less than this share of the gap it started from. */
 const STALL = 0.25;
 /** L-BFGS iterations between certificates: at least this many, else as many as take the time one certificate took. */
@@ -51,7 +53,7 @@ export function burerMonteiro(problem: Problem, opts: SolveOptions = {}): SolveR
   const g = new Float64Array(op.op.cols), scratch = new Float64Array(op.op.rows);
   const batch = { input: form.input, B: form.N, datafit };
   let heads: Heads = headsOf(opts.w0 ?? Z, form);
-  let it = 0, stalled = false, stuck = false, innerSecondsPerIteration = 0;
+  let it = 0, stalled = false, stuck = false, innerSecondsPerIteration = 0, lastViolation = Infinity;
   const pairs = emptyPairs();
   for (;;) {
     const t0 = process.hrtime.bigint();
@@ -72,7 +74,10 @@ export function burerMonteiro(problem: Problem, opts: SolveOptions = {}): SolveR
       heads = kept;
       pairs.S.length = pairs.Y.length = pairs.rho.length = 0;
     }
-    const grown = grow(heads, blockSvds, beta, stalled, form, op, datafit.lipschitz, pred);
+    // a violation L-BFGS is not shrinking is a missing head; one it is shrinking is its to close
+    const violation = omega / beta - 1, persists = violation >= VIOLATION_KEPT * lastViolation;
+    lastViolation = violation;
+    const grown = grow(heads, blockSvds, beta, stalled && persists, form, op, datafit.lipschitz, pred);
     if (grown.H === 0 || (stuck && grown.H === heads.H)) break; // nothing left to move
     if (grown.H > heads.H) pairs.S.length = pairs.Y.length = pairs.rho.length = 0;
     heads = grown;
