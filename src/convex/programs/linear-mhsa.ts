@@ -21,8 +21,9 @@ import { factoredForm } from './factored';
 
 /**
  * Z is d^2 x dc and every FISTA iteration takes full SVDs of it (prox, value, dual norm). Measured
- * with c = 10: 0.1 s per SVD at d = 32 (1,024 x 320), 0.6-2.3 s at d = 64, so d stops at 32 until a
- * low-rank path exists (issue 11).
+ * with c = 10: 0.1 s per SVD at d = 32 (1,024 x 320), 0.6-2.3 s at d = 64, so d stops at 32. The
+ * low-rank path (`--solver bm`) has no SVD per iteration, but its certificates still take full SVDs
+ * of Z and of the gradient matrix, so it does not lift this (docs/burer-monteiro.md).
  */
 export const LINEAR_MHSA_MAX_D = 32;
 

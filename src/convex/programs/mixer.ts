@@ -18,7 +18,8 @@ import { InputError } from '../../data/errors';
 
 /**
  * Every FISTA iteration takes full SVDs of Z (s^2 x dc): at the issue's medium size (s 64, d 32,
- * c 10) that is 4,096 x 320, 1.3 M entries; Z stops at twice that until a low-rank path exists.
+ * c 10) that is 4,096 x 320, 1.3 M entries; Z stops at twice that (`--solver bm` certifies by the
+ * same full SVDs: docs/burer-monteiro.md).
  */
 export const MIXER_MAX_ENTRIES = 2 ** 21;
 
