@@ -30,7 +30,9 @@ from result.json, and the wall time of the whole command), then CVXOPT at that b
 row per size: both times, their ratio, and CVXOPT's objective against convexformer's certified
 interval [lower bound, objective].
 
-    npm run build && /usr/bin/python3 bench/offshelf_cvxopt.py matrix-attention|linear-mhsa|mixer|gated-mhsa|gated-mixer|fno|bfno
+    npm run build && /usr/bin/python3 bench/offshelf_cvxopt.py matrix-attention|linear-mhsa|mixer|gated-mhsa|gated-mixer|fno|bfno [--solver S] [--sizes K]
+
+`--solver` is passed to `fit` (default: its own, auto); `--sizes K` runs the first K sizes only.
 """
 import json
 import os
@@ -305,23 +307,28 @@ PROGRAMS = {
 
 
 def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in PROGRAMS:
-        sys.exit(f"usage: offshelf_cvxopt.py {'|'.join(PROGRAMS)}")
-    name = sys.argv[1]
+    args = sys.argv[1:]
+    opts = dict(zip(args[1::2], args[2::2]))
+    if len(args) % 2 != 1 or args[0] not in PROGRAMS or not set(opts) <= {"--solver", "--sizes"}:
+        sys.exit(f"usage: offshelf_cvxopt.py {'|'.join(PROGRAMS)} [--solver S] [--sizes K]")
+    name = args[0]
     prog = PROGRAMS[name]
+    solver = ["--solver", opts["--solver"]] if "--solver" in opts else []
+    sizes = prog["sizes"][:int(opts["--sizes"])] if "--sizes" in opts else prog["sizes"]
     cli = os.path.join(ROOT, "dist", "src", "cli", "main.js")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, numpy {np.__version__}, python {platform.python_version()}")
+    print(f"convexformer's solver: {opts.get('--solver', 'auto (fit default)')}")
     print(f"| N, s, d, c | {prog['z']} | convexformer: solve s (command s) | CVXOPT {prog['solver']}: s (iterations, status) | CVXOPT / convexformer solve | CVXOPT objective vs certified [lower, upper] |")
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
-        for N, s, d, c in prog["sizes"]:
+        for N, s, d, c in sizes:
             X, Y = prog["data"](N, s, d, c)
             path = os.path.join(tmp, f"{name}-{N}-{s}-{d}-{c}.npz")
             np.savez(path, X=X, Y=Y)
             out = path[:-4] + "-run"
             t = time.perf_counter()
             subprocess.run(["node", cli, "fit", "--data", path, "--model", name, "--loss", "squared", "--beta-frac", "0.1",
-                            "--tol", "1e-6", "--quiet", "--out", out], check=True, stdout=subprocess.DEVNULL)
+                            "--tol", "1e-6", "--quiet", *solver, "--out", out], check=True, stdout=subprocess.DEVNULL)
             wall = time.perf_counter() - t
             r = json.load(open(os.path.join(out, "result.json")))
             ours = f"{r['seconds']:.3f} ({wall:.2f})"

@@ -117,8 +117,9 @@ function factoredObjective(model: Model, v: Float64Array, gv: Float64Array, batc
 
 /**
  * New heads where block b's gradient matrix G_b = A_b^T grad has singular values sigma_k above beta,
- * on a block without heads, or on any once L-BFGS has stalled at the heads it has (the factored
- * problem's stationary points with too few heads are where the certificate fails), and only along
+ * on a block without heads, or on any once L-BFGS has stalled at the heads it has with the
+ * violation persisting (`stalled`: the factored problem's stationary points with too few heads, or
+ * spurious ones, are where the certificate fails and stays failed), and only along
  * directions u_k mostly outside the span of the block's heads (inside it, L-BFGS moves them). The
  * direction D = -sum_k a_k u_k v_k^T, a_k = sigma_k - beta, lowers the objective at rate
  * sum_k a_k^2, and the step t minimises its quadratic upper bound, t = sum_k a_k^2 / (L ||A D||^2);
