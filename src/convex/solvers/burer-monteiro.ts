@@ -53,7 +53,7 @@ export function burerMonteiro(problem: Problem, opts: SolveOptions = {}): SolveR
   const g = new Float64Array(op.op.cols), scratch = new Float64Array(op.op.rows);
   const batch = { input: form.input, B: form.N, datafit };
   let heads: Heads = headsOf(opts.w0 ?? Z, form);
-  let it = 0, stalled = false, stuck = false, innerSecondsPerIteration = 0, lastViolation = Infinity;
+  let it = 0, stalled = false, stuck = false, innerSecondsPerIteration = 0, lastViolation = Infinity, grew = false;
   const pairs = emptyPairs();
   for (;;) {
     const t0 = process.hrtime.bigint();
@@ -68,8 +68,9 @@ export function burerMonteiro(problem: Problem, opts: SolveOptions = {}): SolveR
     tracker.offerDual(dualValue(problem, grad, g, scratch, omega), scratch);
     tracker.report(it);
     if (tracker.done(tol) || it >= maxIter) break;
-    // Z's singular directions below the floor go (heads are not orthogonal, so their sizes alone miss them)
-    const kept = headsOf(Z, form, PRUNE * (tracker.bestPrimal - tracker.bestDual) / beta);
+    // Z's singular directions below the floor go (heads are not orthogonal, so their sizes alone
+    // miss them), but not right after new heads came: they start small, and need a round to grow
+    const kept = grew ? heads : headsOf(Z, form, PRUNE * (tracker.bestPrimal - tracker.bestDual) / beta);
     if (kept.H < heads.H) {
       heads = kept;
       pairs.S.length = pairs.Y.length = pairs.rho.length = 0;
@@ -79,7 +80,8 @@ export function burerMonteiro(problem: Problem, opts: SolveOptions = {}): SolveR
     lastViolation = violation;
     const grown = grow(heads, blockSvds, beta, stalled && persists, form, op, datafit.lipschitz, pred);
     if (grown.H === 0 || (stuck && grown.H === heads.H)) break; // nothing left to move
-    if (grown.H > heads.H) pairs.S.length = pairs.Y.length = pairs.rho.length = 0;
+    grew = grown.H > heads.H;
+    if (grew) pairs.S.length = pairs.Y.length = pairs.rho.length = 0;
     heads = grown;
     const certSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
     // L-BFGS on the factored objective, for about as long as the certificate took
