@@ -85,6 +85,19 @@ test('bm: a warm start at the optimum certifies at once; an iteration limit is n
   assert.ok(zero.converged && zero.w.every((v) => v === 0), 'beta above beta_max: Z = 0 certified');
 });
 
+test('bm at 0.01 beta_max (gradient matrix far above beta at first): pruning does not throw away the heads it needs, and the gap closes', () => {
+  // a review's case: pruning by beta sigma below a share of the gap, with omega >> beta, dropped every head each round
+  const Nb = 50, sb = 4, db = 4, cb = 3, Xb = randn(Nb * sb * db, 2);
+  for (const program of [gatedMixer, gatedMhsa, linearMhsa] as Program<'gates' | 'seed'>[]) {
+    const b0 = program.build({ train: { X: Xb, N: Nb, n: sb, d: db }, trainTargets: { Y: randn(Nb * sb * cb, 3), c: cb, tokens: sb } }, { loss: 'squared', gates: 2, seed: 2 });
+    const b = withBeta(b0, 0.01 * b0.betaMax);
+    const r = burerMonteiro(b.problem, { tol: 1e-8, maxIter: 20000 });
+    const f = fista(b.problem, { tol: 1e-8, maxIter: 200000 });
+    assert.ok(r.converged, `${program.name}: relative gap ${r.certificate.relGap} after ${r.certificate.iterations} iterations`);
+    assert.ok(r.certificate.dual <= f.certificate.primal && f.certificate.dual <= r.certificate.primal, `${program.name}: intervals do not meet`);
+  }
+});
+
 test('bm: a program without a factored form refuses it in one line naming the solver', () => {
   const b = attention.build({ train: { X, N, n: s, d }, trainTargets: { y: randLabels(N, c, 3), c } }, { loss: 'ce' });
   assert.throws(() => solve(b.problem, 'bm'), (e: unknown) => e instanceof InputError && /solver/.test(e.message) && /factored/.test(e.message));

@@ -28,16 +28,21 @@ const NEW_DIRECTION = 0.5;
 const VIOLATION_KEPT = 0.5;
 /** L-BFGS has stalled when a round lowered the objective by less than this share of the gap it started from. */
 const STALL = 0.25;
-/** L-BFGS iterations between certificates: at least this many, else as many as take the time one certificate took. */
-const MIN_INNER = 10;
 /**
- * At a certificate, Z's singular values sigma with beta sigma below PRUNE times the gap are dropped
- * (the heads refactored from Z's SVD): dropping one moves the objective by about beta sigma (its
- * penalty, and its loss, which the gradient matrix's norm near beta bounds by as much), a small
- * share of the gap still to close, and the heads the optimum does not need stop costing passes
- * of the model as soon as they have shrunk that far.
+ * L-BFGS iterations between certificates. A fixed count, not a time budget, so that a solve takes
+ * the same path on every machine; on the benches a certificate costs one to three iterations.
  */
-const PRUNE = 1e-2;
+const INNER = 10;
+/**
+ * At a certificate near dual feasibility (omega <= PRUNE_NEAR beta), Z's singular values sigma with
+ * (omega + beta) sigma below PRUNE times the gap are dropped (the heads refactored from Z's SVD):
+ * dropping one moves the objective by at most about (omega + beta) sigma (its penalty, and its loss,
+ * which the gradient matrix bounds by ||G|| sigma), a small share of the gap still to close, and
+ * the heads the optimum does not need stop costing passes of the model once they have shrunk that
+ * far. Far from dual feasibility the gap is mostly the dual point's scaling, says little about the
+ * primal, and nothing is pruned.
+ */
+const PRUNE = 1e-2, PRUNE_NEAR = 1.1;
 
 /** Heads in the model's layout: W1 (H, rows) and W2 (H, cols), one after the other as L-BFGS sees them, each on block gate[j]. */
 type Heads = Pick<GatedFactorHeads, 'H' | 'W1' | 'W2' | 'gate'>;
@@ -53,10 +58,9 @@ export function burerMonteiro(problem: Problem, opts: SolveOptions = {}): SolveR
   const g = new Float64Array(op.op.cols), scratch = new Float64Array(op.op.rows);
   const batch = { input: form.input, B: form.N, datafit };
   let heads: Heads = headsOf(opts.w0 ?? Z, form);
-  let it = 0, stalled = false, stuck = false, innerSecondsPerIteration = 0, lastViolation = Infinity, grew = false;
+  let it = 0, stalled = false, stuck = false, lastViolation = Infinity, grew = false;
   const pairs = emptyPairs();
   for (;;) {
-    const t0 = process.hrtime.bigint();
     // the certificate at the heads, exactly as FISTA's
     Z.set(gatedFactorsToZ(heads, P, rows, cols, form.fromW1));
     op.apply(Z, pred);
@@ -70,29 +74,27 @@ export function burerMonteiro(problem: Problem, opts: SolveOptions = {}): SolveR
     if (tracker.done(tol) || it >= maxIter) break;
     // Z's singular directions below the floor go (heads are not orthogonal, so their sizes alone
     // miss them), but not right after new heads came: they start small, and need a round to grow
-    const kept = grew ? heads : headsOf(Z, form, PRUNE * (tracker.bestPrimal - tracker.bestDual) / beta);
+    const prunable = !grew && omega <= PRUNE_NEAR * beta;
+    const kept = prunable ? headsOf(Z, form, PRUNE * (tracker.bestPrimal - tracker.bestDual) / (omega + beta)) : heads;
     if (kept.H < heads.H) {
       heads = kept;
       pairs.S.length = pairs.Y.length = pairs.rho.length = 0;
     }
     // a violation L-BFGS is not shrinking is a missing head; one it is shrinking is its to close
+    // (and a round without a step shrank nothing)
     const violation = omega / beta - 1, persists = violation >= VIOLATION_KEPT * lastViolation;
     lastViolation = violation;
-    const grown = grow(heads, blockSvds, beta, stalled && persists, form, op, datafit.lipschitz, pred);
+    const grown = grow(heads, blockSvds, beta, stuck || (stalled && persists), form, op, datafit.lipschitz, pred);
     if (grown.H === 0 || (stuck && grown.H === heads.H)) break; // nothing left to move
     grew = grown.H > heads.H;
     if (grew) pairs.S.length = pairs.Y.length = pairs.rho.length = 0;
     heads = grown;
-    const certSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    // L-BFGS on the factored objective, for about as long as the certificate took
-    const inner = Math.max(MIN_INNER, innerSecondsPerIteration > 0 ? Math.ceil(certSeconds / innerSecondsPerIteration) : MIN_INNER);
+    // L-BFGS on the factored objective
     const model = form.model(heads.gate, beta);
     const x = new Float64Array(heads.H * (rows + cols));
     x.set(heads.W1);
     x.set(heads.W2, heads.W1.length);
-    const t1 = process.hrtime.bigint();
-    const r = lbfgs((v, gv) => factoredObjective(model, v, gv, batch), x, { maxIter: Math.min(inner, maxIter - it), stop: () => tracker.timeUp(), pairs });
-    innerSecondsPerIteration = Number(process.hrtime.bigint() - t1) / 1e9 / Math.max(r.iterations, 1);
+    const r = lbfgs((v, gv) => factoredObjective(model, v, gv, batch), x, { maxIter: Math.min(INNER, maxIter - it), stop: () => tracker.timeUp(), pairs });
     it += r.iterations;
     // stalled: no step found, or the round closed little of the gap it started from
     stuck = r.reason === 'no-decrease' || r.iterations === 0;
