@@ -34,6 +34,8 @@ export interface LbfgsResult {
   reason: 'iterations' | 'gradient' | 'stopped' | 'no-decrease';
 }
 
+import { axpby, dot, norm2 as norm } from '../core/vec';
+
 const ARMIJO = 1e-4, MAX_HALVINGS = 40;
 /** the approximate Wolfe conditions (Hager & Zhang 2005): the slope's bounds, and how far above f the value may round */
 const WOLFE = 0.9, APPROX_DELTA = 0.1, ROUNDING = 1e-13;
@@ -54,13 +56,13 @@ export function lbfgs(f: ValueAndGradient, x: Float64Array, opts: LbfgsOptions):
     dir.set(g);
     for (let k = S.length - 1; k >= 0; k--) {
       alpha[k] = rho[k] * dot(S[k], dir);
-      axpy(-alpha[k], Y[k], dir);
+      axpby(dir, dir, -alpha[k], Y[k]);
     }
     const k0 = S.length - 1;
     // the first step: unit length (the gradient's scale says nothing about the curvature)
     const gamma = k0 >= 0 ? dot(S[k0], Y[k0]) / dot(Y[k0], Y[k0]) : 1 / Math.max(gnorm, 1e-300);
     for (let i = 0; i < n; i++) dir[i] *= gamma;
-    for (let k = 0; k < S.length; k++) axpy(alpha[k] - rho[k] * dot(Y[k], dir), S[k], dir);
+    for (let k = 0; k < S.length; k++) axpby(dir, dir, alpha[k] - rho[k] * dot(Y[k], dir), S[k]);
     for (let i = 0; i < n; i++) dir[i] = -dir[i];
     let slope = dot(g, dir);
     if (!(slope < 0)) { // not a descent direction (rounding in H): restart from the gradient
@@ -96,18 +98,4 @@ export function lbfgs(f: ValueAndGradient, x: Float64Array, opts: LbfgsOptions):
     if (opts.stop?.()) return { startValue, value, iterations: it + 1, evaluations, reason: 'stopped' };
   }
   return { startValue, value, iterations: opts.maxIter, evaluations, reason: 'iterations' };
-}
-
-function dot(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
-function norm(a: Float64Array): number {
-  return Math.sqrt(dot(a, a));
-}
-
-function axpy(a: number, x: Float64Array, y: Float64Array): void {
-  for (let i = 0; i < x.length; i++) y[i] += a * x[i];
 }

@@ -16,6 +16,7 @@ import { TimedOperator } from './timed-operator';
 import { GapTracker } from './tracker';
 import { checkCapabilities } from './capabilities';
 import { svd, type Svd } from '../../core/linalg';
+import { rankTolerance } from '../penalties/nuclear';
 import { emptyPairs, lbfgs } from '../../optim/lbfgs';
 import { objective, type Model } from '../../nn/models/model';
 import { gatedFactorsToZ, recoverGatedFactors, type GatedFactorHeads } from '../recovery/gated-factor-heads';
@@ -59,6 +60,7 @@ export function burerMonteiro(problem: Problem, opts: SolveOptions = {}): SolveR
   const batch = { input: form.input, B: form.N, datafit };
   let heads: Heads = headsOf(opts.w0 ?? Z, form);
   let it = 0, stalled = false, stuck = false, lastViolation = Infinity, grew = false;
+  let model: Model | undefined;
   const pairs = emptyPairs();
   for (;;) {
     // the certificate at the heads, exactly as FISTA's
@@ -78,6 +80,7 @@ export function burerMonteiro(problem: Problem, opts: SolveOptions = {}): SolveR
     const kept = prunable ? headsOf(Z, form, PRUNE * (tracker.bestPrimal - tracker.bestDual) / (omega + beta)) : heads;
     if (kept.H < heads.H) {
       heads = kept;
+      model = undefined;
       pairs.S.length = pairs.Y.length = pairs.rho.length = 0;
     }
     // a violation L-BFGS is not shrinking is a missing head; one it is shrinking is its to close
@@ -89,12 +92,13 @@ export function burerMonteiro(problem: Problem, opts: SolveOptions = {}): SolveR
     grew = grown.H > heads.H;
     if (grew) pairs.S.length = pairs.Y.length = pairs.rho.length = 0;
     heads = grown;
+    if (grew) model = undefined;
     // L-BFGS on the factored objective
-    const model = form.model(heads.gate, beta);
+    const m = (model ??= form.model(heads.gate, beta)); // the same heads keep their model (its buffers)
     const x = new Float64Array(heads.H * (rows + cols));
     x.set(heads.W1);
     x.set(heads.W2, heads.W1.length);
-    const r = lbfgs((v, gv) => factoredObjective(model, v, gv, batch), x, { maxIter: Math.min(INNER, maxIter - it), stop: () => tracker.timeUp(), pairs });
+    const r = lbfgs((v, gv) => factoredObjective(m, v, gv, batch), x, { maxIter: Math.min(INNER, maxIter - it), stop: () => tracker.timeUp(), pairs });
     it += r.iterations;
     // stalled: no step found, or the round closed little of the gap it started from
     stuck = r.reason === 'no-decrease' || r.iterations === 0;
@@ -135,10 +139,9 @@ function grow(heads: Heads, svds: Svd[], beta: number, stalled: boolean, form: F
   svds.forEach((t, b) => {
     const own = Array.from(heads.gate.keys()).filter((j) => heads.gate[j] === b);
     if (own.length > 0 && !stalled) return;
-    const Q = orthonormalLeft(own.map((j) => heads.W1.subarray(j * rows, (j + 1) * rows)), form);
-    const r = t.s.length;
+    const share = spanShare(own.map((j) => heads.W1.subarray(j * rows, (j + 1) * rows)), form), r = t.s.length;
     for (let k = 0, added = 0; k < r && t.s[k] > beta && added < MAX_NEW_PER_BLOCK; k++) {
-      if (outsideSpan(Q, t.U, r, k, rows) < NEW_DIRECTION) continue;
+      if (Math.sqrt(Math.max(0, 1 - share(t.U, r, k) ** 2)) < NEW_DIRECTION) continue;
       picks.push({ b, k, a: t.s[k] - beta });
       added++;
     }
@@ -175,39 +178,26 @@ function headsOf(Z: Float64Array, form: FactoredForm, floor = 0): Heads {
   return recoverGatedFactors(Z, form.blocks, form.rows, form.cols, form.toW1, floor);
 }
 
-function sq(a: Float64Array): number {
-  let s = 0;
-  for (const v of a) s += v * v;
-  return s;
-}
-
-/** An orthonormal basis (Gram-Schmidt, twice) of the left factors fromW1(W1j) of some heads. */
-function orthonormalLeft(W1s: Float64Array[], form: FactoredForm): Float64Array[] {
-  const Q: Float64Array[] = [];
-  for (const w1 of W1s) {
-    const u = new Float64Array(form.rows);
+/**
+ * The share ||Q^T u_k|| of column k of U (rows x r, unit columns) inside the span of the left
+ * factors fromW1(W1j) of the heads given, Q their orthonormal basis (by the SVD of [u_1 ... u_h]).
+ */
+function spanShare(W1s: Float64Array[], form: FactoredForm): (U: Float64Array, r: number, k: number) => number {
+  const { rows } = form, h = W1s.length;
+  if (h === 0) return () => 0;
+  const L = new Float64Array(rows * h), u = new Float64Array(rows);
+  W1s.forEach((w1, j) => {
     form.fromW1(w1, u);
-    const n0 = Math.sqrt(sq(u));
-    for (let pass = 0; pass < 2; pass++) {
-      for (const q of Q) {
-        let p = 0;
-        for (let i = 0; i < u.length; i++) p += q[i] * u[i];
-        for (let i = 0; i < u.length; i++) u[i] -= p * q[i];
-      }
+    for (let i = 0; i < rows; i++) L[i * h + j] = u[i];
+  });
+  const { U: Q, s } = svd(L, rows, h), q = s.length, tol = rankTolerance(s, rows, h);
+  return (U, r, k) => {
+    let inside = 0;
+    for (let a = 0; a < q && s[a] > tol; a++) {
+      let p = 0;
+      for (let i = 0; i < rows; i++) p += Q[i * q + a] * U[i * r + k];
+      inside += p * p;
     }
-    const n = Math.sqrt(sq(u));
-    if (n > 1e-10 * n0) Q.push(u.map((v) => v / n));
-  }
-  return Q;
-}
-
-/** ||(I - Q Q^T) u_k|| of column k of U (rows x r, unit columns). */
-function outsideSpan(Q: Float64Array[], U: Float64Array, r: number, k: number, rows: number): number {
-  const u = Float64Array.from({ length: rows }, (_, i) => U[i * r + k]);
-  for (const q of Q) {
-    let p = 0;
-    for (let i = 0; i < rows; i++) p += q[i] * u[i];
-    for (let i = 0; i < rows; i++) u[i] -= p * q[i];
-  }
-  return Math.sqrt(sq(u));
+    return Math.sqrt(inside);
+  };
 }
