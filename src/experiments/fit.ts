@@ -3,7 +3,9 @@
 // write everything to a run directory. Errors name config fields (betaFrac), never CLI flags.
 import type { Dataset } from '../data/dataset';
 import type { LossKind, Progress, SolveResult } from '../convex/types';
-import { checkOptionValues, checkTargetsForm, type BuiltProgram, type Program } from '../convex/programs/program';
+import { checkOptionValues, checkTargetsForm, type BuiltProgram, type Program, type RecoveredHeads } from '../convex/programs/program';
+import { SAMPLE_MAPS } from '../convex/programs/sample-attention';
+import type { Tokens } from '../data/tokens';
 import { encodeNpz, type NamedArray } from '../data/npz';
 import { withBeta } from '../convex/programs/assemble';
 import { DEFAULT_PROGRAM, PROGRAMS, programNamed } from '../convex/registry';
@@ -108,6 +110,8 @@ export interface FitResult {
   headList: HeadSummary[];
   /** (n, n) for programs whose heads weigh tokens with fixed weights (matrix-attention, mixer): row r, where token r's output reads, averaged over the heads by norm */
   tokenAttention?: number[][];
+  /** for programs whose heads weigh tokens by the input (linear-mhsa, gated-mhsa): the map of each of the first training samples (SAMPLE_MAPS), as tokenAttention's */
+  sampleAttention?: { sample: number; map: number[][] }[];
   /** the KKT residuals at the solution (src/convex/kkt.ts), relative to beta */
   kkt: KktResiduals;
   recoveredObjective: number;
@@ -219,6 +223,7 @@ export function fitAt(
     equivalent: cfg.heads === undefined || rec.H <= cfg.heads,
     headList: [...rec.heads],
     ...(built.tokenAttention && rec.H > 0 ? { tokenAttention: matrixRows(built.tokenAttention(rec), data.train.n) } : {}),
+    ...(built.sampleAttention && rec.H > 0 ? { sampleAttention: sampleMaps(built, rec, data.train) } : {}),
     kkt: kktResiduals(kktReport(built.exact ?? problem, sol.w)),
     recoveredObjective: nc.objective,
     recoveryRelError: Math.abs(nc.objective - cert.primal) / Math.max(Math.abs(cert.primal), 1e-300),
@@ -234,6 +239,10 @@ export function fitAt(
   };
   return { result, weights: built.weights(sol.w, rec), solution: sol };
 }
+
+/** The maps of the first SAMPLE_MAPS training samples. */
+const sampleMaps = (built: BuiltProgram, rec: RecoveredHeads, train: Tokens) =>
+  Array.from({ length: Math.min(SAMPLE_MAPS, train.N) }, (_, i) => ({ sample: i, map: matrixRows(built.sampleAttention!(rec, i), train.n) }));
 
 /** An (n, n) row-major matrix as rows, for JSON. */
 const matrixRows = (A: Float64Array, n: number): number[][] => Array.from({ length: n }, (_, r) => Array.from(A.subarray(r * n, (r + 1) * n)));

@@ -30,6 +30,9 @@ test('fit --model gated-mixer / gated-mhsa: certified, gates recorded; check on 
       assert.ok(result.converged && result.recoveryRelError < 1e-9 && result.heads >= 1, JSON.stringify(result).slice(0, 400));
       assert.equal(result.h, gates);
       assert.equal(result.penalty, 'block-nuclear');
+      // the mixer's token mixing is one map for all samples; gated attention's scores are per sample
+      if (model === 'gated-mixer') assert.ok(result.tokenAttention.length === n && result.sampleAttention === undefined);
+      else assert.ok(result.tokenAttention === undefined && result.sampleAttention.length === 3 && result.sampleAttention[2].map.length === n);
       const w = readNpz(path.join(out, 'weights.npz'));
       assert.deepEqual([w.W1.shape, w.gate.shape, w.U.shape, w.gate_seed.values[0]], [[result.heads, q, q], [result.heads], [gates, q, q], 7]);
       // the heads alone, with the seed that draws their gates (no --seed given: check reads it)

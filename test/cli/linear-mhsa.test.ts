@@ -1,6 +1,7 @@
 // `fit --model linear-mhsa` and `check` on its weights, as a user runs them: the certified nuclear-
 // norm program, heads recovered with the non-convex objective equal to the optimum, weights NumPy
-// can read back into `check`, and the refusals that name the field.
+// can read back into `check`, the token maps of single samples in result.json and the report, and
+// the refusals that name the field.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -8,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeNpz, readNpz } from '../../src/data/npz';
 import { cliRun } from '../report/cli-runs';
+import { tokenClusters } from '../../src/report/sections/fit';
 import { randLabels, randn } from '../helpers';
 
 function dataFile(dir: string, N: number, s: number, d: number): string {
@@ -29,6 +31,21 @@ test('fit --model linear-mhsa certifies, recovers heads with the optimum\'s obje
     assert.ok(result.converged && result.relGap <= 1e-9);
     assert.ok(result.heads >= 1 && result.heads <= 9, `${result.heads} heads, at most min(d^2, dc) = 9`);
     assert.ok(result.recoveryRelError < 1e-9, `recovered objective off by ${result.recoveryRelError}`);
+    // where the tokens of the first three samples read (their maps depend on X_i), drawn with their clusters beside the heads' norms
+    assert.deepEqual(result.sampleAttention.map((m: { sample: number }) => m.sample), [0, 1, 2]);
+    assert.equal(result.tokenAttention, undefined);
+    for (const { map } of result.sampleAttention) {
+      assert.equal(map.length, 4);
+      for (const row of map) assert.ok(row.length === 4 && row.every((x: number) => x >= 0) && Math.abs(row.reduce((a: number, b: number) => a + b, 0) - 1) < 1e-12);
+    }
+    const page = path.join(dir, 'report.html');
+    assert.equal(cliRun(['report', out, '--out', page]).status, 0);
+    const html = fs.readFileSync(page, 'utf8');
+    for (const { sample, map } of result.sampleAttention) {
+      assert.ok(html.includes(`Token attention in training sample ${sample} (4 x 4)`), `no map of sample ${sample}`);
+      assert.ok(html.includes(`Tokens grouped by the token they read most (the first on ties): ${tokenClusters(map)}.`), `no clusters of sample ${sample}`);
+    }
+    assert.equal(result.heads >= 2, html.includes('recovered heads by norm'), 'the heads\' norms are drawn when there are two or more');
     const w = readNpz(path.join(out, 'weights.npz'));
     assert.deepEqual(w.Z.shape, [9, 9]);
     assert.deepEqual(w.W1.shape, [result.heads, 3, 3]);

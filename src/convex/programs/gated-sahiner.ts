@@ -6,6 +6,7 @@
 import { factoredForm } from './factored';
 import type { KnownGates } from '../../attention/gate-patterns';
 import { tokenAttentionMap, type Program } from './program';
+import { sampleAttentionMap } from './sample-attention';
 import { makeDatafit } from './assemble';
 import { DEFAULT_SAHINER_GATES, GATES_OPTION, SEED_OPTION } from './shared-options';
 import { BlockNuclearNorm } from '../penalties/block-nuclear';
@@ -132,6 +133,9 @@ function gatedProgram(f: Family): Program<'gates' | 'seed', GatedSahinerWeights>
         },
         embed: (rec) => gatedFactorsToZ(rec, P, rows, cols, f.w1Layout),
         tokenAttention: f.tokenMap ? (rec) => tokenAttentionMap(rec.W1, Array.from(rec.sigma), s) : undefined,
+        // gated attention's scores depend on the sample, masked by the gate of each head (D is (N, P, s, s))
+        sampleAttention: f.tokenMap ? undefined : (rec, i) => sampleAttentionMap(train.X.subarray(i * s * d, (i + 1) * s * d), s, d, c, rec,
+          (j) => known.D.subarray((i * P + rec.gate[j]) * s * s, (i * P + rec.gate[j] + 1) * s * s)),
         nonconvexObjective(X, NX, rec, beta) {
           if (rec.H === 0) {
             const pred = new Float64Array(NX * (output === 'tokens' ? s : 1) * c); // no heads: Z = 0 predicts 0

@@ -18,6 +18,7 @@ import { readFactorHeads } from '../recovery/head-arrays';
 import { linearMhsaModel } from '../../nn/models/linear-mhsa-model';
 import { transposeSquare } from '../recovery/gated-factor-heads';
 import { factoredForm } from './factored';
+import { sampleAttentionMap } from './sample-attention';
 
 /**
  * Z is d^2 x dc and every FISTA iteration takes full SVDs of it (prox, value, dual norm). Measured
@@ -66,6 +67,7 @@ export const linearMhsa: Program<never, MhsaWeights> = {
       recover: (Z) => recoverMhsaHeads(Z, d, c),
       readRecovered: (arrays) => readMhsaHeads(arrays, d, c),
       embed: (rec) => mhsaHeadsToZ(rec),
+      sampleAttention: (rec, i) => sampleAttentionMap(train.X.subarray(i * s * d, (i + 1) * s * d), s, d, c, rec),
       nonconvexObjective: (X, NX, rec, beta) => mhsaNonconvexObjective(float64Tokens({ X, N: NX, n: s, d }).X, NX, s, rec, output, datafit, beta),
       weights: (Z, rec) => ({
         Z: { data: Z, shape: [d * d, d * c] },

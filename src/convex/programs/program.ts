@@ -96,9 +96,14 @@ export interface BuiltProgram<R extends RecoveredHeads = RecoveredHeads> {
   /**
    * Programs whose heads weigh tokens against tokens with fixed weights (matrix-attention's
    * attention rows, the mixer's token mixing): (n, n), row r where token r's output reads
-   * (tokenAttention below). Absent: heads read no fixed token-to-token map (linear-mhsa's depend on X).
+   * (tokenAttention below). Absent: heads read no fixed token-to-token map (linear-mhsa's depend on X: sampleAttention).
    */
   tokenAttention?(rec: R): Float64Array;
+  /**
+   * Programs whose heads weigh tokens by the input (linear-mhsa, gated-mhsa: S_j = X_i W1j X_i^T):
+   * the (n, n) map of training sample i, row r where token r's output reads (sample-attention.ts).
+   */
+  sampleAttention?(rec: R, i: number): Float64Array;
   /** The non-convex model whose optimum the program certifies, for Adam beside it (`compare --model`): present exactly when the program declares `nonconvexName`. */
   readonly nonconvexModel?: NonconvexModel<R>;
 }
@@ -186,19 +191,23 @@ export function checkTargetsForm(program: Program, t: Targets, all: readonly Pro
 
 /**
  * Heads' token-to-token weights W1 (H, n, n) as one map: each head's rows |W1h[r, :]| normalised to
- * sum 1, averaged over the heads with their norms as weights, so every row sums to 1 (result.json's
- * tokenAttention, the report's token clustering). For simplex attention the rows already sum to 1.
+ * sum 1, averaged with their norms as weights over the heads that read anything from row r, so every
+ * row sums to 1, or is 0 where no head reads (result.json's tokenAttention and sampleAttention, the
+ * report's token clustering). For simplex attention the rows already sum to 1.
  */
 export function tokenAttentionMap(W1: Float64Array, norms: readonly number[], n: number): Float64Array {
   const A = new Float64Array(n * n);
-  let total = 0;
+  // per row: the weight of the heads that read anything there (a gated head's row can be all masked)
+  const total = new Float64Array(n);
   norms.forEach((w, h) => {
-    total += w;
     for (let r = 0; r < n; r++) {
       const row = W1.subarray((h * n + r) * n, (h * n + r + 1) * n);
       const mass = row.reduce((acc, x) => acc + Math.abs(x), 0);
-      if (mass > 0) for (let k = 0; k < n; k++) A[r * n + k] += (w * Math.abs(row[k])) / mass;
+      if (!(mass > 0)) continue;
+      total[r] += w;
+      for (let k = 0; k < n; k++) A[r * n + k] += (w * Math.abs(row[k])) / mass;
     }
   });
-  return total > 0 ? A.map((v) => v / total) : A;
+  for (let r = 0; r < n; r++) if (total[r] > 0) for (let k = 0; k < n; k++) A[r * n + k] /= total[r];
+  return A;
 }

@@ -49,12 +49,24 @@ function convexMap(run: TimedRun): [string, unknown[]][] {
   return [['convex', total > 0 ? m.map((v) => v / total) : m]];
 }
 
-/** result.json's tokenAttention (n x n, rows of finite numbers), or null. */
-function tokenAttention(run: TimedRun): number[][] | null {
-  const A = run.result.tokenAttention, n = run.result.n;
+/** An n x n map of result.json (rows of finite numbers, n = result.n), or null. */
+function tokenMap(A: unknown, n: unknown): number[][] | null {
   if (!Array.isArray(A) || typeof n !== 'number' || A.length !== n || n > 512) return null;
   const rows = A.map((r) => (Array.isArray(r) && r.length === n ? r.map(finite) : null));
   return rows.every((r): r is number[] => r !== null && r.every((x) => x !== null)) ? rows as number[][] : null;
+}
+
+/** result.json's tokenAttention, or null. */
+const tokenAttention = (run: TimedRun): number[][] | null => tokenMap(run.result.tokenAttention, run.result.n);
+
+/** result.json's sampleAttention: the maps of single training samples (linear-mhsa, gated-mhsa) that are well formed. */
+function sampleAttention(run: TimedRun): { sample: number; A: number[][] }[] {
+  const maps = run.result.sampleAttention;
+  if (!Array.isArray(maps)) return [];
+  return maps.map(fields).flatMap((m) => {
+    const A = tokenMap(m.map, run.result.n);
+    return A && typeof m.sample === 'number' && Number.isInteger(m.sample) && m.sample >= 0 ? [{ sample: m.sample, A }] : [];
+  });
 }
 
 /**
@@ -65,21 +77,56 @@ export function tokenClusters(A: number[][]): string {
   const groups = new Map<number, number[]>();
   A.forEach((row, r) => {
     const k = row.reduce((best, x, j) => (x > row[best] ? j : best), 0);
-    groups.set(k, [...(groups.get(k) ?? []), r]);
+    // a row of zeros: no head reads anything for this token (gated heads masked there)
+    const key = row[k] > 0 ? k : -1;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
   });
-  return [...groups.entries()].sort((a, b) => a[0] - b[0])
-    .map(([k, rs]) => `${rs.join(', ')} read${rs.length === 1 ? 's' : ''} ${k}`).join('; ');
+  return [...groups.entries()].sort((a, b) => (a[0] < 0 ? Infinity : a[0]) - (b[0] < 0 ? Infinity : b[0]))
+    .map(([k, rs]) => `${rs.join(', ')} read${rs.length === 1 ? 's' : ''} ${k < 0 ? 'nothing' : k}`).join('; ');
+}
+
+/** The heads' norms (for a nuclear norm: Z's singular values) largest first, one series per gate or band where heads have one. */
+function headCharts(run: TimedRun, charts: ChartList): string {
+  const heads = Array.isArray(run.result.headList) ? run.result.headList.map(fields) : [];
+  if (heads.length < 2 || groupsName(run.result.penalty) !== 'singular values') return '';
+  const byGate = new Map<string, number[]>();
+  for (const h of heads) {
+    const w = finite(h.norm), key = typeof h.gate === 'number' ? `gate ${h.gate}` : typeof h.band === 'number' ? `band ${h.band}` : 'heads';
+    if (w !== null && w > 0) byGate.set(key, [...(byGate.get(key) ?? []), w]);
+  }
+  const lines = [...byGate.entries()].sort((a, b) => a[0].localeCompare(b[0], 'en', { numeric: true }))
+    .map(([name, ws]) => series(name, ws.sort((a, b) => b - a).map((w, k): [unknown, unknown] => [k + 1, w]), false, true));
+  return charts.add({ title: 'recovered heads by norm', xLabel: 'head (largest first)', yLabel: 'norm', xLog: false, yLog: true,
+    caption: 'Each recovered head\'s norm, largest first (log scale): a singular value of Z (gated programs: of its gate\'s block; ' +
+      'block FNO: of its band\'s part). A fast fall is the low rank the nuclear norm promotes.' }, lines);
+}
+
+/** Where each token of a few training samples reads, for heads whose scores depend on the sample (linear-mhsa, gated-mhsa). */
+function sampleMaps(run: TimedRun, charts: ChartList): string {
+  const gated = run.result.model === 'gated-mhsa';
+  return sampleAttention(run).map(({ sample, A }) => charts.heatmap(A.map((r, k): [string, unknown[]] => [`token ${k}`, r]),
+    `Row r: the share of token r's output in training sample ${sample} that each token b contributes: ||sum_j S_j[r, b] x_b W2j|| over b, ` +
+    `normalised to sum 1, with S_j = X_i W1j X_i^T head j's scores${gated ? ' (masked by its gate\'s pattern on this sample)' : ''}; the ` +
+    'contributions sum to the prediction (a row of zeros: token r\'s output is 0). Tokens whose latent features score high against each other ' +
+    `read each other. Tokens grouped by the token they read most (the first on ties): ${escapeHtml(tokenClusters(A))}.`,
+  { title: `Token attention in training sample ${sample} (${A.length} x ${A.length})`, rowHeader: 'token' })).join('');
 }
 
 /** The token-to-token attention of the recovered heads, as a heatmap with its clusters, or the per-token map. */
 function fitMaps(run: TimedRun, charts: ChartList): string {
+  return headCharts(run, charts) + (run.result.sampleAttention !== undefined ? sampleMaps(run, charts) : fixedMaps(run, charts));
+}
+
+/** Heads with fixed token weights: their map with its clusters, or (the group lasso) the heads' norms per token. */
+function fixedMaps(run: TimedRun, charts: ChartList): string {
   const A = tokenAttention(run);
   // heads that attend token to token but none recovered (beta >= beta_max): no per-token map either
   if (!A && run.result.penalty === 'simplex-gauge') return '';
   if (!A) return charts.heatmap(convexMap(run), 'convex: the recovered heads\' norms summed per token and normalised to 1.');
   const rows: [string, unknown[]][] = A.map((r, k) => [`token ${k}`, r]);
   return charts.heatmap(rows, 'Row r: where token r\'s output reads: each recovered head\'s token weights (attention rows, or token mixing in ' +
-    'absolute value) normalised per row, averaged over the heads with their norms as weights (each row sums to 1). ' +
+    'absolute value) normalised per row, averaged with their norms as weights over the heads that read anything for that token (each row sums to 1; ' +
+    'a row of zeros: no head reads there). ' +
     `Tokens grouped by the token they read most (the first on ties): ${escapeHtml(tokenClusters(A))}.`,
   { title: `Token attention of the recovered heads (${A.length} x ${A.length})`, rowHeader: 'token' });
 }
