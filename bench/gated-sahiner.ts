@@ -5,9 +5,10 @@
 // LIMIT x the faster certified solve's time per learning rate. Outputs per token, squared loss on targets of a
 // random gated model (2 heads per gate) plus N(0, 0.1^2) noise, P = 4 gates, beta 0.1 beta_max.
 //   npm run build && node dist/bench/gated-sahiner.js [gated-mhsa | gated-mixer] [--quick | --small]
-// The medium size (s 64, d 32, c 10, N 10000) is refused by both programs, and printed so:
-// gated-mhsa's operator would take 1,040 GFlop per application (GATED_MHSA_MAX_GFLOP), gated-mixer's
-// Z 4 x 4,096 x 320 entries is above GATED_MAX_ENTRIES (2^21).
+// The medium size (s 64, d 32, c 10, N 10000) is refused by gated-mhsa, and printed so: its
+// operator would take 1,040 GFlop per application (GATED_MHSA_MAX_GFLOP). gated-mixer's Z there is
+// 4 blocks of 4,096 x 320 (under GATED_MAX_ENTRIES, 2^23): its row takes some 40 minutes, most of
+// it Adam's.
 import * as os from 'node:os';
 import { gatedMhsa, gatedMixer, drawSahinerGates } from '../src/convex/programs/gated-sahiner';
 import { withBeta } from '../src/convex/programs/assemble';

@@ -27,7 +27,7 @@ import type { Targets } from '../../src/convex/types';
 import { dot } from '../../src/core/vec';
 import { assertClose, randLabels, randn, relDiff } from '../helpers';
 
-const N = 6, s = 3, d = 2, c = 2, P = 2;
+const N = 6, s = 3, d = 2, c = 4, P = 2; // s, d and c apart, so that no index mix-up goes unseen
 const X = randn(N * s * d, 1);
 const x = (i: number, a: number, t: number) => X[(i * s + a) * d + t];
 
@@ -73,6 +73,7 @@ test('the gated mixer and gated attention operators equal their definitions entr
     }
     for (const [op, ref, what] of [
       [new GatedMixerOperator(X, N, s, d, c, Dm, P, output), denseMixer(Um, output), 'gated mixer'],
+      [new GatedMixerOperator(X, N, s, d, c, Dm, P, output, 4), denseMixer(Um, output), 'gated mixer in blocks of 4 and 2 samples'],
       [new GatedMhsaOperator(X, N, s, d, c, Da, P, output), denseMhsa(Ua, output), 'gated attention'],
     ] as const) {
       assert.deepEqual([op.rows, op.cols], [ref.rows, ref.cols]);
@@ -187,4 +188,11 @@ test('gated-mhsa refuses data whose operator would cost more than its limit per 
   const [Nb, sb, db, cb] = [1000, 64, 32, 10];
   assert.throws(() => gatedMhsa.build({ train: { X: randn(Nb * sb * db, 9), N: Nb, n: sb, d: db }, trainTargets: { Y: randn(Nb * cb, 10), c: cb } }, { loss: 'squared' }),
     /^InputError: X: has N = 1000 samples of s = 64 tokens, d = 32 features: one application of gated-mhsa's operator with 4 gates would take 104 GFlop \(limit 100\)/);
+});
+
+test('the gated mixer refuses Z beyond 2^23 entries naming X and the blocks, and builds the issue\'s medium shape with 4 gates', () => {
+  const [sb, db, cb] = [64, 32, 10], data = { train: { X: randn(2 * sb * db, 11), N: 2, n: sb, d: db }, trainTargets: { Y: randn(2 * sb * cb, 12), c: cb, tokens: sb } };
+  assert.throws(() => gatedMixer.build(data, { loss: 'squared', gates: 8 }),
+    /^InputError: X: has s = 64 tokens, d = 32 features, c = 10 outputs: with 8 gates gated-mixer's Z is 8 blocks of 4096 x 320, above 8388608 entries/);
+  assert.deepEqual(gatedMixer.build(data, { loss: 'squared', gates: 4 }).zShape, [4, 4096, 320]);
 });
