@@ -78,11 +78,12 @@ test('the gated mixer and gated attention operators equal their definitions entr
     ] as const) {
       assert.deepEqual([op.rows, op.cols], [ref.rows, ref.cols]);
       const w = randn(op.cols, 2), r = randn(op.rows, 3);
-      const a = new Float64Array(op.rows), b = new Float64Array(op.rows), g = new Float64Array(op.cols), e = new Float64Array(op.cols);
-      op.apply(w, a); ref.apply(w, b);
-      assertClose(a, b, 1e-12, `${what} ${output}: apply`);
+      // outputs full of NaN: every entry must be written, not added to; applyT before apply on the same operator
+      const a = new Float64Array(op.rows).fill(NaN), b = new Float64Array(op.rows), g = new Float64Array(op.cols).fill(NaN), e = new Float64Array(op.cols);
       op.applyT(r, g); ref.applyT(r, e);
       assertClose(g, e, 1e-12, `${what} ${output}: applyT`);
+      op.apply(w, a); ref.apply(w, b);
+      assertClose(a, b, 1e-12, `${what} ${output}: apply`);
       assert.ok(relDiff(dot(a, r), dot(w, g)) < 1e-12, `${what} ${output}: adjoint identity`);
     }
   }

@@ -1,8 +1,9 @@
 // The token maps of single samples for heads whose scores depend on the input (linear-mhsa,
 // gated-mhsa; src/convex/programs/sample-attention.ts): the contributions the map is made of sum,
 // over the tokens read, to the convex optimum's per-token predictions (so the map reads the heads
-// the program certified, in their layout, with the gate each head has on that sample); rows sum
-// to 1 (0 where a token's output is 0); and tokens of two latent kinds read only their own kind.
+// the program certified, in their layout, with the gate each head has on that sample; averaged
+// over the tokens, to the prediction of token-mean outputs); rows sum to 1 (0 where every
+// contribution to a token is 0); and tokens of two latent kinds read only their own kind.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { fista } from '../../src/convex/solvers/fista';
@@ -12,7 +13,7 @@ import { gatedMhsa, type GatedSahinerWeights } from '../../src/convex/programs/g
 import { sampleAttentionMap, sampleContributions } from '../../src/convex/programs/sample-attention';
 import { scoreGates } from '../../src/attention/gate-patterns';
 import type { MhsaWeights } from '../../src/convex/recovery/mhsa-heads';
-import type { BuiltProgram } from '../../src/convex/programs/program';
+import { tokenAttentionMap, type BuiltProgram } from '../../src/convex/programs/program';
 import { tokenClusters } from '../../src/report/sections/fit';
 import { assertClose, randn } from '../helpers';
 
@@ -28,6 +29,8 @@ for (const name of ['linear-mhsa', 'gated-mhsa']) {
     assert.ok(sol.converged);
     const rec = b.recover(sol.w);
     assert.ok(rec.H >= 2, `${rec.H} heads`);
+    // heads on both gates, so that a map reading every head's scores through one gate would differ
+    if ('gate' in rec) assert.equal(new Set(rec.gate).size, 2, `gates of the heads: ${rec.gate}`);
     for (const i of [0, 1, N - 1]) {
       const Xi = X.subarray(i * s * d, (i + 1) * s * d);
       // the gates recomputed for this sample alone, not read from the program's (N, P, s, s) patterns
@@ -49,6 +52,20 @@ for (const name of ['linear-mhsa', 'gated-mhsa']) {
   });
 }
 
+test('linear-mhsa with outputs averaged over the tokens: the contributions, summed over both tokens and averaged, give the prediction', () => {
+  const labels = { train: data.train, trainTargets: { Y: randn(N * c, 43), c } };
+  const base = linearMhsa.build(labels, { loss: 'squared' });
+  const b = withBeta(base, 0.05 * base.betaMax);
+  const sol = fista(b.problem, { tol: 1e-10, maxIter: 100000 });
+  const rec = b.recover(sol.w);
+  assert.ok(sol.converged && rec.H >= 2);
+  for (const i of [0, N - 1]) {
+    const C = sampleContributions(X.subarray(i * s * d, (i + 1) * s * d), s, d, c, rec), mean = new Float64Array(c);
+    for (let e = 0; e < s * s * c; e++) mean[e % c] += C[e] / s;
+    assertClose(mean, sol.pred.subarray(i * c, (i + 1) * c), 1e-9, `sample ${i}'s prediction`);
+  }
+});
+
 test('tokens of two latent kinds read only their own kind when the head scores by that latent feature', () => {
   // tokens 0-2 lie along e1, tokens 3-5 along e2; the head W1 = I scores x_a . x_b, zero across kinds; W2 = I (c = 2)
   const n = 6, dim = 2;
@@ -69,4 +86,12 @@ test('tokens of two latent kinds read only their own kind when the head scores b
   // values that vanish for the e2 tokens (W2 reads e1 only): tokens read only e1 tokens, and e2 tokens' outputs are 0
   const v1 = sampleAttentionMap(Xi, n, dim, dim, { ...heads, W2: Float64Array.from([1, 0, 0, 0]) });
   for (let a = 0; a < n; a++) for (let b = 3; b < n; b++) assert.equal(v1[a * n + b], 0);
+});
+
+test('a fixed map (tokenAttentionMap) averages each row over the heads that read anything there; a row no head reads is 0', () => {
+  // head 0 reads for token 0 only; head 1 for token 1 only; token 2 is read for by nobody
+  const W1 = Float64Array.from([2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 1, 0, 0, 0]);
+  const A = tokenAttentionMap(W1, [1, 5], 3);
+  assertClose(A, [1, 0, 0, 0, 0.75, 0.25, 0, 0, 0], 1e-15, 'the map');
+  assert.equal(tokenClusters([[1, 0, 0], [0, 0.75, 0.25], [0, 0, 0]]), '0 reads 0; 1 reads 1; 2 reads nothing');
 });

@@ -20,7 +20,7 @@ export class GatedMixerOperator implements LinearOperator {
   readonly flopsPerApply: number;
   readonly precision = 'float64' as const;
   private readonly block: number;
-  /** Z rearranged: (P, d, s, s c), W_gt[b, a c + m] */
+  /** Z rearranged: (P, d, s, s c), W_gt[b, a c + m]; a second copy of Z for as long as the operator lives (at most 2^23 entries: 64 MB) */
   private readonly W: Float64Array;
   /** a block's X by feature, (d, B, s) */
   private readonly Xt: Float64Array;
@@ -39,6 +39,7 @@ export class GatedMixerOperator implements LinearOperator {
     this.rows = N * c * (output === 'tokens' ? s : 1);
     this.cols = P * s * s * d * c;
     this.flopsPerApply = 2 * N * P * s * s * d * c;
+    if (block !== undefined && !(Number.isInteger(block) && block >= 1)) throw new Error(`GatedMixerOperator: block ${block}, expected an integer >= 1`);
     this.block = Math.min(N, block ?? rowsPerBlock(s * d, 8));
     this.W = new Float64Array(this.cols);
     this.Xt = new Float64Array(d * this.block * s);

@@ -192,8 +192,8 @@ export function checkTargetsForm(program: Program, t: Targets, all: readonly Pro
 /**
  * Heads' token-to-token weights W1 (H, n, n) as one map: each head's rows |W1h[r, :]| normalised to
  * sum 1, averaged with their norms as weights over the heads that read anything from row r, so every
- * row sums to 1, or is 0 where no head reads (result.json's tokenAttention and sampleAttention, the
- * report's token clustering). For simplex attention the rows already sum to 1.
+ * row sums to 1, or is 0 where no head reads (result.json's tokenAttention, the report's token
+ * clustering; sampleAttention weighs contributions instead: sample-attention.ts). For simplex attention the rows already sum to 1.
  */
 export function tokenAttentionMap(W1: Float64Array, norms: readonly number[], n: number): Float64Array {
   const A = new Float64Array(n * n);

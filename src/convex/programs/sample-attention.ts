@@ -2,7 +2,8 @@
 // (linear-mhsa, gated-mhsa): head j mixes sample i's tokens by its score matrix
 //   S_j = X_i W1j X_i^T   (gated: D_g(j)(X_i) o X_i W1j X_i^T, its gate's 0/1 pattern),
 // so token a's output is exactly the sum over tokens b of what b contributes to it,
-//   out_a = sum_b C[a, b],   C[a, b] = sum_j S_j[a, b] x_b^T W2j   (a row of c outputs),
+//   out_a = sum_b C[a, b],   C[a, b] = sum_j S_j[a, b] x_b^T W2j   (a row of c outputs)
+// (with outputs averaged over the tokens the prediction is the mean of the out_a),
 // and the map's row a is ||C[a, b]|| over b, normalised to sum 1: the share of token a's output
 // that comes from token b. Tokens whose latent features x_a W1j and x_b score high read each other:
 // Sahiner et al.'s reading of attention as a clustering of tokens by their latent similarity
@@ -51,7 +52,7 @@ export function sampleContributions(Xi: Float64Array, s: number, d: number, c: n
   return C;
 }
 
-/** The (s, s) map of one sample: row a is ||C[a, b]|| over b normalised to sum 1 (a row of zeros where token a's output is 0). */
+/** The (s, s) map of one sample: row a is ||C[a, b]|| over b normalised to sum 1 (a row of zeros where every C[a, b] is 0). */
 export function sampleAttentionMap(Xi: Float64Array, s: number, d: number, c: number, heads: AttentionHeads, mask?: (j: number) => Uint8Array): Float64Array {
   const C = sampleContributions(Xi, s, d, c, heads, mask), M = new Float64Array(s * s);
   for (let a = 0; a < s; a++) {

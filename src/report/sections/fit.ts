@@ -2,6 +2,7 @@
 // relative gap closing on tol, the share of groups screened (prox-Newton), the recovered heads as an
 // attention map (or, for heads that attend token to token, that map and the token clusters), and the final numbers.
 import { groupsName } from '../../experiments/fit';
+import { SAMPLE_MAPS } from '../../convex/programs/sample-attention';
 import type { TimedRun } from '../runs';
 import { ChartList, series } from '../charts';
 import { certMark, certStatus, type CertStatus } from '../certificate';
@@ -59,11 +60,12 @@ function tokenMap(A: unknown, n: unknown): number[][] | null {
 /** result.json's tokenAttention, or null. */
 const tokenAttention = (run: TimedRun): number[][] | null => tokenMap(run.result.tokenAttention, run.result.n);
 
-/** result.json's sampleAttention: the maps of single training samples (linear-mhsa, gated-mhsa) that are well formed. */
+/** result.json's sampleAttention: the maps of single training samples (linear-mhsa, gated-mhsa) that are well formed, at most as many as fit writes. */
 function sampleAttention(run: TimedRun): { sample: number; A: number[][] }[] {
   const maps = run.result.sampleAttention;
   if (!Array.isArray(maps)) return [];
-  return maps.map(fields).flatMap((m) => {
+  // a file written by hand with thousands of maps would make a page too long to hold
+  return maps.slice(0, SAMPLE_MAPS).map(fields).flatMap((m) => {
     const A = tokenMap(m.map, run.result.n);
     return A && typeof m.sample === 'number' && Number.isInteger(m.sample) && m.sample >= 0 ? [{ sample: m.sample, A }] : [];
   });
@@ -88,12 +90,17 @@ export function tokenClusters(A: number[][]): string {
 /** The heads' norms (for a nuclear norm: Z's singular values) largest first, one series per gate or band where heads have one. */
 function headCharts(run: TimedRun, charts: ChartList): string {
   const heads = Array.isArray(run.result.headList) ? run.result.headList.map(fields) : [];
-  if (heads.length < 2 || groupsName(run.result.penalty) !== 'singular values') return '';
+  if (groupsName(run.result.penalty) !== 'singular values') return '';
   const byGate = new Map<string, number[]>();
+  let drawn = 0;
   for (const h of heads) {
     const w = finite(h.norm), key = typeof h.gate === 'number' ? `gate ${h.gate}` : typeof h.band === 'number' ? `band ${h.band}` : 'heads';
-    if (w !== null && w > 0) byGate.set(key, [...(byGate.get(key) ?? []), w]);
+    if (w === null || !(w > 0)) continue;
+    if (!byGate.has(key)) byGate.set(key, []);
+    byGate.get(key)!.push(w);
+    drawn++;
   }
+  if (drawn < 2) return '';
   const lines = [...byGate.entries()].sort((a, b) => a[0].localeCompare(b[0], 'en', { numeric: true }))
     .map(([name, ws]) => series(name, ws.sort((a, b) => b - a).map((w, k): [unknown, unknown] => [k + 1, w]), false, true));
   return charts.add({ title: 'recovered heads by norm', xLabel: 'head (largest first)', yLabel: 'norm', xLog: false, yLog: true,
@@ -106,8 +113,9 @@ function sampleMaps(run: TimedRun, charts: ChartList): string {
   const gated = run.result.model === 'gated-mhsa';
   return sampleAttention(run).map(({ sample, A }) => charts.heatmap(A.map((r, k): [string, unknown[]] => [`token ${k}`, r]),
     `Row r: the share of token r's output in training sample ${sample} that each token b contributes: ||sum_j S_j[r, b] x_b W2j|| over b, ` +
-    `normalised to sum 1, with S_j = X_i W1j X_i^T head j's scores${gated ? ' (masked by its gate\'s pattern on this sample)' : ''}; the ` +
-    'contributions sum to the prediction (a row of zeros: token r\'s output is 0). Tokens whose latent features score high against each other ' +
+    `normalised to sum 1, with S_j = X_i W1j X_i^T head j's scores${gated ? ' (masked by its gate\'s pattern on this sample)' : ''}; summed ` +
+    'over b they are token r\'s output (with outputs averaged over the tokens, the prediction is the mean of these; a row of zeros: nothing ' +
+    'contributes to token r). Tokens whose latent features score high against each other ' +
     `read each other. Tokens grouped by the token they read most (the first on ties): ${escapeHtml(tokenClusters(A))}.`,
   { title: `Token attention in training sample ${sample} (${A.length} x ${A.length})`, rowHeader: 'token' })).join('');
 }
