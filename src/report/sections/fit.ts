@@ -116,9 +116,12 @@ function sampleMaps(run: TimedRun, charts: ChartList): string {
     `normalised to sum 1, with S_j = X_i W1j X_i^T head j's scores${gated ? ' (masked by its gate\'s pattern on this sample)' : ''}; summed ` +
     'over b they are token r\'s output (with outputs averaged over the tokens, the prediction is the mean of these; a row of zeros: nothing ' +
     'contributes to token r). Tokens whose latent features score high against each other ' +
-    `read each other. Tokens grouped by the token they read most (the first on ties): ${escapeHtml(tokenClusters(A))}.`,
+    `read each other. ${clustersSentence(A)}`,
   { title: `Token attention in training sample ${sample} (${A.length} x ${A.length})`, rowHeader: 'token' })).join('');
 }
+
+/** The caption's last sentence under every token map: its groups. */
+const clustersSentence = (A: number[][]): string => `Tokens grouped by the token they read most (the first on ties): ${escapeHtml(tokenClusters(A))}.`;
 
 /** The token-to-token attention of the recovered heads, as a heatmap with its clusters, or the per-token map. */
 function fitMaps(run: TimedRun, charts: ChartList): string {
@@ -135,7 +138,7 @@ function fixedMaps(run: TimedRun, charts: ChartList): string {
   return charts.heatmap(rows, 'Row r: where token r\'s output reads: each recovered head\'s token weights (attention rows, or token mixing in ' +
     'absolute value) normalised per row, averaged with their norms as weights over the heads that read anything for that token (each row sums to 1; ' +
     'a row of zeros: no head reads there). ' +
-    `Tokens grouped by the token they read most (the first on ties): ${escapeHtml(tokenClusters(A))}.`,
+    clustersSentence(A),
   { title: `Token attention of the recovered heads (${A.length} x ${A.length})`, rowHeader: 'token' });
 }
 
