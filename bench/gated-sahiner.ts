@@ -4,11 +4,13 @@
 // gates computed once as bm's model has them) until within 1e-3 of the certified optimum, at most
 // LIMIT x the faster certified solve's time per learning rate. Outputs per token, squared loss on targets of a
 // random gated model (2 heads per gate) plus N(0, 0.1^2) noise, P = 4 gates, beta 0.1 beta_max.
-//   npm run build && node dist/bench/gated-sahiner.js [gated-mhsa | gated-mixer] [--quick | --small]
-// The issue's medium size (s 64, d 32, c 10, N 10000) is refused by gated-mhsa, and printed so: its
-// operator would take 1,040 GFlop per application (GATED_MHSA_MAX_GFLOP). gated-mixer's Z there is
-// 4 blocks of 4,096 x 320 (under GATED_MAX_ENTRIES, 2^23): its row takes some 40 minutes, most of
-// it Adam's.
+//   npm run build && node dist/bench/gated-sahiner.js [gated-mhsa | gated-mixer] [--quick | --small | --medium]
+//     [--adam-limit K] [--adam-rates 0.01,0.001]
+// At the issue's medium size (s 64, d 32, c 10, N 10000) gated-mhsa's operator takes 1,040 GFlop per
+// application, above what FISTA accepts (GATED_MHSA_MAX_GFLOP): its FISTA cell says so and bm runs
+// alone. gated-mixer's Z there is 4 blocks of 4,096 x 320 (under GATED_MAX_ENTRIES, 2^23). Each
+// medium row takes the better part of an hour, most of it Adam's (--adam-limit, --adam-rates cap it:
+// the table's "> K x" then says how far Adam got in that budget).
 import * as os from 'node:os';
 import { gatedMhsa, gatedMixer, drawSahinerGates } from '../src/convex/programs/gated-sahiner';
 import { withBeta } from '../src/convex/programs/assemble';
@@ -20,12 +22,17 @@ import { gatedMixerModel } from '../src/nn/models/gated-mixer-model';
 import { blas } from '../src/core/blas';
 import { Rng } from '../src/core/rng';
 import { raceAdam } from './adam-race';
+import { InputError } from '../src/data/errors';
 
-const LIMIT = 5, P = 4;
+const P = 4;
 const has = (flag: string) => process.argv.includes(flag);
+const value = (flag: string) => (has(flag) ? process.argv[process.argv.indexOf(flag) + 1] : undefined);
+const LIMIT = Number(value('--adam-limit') ?? 5), RATES = (value('--adam-rates') ?? '0.01,0.001').split(',').map(Number);
+if (!(LIMIT > 0) || RATES.some((r) => !(r > 0))) throw new Error('--adam-limit: a positive number; --adam-rates: positive numbers separated by commas');
 const SMALL = { N: 2000, s: 16, d: 16, c: 10 }, MEDIUM = { N: 10000, s: 64, d: 32, c: 10 };
-const sizes = has('--quick') ? [{ N: 300, s: 6, d: 6, c: 4 }] : has('--small') ? [SMALL] : [SMALL, MEDIUM];
-const programs = [gatedMhsa, gatedMixer].filter((p) => !process.argv.slice(2).some((a) => !a.startsWith('--')) || process.argv.includes(p.name));
+const sizes = has('--quick') ? [{ N: 300, s: 6, d: 6, c: 4 }] : has('--small') ? [SMALL] : has('--medium') ? [MEDIUM] : [SMALL, MEDIUM];
+const named = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !(i > 0 && all[i - 1].startsWith('--adam-')));
+const programs = [gatedMhsa, gatedMixer].filter((p) => named.length === 0 || named.includes(p.name));
 
 console.log(`machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, node ${process.version}, ${JSON.stringify(blas.info())}`);
 console.log('| program | N, s, d, c | Z | FISTA to 1e-6: s (iterations) | s per iteration | heads | BM to 1e-6: s (L-BFGS iterations, heads) | FISTA / BM | Adam to 1e-3 subopt.: s (lr, steps) | Adam / faster certified |');
@@ -33,13 +40,6 @@ console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const program of programs) {
   const make = program === gatedMhsa ? gatedMhsaModel : gatedMixerModel;
   for (const { N, s, d, c } of sizes) {
-    try {
-      // the limits first, on placeholder data: the teacher's data at a refused size costs minutes for nothing
-      program.build({ train: { X: new Float64Array(N * s * d).fill(1), N, n: s, d }, trainTargets: { Y: new Float64Array(N * s * c).fill(1), c, tokens: s } }, { loss: 'squared', gates: P, seed: 0 });
-    } catch (e) {
-      console.log(`| ${program.name} | ${N}, ${s}, ${d}, ${c} | refused: ${(e as Error).message} | | | | | | | |`);
-      continue;
-    }
     const rng = new Rng(1), q = program === gatedMhsa ? d : s;
     const X = rng.normals(N * s * d, 1 / Math.sqrt(d));
     // the teacher: the program's own gates (seed 0), 2 heads per gate
@@ -49,18 +49,26 @@ for (const program of programs) {
     for (let i = 0; i < Y.length; i++) Y[i] += noise[i];
     const base = program.build({ train: { X, N, n: s, d }, trainTargets: { Y, c, tokens: s } }, { loss: 'squared', gates: P, seed: 0 });
     const built = withBeta(base, 0.1 * base.betaMax);
-    const f = fista(built.problem, { tol: 1e-6, maxIter: 100000 });
-    const rec = built.recover(f.w);
-    const bm = burerMonteiro(built.problem, { tol: 1e-6, maxIter: 100000 });
-    const Hbm = built.recover(bm.w).H;
-    const pStar = Math.min(f.certificate.primal, bm.certificate.primal), best = Math.min(f.certificate.seconds, bm.certificate.seconds), limit = LIMIT * best;
-    console.error(`${program.name} N ${N}: FISTA ${f.certificate.seconds.toFixed(2)} s, BM ${bm.certificate.seconds.toFixed(2)} s, ${rec.H} heads; Adam for up to ${limit.toFixed(0)} s per lr`);
+    // FISTA refuses an operator above the program's limit (gated-mhsa at the medium size): bm alone then
+    let f: ReturnType<typeof fista> | string;
+    try {
+      f = fista(built.problem, { tol: 1e-6, maxIter: 100000 });
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      f = `refused: ${e.message}`;
+    }
+    const bm = burerMonteiro(built.problem, { tol: 1e-6, maxIter: 100000, onProgress: (p) => console.error(`  bm: iteration ${p.iteration}, ${p.seconds.toFixed(0)} s, relative gap ${p.relGap.toExponential(2)}`) });
+    const rec = built.recover(typeof f === 'string' ? bm.w : f.w), Hbm = built.recover(bm.w).H;
+    const certified = typeof f === 'string' ? [bm] : [f, bm];
+    const pStar = Math.min(...certified.map((r) => r.certificate.primal)), best = Math.min(...certified.map((r) => r.certificate.seconds)), limit = LIMIT * best;
+    console.error(`${program.name} N ${N}: FISTA ${typeof f === 'string' ? 'refused' : `${f.certificate.seconds.toFixed(2)} s`}, BM ${bm.certificate.seconds.toFixed(2)} s, ${rec.H} heads; Adam for up to ${limit.toFixed(0)} s per lr`);
     // Adam's model reads the gates computed once, as BM's does (the program's factored form)
     const known = { X, N, D: (program === gatedMhsa ? scoreGates : mixerGates)(X, N, s, d, U, P) };
     const gateOf = Int32Array.from([...rec.gate, ...Array.from({ length: P }, (_, g) => g)]);
-    const { adam, ratio } = raceAdam(() => make({ s, d, c }, { U, P, gateOf, known }, 'tokens', built.problem.beta, 1), { input: X, B: N, datafit: built.problem.datafit }, pStar, limit, best, LIMIT);
-    console.log(`| ${program.name} | ${N}, ${s}, ${d}, ${c} | ${built.zShape.join(' x ')} | ${f.certificate.seconds.toFixed(2)} (${f.certificate.iterations}${f.converged ? '' : ', NOT certified'}) | ` +
-      `${(f.certificate.seconds / f.certificate.iterations * 1000).toFixed(1)} ms | ${rec.H} | ${bm.certificate.seconds.toFixed(2)} (${bm.certificate.iterations}${bm.converged ? '' : ', NOT certified'}, ${Hbm} heads) | ` +
-      `${(f.certificate.seconds / bm.certificate.seconds).toFixed(1)}x | ${adam} | ${ratio} |`);
+    const { adam, ratio } = raceAdam(() => make({ s, d, c }, { U, P, gateOf, known }, 'tokens', built.problem.beta, 1), { input: X, B: N, datafit: built.problem.datafit }, pStar, limit, best, LIMIT, RATES);
+    const fCells = typeof f === 'string' ? `${f} | | ${rec.H}` : `${f.certificate.seconds.toFixed(2)} (${f.certificate.iterations}${f.converged ? '' : ', NOT certified'}) | ` +
+      `${(f.certificate.seconds / f.certificate.iterations * 1000).toFixed(1)} ms | ${rec.H}`;
+    console.log(`| ${program.name} | ${N}, ${s}, ${d}, ${c} | ${built.zShape.join(' x ')} | ${fCells} | ${bm.certificate.seconds.toFixed(2)} (${bm.certificate.iterations}${bm.converged ? '' : ', NOT certified'}, ${Hbm} heads, ` +
+      `${bm.operatorApplications} operator applications) | ${typeof f === 'string' ? '' : `${(f.certificate.seconds / bm.certificate.seconds).toFixed(1)}x`} | ${adam} | ${ratio} |`);
   }
 }

@@ -8,9 +8,24 @@ import { maxAbs } from '../core/vec';
 
 const RESCALE = 'rescale it (e.g. divide by its standard deviation); the optimum of the rescaled problem maps back by the same factor';
 
-export function checkScale(X: ArrayLike<number>, operator: LinearOperator, datafit: Datafit, betaMax: number, Y?: Float64Array): void {
+/**
+ * opts.norm false: the operator's norm is not taken (its power iteration costs up to 16
+ * applications), for a problem whose only solver never uses it (Problem.maxIteratedGflop); the
+ * loss at zero and beta_max are still checked.
+ */
+export function checkScale(X: ArrayLike<number>, operator: LinearOperator, datafit: Datafit, betaMax: number, Y?: Float64Array, opts: { norm?: boolean } = {}): void {
   const xMax = maxAbs(X);
-  const norm = operator.normEstimate();
+  if (opts.norm !== false) checkNorm(xMax, operator.normEstimate(), datafit);
+  if (!Number.isFinite(datafit.value(new Float64Array(operator.rows)))) {
+    throw new InputError('Y', `entries up to ${Y ? maxAbs(Y).toExponential(1) : '?'} overflow float64 in the loss 1/2 ||A w - Y||^2; ${RESCALE}`);
+  }
+  if (!Number.isFinite(betaMax)) {
+    throw new InputError('X', `entries up to ${xMax.toExponential(1)} (with Y) overflow float64 in beta_max = max ||A^T grad f(0)||; ${RESCALE}`);
+  }
+}
+
+/** ||A||^2 times the loss gradient's Lipschitz constant, FISTA's step size, in float64's normal range. */
+function checkNorm(xMax: number, norm: number, datafit: Datafit): void {
   if (!Number.isFinite(datafit.lipschitz * norm * norm)) {
     throw new InputError('X', `entries up to ${xMax.toExponential(1)} overflow float64 in ||A||^2 (the solver's step size); ${RESCALE}`);
   }
@@ -18,11 +33,5 @@ export function checkScale(X: ArrayLike<number>, operator: LinearOperator, dataf
   // the step size (and the 1e-6 x L floor of the line search) leave the normal float64 range.
   if (xMax > 0 && datafit.lipschitz * norm * norm < 1e-250) {
     throw new InputError('X', `entries up to ${xMax.toExponential(1)} underflow float64 in A^T A (and the solution, which scales as 1/X, overflows); ${RESCALE}`);
-  }
-  if (!Number.isFinite(datafit.value(new Float64Array(operator.rows)))) {
-    throw new InputError('Y', `entries up to ${Y ? maxAbs(Y).toExponential(1) : '?'} overflow float64 in the loss 1/2 ||A w - Y||^2; ${RESCALE}`);
-  }
-  if (!Number.isFinite(betaMax)) {
-    throw new InputError('X', `entries up to ${xMax.toExponential(1)} (with Y) overflow float64 in beta_max = max ||A^T grad f(0)||; ${RESCALE}`);
   }
 }

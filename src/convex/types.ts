@@ -98,6 +98,12 @@ export interface Problem {
   beta: number;
   /** Nuclear-norm programs: the same program over factors, for the Burer-Monteiro solver. */
   factored?: FactoredForm;
+  /**
+   * The most GFlop one application of the operator may cost for the solvers that apply it in every
+   * iteration (fista, gram, newton, adam: hundreds of applications); bm applies it once per
+   * certificate, and runs above it (solvers/capabilities.ts). None: no limit.
+   */
+  maxIteratedGflop?: number;
 }
 
 /**
@@ -119,6 +125,8 @@ export interface FactoredForm {
   /** the training samples, as the model reads them */
   readonly input: Float64Array;
   readonly N: number;
+  /** about the flops of the model's forward pass over the N samples, per head (bm evaluates A Z by the cheaper of it and the operator) */
+  readonly flopsPerHead: number;
 }
 
 /** What every convex solve returns: how close to the global optimum it provably is. */

@@ -9,7 +9,8 @@ import * as assert from 'node:assert/strict';
 import { lbfgs } from '../../src/optim/lbfgs';
 import { burerMonteiro } from '../../src/convex/solvers/burer-monteiro';
 import { fista } from '../../src/convex/solvers/fista';
-import { solve } from '../../src/convex/solve';
+import { chooseSolver, solve } from '../../src/convex/solve';
+import { gatedFactorsToZ } from '../../src/convex/recovery/gated-factor-heads';
 import { verifyDualPoint } from '../../src/convex/duality';
 import { withBeta } from '../../src/convex/programs/assemble';
 import { linearMhsa } from '../../src/convex/programs/linear-mhsa';
@@ -18,7 +19,7 @@ import { gatedMhsa, gatedMixer } from '../../src/convex/programs/gated-sahiner';
 import { attention } from '../../src/convex/programs/attention';
 import type { Program } from '../../src/convex/programs/program';
 import { InputError } from '../../src/data/errors';
-import { randLabels, randn, relDiff } from '../helpers';
+import { assertClose, randLabels, randn, relDiff } from '../helpers';
 
 test('lbfgs: reaches the minimiser of a convex quadratic and of the Rosenbrock function', () => {
   // f = 1/2 x' H x - b' x, H diagonal with condition number 1e3
@@ -101,4 +102,47 @@ test('bm at 0.01 beta_max (gradient matrix far above beta at first): pruning doe
 test('bm: a program without a factored form refuses it in one line naming the solver', () => {
   const b = attention.build({ train: { X, N, n: s, d }, trainTargets: { y: randLabels(N, c, 3), c } }, { loss: 'ce' });
   assert.throws(() => solve(b.problem, 'bm'), (e: unknown) => e instanceof InputError && /solver/.test(e.message) && /factored/.test(e.message));
+});
+
+test('the factored form\'s model at any heads gives the operator\'s A Z (bm takes the primal from whichever is cheaper)', () => {
+  for (const [name, program] of programs) {
+    for (const tokens of [true, false]) {
+      const form = built(program, tokens, 0.2).problem.factored!, op = built(program, tokens, 0.2).problem.operator;
+      assert.ok(form.flopsPerHead > 0, name);
+      const H = 3, gate = Int32Array.from({ length: H }, (_, j) => j % form.blocks);
+      const heads = { H, W1: randn(H * form.rows, 31), W2: randn(H * form.cols, 32), gate };
+      const model = form.model(gate, 0);
+      model.params[0].data.set(heads.W1);
+      model.params[1].data.set(heads.W2);
+      const viaModel = Float64Array.from(model.forward(form.input, form.N)), viaOperator = new Float64Array(op.rows);
+      op.apply(gatedFactorsToZ(heads, form.blocks, form.rows, form.cols, form.fromW1), viaOperator);
+      assertClose(viaModel, viaOperator, 1e-12, `${name} (${tokens ? 'tokens' : 'mean'}): the model against the operator`);
+    }
+  }
+});
+
+test('bm certifies the same optimum with A Z always from the operator as always from the model', () => {
+  for (const program of [gatedMhsa, linearMhsa] as Program<'gates' | 'seed'>[]) {
+    const b = built(program, true, 0.2);
+    const byModel = burerMonteiro({ ...b.problem, factored: { ...b.problem.factored!, flopsPerHead: 0 } }, { tol: 1e-9, maxIter: 50000 });
+    const byOperator = burerMonteiro({ ...b.problem, factored: { ...b.problem.factored!, flopsPerHead: Infinity } }, { tol: 1e-9, maxIter: 50000 });
+    assert.ok(byModel.converged && byOperator.converged, program.name);
+    assert.ok(byModel.certificate.dual <= byOperator.certificate.primal && byOperator.certificate.dual <= byModel.certificate.primal, `${program.name}: intervals do not meet`);
+    assert.ok(byOperator.operatorApplications > byModel.operatorApplications, `${program.name}: ${byOperator.operatorApplications} against ${byModel.operatorApplications} applications`);
+  }
+});
+
+test('an operator above the problem\'s maxIteratedGflop: the solvers that iterate on it refuse naming X and the GFlop, auto and bm certify', () => {
+  const b = built(gatedMhsa, true, 0.2), heavy = { ...b.problem, maxIteratedGflop: 1e-9 };
+  for (const solver of ['fista', 'adam', 'gram'] as const) {
+    assert.throws(() => solve(heavy, solver), (e: unknown) => e instanceof InputError
+      && /^X: gives an operator of \d+ GFlop per application, above the 1e-9 that \w+ accepts .*--solver bm applies it once per certificate$/.test(e.message), solver);
+  }
+  assert.equal(chooseSolver(heavy, 'auto'), 'bm');
+  assert.equal(chooseSolver(b.problem, 'auto') === 'bm', false);
+  const r = solve(heavy, 'auto', { tol: 1e-9, maxIter: 50000 });
+  assert.ok(r.method === 'bm' && r.converged, `auto: ${r.method}, gap ${r.certificate.relGap}`);
+  // a program without a factored form has nothing to offer instead
+  const a = attention.build({ train: { X, N, n: s, d }, trainTargets: { y: randLabels(N, c, 3), c } }, { loss: 'ce' });
+  assert.throws(() => solve({ ...a.problem, maxIteratedGflop: 1e-9 }, 'fista'), /use fewer samples or tokens$/);
 });

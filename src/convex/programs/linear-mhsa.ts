@@ -50,7 +50,8 @@ export const linearMhsa: Program<never, MhsaWeights> = {
     const penalty = new NuclearNorm(d * d, d * c);
     const bmax = betaMax(operator, datafit, penalty);
     checkScale(train.X, operator, datafit, bmax, trainTargets.Y);
-    const factored = factoredForm(1, d * d, d * c, transposeSquare, (gateOf, beta) => linearMhsaModel({ s, d, c }, gateOf.length, output, beta, 0), train.X, N);
+    // a head's forward pass: G_i W2j, then W1j times that (the Gram matrices and X_i M_i are shared)
+    const factored = factoredForm(1, d * d, d * c, transposeSquare, (gateOf, beta) => linearMhsaModel({ s, d, c }, gateOf.length, output, beta, 0), train.X, N, 4 * N * d * d * c);
     const problem = { operator, datafit, penalty, beta: bmax, factored };
     return {
       program: linearMhsa,

@@ -47,7 +47,7 @@ export const mixer: Program<never, MixerWeights> = {
     checkScale(train.X, operator, datafit, bmax, trainTargets.Y);
     return {
       program: mixer,
-      problem: { operator, datafit, penalty, beta: bmax, factored: factoredForm(1, s * s, d * c, null, (gateOf, beta) => mixerModel({ s, d, c }, gateOf.length, output, beta, 0), float64Tokens(train).X, N) },
+      problem: { operator, datafit, penalty, beta: bmax, factored: factoredForm(1, s * s, d * c, null, (gateOf, beta) => mixerModel({ s, d, c }, gateOf.length, output, beta, 0), float64Tokens(train).X, N, 2 * N * s * (s * d + d * c)) },
       betaMax: bmax,
       zShape: [s * s, d * c],
       totalGroups: Math.min(s * s, d * c), // singular values

@@ -13,23 +13,25 @@ interface Needs {
   problem?: readonly string[];
   /** what to try instead, for the message */
   instead: string;
+  /** applies the operator in every iteration: held to the problem's maxIteratedGflop */
+  iterates: boolean;
 }
 
 export const SOLVER_NEEDS: Record<SolverKind, Needs> = {
   // a proximal step on the penalty; a step-size test through the Bregman divergence, started at
   // the Lipschitz constant of the loss gradient
-  fista: { penalty: ['prox'], datafit: ['lipschitz', 'bregman'], instead: 'the adam solver needs only a subgradient' },
+  fista: { penalty: ['prox'], datafit: ['lipschitz', 'bregman'], instead: 'the adam solver needs only a subgradient', iterates: true },
   // FISTA on the squared loss's Gram form (fista-gram.ts, which also checks the loss and the
   // operator's Gram matrix): the prox
-  gram: { penalty: ['prox'], datafit: [], instead: 'the fista solver needs neither the squared loss nor a Gram matrix' },
+  gram: { penalty: ['prox'], datafit: [], instead: 'the fista solver needs neither the squared loss nor a Gram matrix', iterates: true },
   // prox-Newton with working sets (prox-newton.ts, which also checks the token design, the loss's
   // Hessian and the group-l2 penalty): the loss's step-size test in the line search
-  newton: { penalty: [], datafit: ['bregman'], instead: 'the fista solver needs neither a token design nor a Hessian' },
+  newton: { penalty: [], datafit: ['bregman'], instead: 'the fista solver needs neither a token design nor a Hessian', iterates: true },
   // steps along a subgradient of the whole objective
-  adam: { penalty: ['subgradient'], datafit: [], instead: 'the fista solver needs only the prox' },
+  adam: { penalty: ['subgradient'], datafit: [], instead: 'the fista solver needs only the prox', iterates: true },
   // L-BFGS over the heads of a nuclear-norm program (burer-monteiro.ts): the program's factored
   // form, and the loss's Lipschitz constant for the step of a new head
-  bm: { penalty: [], datafit: ['lipschitz'], problem: ['factored'], instead: 'bm runs on the nuclear-norm programs (linear-mhsa, gated-mhsa, mixer, gated-mixer); fista solves every program' },
+  bm: { penalty: [], datafit: ['lipschitz'], problem: ['factored'], instead: 'bm runs on the nuclear-norm programs (linear-mhsa, gated-mhsa, mixer, gated-mixer); fista solves every program', iterates: false },
 };
 
 function offers(part: object, capability: string): boolean {
@@ -47,10 +49,24 @@ export function missingCapabilities(problem: Problem, solver: SolverKind): strin
   ];
 }
 
-/** Throws InputError('solver', ...) when `solver` cannot run on `problem`. */
+/** GFlop per application of the problem's operator when it is above its maxIteratedGflop, else null. */
+export function overIterationLimit(problem: Problem): number | null {
+  const gflop = problem.operator.flopsPerApply / 1e9, max = problem.maxIteratedGflop;
+  return max !== undefined && gflop > max ? gflop : null;
+}
+
+/**
+ * Throws InputError('solver', ...) when `solver` cannot run on `problem`, and InputError('X', ...)
+ * when it would apply an operator above the problem's maxIteratedGflop in every iteration.
+ */
 export function checkCapabilities(problem: Problem, solver: SolverKind): void {
   const missing = missingCapabilities(problem, solver);
   if (missing.length > 0) {
     throw new InputError('solver', `${solver} cannot solve this program: ${missing.join(', ')}; ${SOLVER_NEEDS[solver].instead}`);
+  }
+  const gflop = overIterationLimit(problem);
+  if (gflop !== null && SOLVER_NEEDS[solver].iterates) {
+    const instead = problem.factored ? '; --solver bm applies it once per certificate' : '; use fewer samples or tokens';
+    throw new InputError('X', `gives an operator of ${gflop.toFixed(0)} GFlop per application, above the ${problem.maxIteratedGflop} that ${solver} accepts (it applies the operator in every iteration, hundreds of times)${instead}`);
   }
 }
