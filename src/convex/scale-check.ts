@@ -10,7 +10,7 @@ const RESCALE = 'rescale it (e.g. divide by its standard deviation); the optimum
 
 /**
  * opts.norm false: the operator's norm is not taken (its power iteration costs up to 16
- * applications), for a problem whose only solver never uses it (Problem.maxIteratedGflop); the
+ * applications), for a problem only bm solves, which never uses it (Problem.tooLargeToIterate); the
  * loss at zero and beta_max are still checked.
  */
 export function checkScale(X: ArrayLike<number>, operator: LinearOperator, datafit: Datafit, betaMax: number, Y?: Float64Array, opts: { norm?: boolean } = {}): void {

@@ -14,9 +14,10 @@
 // Gap Safe screening (solvers/prox-newton.ts; `solver: "fista+newton"`), which wins where FISTA
 // needs hundreds or thousands (Fashion-MNIST; bench/RESULTS.md): after NEWTON_PROBE[0] iterations
 // if the gap is still above NEWTON_PROBE_GAP (far from any tolerance), else after NEWTON_PROBE[1].
-// A nuclear-norm program whose operator costs more per application than the solvers that iterate
-// on it accept (Problem.maxIteratedGflop: gated attention at the issue's medium size) goes to the
-// Burer-Monteiro solver, which applies it once per certificate.
+// A nuclear-norm program too large for the solvers that iterate on the operator and the prox
+// (Problem.tooLargeToIterate: gated attention at the issue's medium size, linear attention above
+// d = 32) goes to the Burer-Monteiro solver, which applies the operator once per certificate and
+// takes no SVD of Z.
 // The choice decides the time only: every path ends on the same certificate. `fista` forces the
 // reference, `gram` and `newton` those solvers alone.
 import type { Certificate, Problem, SolveResult } from './types';
@@ -27,7 +28,7 @@ import { newtonUnavailable, proxNewton } from './solvers/prox-newton';
 import { adamConvex, type AdamOptions } from './solvers/adam';
 import { burerMonteiro } from './solvers/burer-monteiro';
 import { certifyAt } from './solvers/certify-at';
-import { checkCapabilities, overIterationLimit, type SolverKind } from './solvers/capabilities';
+import { checkCapabilities, type SolverKind } from './solvers/capabilities';
 
 export type { SolverKind };
 export type SolverChoice = SolverKind | 'auto';
@@ -61,7 +62,7 @@ const GRAM_STALL_CERTIFICATES = 5;
 /** The solver `auto` runs on `problem`: the Gram form where it is cheaper, FISTA otherwise. */
 export function chooseSolver(problem: Problem, asked: SolverChoice): SolverKind {
   if (asked !== 'auto') return asked;
-  if (problem.factored && overIterationLimit(problem) !== null) return 'bm'; // the only one that takes it
+  if (problem.factored && problem.tooLargeToIterate !== undefined) return 'bm'; // the only one that takes it
   if (problem.datafit.name !== 'squared') return newtonUnavailable(problem) || problem.operator.tokenDesign!.d > NEWTON_MAX_GROUP ? 'fista' : 'newton';
   if (gramUnavailable(problem)) return 'fista';
   const op = problem.operator, q = op.gramWidth!, N = op.rows / (op.cols / q);

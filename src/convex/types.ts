@@ -99,11 +99,14 @@ export interface Problem {
   /** Nuclear-norm programs: the same program over factors, for the Burer-Monteiro solver. */
   factored?: FactoredForm;
   /**
-   * The most GFlop one application of the operator may cost for the solvers that apply it in every
-   * iteration (fista, gram, newton, adam: hundreds of applications); bm applies it once per
-   * certificate, and runs above it (solvers/capabilities.ts). None: no limit.
+   * Set when the problem is too large for the solvers that apply the operator and the prox (or a
+   * subgradient) in every iteration (fista, gram, newton, adam: hundreds of iterations), saying
+   * why, as "has d = 64 features per token: ..." after the field X: an operator too heavy per
+   * application (gated attention at the issue's medium size), a Z whose SVD per iteration costs
+   * seconds (linear attention above d = 32). bm, which applies the operator once per certificate
+   * and takes no SVD of Z, still runs, and `auto` picks it (solvers/capabilities.ts).
    */
-  maxIteratedGflop?: number;
+  tooLargeToIterate?: string;
 }
 
 /**

@@ -62,14 +62,15 @@ test('fit --model linear-mhsa certifies, recovers heads with the optimum\'s obje
   }
 });
 
-test('linear-mhsa refuses --float32, --float32-data and d beyond 32 in one line naming the field, and writes nothing', () => {
+test('linear-mhsa refuses --float32, --float32-data, fista beyond d = 32 and any solver beyond 64 in one line naming the field, and writes nothing; auto runs bm at d = 33', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-mhsa-'));
   try {
-    const small = dataFile(dir, 20, 2, 3), wide = dataFile(dir, 3, 2, 33);
+    const small = dataFile(dir, 20, 2, 3), wide = dataFile(dir, 3, 2, 33), wider = dataFile(dir, 2, 2, 65);
     for (const [data, extra, pattern] of [
       [small, ['--float32'], /^convexformer: error: --float32: linear-mhsa runs in float64 only/],
       [small, ['--float32-data'], /^convexformer: error: --float32-data: linear-mhsa holds the Gram matrix X_i\^T X_i of every sample in float64/],
-      [wide, [], /^convexformer: error: X: has d = 33 features per token; linear-mhsa's Z is d\^2 x dc/],
+      [wide, ['--solver', 'fista'], /^convexformer: error: X: has d = 33 features per token: linear-mhsa's Z is 1089 x 99, whose SVD every iteration takes seconds \(the limit is d = 32\): too large for fista, which iterates on it hundreds of times; --solver bm/],
+      [wider, [], /^convexformer: error: X: has d = 65 features per token; linear-mhsa's Z is d\^2 x dc \(4225 x 130\), so d is limited to 64/],
     ] as const) {
       const out = path.join(dir, 'run');
       const r = cliRun(['fit', '--data', data, '--model', 'linear-mhsa', '--loss', 'ce', '--beta-frac', '0.2', '--quiet', ...extra, '--out', out]);
@@ -78,6 +79,11 @@ test('linear-mhsa refuses --float32, --float32-data and d beyond 32 in one line 
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assert.ok(!fs.existsSync(out), 'no run directory');
     }
+    const out = path.join(dir, 'auto');
+    const r = cliRun(['fit', '--data', wide, '--model', 'linear-mhsa', '--loss', 'ce', '--beta-frac', '0.2', '--tol', '1e-8', '--quiet', '--out', out]);
+    assert.equal(r.status, 0, r.stderr);
+    const result = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8'));
+    assert.ok(result.solver === 'bm' && result.converged, `solver ${result.solver}, converged ${result.converged}`);
   } finally {
     fs.rmSync(dir, { recursive: true });
   }

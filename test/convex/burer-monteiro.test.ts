@@ -13,7 +13,7 @@ import { chooseSolver, solve } from '../../src/convex/solve';
 import { gatedFactorsToZ } from '../../src/convex/recovery/gated-factor-heads';
 import { verifyDualPoint } from '../../src/convex/duality';
 import { withBeta } from '../../src/convex/programs/assemble';
-import { linearMhsa } from '../../src/convex/programs/linear-mhsa';
+import { LINEAR_MHSA_BM_MAX_D, LINEAR_MHSA_MAX_D, linearMhsa } from '../../src/convex/programs/linear-mhsa';
 import { mixer } from '../../src/convex/programs/mixer';
 import { gatedMhsa, gatedMixer } from '../../src/convex/programs/gated-sahiner';
 import { attention } from '../../src/convex/programs/attention';
@@ -132,11 +132,11 @@ test('bm certifies the same optimum with A Z always from the operator as always 
   }
 });
 
-test('an operator above the problem\'s maxIteratedGflop: the solvers that iterate on it refuse naming X and the GFlop, auto and bm certify', () => {
-  const b = built(gatedMhsa, true, 0.2), heavy = { ...b.problem, maxIteratedGflop: 1e-9 };
-  for (const solver of ['fista', 'adam', 'gram'] as const) {
+test('a problem too large to iterate on: the solvers that iterate refuse naming X and why, auto and bm certify', () => {
+  const b = built(gatedMhsa, true, 0.2), heavy = { ...b.problem, tooLargeToIterate: 'is too large (a test)' };
+  for (const solver of ['fista', 'adam', 'gram', 'newton'] as const) {
     assert.throws(() => solve(heavy, solver), (e: unknown) => e instanceof InputError
-      && /^X: gives an operator of \d+ GFlop per application, above the 1e-9 that \w+ accepts .*--solver bm applies it once per certificate$/.test(e.message), solver);
+      && new RegExp(`^X: is too large \\(a test\\): too large for ${solver}, which iterates on it hundreds of times; --solver bm \\(or auto\\) applies the operator once per certificate and takes no SVD of Z$`).test(e.message), solver);
   }
   assert.equal(chooseSolver(heavy, 'auto'), 'bm');
   assert.equal(chooseSolver(b.problem, 'auto') === 'bm', false);
@@ -144,5 +144,22 @@ test('an operator above the problem\'s maxIteratedGflop: the solvers that iterat
   assert.ok(r.method === 'bm' && r.converged, `auto: ${r.method}, gap ${r.certificate.relGap}`);
   // a program without a factored form has nothing to offer instead
   const a = attention.build({ train: { X, N, n: s, d }, trainTargets: { y: randLabels(N, c, 3), c } }, { loss: 'ce' });
-  assert.throws(() => solve({ ...a.problem, maxIteratedGflop: 1e-9 }, 'fista'), /use fewer samples or tokens$/);
+  assert.throws(() => solve({ ...a.problem, tooLargeToIterate: 'is too large (a test)' }, 'fista'), /too large for fista, which iterates on it hundreds of times; use smaller inputs$/);
+});
+
+test('linear-mhsa above d = 32: fista refuses naming X and d, auto runs bm and certifies (its dual point checked by full SVD), the recovered heads at the optimum; above LINEAR_MHSA_BM_MAX_D the build refuses', () => {
+  const Nb = 30, sb = 3, db = LINEAR_MHSA_MAX_D + 1, cb = 2, Xb = randn(Nb * sb * db, 61, 1 / Math.sqrt(db));
+  const b0 = linearMhsa.build({ train: { X: Xb, N: Nb, n: sb, d: db }, trainTargets: { Y: randn(Nb * sb * cb, 62), c: cb, tokens: sb } }, { loss: 'squared' });
+  const b = withBeta(b0, 0.3 * b0.betaMax);
+  assert.throws(() => solve(b.problem, 'fista'), /^InputError: X: has d = 33 features per token: linear-mhsa's Z is 1089 x 66, whose SVD every iteration takes seconds \(the limit is d = 32\): too large for fista/);
+  const r = solve(b.problem, 'auto', { tol: 1e-9, maxIter: 50000 });
+  assert.ok(r.method === 'bm' && r.converged, `auto: ${r.method}, gap ${r.certificate.relGap}`);
+  // the dual point from scratch: its constraint by the full SVD of A^T theta (bm took it from the Gram matrix)
+  const v = verifyDualPoint(b.problem, r.dualPoint);
+  assert.ok(v.feasibility <= 1 + 1e-12 && relDiff(v.value, r.certificate.dual) <= 1e-12, `dual point: feasibility ${v.feasibility}, value ${v.value} against ${r.certificate.dual}`);
+  const nc = b.nonconvexObjective(Xb, Nb, b.recover(r.w), b.problem.beta);
+  assert.ok(relDiff(nc.objective, r.certificate.primal) <= 1e-9, `non-convex ${nc.objective} against ${r.certificate.primal}`);
+  const dd = LINEAR_MHSA_BM_MAX_D + 1;
+  assert.throws(() => linearMhsa.build({ train: { X: randn(2 * sb * dd, 63), N: 2, n: sb, d: dd }, trainTargets: { Y: randn(2 * sb * cb, 64), c: cb, tokens: sb } }, { loss: 'squared' }),
+    new RegExp(`^InputError: X: has d = ${dd} features per token; linear-mhsa's Z is d\\^2 x dc \\(${dd * dd} x ${dd * cb}\\), so d is limited to ${LINEAR_MHSA_BM_MAX_D} \\(to ${LINEAR_MHSA_MAX_D} but for --solver bm\\)`));
 });

@@ -15,6 +15,8 @@ import { BlockNuclearNorm } from '../../src/convex/penalties/block-nuclear';
 import { NuclearNorm } from '../../src/convex/penalties/nuclear';
 import { mixerGates, scoreGates } from '../../src/attention/gate-patterns';
 import { gatedMhsa, gatedMixer, drawSahinerGates, GATED_MHSA_MAX_GFLOP } from '../../src/convex/programs/gated-sahiner';
+import { checkCapabilities } from '../../src/convex/solvers/capabilities';
+import { chooseSolver } from '../../src/convex/solve';
 import { withBeta } from '../../src/convex/programs/assemble';
 import { fista } from '../../src/convex/solvers/fista';
 import { verifyDualPoint } from '../../src/convex/duality';
@@ -185,10 +187,14 @@ for (const program of [gatedMhsa, gatedMixer]) {
   });
 }
 
-test('gated-mhsa holds its operator to GATED_MHSA_MAX_GFLOP for the solvers that iterate on it (the gated mixer to none)', () => {
-  // the mechanism itself (refusals, auto picking bm) is tested in burer-monteiro.test.ts
-  assert.equal(built(gatedMhsa, 'mean', 'squared', 0.1).problem.maxIteratedGflop, GATED_MHSA_MAX_GFLOP);
-  assert.equal(built(gatedMixer, 'mean', 'squared', 0.1).problem.maxIteratedGflop, undefined);
+test('gated-mhsa above GATED_MHSA_MAX_GFLOP per application: too large to iterate on (fista refuses naming X and the GFlop), auto picks bm; the small sizes and the gated mixer are not', () => {
+  const [Nb, sb, db, cb] = [1000, 64, 32, 10];
+  const heavy = gatedMhsa.build({ train: { X: randn(Nb * sb * db, 9), N: Nb, n: sb, d: db }, trainTargets: { Y: randn(Nb * cb, 10), c: cb } }, { loss: 'squared' }).problem;
+  assert.match(heavy.tooLargeToIterate ?? '', new RegExp(`^gives gated-mhsa's operator 10\\d GFlop per application with 4 gates \\(the limit is ${GATED_MHSA_MAX_GFLOP}\\)$`));
+  assert.throws(() => checkCapabilities(heavy, 'fista'), /^InputError: X: gives gated-mhsa's operator 10\d GFlop .*: too large for fista, which iterates on it hundreds of times; --solver bm/);
+  assert.equal(chooseSolver(heavy, 'auto'), 'bm');
+  assert.equal(built(gatedMhsa, 'mean', 'squared', 0.1).problem.tooLargeToIterate, undefined);
+  assert.equal(built(gatedMixer, 'mean', 'squared', 0.1).problem.tooLargeToIterate, undefined);
 });
 
 test('the gated mixer refuses Z beyond 2^23 entries naming X and the blocks, and builds the issue\'s medium shape with 4 gates', () => {

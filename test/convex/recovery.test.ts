@@ -12,6 +12,9 @@ import { fista } from '../../src/convex/solvers/fista';
 import { recoverHeads, type RecoveredWeights } from '../../src/convex/recovery/heads';
 import { nonconvexObjective, nonconvexPredict } from '../../src/convex/recovery/nonconvex-objective';
 import { assertClose, randLabels, randn, relDiff, randSimplexRows } from '../helpers';
+import { blockSvdsOfHeads } from '../../src/convex/recovery/factored-svd';
+import { gatedFactorsToZ } from '../../src/convex/recovery/gated-factor-heads';
+import { svd } from '../../src/core/linalg';
 
 const N = 50, n = 6, d = 3, c = 2;
 const X = randn(N * n * d, 41);
@@ -80,4 +83,20 @@ test('a zero solution recovers no heads and the objective at zero', () => {
   const rec = recoverHeads(sol.w, [1, ...zShape] as [number, number, number, number]);
   assert.equal(rec.H, 0);
   assert.equal(nonconvexObjective(X, N, rec, problem.datafit, problem.beta).objective, sol.certificate.primal);
+});
+
+test('the blocks\' SVDs from heads\' factors (bm\'s certificate) are the SVDs of the blocks formed: singular values, and U diag(s) Vt rebuilds each block', () => {
+  const P = 3, rows = 16, cols = 6, H = 5, gate = Int32Array.from([0, 2, 0, 0, 2]); // block 1 has no heads; block 0 has 3
+  const heads = { H, W1: randn(H * rows, 51), W2: randn(H * cols, 52), gate };
+  const flip = (w1: Float64Array, out: Float64Array) => { for (let i = 0; i < rows; i++) out[i] = w1[rows - 1 - i]; }; // a layout that is not the identity
+  const Z = gatedFactorsToZ(heads, P, rows, cols, flip), svds = blockSvdsOfHeads(heads, P, rows, cols, flip);
+  for (let g = 0; g < P; g++) {
+    const block = Z.subarray(g * rows * cols, (g + 1) * rows * cols), full = svd(block, rows, cols).s, t = svds[g], k = t.s.length;
+    const scale = full[0] || 1;
+    for (let j = 0; j < full.length; j++) assert.ok(Math.abs((t.s[j] ?? 0) - full[j]) <= 1e-13 * scale, `block ${g}: sigma_${j + 1} ${t.s[j]} against ${full[j]}`);
+    const rebuilt = new Float64Array(rows * cols);
+    for (let i = 0; i < rows; i++) for (let e = 0; e < cols; e++) for (let a = 0; a < k; a++) rebuilt[i * cols + e] += t.U[i * k + a] * t.s[a] * t.Vt[a * cols + e];
+    assertClose(rebuilt, block, 1e-13, `block ${g}`);
+  }
+  assert.equal(svds[1].s.length, 0);
 });

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { nativeBlas, nativeMaths, nativeMathsReason } from '../../src/core/blas';
-import { eigh, svd, type Eigh, type Svd } from '../../src/core/linalg';
+import { eigh, svd, svdTop, type Eigh, type Svd } from '../../src/core/linalg';
 import { fixture, randn } from '../helpers';
 import { readNpz } from '../../src/data/npz';
 
@@ -206,3 +206,41 @@ test('eigh and svd refuse bad input with a clear message', () => {
   assert.throws(() => svd(new Float64Array(5), 2, 3), /length 2 x 3/);
   assert.throws(() => svd(new Float64Array([Infinity]), 1, 1, 'typescript'), /not finite/);
 });
+
+test('svdTop: the leading singular triplets of tall, wide and rank-deficient matrices as the full SVD gives them', () => {
+  const cases: [string, Float64Array, number, number][] = [
+    ['tall', randn(60 * 12, 41), 60, 12],
+    ['wide', randn(9 * 50, 42), 9, 50],
+    ['rank 2', rankTwo(30, 20), 30, 20],
+  ];
+  for (const [name, A, m, n] of cases) {
+    const full = svd(A, m, n), k = Math.min(4, Math.min(m, n)), top = svdTop(A, m, n, k), q = full.s.length;
+    assert.equal(top.U.length, m * k);
+    assert.equal(top.Vt.length, k * n);
+    // sigma_1 exact to rounding relative to itself; the rest to rounding relative to sigma_1
+    assert.ok(Math.abs(top.s[0] - full.s[0]) <= 1e-13 * full.s[0], `${name}: sigma_1 ${top.s[0]} against ${full.s[0]}`);
+    for (let j = 1; j < k; j++) assert.ok(Math.abs(top.s[j] - full.s[j]) <= 1e-7 * full.s[0], `${name}: sigma_${j + 1} ${top.s[j]} against ${full.s[j]}`);
+    // every returned triplet with sigma > 0: A v = sigma u, A^T u = sigma v, unit vectors (to rounding relative to sigma_1)
+    for (let j = 0; j < k; j++) {
+      if (top.s[j] <= 1e-6 * top.s[0]) continue; // directions at rounding level: their sigma is sqrt(eps) sigma_1 noise
+      let res = 0, un = 0, vn = 0;
+      for (let i = 0; i < m; i++) {
+        let av = 0;
+        for (let e = 0; e < n; e++) av += A[i * n + e] * top.Vt[j * n + e];
+        res = Math.max(res, Math.abs(av - top.s[j] * top.U[i * k + j]));
+        un += top.U[i * k + j] ** 2;
+      }
+      for (let e = 0; e < n; e++) vn += top.Vt[j * n + e] ** 2;
+      assert.ok(res <= 1e-10 * full.s[0] && Math.abs(un - 1) < 1e-9 && Math.abs(vn - 1) < 1e-9, `${name}: triplet ${j}: residual ${res}, norms ${un}, ${vn}`);
+    }
+    assert.ok(q >= k);
+  }
+  assert.throws(() => svdTop(randn(12, 1), 3, 4, 4), /svdTop: k = 4, expected an integer in \[1, 3\]/);
+});
+
+/** A 30 x 20 matrix of rank 2. */
+function rankTwo(m: number, n: number): Float64Array {
+  const a = randn(m, 43), b = randn(n, 44), c = randn(m, 45), d = randn(n, 46), A = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) A[i * n + j] = 3 * a[i] * b[j] + c[i] * d[j];
+  return A;
+}

@@ -67,7 +67,7 @@ interface Family {
   tokenMap: boolean;
   /** the non-convex model's forward flops per head and sample */
   flopsPerHead(s: number, d: number, c: number): number;
-  /** the most GFlop per application of the operator the solvers that apply it every iteration accept (Problem.maxIteratedGflop) */
+  /** the most GFlop per application of the operator the solvers that apply it every iteration accept (else Problem.tooLargeToIterate) */
   maxGflop?: number;
   /** what one head of the non-convex model computes (compare's settings) */
   modelText: string;
@@ -104,8 +104,9 @@ function gatedProgram(f: Family): Program<'gates' | 'seed', GatedSahinerWeights>
       const bmax = betaMax(operator, datafit, penalty);
       // above the limit only bm runs, which never takes the operator's norm (FISTA's step size):
       // its power iteration (up to 16 applications) is skipped, the loss and beta_max still checked
-      const maxIteratedGflop = f.maxGflop, overLimit = operator.flopsPerApply / 1e9 > (maxIteratedGflop ?? Infinity);
-      checkScale(train.X, operator, datafit, bmax, trainTargets.Y, { norm: !overLimit });
+      const gflop = operator.flopsPerApply / 1e9, tooLargeToIterate = gflop > (f.maxGflop ?? Infinity)
+        ? `gives ${f.name}'s operator ${gflop.toFixed(0)} GFlop per application with ${P} gates (the limit is ${f.maxGflop})` : undefined;
+      checkScale(train.X, operator, datafit, bmax, trainTargets.Y, { norm: tooLargeToIterate === undefined });
       const weightsOf = (h: GatedFactorHeads): GatedSahinerWeights => ({ ...h, s, d, c, P, U });
       const modelAt = (rec: GatedSahinerWeights, beta: number) => {
         const model = f.model({ s, d, c }, { U, P, gateOf: rec.gate }, output, beta, 0);
@@ -115,7 +116,7 @@ function gatedProgram(f: Family): Program<'gates' | 'seed', GatedSahinerWeights>
       };
       return {
         program,
-        problem: { operator, datafit, penalty, beta: bmax, maxIteratedGflop, factored: factoredForm(P, rows, cols, f.w1Layout ?? null, (gateOf, beta) => f.model({ s, d, c }, { U, P, gateOf, known }, output, beta, 0), train.X, N, N * f.flopsPerHead(s, d, c)) },
+        problem: { operator, datafit, penalty, beta: bmax, tooLargeToIterate, factored: factoredForm(P, rows, cols, f.w1Layout ?? null, (gateOf, beta) => f.model({ s, d, c }, { U, P, gateOf, known }, output, beta, 0), train.X, N, N * f.flopsPerHead(s, d, c)) },
         betaMax: bmax,
         zShape: [P, rows, cols],
         totalGroups: P * Math.min(rows, cols), // singular values of every block

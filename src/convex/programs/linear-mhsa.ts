@@ -22,11 +22,18 @@ import { sampleAttentionMap } from './sample-attention';
 
 /**
  * Z is d^2 x dc and every FISTA iteration takes full SVDs of it (prox, value, dual norm). Measured
- * with c = 10: 0.1 s per SVD at d = 32 (1,024 x 320), 0.6-2.3 s at d = 64, so d stops at 32. The
- * low-rank path (`--solver bm`) has no SVD per iteration, but its certificates still take full SVDs
- * of Z and of the gradient matrix, so it does not lift this (docs/burer-monteiro.md).
+ * with c = 10: 0.1 s per SVD at d = 32 (1,024 x 320), 0.6-2.3 s at d = 64, so the solvers that
+ * iterate on Z (fista, gram, adam) stop at d = 32. The low-rank path (`--solver bm`, which `auto`
+ * picks above it) takes no SVD of a d^2 x dc matrix per certificate either (Z's from the heads'
+ * factors, the gradient matrix's spectral norm from its Gram matrix: docs/burer-monteiro.md).
  */
 export const LINEAR_MHSA_MAX_D = 32;
+/**
+ * bm's limit: its certificate applies the operator (2 N d^3 c flops, the Gram matrix of the
+ * gradient matrix (d^2 (dc)^2) and its eigenproblem ((dc)^3), and recovery and the KKT report at
+ * the end take full SVDs of Z once. Measured in bench/RESULTS.md ("linear-mhsa above d = 32").
+ */
+export const LINEAR_MHSA_BM_MAX_D = 64;
 
 export const linearMhsa: Program<never, MhsaWeights> = {
   name: 'linear-mhsa',
@@ -42,17 +49,18 @@ export const linearMhsa: Program<never, MhsaWeights> = {
     const output = trainTargets.tokens === undefined ? 'mean' : 'tokens';
     const train = float64Only('linear-mhsa', data.train, 'the Gram matrix X_i^T X_i of every sample');
     const { N, n: s, d } = train, c = trainTargets.c;
-    if (d > LINEAR_MHSA_MAX_D) throw new InputError('X', `has d = ${d} features per token; linear-mhsa's Z is d^2 x dc (${d * d} x ${d * c}), so d is limited to ${LINEAR_MHSA_MAX_D}`);
+    if (d > LINEAR_MHSA_BM_MAX_D) throw new InputError('X', `has d = ${d} features per token; linear-mhsa's Z is d^2 x dc (${d * d} x ${d * c}), so d is limited to ${LINEAR_MHSA_BM_MAX_D} (to ${LINEAR_MHSA_MAX_D} but for --solver bm)`);
+    const tooLargeToIterate = d > LINEAR_MHSA_MAX_D ? `has d = ${d} features per token: linear-mhsa's Z is ${d * d} x ${d * c}, whose SVD every iteration takes seconds (the limit is d = ${LINEAR_MHSA_MAX_D})` : undefined;
     if (options.float32) throw new InputError('float32', 'linear-mhsa runs in float64 only (its cost is the SVD of Z, not GEMMs)');
     checkLinearMhsaFits(N, d, c);
     const operator = new LinearMhsaOperator(train.X, N, s, d, c, output);
     const datafit = makeDatafit(options.loss, trainTargets, N);
     const penalty = new NuclearNorm(d * d, d * c);
     const bmax = betaMax(operator, datafit, penalty);
-    checkScale(train.X, operator, datafit, bmax, trainTargets.Y);
+    checkScale(train.X, operator, datafit, bmax, trainTargets.Y, { norm: tooLargeToIterate === undefined }); // bm never takes ||A||
     // a head's forward pass: G_i W2j, then W1j times that (the Gram matrices and X_i M_i are shared)
     const factored = factoredForm(1, d * d, d * c, transposeSquare, (gateOf, beta) => linearMhsaModel({ s, d, c }, gateOf.length, output, beta, 0), train.X, N, 4 * N * d * d * c);
-    const problem = { operator, datafit, penalty, beta: bmax, factored };
+    const problem = { operator, datafit, penalty, beta: bmax, factored, tooLargeToIterate };
     return {
       program: linearMhsa,
       problem,

@@ -5,7 +5,8 @@
 // sum_g ||Z_g||_*. The programs read u_j as their first factor (the mixer: W1j = u_j as s x s;
 // attention: W1j^T = u_j as d x d, `transposeLeft`), v_j as W2j. At most P min(rows, cols) heads.
 import type { HeadSummary } from '../programs/program';
-import { rankOneTerms } from './svd-heads';
+import { termsOfSvd } from './svd-heads';
+import { svd, type Svd } from '../../core/linalg';
 
 export interface GatedFactorHeads {
   H: number;
@@ -26,10 +27,16 @@ export interface GatedFactorHeads {
  * or below `floor` give no head (besides those below rank tolerance).
  */
 export function recoverGatedFactors(Z: Float64Array, P: number, rows: number, cols: number, toW1: (u: Float64Array, out: Float64Array) => void = copy, floor = 0): GatedFactorHeads {
+  const svds = Array.from({ length: P }, (_, g) => svd(Z.subarray(g * rows * cols, (g + 1) * rows * cols), rows, cols));
+  return gatedFactorsOfSvds(svds, rows, cols, toW1, floor);
+}
+
+/** The same from each block's SVD already taken (bm's, from the heads' factors: factored-svd.ts). */
+export function gatedFactorsOfSvds(svds: readonly Svd[], rows: number, cols: number, toW1: (u: Float64Array, out: Float64Array) => void = copy, floor = 0): GatedFactorHeads {
   const W1: number[] = [], W2: number[] = [], gate: number[] = [], sigma: number[] = [];
   const w1 = new Float64Array(rows);
-  for (let g = 0; g < P; g++) {
-    const t = rankOneTerms(Z.subarray(g * rows * cols, (g + 1) * rows * cols), rows, cols, floor);
+  for (let g = 0; g < svds.length; g++) {
+    const t = termsOfSvd(svds[g], rows, cols, floor);
     for (let j = 0; j < t.H; j++) {
       toW1(t.left.subarray(j * rows, (j + 1) * rows), w1);
       W1.push(...w1);

@@ -4,7 +4,7 @@
 // 1/2 (||.||^2 + ||.||^2) is sigma_j: the nuclear norm. Each program reads the factors as its own
 // weights (linear attention: u_j as W1^T; the linear mixer: u_j as W1). Also the reader of such
 // factor weights from a file, for `check`.
-import { svd } from '../../core/linalg';
+import { svd, type Svd } from '../../core/linalg';
 import { rankTolerance } from '../penalties/nuclear';
 
 export interface RankOneTerms {
@@ -18,7 +18,11 @@ export interface RankOneTerms {
 
 /** floor: singular values at or below it count as zero too (a part of a larger matrix: its rounding is the whole's). */
 export function rankOneTerms(Z: Float64Array, rows: number, cols: number, floor = 0): RankOneTerms {
-  const { U, s, Vt } = svd(Z, rows, cols);
+  return termsOfSvd(svd(Z, rows, cols), rows, cols, floor);
+}
+
+/** The same from an SVD already taken (U rows x k, s, Vt k x cols) of a rows x cols matrix. */
+export function termsOfSvd({ U, s, Vt }: Svd, rows: number, cols: number, floor = 0): RankOneTerms {
   const k = s.length, tol = Math.max(floor, rankTolerance(s, rows, cols));
   let H = 0;
   while (H < k && s[H] > tol) H++;

@@ -11,18 +11,21 @@
 // top singular directions above beta are descent directions, and each becomes a new head
 // (the rank grows only where the certificate says it must).
 import type { FactoredForm, Problem, SolveOptions, SolveResult } from '../types';
-import { dualValue, primalValue } from '../duality';
+import { dualValue } from '../duality';
 import { TimedOperator } from './timed-operator';
 import { GapTracker } from './tracker';
 import { checkCapabilities } from './capabilities';
-import { svd, type Svd } from '../../core/linalg';
+import { svd, svdTop, type Svd } from '../../core/linalg';
+import { blockSvdsOfHeads } from '../recovery/factored-svd';
 import { rankTolerance } from '../penalties/nuclear';
 import { emptyPairs, lbfgs } from '../../optim/lbfgs';
 import { objective, type Model } from '../../nn/models/model';
-import { gatedFactorsToZ, recoverGatedFactors, type GatedFactorHeads } from '../recovery/gated-factor-heads';
+import { gatedFactorsOfSvds, gatedFactorsToZ, recoverGatedFactors, type GatedFactorHeads } from '../recovery/gated-factor-heads';
 
 /** At most this many new heads per block and certificate. */
 const MAX_NEW_PER_BLOCK = 4;
+/** The gradient matrix's leading singular directions taken per block and certificate (new heads are picked among them). */
+const TOP_DIRECTIONS = 4 * MAX_NEW_PER_BLOCK;
 /** A singular direction of the gradient matrix is new to a block when at least this share of its norm lies outside the span of the block's heads. */
 const NEW_DIRECTION = 0.5;
 /** Stalled L-BFGS adds heads only while the dual constraint's violation, omega / beta - 1, has not fallen below this share of the last certificate's. */
@@ -58,18 +61,27 @@ export function burerMonteiro(problem: Problem, opts: SolveOptions = {}): SolveR
   const Z = new Float64Array(op.op.cols), pred = new Float64Array(op.op.rows), grad = new Float64Array(op.op.rows);
   const g = new Float64Array(op.op.cols), scratch = new Float64Array(op.op.rows);
   const batch = { input: form.input, B: form.N, datafit };
-  let heads: Heads = headsOf(opts.w0 ?? Z, form);
+  let heads: Heads = opts.w0 ? recoverGatedFactors(opts.w0, P, rows, cols, form.toW1) : { H: 0, W1: new Float64Array(0), W2: new Float64Array(0), gate: new Int32Array(0) };
   let it = 0, stalled = false, stuck = false, lastViolation = Infinity, grew = false;
   let model: Model | undefined;
   const pairs = emptyPairs();
-  for (;;) {
-    // the certificate at the heads, exactly as FISTA's
+  /** Z, A Z and the primal f(A Z) + beta sum_g ||Z_g||_* at the heads, offered; Z's blocks' SVDs, from the heads' factors (no SVD of a rows x cols block) */
+  const offerPrimal = (): Svd[] => {
     Z.set(gatedFactorsToZ(heads, P, rows, cols, form.fromW1));
     predictAt(heads, Z, form, op, beta, pred);
-    tracker.offerPrimal(primalValue(problem, Z, pred), Z, pred);
+    const zSvds = blockSvdsOfHeads(heads, P, rows, cols, form.fromW1);
+    tracker.offerPrimal(datafit.value(pred) + beta * zSvds.reduce((sum, t) => sum + t.s.reduce((a, v) => a + v, 0), 0), Z, pred);
+    return zSvds;
+  };
+  for (;;) {
+    // the certificate at the heads, exactly as FISTA's (the same primal and dual point; Z's nuclear
+    // norms from the heads' factors, G's spectral norm from its Gram matrix: neither a full SVD)
+    const zSvds = offerPrimal();
     datafit.gradient(pred, grad);
     op.applyT(grad, g);
-    const blockSvds = Array.from({ length: P }, (_, b) => svd(g.subarray(b * rows * cols, (b + 1) * rows * cols), rows, cols));
+    // the gradient matrix's top singular triplets: its spectral norm (the dual constraint) and the directions of new heads
+    const top = Math.min(rows, cols, TOP_DIRECTIONS);
+    const blockSvds = Array.from({ length: P }, (_, b) => svdTop(g.subarray(b * rows * cols, (b + 1) * rows * cols), rows, cols, top));
     const omega = Math.max(...blockSvds.map((t) => t.s[0]));
     tracker.offerDual(dualValue(problem, grad, g, scratch, omega), scratch);
     tracker.report(it);
@@ -77,7 +89,7 @@ export function burerMonteiro(problem: Problem, opts: SolveOptions = {}): SolveR
     // Z's singular directions below the floor go (heads are not orthogonal, so their sizes alone
     // miss them), but not right after new heads came: they start small, and need a round to grow
     const prunable = !grew && omega <= PRUNE_NEAR * beta;
-    const kept = prunable ? headsOf(Z, form, PRUNE * (tracker.bestPrimal - tracker.bestDual) / (omega + beta)) : heads;
+    const kept = prunable ? gatedFactorsOfSvds(zSvds, rows, cols, form.toW1, PRUNE * (tracker.bestPrimal - tracker.bestDual) / (omega + beta)) : heads;
     if (kept.H < heads.H) {
       heads = kept;
       model = undefined;
@@ -105,9 +117,7 @@ export function burerMonteiro(problem: Problem, opts: SolveOptions = {}): SolveR
     stalled = stuck || r.startValue - r.value < STALL * (tracker.bestPrimal - tracker.bestDual);
     heads = { ...heads, W1: x.slice(0, heads.W1.length), W2: x.slice(heads.W1.length) };
     if (r.reason === 'stopped') {
-      Z.set(gatedFactorsToZ(heads, P, rows, cols, form.fromW1)); // out of time: the last heads' primal still counts
-      predictAt(heads, Z, form, op, beta, pred);
-      tracker.offerPrimal(primalValue(problem, Z, pred), Z, pred);
+      offerPrimal(); // out of time: the last heads' primal still counts
       break;
     }
   }
@@ -180,7 +190,11 @@ function grow(heads: Heads, svds: Svd[], beta: number, stalled: boolean, form: F
  * primal is f(A Z) + beta sum ||Z_g||_* either way; only the rounding differs.
  */
 function predictAt(heads: Heads, Z: Float64Array, form: FactoredForm, op: TimedOperator, beta: number, out: Float64Array): void {
-  if (heads.H === 0 || heads.H * form.flopsPerHead >= op.op.flopsPerApply) {
+  if (heads.H === 0) {
+    out.fill(0); // A 0
+    return;
+  }
+  if (heads.H * form.flopsPerHead >= op.op.flopsPerApply) {
     op.apply(Z, out);
     return;
   }
@@ -188,11 +202,6 @@ function predictAt(heads: Heads, Z: Float64Array, form: FactoredForm, op: TimedO
   model.params[0].data.set(heads.W1);
   model.params[1].data.set(heads.W2);
   out.set(model.forward(form.input, form.N));
-}
-
-/** The heads of Z (a warm start, or pruned): each block's balanced SVD factors (svd-heads.ts) with singular values above `floor`. */
-function headsOf(Z: Float64Array, form: FactoredForm, floor = 0): Heads {
-  return recoverGatedFactors(Z, form.blocks, form.rows, form.cols, form.toW1, floor);
 }
 
 /**

@@ -13,7 +13,7 @@ interface Needs {
   problem?: readonly string[];
   /** what to try instead, for the message */
   instead: string;
-  /** applies the operator in every iteration: held to the problem's maxIteratedGflop */
+  /** applies the operator and the prox (or a subgradient) in every iteration: refuses a problem tooLargeToIterate */
   iterates: boolean;
 }
 
@@ -49,24 +49,17 @@ export function missingCapabilities(problem: Problem, solver: SolverKind): strin
   ];
 }
 
-/** GFlop per application of the problem's operator when it is above its maxIteratedGflop, else null. */
-export function overIterationLimit(problem: Problem): number | null {
-  const gflop = problem.operator.flopsPerApply / 1e9, max = problem.maxIteratedGflop;
-  return max !== undefined && gflop > max ? gflop : null;
-}
-
 /**
  * Throws InputError('solver', ...) when `solver` cannot run on `problem`, and InputError('X', ...)
- * when it would apply an operator above the problem's maxIteratedGflop in every iteration.
+ * when it iterates on the operator and the prox and the problem is too large for that.
  */
 export function checkCapabilities(problem: Problem, solver: SolverKind): void {
   const missing = missingCapabilities(problem, solver);
   if (missing.length > 0) {
     throw new InputError('solver', `${solver} cannot solve this program: ${missing.join(', ')}; ${SOLVER_NEEDS[solver].instead}`);
   }
-  const gflop = overIterationLimit(problem);
-  if (gflop !== null && SOLVER_NEEDS[solver].iterates) {
-    const instead = problem.factored ? '; --solver bm applies it once per certificate' : '; use fewer samples or tokens';
-    throw new InputError('X', `gives an operator of ${gflop.toFixed(0)} GFlop per application, above the ${problem.maxIteratedGflop} that ${solver} accepts (it applies the operator in every iteration, hundreds of times)${instead}`);
+  if (problem.tooLargeToIterate !== undefined && SOLVER_NEEDS[solver].iterates) {
+    const instead = problem.factored ? '--solver bm (or auto) applies the operator once per certificate and takes no SVD of Z' : 'use smaller inputs';
+    throw new InputError('X', `${problem.tooLargeToIterate}: too large for ${solver}, which iterates on it hundreds of times; ${instead}`);
   }
 }
