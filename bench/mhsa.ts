@@ -7,7 +7,7 @@
 // d 16, c 10, N 2000 and s 64, d 32, c 10, N 10000), and with --large d 64 (s 16, c 10, N 2000),
 // above LINEAR_MHSA_MAX_D, where FISTA refuses (its cell says so) and bm runs alone. Everything in
 // this process, one after another.
-//   npm run build && node dist/bench/mhsa.js [--quick | --small | --medium | --large (one size only)]
+//   npm run build && node dist/bench/mhsa.js [--quick | --small | --medium | --large (one size only)] [--adam-limit K]
 import * as os from 'node:os';
 import { LinearMhsaOperator } from '../src/convex/operators/linear-mhsa';
 import { recoverMhsaHeads } from '../src/convex/recovery/mhsa-heads';
@@ -21,8 +21,9 @@ import { InputError } from '../src/data/errors';
 import { blas } from '../src/core/blas';
 import { Rng } from '../src/core/rng';
 
-const LIMIT = 5;
 const has = (flag: string) => process.argv.includes(flag);
+const LIMIT = has('--adam-limit') ? Number(process.argv[process.argv.indexOf('--adam-limit') + 1]) : 5;
+if (!(LIMIT > 0)) throw new Error('--adam-limit: a positive number (Adam\'s time per learning rate, in multiples of the faster certified solve)');
 const SMALL = { N: 2000, s: 16, d: 16, c: 10 }, MEDIUM = { N: 10000, s: 64, d: 32, c: 10 }, LARGE = { N: 2000, s: 16, d: 64, c: 10 };
 const sizes = has('--quick') ? [{ N: 500, s: 8, d: 8, c: 5 }] : has('--small') ? [SMALL] : has('--medium') ? [MEDIUM] : has('--large') ? [LARGE] : [SMALL, MEDIUM];
 
