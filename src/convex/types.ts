@@ -128,7 +128,11 @@ export interface FactoredForm {
   /** the training samples, as the model reads them */
   readonly input: Float64Array;
   readonly N: number;
-  /** about the flops of the model's forward pass over the N samples, per head (bm evaluates A Z by the cheaper of it and the operator) */
+  /**
+   * About the flops of the model's forward pass over the N samples: flopsShared whatever the
+   * heads, plus flopsPerHead for each (bm evaluates A Z by the cheaper of it and the operator).
+   */
+  readonly flopsShared: number;
   readonly flopsPerHead: number;
 }
 

@@ -7,6 +7,8 @@ import { svdJacobi, type Svd } from './jacobi-svd';
 
 export { eighJacobi, svdJacobi, type Svd };
 
+const EPS = 2.220446049250313e-16;
+
 export interface Eigh {
   /** Ascending. */
   values: Float64Array;
@@ -57,13 +59,18 @@ export function svd(A: Float64Array, m: number, n: number, backend: 'auto' | 'ty
  * The k leading singular triplets of the row-major m x n A (k <= min(m, n)), from the
  * eigendecomposition of its smaller Gram matrix (A^T A when n <= m, else A A^T): one SYRK and a
  * min(m, n)-square eigenproblem, against dgesdd's bidiagonalisation of all of A (on a 4,096 x 640
- * gradient matrix, measured in bench/RESULTS.md). The largest singular value is exact to rounding
- * relative to itself, as the Gram matrix's largest eigenvalue is, so a spectral norm from here is as
- * good as the full SVD's; singular values far below sigma_1 lose accuracy (about sqrt(eps) sigma_1
- * absolutely): for a dual norm and the directions near the top, never for a nuclear norm.
- * U (m x k), s (k, descending), Vt (k x n), as svd's.
+ * gradient matrix, 6.8x: bench/svd-top.ts). The largest eigenvalue of the Gram matrix is computed
+ * to within rounding of the Gram matrix, whose own rounding is at most about m eps ||A||_F^2: sigma_1
+ * to a relative (m eps / 2) ||A||_F^2 / ||A||_2^2 in the worst case (against dgesdd, 1e-16 to 7e-16
+ * on the solvers' block shapes), so a spectral norm from here serves a dual norm as the full SVD's
+ * does. Singular values far below sigma_1 lose accuracy (about sqrt(eps) sigma_1 absolutely): for
+ * a dual norm and the directions near the top, never for a nuclear norm.
+ * U (m x k), s (k, descending), Vt (k x n), as svd's, and `upper`: sigma_1 raised by that worst
+ * case, (m + q) eps (||A||_F^2 + sigma_1^2) on sigma_1^2 (the Gram matrix's rounding, and the
+ * eigensolver's backward error relative to its norm), a bound from above for a dual norm.
+ * The wide case (m < n) copies A transposed.
  */
-export function svdTop(A: Float64Array, m: number, n: number, k: number): Svd {
+export function svdTop(A: Float64Array, m: number, n: number, k: number): Svd & { upper: number } {
   checkMatrix('svdTop', A, m, n);
   const q = Math.min(m, n);
   if (!Number.isInteger(k) || k < 1 || k > q) throw new RangeError(`svdTop: k = ${k}, expected an integer in [1, ${q}]`);
@@ -74,6 +81,9 @@ export function svdTop(A: Float64Array, m: number, n: number, k: number): Svd {
   syrkUpper(q, tall ? m : n, 1, B, q, 0, C, q);
   mirrorUpper(C, q);
   const { values, vectors } = eigh(C, q);
+  let trace = 0;
+  for (let i = 0; i < q; i++) trace += C[i * q + i];
+  const top = Math.max(0, values[q - 1]), upper = Math.sqrt(top + (m + q) * EPS * (trace + top));
   const s = new Float64Array(k), E = new Float64Array(q * k); // the top k eigenvectors, descending, as columns
   for (let j = 0; j < k; j++) {
     s[j] = Math.sqrt(Math.max(0, values[q - 1 - j]));
@@ -90,7 +100,7 @@ export function svdTop(A: Float64Array, m: number, n: number, k: number): Svd {
     blas.gemm(true, false, k, n, m, 1, E, k, A, n, 0, Vt, n);
     for (let j = 0; j < k; j++) for (let i = 0; i < n; i++) Vt[j * n + i] = s[j] > 0 ? Vt[j * n + i] / s[j] : 0;
   }
-  return { U, s, Vt };
+  return { U, s, Vt, upper };
 }
 
 function transpose(A: Float64Array, m: number, n: number): Float64Array {

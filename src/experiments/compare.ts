@@ -14,7 +14,7 @@ import { makeDatafit, withBeta } from '../convex/programs/assemble';
 import { splitMetrics } from '../convex/metrics';
 import { checkOptionValues, checkTargetsForm, type BuiltProgram, type ProgramOptions } from '../convex/programs/program';
 import { PROGRAMS, programNamed, programOptions } from '../convex/registry';
-import { fista } from '../convex/solvers/fista';
+import { solve } from '../convex/solve';
 import { softmaxModel } from '../nn/models/softmax-model';
 import type { Model, ModelShape } from '../nn/models/model';
 import { trainModel, type TrainCheckpoint } from './train';
@@ -130,7 +130,8 @@ export interface CompareResult {
   lrSearch: Record<string, LrTrial[]>;
   /** testAccuracy, trainAccuracy: labels y (cross-entropy) only */
   final: Record<string, { objective: number; testLoss: number; testAccuracy?: number; trainAccuracy?: number; seconds: number; iterations: number; converged?: boolean }>;
-  certificate: { objective: number; lowerBound: number; relGap: number; tol: number; converged: boolean; heads: number };
+  /** solver: fista (the reference), or bm where the problem is too large for it (Problem.tooLargeToIterate) */
+  certificate: { objective: number; lowerBound: number; relGap: number; tol: number; converged: boolean; heads: number; solver?: string };
   /** every setting that shapes the non-convex models: softmax (targets per sample) and the program's own */
   models: Record<string, ModelSettings>;
   warnings: string[];
@@ -205,8 +206,9 @@ export function runCompare(
   let result = ck.result;
   if (!result) {
     // (c) convex, first: it also fixes beta for everyone
-    // with --steps the work is fixed: the solve runs to --tol or --max-iter, never to a clock
-    const sol = fista(ap.problem, {
+    // with --steps the work is fixed: the solve runs to --tol or --max-iter, never to a clock;
+    // FISTA, the reference, unless the problem is too large for it (then bm, the only one that runs)
+    const sol = solve(ap.problem, ap.problem.tooLargeToIterate === undefined ? 'fista' : 'bm', {
       tol: cfg.tol, maxIter: cfg.maxIter, timeLimit: cfg.steps ? undefined : Math.max(0, cfg.timeBudget * CONVEX_SHARE - elapsed()),
       onProgress: (p) => {
         const scores = testScores(ap.predict(p.w!, test), test, testTargets);
@@ -214,7 +216,7 @@ export function runCompare(
       },
     });
     const convexTest = testScores(ap.predict(sol.w, test), test, testTargets);
-    const convexTrainAcc = labelAccuracy(ap.predict(sol.w, train), train, trainTargets);
+    const convexTrainAcc = labelAccuracy(sol.pred, train, trainTargets); // A w on the training data, as the solve left it
     const rec = ap.recover(sol.w);
     const heads = chooseHeads(cfg.heads, own, spec.headsFor(rec), rec.H, withSoftmax ? softmaxWidth(cfg, train) : null);
     const models: Record<string, ModelSettings> = {};
@@ -225,7 +227,7 @@ export function runCompare(
       beta, betaMax: base.betaMax, chosenLr: {}, lrSearch: {}, final: {},
       certificate: {
         objective: sol.certificate.primal, lowerBound: sol.certificate.dual, relGap: sol.certificate.relGap,
-        tol: cfg.tol, converged: sol.converged, heads: rec.H,
+        tol: cfg.tol, converged: sol.converged, heads: rec.H, solver: sol.method,
       },
       models,
       warnings: heads.warnings,

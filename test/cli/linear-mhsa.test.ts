@@ -69,7 +69,7 @@ test('linear-mhsa refuses --float32, --float32-data, fista beyond d = 32 and any
     for (const [data, extra, pattern] of [
       [small, ['--float32'], /^convexformer: error: --float32: linear-mhsa runs in float64 only/],
       [small, ['--float32-data'], /^convexformer: error: --float32-data: linear-mhsa holds the Gram matrix X_i\^T X_i of every sample in float64/],
-      [wide, ['--solver', 'fista'], /^convexformer: error: X: has d = 33 features per token: linear-mhsa's Z is 1089 x 99, whose SVD every iteration takes seconds \(the limit is d = 32\): too large for fista, which iterates on it hundreds of times; --solver bm/],
+      [wide, ['--solver', 'fista'], /^convexformer: error: X: has d = 33 features per token: linear-mhsa's Z is 1089 x 99, and its full SVD, which those solvers take every iteration, grows as d\^5 c .* \(the limit is d = 32\): too large for fista, which iterates on it hundreds of times; --solver bm/],
       [wider, [], /^convexformer: error: X: has d = 65 features per token; linear-mhsa's Z is d\^2 x dc \(4225 x 130\), so d is limited to 64/],
     ] as const) {
       const out = path.join(dir, 'run');

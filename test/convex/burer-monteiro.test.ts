@@ -12,6 +12,7 @@ import { fista } from '../../src/convex/solvers/fista';
 import { chooseSolver, solve } from '../../src/convex/solve';
 import { gatedFactorsToZ } from '../../src/convex/recovery/gated-factor-heads';
 import { verifyDualPoint } from '../../src/convex/duality';
+import { checkScale } from '../../src/convex/scale-check';
 import { withBeta } from '../../src/convex/programs/assemble';
 import { LINEAR_MHSA_BM_MAX_D, LINEAR_MHSA_MAX_D, linearMhsa } from '../../src/convex/programs/linear-mhsa';
 import { mixer } from '../../src/convex/programs/mixer';
@@ -124,7 +125,7 @@ test('the factored form\'s model at any heads gives the operator\'s A Z (bm take
 test('bm certifies the same optimum with A Z always from the operator as always from the model', () => {
   for (const program of [gatedMhsa, linearMhsa] as Program<'gates' | 'seed'>[]) {
     const b = built(program, true, 0.2);
-    const byModel = burerMonteiro({ ...b.problem, factored: { ...b.problem.factored!, flopsPerHead: 0 } }, { tol: 1e-9, maxIter: 50000 });
+    const byModel = burerMonteiro({ ...b.problem, factored: { ...b.problem.factored!, flopsShared: 0, flopsPerHead: 0 } }, { tol: 1e-9, maxIter: 50000 });
     const byOperator = burerMonteiro({ ...b.problem, factored: { ...b.problem.factored!, flopsPerHead: Infinity } }, { tol: 1e-9, maxIter: 50000 });
     assert.ok(byModel.converged && byOperator.converged, program.name);
     assert.ok(byModel.certificate.dual <= byOperator.certificate.primal && byOperator.certificate.dual <= byModel.certificate.primal, `${program.name}: intervals do not meet`);
@@ -151,7 +152,7 @@ test('linear-mhsa above d = 32: fista refuses naming X and d, auto runs bm and c
   const Nb = 30, sb = 3, db = LINEAR_MHSA_MAX_D + 1, cb = 2, Xb = randn(Nb * sb * db, 61, 1 / Math.sqrt(db));
   const b0 = linearMhsa.build({ train: { X: Xb, N: Nb, n: sb, d: db }, trainTargets: { Y: randn(Nb * sb * cb, 62), c: cb, tokens: sb } }, { loss: 'squared' });
   const b = withBeta(b0, 0.3 * b0.betaMax);
-  assert.throws(() => solve(b.problem, 'fista'), /^InputError: X: has d = 33 features per token: linear-mhsa's Z is 1089 x 66, whose SVD every iteration takes seconds \(the limit is d = 32\): too large for fista/);
+  assert.throws(() => solve(b.problem, 'fista'), /^InputError: X: has d = 33 features per token: linear-mhsa's Z is 1089 x 66, and its full SVD, which those solvers take every iteration, grows as d\^5 c .* \(the limit is d = 32\): too large for fista/);
   const r = solve(b.problem, 'auto', { tol: 1e-9, maxIter: 50000 });
   assert.ok(r.method === 'bm' && r.converged, `auto: ${r.method}, gap ${r.certificate.relGap}`);
   // the dual point from scratch: its constraint by the full SVD of A^T theta (bm took it from the Gram matrix)
@@ -162,4 +163,12 @@ test('linear-mhsa above d = 32: fista refuses naming X and d, auto runs bm and c
   const dd = LINEAR_MHSA_BM_MAX_D + 1;
   assert.throws(() => linearMhsa.build({ train: { X: randn(2 * sb * dd, 63), N: 2, n: sb, d: dd }, trainTargets: { Y: randn(2 * sb * cb, 64), c: cb, tokens: sb } }, { loss: 'squared' }),
     new RegExp(`^InputError: X: has d = ${dd} features per token; linear-mhsa's Z is d\\^2 x dc \\(${dd * dd} x ${dd * cb}\\), so d is limited to ${LINEAR_MHSA_BM_MAX_D} \\(to ${LINEAR_MHSA_MAX_D} but for --solver bm\\)`));
+});
+
+test('checkScale with norm false never takes the operator\'s norm (a problem only bm solves) and still refuses an overflowing beta_max', () => {
+  const b = built(gatedMhsa, true, 0.2), op = b.problem.operator;
+  const noNorm = Object.assign(Object.create(Object.getPrototypeOf(op)), op, { normEstimate: () => { throw new Error('normEstimate called'); } });
+  assert.doesNotThrow(() => checkScale(X, noNorm, b.problem.datafit, b.betaMax, undefined, { norm: false }));
+  assert.throws(() => checkScale(X, noNorm, b.problem.datafit, b.betaMax), /normEstimate called/);
+  assert.throws(() => checkScale(X, noNorm, b.problem.datafit, Infinity, undefined, { norm: false }), /^InputError: X: entries up to .* overflow float64 in beta_max/);
 });

@@ -86,7 +86,7 @@ test('a zero solution recovers no heads and the objective at zero', () => {
 });
 
 test('the blocks\' SVDs from heads\' factors (bm\'s certificate) are the SVDs of the blocks formed: singular values, and U diag(s) Vt rebuilds each block', () => {
-  const P = 3, rows = 16, cols = 6, H = 5, gate = Int32Array.from([0, 2, 0, 0, 2]); // block 1 has no heads; block 0 has 3
+  const P = 4, rows = 16, cols = 6, H = 13, gate = Int32Array.from([0, 2, 0, 0, 2, 3, 3, 3, 3, 3, 3, 3, 3]); // block 1 has no heads; block 3 more than cols
   const heads = { H, W1: randn(H * rows, 51), W2: randn(H * cols, 52), gate };
   const flip = (w1: Float64Array, out: Float64Array) => { for (let i = 0; i < rows; i++) out[i] = w1[rows - 1 - i]; }; // a layout that is not the identity
   const Z = gatedFactorsToZ(heads, P, rows, cols, flip), svds = blockSvdsOfHeads(heads, P, rows, cols, flip);
@@ -97,6 +97,14 @@ test('the blocks\' SVDs from heads\' factors (bm\'s certificate) are the SVDs of
     const rebuilt = new Float64Array(rows * cols);
     for (let i = 0; i < rows; i++) for (let e = 0; e < cols; e++) for (let a = 0; a < k; a++) rebuilt[i * cols + e] += t.U[i * k + a] * t.s[a] * t.Vt[a * cols + e];
     assertClose(rebuilt, block, 1e-13, `block ${g}`);
+    // orthonormal singular vectors (the pruned heads are balanced through them)
+    for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) {
+      let uu = 0, vv = 0;
+      for (let i = 0; i < rows; i++) uu += t.U[i * k + a] * t.U[i * k + b];
+      for (let e = 0; e < cols; e++) vv += t.Vt[a * cols + e] * t.Vt[b * cols + e];
+      assert.ok(Math.abs(uu - (a === b ? 1 : 0)) < 1e-12 && Math.abs(vv - (a === b ? 1 : 0)) < 1e-12, `block ${g}: U or V not orthonormal (${uu}, ${vv})`);
+    }
   }
+  assert.equal(svds[3].s.length, cols);
   assert.equal(svds[1].s.length, 0);
 });

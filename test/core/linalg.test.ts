@@ -220,19 +220,30 @@ test('svdTop: the leading singular triplets of tall, wide and rank-deficient mat
     // sigma_1 exact to rounding relative to itself; the rest to rounding relative to sigma_1
     assert.ok(Math.abs(top.s[0] - full.s[0]) <= 1e-13 * full.s[0], `${name}: sigma_1 ${top.s[0]} against ${full.s[0]}`);
     for (let j = 1; j < k; j++) assert.ok(Math.abs(top.s[j] - full.s[j]) <= 1e-7 * full.s[0], `${name}: sigma_${j + 1} ${top.s[j]} against ${full.s[j]}`);
-    // every returned triplet with sigma > 0: A v = sigma u, A^T u = sigma v, unit vectors (to rounding relative to sigma_1)
-    for (let j = 0; j < k; j++) {
-      if (top.s[j] <= 1e-6 * top.s[0]) continue; // directions at rounding level: their sigma is sqrt(eps) sigma_1 noise
-      let res = 0, un = 0, vn = 0;
+    // every returned triplet above rounding: A v = sigma u and A^T u = sigma v (one of the two is
+    // how the code built u or v, the other is not), orthonormal u's and v's, and sigma_1's bound
+    const live = Array.from({ length: k }, (_, j) => j).filter((j) => top.s[j] > 1e-6 * top.s[0]); // rounding-level directions have sqrt(eps) sigma_1 noise for sigma
+    for (const j of live) {
+      let res = 0;
       for (let i = 0; i < m; i++) {
         let av = 0;
         for (let e = 0; e < n; e++) av += A[i * n + e] * top.Vt[j * n + e];
         res = Math.max(res, Math.abs(av - top.s[j] * top.U[i * k + j]));
-        un += top.U[i * k + j] ** 2;
       }
-      for (let e = 0; e < n; e++) vn += top.Vt[j * n + e] ** 2;
-      assert.ok(res <= 1e-10 * full.s[0] && Math.abs(un - 1) < 1e-9 && Math.abs(vn - 1) < 1e-9, `${name}: triplet ${j}: residual ${res}, norms ${un}, ${vn}`);
+      for (let e = 0; e < n; e++) {
+        let atu = 0;
+        for (let i = 0; i < m; i++) atu += A[i * n + e] * top.U[i * k + j];
+        res = Math.max(res, Math.abs(atu - top.s[j] * top.Vt[j * n + e]));
+      }
+      assert.ok(res <= 1e-9 * full.s[0], `${name}: triplet ${j}: residual ${res}`);
+      for (const l of live) {
+        let uu = 0, vv = 0;
+        for (let i = 0; i < m; i++) uu += top.U[i * k + j] * top.U[i * k + l];
+        for (let e = 0; e < n; e++) vv += top.Vt[j * n + e] * top.Vt[l * n + e];
+        assert.ok(Math.abs(uu - (j === l ? 1 : 0)) < 1e-9 && Math.abs(vv - (j === l ? 1 : 0)) < 1e-9, `${name}: u_${j}.u_${l} = ${uu}, v_${j}.v_${l} = ${vv}`);
+      }
     }
+    assert.ok(top.upper >= full.s[0] && top.upper <= full.s[0] * (1 + 1e-10), `${name}: upper ${top.upper} against sigma_1 ${full.s[0]}`);
     assert.ok(q >= k);
   }
   assert.throws(() => svdTop(randn(12, 1), 3, 4, 4), /svdTop: k = 4, expected an integer in \[1, 3\]/);

@@ -6,9 +6,9 @@ import type { Model } from '../../nn/models/model';
 
 export function factoredForm(
   blocks: number, rows: number, cols: number, layout: ((u: Float64Array, out: Float64Array) => void) | null,
-  model: (gateOf: Int32Array, beta: number) => Model, input: Float64Array, N: number, flopsPerHead: number,
+  model: (gateOf: Int32Array, beta: number) => Model, input: Float64Array, N: number, flops: { shared: number; perHead: number },
 ): FactoredForm {
   // both layouts here are their own inverse
   const map = layout ?? ((u: Float64Array, out: Float64Array) => out.set(u));
-  return { blocks, rows, cols, toW1: map, fromW1: map, model, input, N, flopsPerHead };
+  return { blocks, rows, cols, toW1: map, fromW1: map, model, input, N, flopsShared: flops.shared, flopsPerHead: flops.perHead };
 }

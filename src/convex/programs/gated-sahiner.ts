@@ -105,7 +105,7 @@ function gatedProgram(f: Family): Program<'gates' | 'seed', GatedSahinerWeights>
       // above the limit only bm runs, which never takes the operator's norm (FISTA's step size):
       // its power iteration (up to 16 applications) is skipped, the loss and beta_max still checked
       const gflop = operator.flopsPerApply / 1e9, tooLargeToIterate = gflop > (f.maxGflop ?? Infinity)
-        ? `gives ${f.name}'s operator ${gflop.toFixed(0)} GFlop per application with ${P} gates (the limit is ${f.maxGflop})` : undefined;
+        ? `has N = ${N} samples of s = ${s} tokens, d = ${d} features: ${f.name}'s operator with ${P} gates takes ${gflop.toFixed(0)} GFlop per application (the limit is ${f.maxGflop}; fewer samples, tokens or --gates lower it)` : undefined;
       checkScale(train.X, operator, datafit, bmax, trainTargets.Y, { norm: tooLargeToIterate === undefined });
       const weightsOf = (h: GatedFactorHeads): GatedSahinerWeights => ({ ...h, s, d, c, P, U });
       const modelAt = (rec: GatedSahinerWeights, beta: number) => {
@@ -116,7 +116,7 @@ function gatedProgram(f: Family): Program<'gates' | 'seed', GatedSahinerWeights>
       };
       return {
         program,
-        problem: { operator, datafit, penalty, beta: bmax, tooLargeToIterate, factored: factoredForm(P, rows, cols, f.w1Layout ?? null, (gateOf, beta) => f.model({ s, d, c }, { U, P, gateOf, known }, output, beta, 0), train.X, N, N * f.flopsPerHead(s, d, c)) },
+        problem: { operator, datafit, penalty, beta: bmax, tooLargeToIterate, factored: factoredForm(P, rows, cols, f.w1Layout ?? null, (gateOf, beta) => f.model({ s, d, c }, { U, P, gateOf, known }, output, beta, 0), train.X, N, { shared: 0, perHead: N * f.flopsPerHead(s, d, c) }) },
         betaMax: bmax,
         zShape: [P, rows, cols],
         totalGroups: P * Math.min(rows, cols), // singular values of every block

@@ -29,9 +29,10 @@ import { sampleAttentionMap } from './sample-attention';
  */
 export const LINEAR_MHSA_MAX_D = 32;
 /**
- * bm's limit: its certificate applies the operator (2 N d^3 c flops, the Gram matrix of the
- * gradient matrix (d^2 (dc)^2) and its eigenproblem ((dc)^3), and recovery and the KKT report at
- * the end take full SVDs of Z once. Measured in bench/RESULTS.md ("linear-mhsa above d = 32").
+ * bm's limit: its certificate applies the operator (2 N d^3 c flops), forms the Gram matrix of the
+ * gradient matrix (d^2 (dc)^2) and solves its eigenproblem ((dc)^3), and after the solve recovery
+ * and the KKT report take a few full SVDs of Z (0.6-2.3 s each at d = 64; some 20 s at d = 128,
+ * where Z and the gradient matrix are 168 MB each). Measured in bench/RESULTS.md ("linear-mhsa at d = 64").
  */
 export const LINEAR_MHSA_BM_MAX_D = 64;
 
@@ -50,7 +51,7 @@ export const linearMhsa: Program<never, MhsaWeights> = {
     const train = float64Only('linear-mhsa', data.train, 'the Gram matrix X_i^T X_i of every sample');
     const { N, n: s, d } = train, c = trainTargets.c;
     if (d > LINEAR_MHSA_BM_MAX_D) throw new InputError('X', `has d = ${d} features per token; linear-mhsa's Z is d^2 x dc (${d * d} x ${d * c}), so d is limited to ${LINEAR_MHSA_BM_MAX_D} (to ${LINEAR_MHSA_MAX_D} but for --solver bm)`);
-    const tooLargeToIterate = d > LINEAR_MHSA_MAX_D ? `has d = ${d} features per token: linear-mhsa's Z is ${d * d} x ${d * c}, whose SVD every iteration takes seconds (the limit is d = ${LINEAR_MHSA_MAX_D})` : undefined;
+    const tooLargeToIterate = d > LINEAR_MHSA_MAX_D ? `has d = ${d} features per token: linear-mhsa's Z is ${d * d} x ${d * c}, and its full SVD, which those solvers take every iteration, grows as d^5 c (0.1 s at d = 32, c = 10; 0.6-2.3 s at d = 64) (the limit is d = ${LINEAR_MHSA_MAX_D})` : undefined;
     if (options.float32) throw new InputError('float32', 'linear-mhsa runs in float64 only (its cost is the SVD of Z, not GEMMs)');
     checkLinearMhsaFits(N, d, c);
     const operator = new LinearMhsaOperator(train.X, N, s, d, c, output);
@@ -58,8 +59,9 @@ export const linearMhsa: Program<never, MhsaWeights> = {
     const penalty = new NuclearNorm(d * d, d * c);
     const bmax = betaMax(operator, datafit, penalty);
     checkScale(train.X, operator, datafit, bmax, trainTargets.Y, { norm: tooLargeToIterate === undefined }); // bm never takes ||A||
-    // a head's forward pass: G_i W2j, then W1j times that (the Gram matrices and X_i M_i are shared)
-    const factored = factoredForm(1, d * d, d * c, transposeSquare, (gateOf, beta) => linearMhsaModel({ s, d, c }, gateOf.length, output, beta, 0), train.X, N, 4 * N * d * d * c);
+    // the model's forward pass: each sample's Gram matrix and X_i M_i whatever the heads; per head G_i W2j, then W1j times that
+    const flops = { shared: N * (s * d * d + 2 * s * d * c), perHead: 4 * N * d * d * c };
+    const factored = factoredForm(1, d * d, d * c, transposeSquare, (gateOf, beta) => linearMhsaModel({ s, d, c }, gateOf.length, output, beta, 0), train.X, N, flops);
     const problem = { operator, datafit, penalty, beta: bmax, factored, tooLargeToIterate };
     return {
       program: linearMhsa,

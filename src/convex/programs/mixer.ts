@@ -47,7 +47,7 @@ export const mixer: Program<never, MixerWeights> = {
     checkScale(train.X, operator, datafit, bmax, trainTargets.Y);
     return {
       program: mixer,
-      problem: { operator, datafit, penalty, beta: bmax, factored: factoredForm(1, s * s, d * c, null, (gateOf, beta) => mixerModel({ s, d, c }, gateOf.length, output, beta, 0), float64Tokens(train).X, N, 2 * N * s * (s * d + d * c)) },
+      problem: { operator, datafit, penalty, beta: bmax, factored: factoredForm(1, s * s, d * c, null, (gateOf, beta) => mixerModel({ s, d, c }, gateOf.length, output, beta, 0), float64Tokens(train).X, N, { shared: 0, perHead: 2 * N * s * (d * c + s * c) }) }, // X_i W2j, then W1j times that
       betaMax: bmax,
       zShape: [s * s, d * c],
       totalGroups: Math.min(s * s, d * c), // singular values

@@ -79,10 +79,12 @@ export function burerMonteiro(problem: Problem, opts: SolveOptions = {}): SolveR
     const zSvds = offerPrimal();
     datafit.gradient(pred, grad);
     op.applyT(grad, g);
-    // the gradient matrix's top singular triplets: its spectral norm (the dual constraint) and the directions of new heads
-    const top = Math.min(rows, cols, TOP_DIRECTIONS);
-    const blockSvds = Array.from({ length: P }, (_, b) => svdTop(g.subarray(b * rows * cols, (b + 1) * rows * cols), rows, cols, top));
-    const omega = Math.max(...blockSvds.map((t) => t.s[0]));
+    // the gradient matrix's top singular triplets: its spectral norm (the dual constraint, bounded
+    // from above for rounding) and the directions of new heads; all of them where those run out
+    const block = (b: number) => g.subarray(b * rows * cols, (b + 1) * rows * cols);
+    const blockSvds: Svd[] = Array.from({ length: P }, (_, b) => svdTop(block(b), rows, cols, Math.min(rows, cols, TOP_DIRECTIONS)));
+    const omega = Math.max(...blockSvds.map((t) => (t as ReturnType<typeof svdTop>).upper));
+    const widen = (b: number) => (blockSvds[b] = svdTop(block(b), rows, cols, Math.min(rows, cols)));
     tracker.offerDual(dualValue(problem, grad, g, scratch, omega), scratch);
     tracker.report(it);
     if (tracker.done(tol) || it >= maxIter) break;
@@ -99,7 +101,7 @@ export function burerMonteiro(problem: Problem, opts: SolveOptions = {}): SolveR
     // (and a round without a step shrank nothing)
     const violation = omega / beta - 1, persists = violation >= VIOLATION_KEPT * lastViolation;
     lastViolation = violation;
-    const grown = grow(heads, blockSvds, beta, stuck || (stalled && persists), form, op, datafit.lipschitz, pred);
+    const grown = grow(heads, blockSvds, widen, beta, stuck || (stalled && persists), form, op, datafit.lipschitz, pred);
     if (grown.H === 0 || (stuck && grown.H === heads.H)) break; // nothing left to move
     grew = grown.H > heads.H;
     if (grew) pairs.S.length = pairs.Y.length = pairs.rho.length = 0;
@@ -141,21 +143,31 @@ function factoredObjective(model: Model, v: Float64Array, gv: Float64Array, batc
  * directions u_k mostly outside the span of the block's heads (inside it, L-BFGS moves them). The
  * direction D = -sum_k a_k u_k v_k^T, a_k = sigma_k - beta, lowers the objective at rate
  * sum_k a_k^2, and the step t minimises its quadratic upper bound, t = sum_k a_k^2 / (L ||A D||^2);
- * head k gets sqrt(t a_k) u_k and sqrt(t a_k) v_k (one pass of the operator for ||A D||).
+ * head k gets sqrt(t a_k) u_k and sqrt(t a_k) v_k (A D by the model with those heads, or the
+ * operator where that is cheaper). The directions are among each block's TOP_DIRECTIONS leading
+ * ones, or among all of them where those lie inside the heads' span.
  */
-function grow(heads: Heads, svds: Svd[], beta: number, stalled: boolean, form: FactoredForm, op: TimedOperator, lipschitz: number, scratchPred: Float64Array): Heads {
+function grow(heads: Heads, svds: Svd[], widen: (b: number) => Svd, beta: number, stalled: boolean, form: FactoredForm, op: TimedOperator, lipschitz: number, scratchPred: Float64Array): Heads {
   const { rows, cols } = form;
   const picks: { b: number; k: number; a: number }[] = [];
-  svds.forEach((t, b) => {
+  for (let b = 0; b < svds.length; b++) {
     const own = Array.from(heads.gate.keys()).filter((j) => heads.gate[j] === b);
-    if (own.length > 0 && !stalled) return;
-    const share = spanShare(own.map((j) => heads.W1.subarray(j * rows, (j + 1) * rows)), form), r = t.s.length;
-    for (let k = 0, added = 0; k < r && t.s[k] > beta && added < MAX_NEW_PER_BLOCK; k++) {
-      if (Math.sqrt(Math.max(0, 1 - share(t.U, r, k) ** 2)) < NEW_DIRECTION) continue;
-      picks.push({ b, k, a: t.s[k] - beta });
-      added++;
-    }
-  });
+    if (own.length > 0 && !stalled) continue;
+    const share = spanShare(own.map((j) => heads.W1.subarray(j * rows, (j + 1) * rows)), form);
+    const scan = (t: Svd): number => {
+      const r = t.s.length;
+      let added = 0;
+      for (let k = 0; k < r && t.s[k] > beta && added < MAX_NEW_PER_BLOCK; k++) {
+        if (Math.sqrt(Math.max(0, 1 - share(t.U, r, k) ** 2)) < NEW_DIRECTION) continue;
+        picks.push({ b, k, a: t.s[k] - beta });
+        added++;
+      }
+      return added;
+    };
+    const t = svds[b], r = t.s.length;
+    // every direction taken was inside the heads' span and more lie above beta: all of them, once
+    if (scan(t) === 0 && r > 0 && t.s[r - 1] > beta && r < Math.min(rows, cols)) scan(widen(b));
+  }
   if (picks.length === 0) return heads;
   // D as heads: W1 from -sqrt(a_k) u_k, W2 sqrt(a_k) v_k, so that the new heads are these times sqrt(t)
   const n = picks.length, dW1 = new Float64Array(n * rows), dW2 = new Float64Array(n * cols), u = new Float64Array(rows);
@@ -194,7 +206,7 @@ function predictAt(heads: Heads, Z: Float64Array, form: FactoredForm, op: TimedO
     out.fill(0); // A 0
     return;
   }
-  if (heads.H * form.flopsPerHead >= op.op.flopsPerApply) {
+  if (form.flopsShared + heads.H * form.flopsPerHead >= op.op.flopsPerApply) {
     op.apply(Z, out);
     return;
   }

@@ -58,7 +58,7 @@ function compareCharts(run: TimedRun): (charts: ChartList) => string {
       + (belowText ? ` Points at or below L cannot be drawn on a log axis and are left out (${belowText}).` : '');
   return (charts) => charts.add({ title: 'suboptimality vs. time', xLabel: 'seconds', yLabel: 'objective − L', xLog: true, yLog: true, caption },
     byModel(run, 'seconds', sub, true, true))
-    + charts.add({ title: 'suboptimality vs. iterations', xLabel: 'iterations (Adam steps; FISTA for convex)', yLabel: 'objective − L', xLog: false, yLog: true,
+    + charts.add({ title: 'suboptimality vs. iterations', xLabel: `iterations (Adam steps; ${fields(run.result.certificate).solver === 'bm' ? 'L-BFGS (bm)' : 'FISTA'} for convex)`, yLabel: 'objective − L', xLog: false, yLog: true,
       caption: 'The same, against iterations. The time chart leaves out the points at 0 s (the starting point), which a log axis cannot show.' },
     byModel(run, 'iteration', sub, false, true))
     + charts.add({ title: 'test loss vs. time', xLabel: 'seconds', yLabel: 'test loss', xLog: true, yLog: true,
