@@ -54,10 +54,11 @@ for (const { N, s, d, c } of sizes) {
     if (!(e instanceof InputError)) throw e;
     f = `refused: ${e.message}`;
   }
-  const bm = burerMonteiro(problem, { tol: 1e-6, maxIter: 100000 });
+  const bm = burerMonteiro(problem, { tol: 1e-6, maxIter: 100000, onProgress: (p) => console.error(`  bm: iteration ${p.iteration}, ${p.seconds.toFixed(0)} s, relative gap ${p.relGap.toExponential(2)}`) });
   const Hbm = recoverMhsaHeads(bm.w, d, c).H, H = typeof f === 'string' ? Hbm : recoverMhsaHeads(f.w, d, c).H;
   const certified = typeof f === 'string' ? [bm] : [f, bm];
   const pStar = Math.min(...certified.map((r) => r.certificate.primal)), best = Math.min(...certified.map((r) => r.certificate.seconds)), limit = LIMIT * best;
+  console.error(`N ${N}, d ${d}: FISTA ${typeof f === 'string' ? 'refused' : `${f.certificate.seconds.toFixed(2)} s`}, BM ${bm.certificate.seconds.toFixed(2)} s; Adam for up to ${limit.toFixed(0)} s per lr`);
   const batch = { input: X, B: N, datafit };
   const { adam, ratio } = raceAdam(() => linearMhsaModel({ s, d, c }, H + 4, 'mean', beta, 1), batch, pStar, limit, best, LIMIT);
   const fCells = typeof f === 'string' ? `${f} | | ${H}` : `${f.certificate.seconds.toFixed(2)} (${f.certificate.iterations}${f.converged ? '' : ', NOT certified'}) | ` +

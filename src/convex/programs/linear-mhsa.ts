@@ -32,7 +32,8 @@ export const LINEAR_MHSA_MAX_D = 32;
  * bm's limit: its certificate applies the operator (2 N d^3 c flops), forms the Gram matrix of the
  * gradient matrix (d^2 (dc)^2) and solves its eigenproblem ((dc)^3), and after the solve recovery
  * and the KKT report take a few full SVDs of Z (0.6-2.3 s each at d = 64; some 20 s at d = 128,
- * where Z and the gradient matrix are 168 MB each). Measured in bench/RESULTS.md ("linear-mhsa at d = 64").
+ * where Z and the gradient matrix are 168 MB each). The SVD timings: bench/RESULTS.md ("Past FISTA's
+ * limits by bm"); a whole solve at d = 64 is not yet timed there.
  */
 export const LINEAR_MHSA_BM_MAX_D = 64;
 
