@@ -14,7 +14,6 @@
 import * as os from 'node:os';
 import { gatedMhsa, gatedMixer, drawSahinerGates } from '../src/convex/programs/gated-sahiner';
 import { withBeta } from '../src/convex/programs/assemble';
-import { fista } from '../src/convex/solvers/fista';
 import { burerMonteiro } from '../src/convex/solvers/burer-monteiro';
 import { mixerGates, scoreGates } from '../src/attention/gate-patterns';
 import { gatedMhsaModel } from '../src/nn/models/gated-mhsa-model';
@@ -22,7 +21,7 @@ import { gatedMixerModel } from '../src/nn/models/gated-mixer-model';
 import { blas } from '../src/core/blas';
 import { Rng } from '../src/core/rng';
 import { raceAdam } from './adam-race';
-import { InputError } from '../src/data/errors';
+import { fistaOrRefusal } from './fista-or-refusal';
 
 const P = 4;
 const has = (flag: string) => process.argv.includes(flag);
@@ -50,13 +49,7 @@ for (const program of programs) {
     const base = program.build({ train: { X, N, n: s, d }, trainTargets: { Y, c, tokens: s } }, { loss: 'squared', gates: P, seed: 0 });
     const built = withBeta(base, 0.1 * base.betaMax);
     // FISTA refuses an operator above the program's limit (gated-mhsa at the medium size): bm alone then
-    let f: ReturnType<typeof fista> | string;
-    try {
-      f = fista(built.problem, { tol: 1e-6, maxIter: 100000 });
-    } catch (e) {
-      if (!(e instanceof InputError)) throw e;
-      f = `refused: ${e.message}`;
-    }
+    const f = fistaOrRefusal(built.problem);
     const bm = burerMonteiro(built.problem, { tol: 1e-6, maxIter: 100000, onProgress: (p) => console.error(`  bm: iteration ${p.iteration}, ${p.seconds.toFixed(0)} s, relative gap ${p.relGap.toExponential(2)}`) });
     const rec = built.recover(typeof f === 'string' ? bm.w : f.w), Hbm = built.recover(bm.w).H;
     const certified = typeof f === 'string' ? [bm] : [f, bm];

@@ -11,13 +11,12 @@
 import * as os from 'node:os';
 import { LinearMhsaOperator } from '../src/convex/operators/linear-mhsa';
 import { recoverMhsaHeads } from '../src/convex/recovery/mhsa-heads';
-import { fista } from '../src/convex/solvers/fista';
 import { burerMonteiro } from '../src/convex/solvers/burer-monteiro';
 import { linearMhsa } from '../src/convex/programs/linear-mhsa';
 import { withBeta } from '../src/convex/programs/assemble';
 import { linearMhsaModel } from '../src/nn/models/linear-mhsa-model';
 import { raceAdam } from './adam-race';
-import { InputError } from '../src/data/errors';
+import { fistaOrRefusal } from './fista-or-refusal';
 import { blas } from '../src/core/blas';
 import { Rng } from '../src/core/rng';
 
@@ -47,13 +46,7 @@ for (const { N, s, d, c } of sizes) {
   const built = linearMhsa.build({ train: { X, N, n: s, d }, trainTargets: { y, c } }, { loss: 'ce' });
   const problem = withBeta(built, 0.1 * built.betaMax).problem, { beta, datafit } = problem;
   // FISTA refuses d above LINEAR_MHSA_MAX_D (its SVD of Z per iteration): bm alone then
-  let f: ReturnType<typeof fista> | string;
-  try {
-    f = fista(problem, { tol: 1e-6, maxIter: 100000 });
-  } catch (e) {
-    if (!(e instanceof InputError)) throw e;
-    f = `refused: ${e.message}`;
-  }
+  const f = fistaOrRefusal(problem);
   const bm = burerMonteiro(problem, { tol: 1e-6, maxIter: 100000, onProgress: (p) => console.error(`  bm: iteration ${p.iteration}, ${p.seconds.toFixed(0)} s, relative gap ${p.relGap.toExponential(2)}`) });
   const Hbm = recoverMhsaHeads(bm.w, d, c).H, H = typeof f === 'string' ? Hbm : recoverMhsaHeads(f.w, d, c).H;
   const certified = typeof f === 'string' ? [bm] : [f, bm];

@@ -125,7 +125,8 @@ function rotatePair(x: Float64Array, len: number, p: number, q: number, c: numbe
   }
 }
 
-function transpose(x: Float64Array, rows: number, cols: number): Float64Array {
+/** The row-major rows x cols x as its cols x rows transpose. */
+export function transpose(x: Float64Array, rows: number, cols: number): Float64Array {
   const out = new Float64Array(rows * cols);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = x[i * cols + j];
   return out;

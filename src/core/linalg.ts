@@ -3,11 +3,9 @@
 // contract. Row-major Float64Arrays; the caller's A is never modified.
 import { blas, mirrorUpper, nativeMaths, nativeMathsReason, syrkUpper } from './blas';
 import { eighJacobi } from './jacobi-eigh';
-import { svdJacobi, type Svd } from './jacobi-svd';
+import { svdJacobi, transpose, type Svd } from './jacobi-svd';
 
 export { eighJacobi, svdJacobi, type Svd };
-
-const EPS = 2.220446049250313e-16;
 
 export interface Eigh {
   /** Ascending. */
@@ -83,7 +81,7 @@ export function svdTop(A: Float64Array, m: number, n: number, k: number): Svd & 
   const { values, vectors } = eigh(C, q);
   let trace = 0;
   for (let i = 0; i < q; i++) trace += C[i * q + i];
-  const top = Math.max(0, values[q - 1]), upper = Math.sqrt(top + (m + q) * EPS * (trace + top));
+  const top = Math.max(0, values[q - 1]), upper = Math.sqrt(top + (m + q) * Number.EPSILON * (trace + top));
   const s = new Float64Array(k), E = new Float64Array(q * k); // the top k eigenvectors, descending, as columns
   for (let j = 0; j < k; j++) {
     s[j] = Math.sqrt(Math.max(0, values[q - 1 - j]));
@@ -101,10 +99,4 @@ export function svdTop(A: Float64Array, m: number, n: number, k: number): Svd & 
     for (let j = 0; j < k; j++) for (let i = 0; i < n; i++) Vt[j * n + i] = s[j] > 0 ? Vt[j * n + i] / s[j] : 0;
   }
   return { U, s, Vt, upper };
-}
-
-function transpose(A: Float64Array, m: number, n: number): Float64Array {
-  const T = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) T[j * m + i] = A[i * n + j];
-  return T;
 }
