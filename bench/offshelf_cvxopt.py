@@ -300,7 +300,7 @@ PROGRAMS = {
     "fno": dict(data=mixer_data, case=fno_case(1), solver="coneqp", z="Z",
                 sizes=[(200, 4, 2, 2), (400, 8, 3, 2), (1000, 8, 4, 3), (1000, 16, 4, 3), (2000, 16, 6, 4), (2000, 16, 8, 6), (1000, 16, 10, 8), (2000, 16, 16, 10)]),
     "bfno": dict(data=mixer_data, case=fno_case(4), solver="coneqp", z="Z",
-                 sizes=[(200, 8, 2, 2), (400, 8, 3, 2), (1000, 16, 3, 2), (1000, 16, 4, 3), (2000, 16, 6, 4), (2000, 16, 16, 10)]),
+                 sizes=[(200, 8, 2, 2), (400, 8, 3, 2), (1000, 16, 3, 2), (1000, 16, 4, 3), (2000, 16, 6, 4), (2000, 16, 8, 6), (1000, 16, 10, 8), (2000, 16, 16, 10)]),
     "gated-mixer": dict(data=mixer_data, case=nuclear_case(gated_mixer_design, gated=True), solver="coneqp", z="Z (gates x block)",
                         sizes=[(200, 3, 3, 2), (400, 4, 3, 2), (1000, 6, 4, 3), (1000, 8, 4, 3), (2000, 16, 16, 10)]),
 }

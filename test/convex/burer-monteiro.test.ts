@@ -7,6 +7,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { lbfgs } from '../../src/optim/lbfgs';
+import { FactoredObjective } from '../../src/convex/solvers/factored-objective';
+import { objective } from '../../src/nn/models/model';
 import { burerMonteiro } from '../../src/convex/solvers/burer-monteiro';
 import { fista } from '../../src/convex/solvers/fista';
 import { chooseSolver, solve } from '../../src/convex/solve';
@@ -22,24 +24,45 @@ import type { Program } from '../../src/convex/programs/program';
 import { InputError } from '../../src/data/errors';
 import { assertClose, randLabels, randn, relDiff } from '../helpers';
 
+/** A SmoothFunction from a value-and-gradient function: the gradient at the last point valued. */
+function smooth(f: (v: Float64Array, g: Float64Array) => number) {
+  let at = new Float64Array(0);
+  return { value: (v: Float64Array) => { at = Float64Array.from(v); return f(at, new Float64Array(v.length)); }, gradient: (g: Float64Array) => { f(at, g); } };
+}
+
 test('lbfgs: reaches the minimiser of a convex quadratic and of the Rosenbrock function', () => {
   // f = 1/2 x' H x - b' x, H diagonal with condition number 1e3
   const n = 30, h = Float64Array.from({ length: n }, (_, i) => 10 ** (3 * i / (n - 1))), b = randn(n, 4);
   const x = new Float64Array(n);
-  const r = lbfgs((v, g) => {
+  const r = lbfgs(smooth((v, g) => {
     let f = 0;
     for (let i = 0; i < n; i++) { g[i] = h[i] * v[i] - b[i]; f += 0.5 * h[i] * v[i] * v[i] - b[i] * v[i]; }
     return f;
-  }, x, { maxIter: 500, gtol: 1e-10 });
+  }), x, { maxIter: 500, gtol: 1e-10 });
   assert.equal(r.reason, 'gradient');
   for (let i = 0; i < n; i++) assert.ok(Math.abs(x[i] - b[i] / h[i]) <= 1e-9 * Math.abs(b[i] / h[i]) + 1e-12, `x[${i}]`);
   const y = Float64Array.from([-1.2, 1]);
-  const rosen = lbfgs((v, g) => {
+  const rosen = lbfgs(smooth((v, g) => {
     g[0] = -2 * (1 - v[0]) - 400 * v[0] * (v[1] - v[0] * v[0]);
     g[1] = 200 * (v[1] - v[0] * v[0]);
     return (1 - v[0]) ** 2 + 100 * (v[1] - v[0] * v[0]) ** 2;
-  }, y, { maxIter: 1000, gtol: 1e-10 });
+  }), y, { maxIter: 1000, gtol: 1e-10 });
   assert.ok(Math.abs(y[0] - 1) < 1e-8 && Math.abs(y[1] - 1) < 1e-8, `Rosenbrock ended at ${y} (${rosen.reason})`);
+});
+
+test('lbfgs: a first step a thousand times too long is shortened by interpolation, not halving, and rejected trials cost no gradient', () => {
+  // f = 1e6/2 (x - 1)^2 from 1 - 1e-3: the first step has unit length, the minimiser is 1e-3 away;
+  // shortening by at least 10x a trial reaches it in 4 trials (halving would take 11)
+  let values = 0, gradients = 0;
+  const f = smooth((v, g) => { g[0] = 1e6 * (v[0] - 1); return 0.5e6 * (v[0] - 1) ** 2; });
+  const counted = { value: (v: Float64Array) => (values++, f.value(v)), gradient: (g: Float64Array) => (gradients++, f.gradient(g)) };
+  const x = Float64Array.from([1 - 1e-3]);
+  const r = lbfgs(counted, x, { maxIter: 1 });
+  assert.equal(r.iterations, 1);
+  assert.ok(r.value < 1e-3 * r.startValue, `${r.startValue} to ${r.value}`);
+  assert.deepEqual([r.values, r.gradients], [values, gradients]);
+  assert.equal(values, 1 + 4, 'the start and four trials');
+  assert.equal(gradients, 2, 'the start and the accepted step');
 });
 
 const N = 40, s = 4, d = 3, c = 2;
@@ -122,7 +145,7 @@ test('the factored form\'s model at any heads gives the operator\'s A Z (bm take
   }
 });
 
-test('bm certifies the same optimum with A Z always from the operator as always from the model', () => {
+test('bm certifies the same optimum with A Z from the operator (where L-BFGS has not just made it by the model) as always from the model', () => {
   for (const program of [gatedMhsa, linearMhsa] as Program<'gates' | 'seed'>[]) {
     const b = built(program, true, 0.2);
     const byModel = burerMonteiro({ ...b.problem, factored: { ...b.problem.factored!, flopsShared: 0, flopsPerHead: 0 } }, { tol: 1e-9, maxIter: 50000 });
@@ -131,6 +154,32 @@ test('bm certifies the same optimum with A Z always from the operator as always 
     assert.ok(byModel.certificate.dual <= byOperator.certificate.primal && byOperator.certificate.dual <= byModel.certificate.primal, `${program.name}: intervals do not meet`);
     assert.ok(byOperator.operatorApplications > byModel.operatorApplications, `${program.name}: ${byOperator.operatorApplications} against ${byModel.operatorApplications} applications`);
   }
+});
+
+test('the factored objective: a value is a forward pass and a gradient a backward pass, each made once per point; A Z at the last point valued only', () => {
+  const b = built(gatedMhsa, true, 0.2), form = b.problem.factored!, H = 3;
+  const passes = { forward: 0, backward: 0 };
+  const f = new FactoredObjective(form.model(Int32Array.from({ length: H }, (_, j) => j % form.blocks), b.problem.beta), { input: form.input, B: form.N, datafit: b.problem.datafit }, passes);
+  const v = randn(H * (form.rows + form.cols), 41), w = randn(v.length, 42), g = new Float64Array(v.length), g2 = new Float64Array(v.length);
+  const value = f.value(v);
+  assert.equal(f.value(Float64Array.from(v)), value);
+  f.gradient(g);
+  f.gradient(g2);
+  assert.deepEqual(passes, { forward: 1, backward: 1 });
+  assert.deepEqual(g2, g);
+  // against objective(): value and gradient of the same model at v in one call
+  const model = form.model(Int32Array.from({ length: H }, (_, j) => j % form.blocks), b.problem.beta);
+  model.params[0].data.set(v.subarray(0, model.params[0].data.length));
+  model.params[1].data.set(v.subarray(model.params[0].data.length));
+  const grads = model.params.map((p) => new Float64Array(p.data.length));
+  assert.equal(objective(model, { input: form.input, B: form.N, datafit: b.problem.datafit }, grads), value);
+  assert.deepEqual(g, Float64Array.from([...grads[0], ...grads[1]]));
+  assert.deepEqual(f.predictionAt(v), model.forward(form.input, form.N));
+  f.value(w);
+  assert.equal(f.predictionAt(v), null);
+  f.gradient(g2);
+  assert.notDeepEqual(g2, g);
+  assert.deepEqual(passes, { forward: 2, backward: 2 });
 });
 
 test('a problem too large to iterate on: the solvers that iterate refuse naming X and why, auto and bm certify', () => {

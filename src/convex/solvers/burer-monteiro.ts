@@ -18,8 +18,8 @@ import { checkCapabilities } from './capabilities';
 import { svd, svdTop, type Svd } from '../../core/linalg';
 import { blockSvdsOfHeads } from '../recovery/factored-svd';
 import { rankTolerance } from '../penalties/nuclear';
-import { emptyPairs, lbfgs } from '../../optim/lbfgs';
-import { objective, type Model } from '../../nn/models/model';
+import { emptyPairs, lbfgs, type LbfgsPairs } from '../../optim/lbfgs';
+import { FactoredObjective, type ModelPasses } from './factored-objective';
 import { gatedFactorsOfSvds, gatedFactorsToZ, recoverGatedFactors, type GatedFactorHeads } from '../recovery/gated-factor-heads';
 
 /** At most this many new heads per block and certificate. */
@@ -51,7 +51,7 @@ const PRUNE = 1e-2, PRUNE_NEAR = 1.1;
 /** Heads in the model's layout: W1 (H, rows) and W2 (H, cols), one after the other as L-BFGS sees them, each on block gate[j]. */
 type Heads = Pick<GatedFactorHeads, 'H' | 'W1' | 'W2' | 'gate'>;
 
-export function burerMonteiro(problem: Problem, opts: SolveOptions = {}): SolveResult & { method: 'bm' } {
+export function burerMonteiro(problem: Problem, opts: SolveOptions = {}): SolveResult & { method: 'bm'; passes: ModelPasses } {
   checkCapabilities(problem, 'bm');
   const form = problem.factored!, { datafit, beta } = problem;
   const { blocks: P, rows, cols } = form;
@@ -63,12 +63,14 @@ export function burerMonteiro(problem: Problem, opts: SolveOptions = {}): SolveR
   const batch = { input: form.input, B: form.N, datafit };
   let heads: Heads = opts.w0 ? recoverGatedFactors(opts.w0, P, rows, cols, form.toW1) : { H: 0, W1: new Float64Array(0), W2: new Float64Array(0), gate: new Int32Array(0) };
   let it = 0, stalled = false, stuck = false, lastViolation = Infinity, grew = false;
-  let model: Model | undefined;
-  const pairs = emptyPairs();
+  let objective: FactoredObjective | undefined;
+  const pairs = emptyPairs(), passes: ModelPasses = { forward: 0, backward: 0 };
   /** Z, A Z and the primal f(A Z) + beta sum_g ||Z_g||_* at the heads, offered; Z's blocks' SVDs, from the heads' factors (no SVD of a rows x cols block) */
   const offerPrimal = (): Svd[] => {
     Z.set(gatedFactorsToZ(heads, P, rows, cols, form.fromW1));
-    predictAt(heads, Z, form, op, beta, pred);
+    const known = objective?.predictionAt(flat(heads));
+    if (known) pred.set(known); // L-BFGS's last point: the model has just made A Z there
+    else predictAt(heads, Z, form, op, beta, pred, passes);
     const zSvds = blockSvdsOfHeads(heads, P, rows, cols, form.fromW1);
     tracker.offerPrimal(datafit.value(pred) + beta * zSvds.reduce((sum, t) => sum + t.s.reduce((a, v) => a + v, 0), 0), Z, pred);
     return zSvds;
@@ -94,25 +96,25 @@ export function burerMonteiro(problem: Problem, opts: SolveOptions = {}): SolveR
     const kept = prunable ? gatedFactorsOfSvds(zSvds, rows, cols, form.toW1, PRUNE * (tracker.bestPrimal - tracker.bestDual) / (omega + beta)) : heads;
     if (kept.H < heads.H) {
       heads = kept;
-      model = undefined;
+      objective = undefined;
       pairs.S.length = pairs.Y.length = pairs.rho.length = 0;
     }
     // a violation L-BFGS is not shrinking is a missing head; one it is shrinking is its to close
     // (and a round without a step shrank nothing)
     const violation = omega / beta - 1, persists = violation >= VIOLATION_KEPT * lastViolation;
     lastViolation = violation;
-    const grown = grow(heads, blockSvds, widen, beta, stuck || (stalled && persists), form, op, datafit.lipschitz, pred);
+    const grown = grow(heads, blockSvds, widen, beta, stuck || (stalled && persists), form, op, datafit.lipschitz, pred, passes);
     if (grown.H === 0 || (stuck && grown.H === heads.H)) break; // nothing left to move
     grew = grown.H > heads.H;
-    if (grew) pairs.S.length = pairs.Y.length = pairs.rho.length = 0;
+    if (grew) {
+      padPairs(pairs, heads.H, grown.H, rows, cols);
+      objective = undefined;
+    }
     heads = grown;
-    if (grew) model = undefined;
-    // L-BFGS on the factored objective
-    const m = (model ??= form.model(heads.gate, beta)); // the same heads keep their model (its buffers)
-    const x = new Float64Array(heads.H * (rows + cols));
-    x.set(heads.W1);
-    x.set(heads.W2, heads.W1.length);
-    const r = lbfgs((v, gv) => factoredObjective(m, v, gv, batch), x, { maxIter: Math.min(INNER, maxIter - it), stop: () => tracker.timeUp(), pairs });
+    // L-BFGS on the factored objective; the same heads keep their model (its buffers, and its last point)
+    objective ??= new FactoredObjective(form.model(heads.gate, beta), batch, passes);
+    const x = flat(heads);
+    const r = lbfgs(objective, x, { maxIter: Math.min(INNER, maxIter - it), stop: () => tracker.timeUp(), pairs });
     it += r.iterations;
     // stalled: no step found, or the round closed little of the gap it started from
     stuck = r.reason === 'no-decrease' || r.iterations === 0;
@@ -123,16 +125,33 @@ export function burerMonteiro(problem: Problem, opts: SolveOptions = {}): SolveR
       break;
     }
   }
-  return { ...tracker.finish(it, tol, op), method: 'bm' as const };
+  return { ...tracker.finish(it, tol, op), method: 'bm' as const, passes };
 }
 
-/** The model's objective (loss + weight decay) and its gradient at the flat factors v. */
-function factoredObjective(model: Model, v: Float64Array, gv: Float64Array, batch: { input: Float64Array; B: number; datafit: Problem['datafit'] }): number {
-  const [W1, W2] = model.params.map((p) => p.data as Float64Array);
-  W1.set(v.subarray(0, W1.length));
-  W2.set(v.subarray(W1.length));
-  const grads = [gv.subarray(0, W1.length), gv.subarray(W1.length)];
-  return objective(model, batch, grads);
+/** The heads as L-BFGS sees them: every head's W1, then every head's W2. */
+function flat(heads: Heads): Float64Array {
+  const x = new Float64Array(heads.W1.length + heads.W2.length);
+  x.set(heads.W1);
+  x.set(heads.W2, heads.W1.length);
+  return x;
+}
+
+/**
+ * The curvature pairs of H heads carried to H' > H heads (the new ones after the old, in W1 and in
+ * W2), zero in the new heads' coordinates: they still describe the objective along the old heads,
+ * and along the new ones the two-loop recursion falls back to its scaling s'y / y'y. Dropping them
+ * instead made the first step a unit-length one, which the line search had to shorten by passes.
+ */
+function padPairs(pairs: LbfgsPairs, H: number, grownH: number, rows: number, cols: number): void {
+  const pad = (v: Float64Array) => {
+    const w = new Float64Array(grownH * (rows + cols));
+    w.set(v.subarray(0, H * rows));
+    w.set(v.subarray(H * rows), grownH * rows);
+    return w;
+  };
+  if (pairs.S.length > 0 && pairs.S[0].length !== H * (rows + cols)) throw new Error(`padPairs: pairs of length ${pairs.S[0].length}, expected ${H * (rows + cols)}`);
+  pairs.S = pairs.S.map(pad);
+  pairs.Y = pairs.Y.map(pad);
 }
 
 /**
@@ -147,7 +166,7 @@ function factoredObjective(model: Model, v: Float64Array, gv: Float64Array, batc
  * operator where that is cheaper). The directions are among each block's TOP_DIRECTIONS leading
  * ones, or among all of them where those lie inside the heads' span.
  */
-function grow(heads: Heads, svds: Svd[], widen: (b: number) => Svd, beta: number, stalled: boolean, form: FactoredForm, op: TimedOperator, lipschitz: number, scratchPred: Float64Array): Heads {
+function grow(heads: Heads, svds: Svd[], widen: (b: number) => Svd, beta: number, stalled: boolean, form: FactoredForm, op: TimedOperator, lipschitz: number, scratchPred: Float64Array, passes: ModelPasses): Heads {
   const { rows, cols } = form;
   const picks: { b: number; k: number; a: number }[] = [];
   for (let b = 0; b < svds.length; b++) {
@@ -180,7 +199,7 @@ function grow(heads: Heads, svds: Svd[], widen: (b: number) => Svd, beta: number
     slope += a * a;
   });
   const D: Heads = { H: n, W1: dW1, W2: dW2, gate: Int32Array.from(picks, (p) => p.b) };
-  predictAt(D, gatedFactorsToZ(D, form.blocks, rows, cols, form.fromW1), form, op, 0, scratchPred);
+  predictAt(D, gatedFactorsToZ(D, form.blocks, rows, cols, form.fromW1), form, op, 0, scratchPred, passes);
   let curv = 0;
   for (const p of scratchPred) curv += p * p;
   const t = curv > 0 ? slope / (lipschitz * curv) : 1, grow = Math.sqrt(t);
@@ -201,7 +220,7 @@ function grow(heads: Heads, svds: Svd[], widen: (b: number) => Svd, beta: number
  * recovery tests hold the model at recovered heads to the convex objective), so the certificate's
  * primal is f(A Z) + beta sum ||Z_g||_* either way; only the rounding differs.
  */
-function predictAt(heads: Heads, Z: Float64Array, form: FactoredForm, op: TimedOperator, beta: number, out: Float64Array): void {
+function predictAt(heads: Heads, Z: Float64Array, form: FactoredForm, op: TimedOperator, beta: number, out: Float64Array, passes: ModelPasses): void {
   if (heads.H === 0) {
     out.fill(0); // A 0
     return;
@@ -214,6 +233,7 @@ function predictAt(heads: Heads, Z: Float64Array, form: FactoredForm, op: TimedO
   model.params[0].data.set(heads.W1);
   model.params[1].data.set(heads.W2);
   out.set(model.forward(form.input, form.N));
+  passes.forward++;
 }
 
 /**

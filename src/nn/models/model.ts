@@ -59,16 +59,22 @@ export function objective<In>(model: Model<In, FloatArray>, batch: Batch<In>, gr
   const out = model.forward(batch.input, batch.B);
   const pred = out instanceof Float64Array ? out : Float64Array.from(out);
   const loss = batch.datafit.value(pred);
-  if (grads) {
-    for (const g of grads) g.fill(0);
-    const dpred = new Float64Array(pred.length);
-    batch.datafit.gradient(pred, dpred);
-    if (lossScale !== 1) for (let i = 0; i < dpred.length; i++) dpred[i] *= lossScale;
-    model.backward(dpred, grads);
-  }
-  // the decay's gradient is added after the loss's, as the models always did (same rounding)
-  const decay = model.weightDecay(grads);
+  const decay = grads ? objectiveGradient(model, batch.datafit, pred, grads, lossScale) : model.weightDecay(null);
   return (lossScale === 1 ? loss : lossScale * loss) + decay;
+}
+
+/**
+ * The gradient of `objective` into grads (overwritten), at the model's last forward pass, whose
+ * predictions were pred; returns the weight decay's value.
+ */
+export function objectiveGradient<In>(model: Model<In, FloatArray>, datafit: Datafit, pred: Float64Array, grads: FloatArray[], lossScale = 1): number {
+  for (const g of grads) g.fill(0);
+  const dpred = new Float64Array(pred.length);
+  datafit.gradient(pred, dpred);
+  if (lossScale !== 1) for (let i = 0; i < dpred.length; i++) dpred[i] *= lossScale;
+  model.backward(dpred, grads);
+  // the decay's gradient is added after the loss's, as the models always did (same rounding)
+  return model.weightDecay(grads);
 }
 
 /** beta/2 sum ||W||_F^2 over the given parameters; with grads (in the same order), adds beta W to each. */
