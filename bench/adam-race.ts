@@ -5,6 +5,17 @@
 import type { Batch, Model } from '../src/nn/models/model';
 import { trainModel } from '../src/experiments/train';
 
+/**
+ * The race's flags: --adam-limit K (Adam's time per learning rate, in multiples of the faster
+ * certified solve; default 5) and --adam-rates a,b (default 0.01,0.001).
+ */
+export function adamFlags(argv: readonly string[]): { limit: number; rates: number[] } {
+  const value = (flag: string) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] ?? '' : undefined);
+  const limit = Number(value('--adam-limit') ?? 5), rates = (value('--adam-rates') ?? '0.01,0.001').split(',').map(Number);
+  if (!(limit > 0) || rates.some((r) => !(r > 0))) throw new Error('--adam-limit: a positive number (Adam\'s time per learning rate, in multiples of the faster certified solve); --adam-rates: positive numbers separated by commas');
+  return { limit, rates };
+}
+
 /** The table's two cells: Adam's time to 1e-3 (or how far each rate got) and its ratio to `solverSeconds`. */
 export function raceAdam(makeModel: () => Model, batch: Batch, pStar: number, limit: number, solverSeconds: number, limitFactor: number, rates: readonly number[] = [0.01, 0.001]): { adam: string; ratio: string } {
   const bests: string[] = [];

@@ -20,14 +20,12 @@ import { gatedMhsaModel } from '../src/nn/models/gated-mhsa-model';
 import { gatedMixerModel } from '../src/nn/models/gated-mixer-model';
 import { blas } from '../src/core/blas';
 import { Rng } from '../src/core/rng';
-import { raceAdam } from './adam-race';
+import { adamFlags, raceAdam } from './adam-race';
 import { fistaOrRefusal } from './fista-or-refusal';
 
 const P = 4;
 const has = (flag: string) => process.argv.includes(flag);
-const value = (flag: string) => (has(flag) ? process.argv[process.argv.indexOf(flag) + 1] : undefined);
-const LIMIT = Number(value('--adam-limit') ?? 5), RATES = (value('--adam-rates') ?? '0.01,0.001').split(',').map(Number);
-if (!(LIMIT > 0) || RATES.some((r) => !(r > 0))) throw new Error('--adam-limit: a positive number; --adam-rates: positive numbers separated by commas');
+const { limit: LIMIT, rates: RATES } = adamFlags(process.argv);
 const SMALL = { N: 2000, s: 16, d: 16, c: 10 }, MEDIUM = { N: 10000, s: 64, d: 32, c: 10 };
 const sizes = has('--quick') ? [{ N: 300, s: 6, d: 6, c: 4 }] : has('--small') ? [SMALL] : has('--medium') ? [MEDIUM] : [SMALL, MEDIUM];
 const named = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !(i > 0 && all[i - 1].startsWith('--adam-')));

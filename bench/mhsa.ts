@@ -8,6 +8,7 @@
 // above LINEAR_MHSA_MAX_D, where FISTA refuses (its cell says so) and bm runs alone. Everything in
 // this process, one after another.
 //   npm run build && node dist/bench/mhsa.js [--quick | --small | --medium | --large (one size only)] [--adam-limit K]
+//     [--adam-rates 0.01,0.001]
 import * as os from 'node:os';
 import { LinearMhsaOperator } from '../src/convex/operators/linear-mhsa';
 import { recoverMhsaHeads } from '../src/convex/recovery/mhsa-heads';
@@ -15,14 +16,13 @@ import { burerMonteiro } from '../src/convex/solvers/burer-monteiro';
 import { linearMhsa } from '../src/convex/programs/linear-mhsa';
 import { withBeta } from '../src/convex/programs/assemble';
 import { linearMhsaModel } from '../src/nn/models/linear-mhsa-model';
-import { raceAdam } from './adam-race';
+import { adamFlags, raceAdam } from './adam-race';
 import { fistaOrRefusal } from './fista-or-refusal';
 import { blas } from '../src/core/blas';
 import { Rng } from '../src/core/rng';
 
 const has = (flag: string) => process.argv.includes(flag);
-const LIMIT = has('--adam-limit') ? Number(process.argv[process.argv.indexOf('--adam-limit') + 1]) : 5;
-if (!(LIMIT > 0)) throw new Error('--adam-limit: a positive number (Adam\'s time per learning rate, in multiples of the faster certified solve)');
+const { limit: LIMIT, rates: RATES } = adamFlags(process.argv);
 const SMALL = { N: 2000, s: 16, d: 16, c: 10 }, MEDIUM = { N: 10000, s: 64, d: 32, c: 10 }, LARGE = { N: 2000, s: 16, d: 64, c: 10 };
 const sizes = has('--quick') ? [{ N: 500, s: 8, d: 8, c: 5 }] : has('--small') ? [SMALL] : has('--medium') ? [MEDIUM] : has('--large') ? [LARGE] : [SMALL, MEDIUM];
 
@@ -53,7 +53,7 @@ for (const { N, s, d, c } of sizes) {
   const pStar = Math.min(...certified.map((r) => r.certificate.primal)), best = Math.min(...certified.map((r) => r.certificate.seconds)), limit = LIMIT * best;
   console.error(`N ${N}, d ${d}: FISTA ${typeof f === 'string' ? 'refused' : `${f.certificate.seconds.toFixed(2)} s`}, BM ${bm.certificate.seconds.toFixed(2)} s; Adam for up to ${limit.toFixed(0)} s per lr`);
   const batch = { input: X, B: N, datafit };
-  const { adam, ratio } = raceAdam(() => linearMhsaModel({ s, d, c }, H + 4, 'mean', beta, 1), batch, pStar, limit, best, LIMIT);
+  const { adam, ratio } = raceAdam(() => linearMhsaModel({ s, d, c }, H + 4, 'mean', beta, 1), batch, pStar, limit, best, LIMIT, RATES);
   const fCells = typeof f === 'string' ? `${f} | | ${H}` : `${f.certificate.seconds.toFixed(2)} (${f.certificate.iterations}${f.converged ? '' : ', NOT certified'}) | ` +
     `${(f.certificate.seconds / f.certificate.iterations * 1000).toFixed(1)} ms | ${H}`;
   console.log(`| ${N}, ${s}, ${d}, ${c} | ${d * d} x ${d * c} | ${fCells} | ${bm.certificate.seconds.toFixed(2)} (${bm.certificate.iterations}${bm.converged ? '' : ', NOT certified'}, ${Hbm} heads, ${bm.passes.forward} + ${bm.passes.backward} model passes) | ` +

@@ -5,8 +5,9 @@
 // when the line search finds no decrease (a stationary point to rounding).
 //
 // A trial point of the line search is valued only; the gradient is taken where a step is
-// accepted. On a model the value is a forward pass and the gradient a backward pass, so a rejected
-// trial costs a forward pass, not both. A rejected step is shortened to the minimiser of the
+// accepted (and where the value is within rounding of f, for the slope test below). On a model the
+// value is a forward pass and the gradient a backward pass, so a rejected trial costs a forward
+// pass, not both. A rejected step is shortened to the minimiser of the
 // quadratic through f(x), the slope at x and f at the trial (kept within [0.1, 0.5] of the step,
 // Nocedal & Wright section 3.5), not by halving: a first step far too long, as after the curvature
 // pairs were dropped, is shortened in a few trials.
@@ -91,7 +92,13 @@ export function lbfgs(f: SmoothFunction, x: Float64Array, opts: LbfgsOptions): L
     }
     let step = 1, valueNew = NaN, accepted = false;
     for (let trial = 0; trial < MAX_TRIALS; trial++) {
-      for (let i = 0; i < n; i++) xNew[i] = x[i] + step * dir[i];
+      let moved = false;
+      for (let i = 0; i < n; i++) {
+        xNew[i] = x[i] + step * dir[i];
+        moved ||= xNew[i] !== x[i];
+      }
+      // a step that rounds to x would pass the Armijo test as value <= value: no step left
+      if (!moved) break;
       valueNew = f.value(xNew);
       values++;
       if (valueNew <= value + ARMIJO * step * slope) {

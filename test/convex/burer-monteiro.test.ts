@@ -3,7 +3,8 @@
 // meets FISTA's, its dual point checks from scratch (feasible, the bound it claims), the heads
 // recovered from its Z give the non-convex objective at the optimum, a warm start at the optimum
 // certifies at once, an iteration limit leaves it honestly uncertified, beta_max gives Z = 0, and
-// the programs without a factored form refuse it. L-BFGS itself against known minimisers.
+// the programs without a factored form refuse it. L-BFGS itself against known minimisers, and what
+// its line search costs; the factored objective's passes against objective().
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { lbfgs } from '../../src/optim/lbfgs';
@@ -52,7 +53,7 @@ test('lbfgs: reaches the minimiser of a convex quadratic and of the Rosenbrock f
 
 test('lbfgs: a first step a thousand times too long is shortened by interpolation, not halving, and rejected trials cost no gradient', () => {
   // f = 1e6/2 (x - 1)^2 from 1 - 1e-3: the first step has unit length, the minimiser is 1e-3 away;
-  // shortening by at least 10x a trial reaches it in 4 trials (halving would take 11)
+  // shortening by at least 10x a trial reaches it in 4 trials (halving would take 10)
   let values = 0, gradients = 0;
   const f = smooth((v, g) => { g[0] = 1e6 * (v[0] - 1); return 0.5e6 * (v[0] - 1) ** 2; });
   const counted = { value: (v: Float64Array) => (values++, f.value(v)), gradient: (g: Float64Array) => (gradients++, f.gradient(g)) };
@@ -63,6 +64,22 @@ test('lbfgs: a first step a thousand times too long is shortened by interpolatio
   assert.deepEqual([r.values, r.gradients], [values, gradients]);
   assert.equal(values, 1 + 4, 'the start and four trials');
   assert.equal(gradients, 2, 'the start and the accepted step');
+  // the minimiser 0.3 of the way along the first step: one rejection, then the quadratic's minimiser itself
+  const y = Float64Array.from([0.7]);
+  const q = lbfgs(smooth((v, g) => { g[0] = 5 * (v[0] - 1); return 2.5 * (v[0] - 1) ** 2; }), y, { maxIter: 1 });
+  assert.equal(q.values, 3);
+  assert.ok(Math.abs(y[0] - 1) <= 1e-15, `ended at ${y[0]}, not at the minimiser 1`);
+});
+
+test('lbfgs where f is flat to rounding and its gradient is not: the line search ends with no decrease, not a step of zero accepted', () => {
+  // f = 10 everywhere, gradient 1, from x = 1e6: trial steps halve (f does not rise) until x + step dir
+  // rounds to x (below 5.8e-11), while the Armijo decrease 1e-4 step is still above f's rounding
+  // (8.9e-16) for steps above 8.9e-12; a step of zero there would pass the test as 10 <= 10
+  const x = Float64Array.from([1e6]);
+  const r = lbfgs(smooth((_, g) => { g[0] = 1; return 10; }), x, { maxIter: 5 });
+  assert.equal(r.reason, 'no-decrease', `${r.reason} after ${r.iterations} iterations`);
+  assert.equal(r.iterations, 0);
+  assert.equal(x[0], 1e6);
 });
 
 const N = 40, s = 4, d = 3, c = 2;
@@ -153,6 +170,11 @@ test('bm certifies the same optimum with A Z from the operator (where L-BFGS has
     assert.ok(byModel.converged && byOperator.converged, program.name);
     assert.ok(byModel.certificate.dual <= byOperator.certificate.primal && byOperator.certificate.dual <= byModel.certificate.primal, `${program.name}: intervals do not meet`);
     assert.ok(byOperator.operatorApplications > byModel.operatorApplications, `${program.name}: ${byOperator.operatorApplications} against ${byModel.operatorApplications} applications`);
+    // a warm start has no L-BFGS point yet: its certificate's A Z comes from the operator (A Z and A^T grad)
+    const warm = burerMonteiro({ ...b.problem, factored: { ...b.problem.factored!, flopsPerHead: Infinity } }, { tol: 1e-8, w0: byModel.w });
+    assert.ok(warm.converged && warm.certificate.iterations === 0, `${program.name}: warm start ${warm.certificate.iterations} iterations, gap ${warm.certificate.relGap}`);
+    assert.equal(warm.operatorApplications, 2, program.name);
+    assert.ok(relDiff(warm.certificate.primal, byModel.certificate.primal) <= 1e-12, `${program.name}: primal ${warm.certificate.primal} by the operator against ${byModel.certificate.primal} by the model`);
   }
 });
 
