@@ -77,6 +77,7 @@ test('the gated mixer and gated attention operators equal their definitions entr
       [new GatedMixerOperator(X, N, s, d, c, Dm, P, output), denseMixer(Um, output), 'gated mixer'],
       [new GatedMixerOperator(X, N, s, d, c, Dm, P, output, 4), denseMixer(Um, output), 'gated mixer in blocks of 4 and 2 samples'],
       [new GatedMhsaOperator(X, N, s, d, c, Da, P, output), denseMhsa(Ua, output), 'gated attention'],
+      [new GatedMhsaOperator(X, N, s, d, c, Da, P, output, 0), denseMhsa(Ua, output), 'gated attention streamed (no token-mean features)'],
     ] as const) {
       assert.deepEqual([op.rows, op.cols], [ref.rows, ref.cols]);
       const w = randn(op.cols, 2), r = randn(op.rows, 3);

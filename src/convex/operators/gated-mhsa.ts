@@ -10,11 +10,18 @@
 // added: half the flops of the d^2 form. The adjoint runs the same steps backwards and gives the
 // pair's gradient to both rows. Cost: about N s d^3 c per gate, s times linear attention's (each
 // query token has its own Gram matrix).
+// Outputs averaged over the tokens make the sum over queries a fixed feature of each sample:
+// F_ig[t, (k, l)] = (1/s) sum_a X_i[a, t] Gf[(i, a), (k, l)] (d x d(d+1)/2), built once, so an
+// application is one GEMM, N x P d dp . P d dp x c: about s times fewer flops than streaming.
+// Its memory is N P d dp numbers; above MEAN_FEATURES_MAX_BYTES the operator streams as for tokens.
 import type { LinearOperator } from '../types';
 import type { MhsaOutput } from '../../nn/models/linear-mhsa-model';
 import { blas } from '../../core/blas';
 import { forBlocks, rowsPerBlock } from './row-blocks';
 import { powerNorm } from './power';
+
+/** The largest precomputed feature matrix of the token-mean operator (above it, the streamed form). */
+export const MEAN_FEATURES_MAX_BYTES = 2 ** 29;
 
 export class GatedMhsaOperator implements LinearOperator {
   readonly rows: number;
@@ -27,25 +34,61 @@ export class GatedMhsaOperator implements LinearOperator {
   private readonly M: Float64Array;
   private readonly Dg: Float64Array;
   private readonly Zp: Float64Array;
+  /** the token-mean features (N, P, d, dp), or null when streaming */
+  private readonly F: Float64Array | null;
+  /** Zp rearranged to F's columns: rows (g, t, pair), columns m */
+  private readonly Zq: Float64Array;
   private norm = -1;
 
   /** X (N, s, d), D (N, P, s, s) the score gates; c outputs per token ('tokens') or per sample ('mean'). */
   constructor(
     readonly X: Float64Array, readonly N: number, readonly s: number, readonly d: number, readonly c: number,
     readonly D: Uint8Array, readonly P: number, readonly output: MhsaOutput,
+    featureBytes = MEAN_FEATURES_MAX_BYTES,
   ) {
     if (X.length !== N * s * d) throw new Error(`GatedMhsaOperator: X has ${X.length} entries, expected ${N}x${s}x${d}`);
     if (D.length !== N * P * s * s) throw new Error(`GatedMhsaOperator: D has ${D.length} entries, expected ${N}x${P}x${s}x${s}`);
     const dd = d * d, dc = d * c, dp = (d * (d + 1)) / 2;
     this.rows = N * c * (output === 'tokens' ? s : 1);
     this.cols = P * dd * dc;
-    this.flopsPerApply = 2 * N * P * s * (s * dp + dp * dc + dc);
+    const features = output === 'mean' && 8 * N * P * d * dp <= featureBytes;
+    this.flopsPerApply = features ? 2 * N * P * d * dp * c : 2 * N * P * s * (s * dp + dp * dc + dc);
     this.block = Math.min(N, rowsPerBlock(s * dp, 8));
     this.K = new Float64Array(this.block * s * dp);
     this.Gf = new Float64Array(this.block * s * dp);
-    this.M = new Float64Array(this.block * s * dc);
+    this.M = new Float64Array(features ? 0 : this.block * s * dc);
     this.Dg = new Float64Array(s * s);
     this.Zp = new Float64Array(P * dp * dc);
+    this.Zq = new Float64Array(features ? P * dp * dc : 0);
+    this.F = features ? this.meanFeatures() : null;
+  }
+
+  /** F[i, g, t, pair] = (1/s) sum_a X_i[a, t] Gf_ig[a, pair]: one d x s . s x dp GEMM per sample and gate. */
+  private meanFeatures(): Float64Array {
+    const { N, s, d, P, X, Gf } = this, dp = (d * (d + 1)) / 2, F = new Float64Array(N * P * d * dp);
+    forBlocks(N, this.block, (i0, B) => {
+      this.outerProducts(i0, B);
+      for (let g = 0; g < P; g++) {
+        this.gatedGrams(i0, B, g);
+        for (let i = 0; i < B; i++) {
+          blas.gemm(true, false, d, dp, s, 1 / s, X.subarray((i0 + i) * s * d), d, Gf.subarray(i * s * dp), dp,
+            0, F.subarray(((i0 + i) * P + g) * d * dp), dp);
+        }
+      }
+    });
+    return F;
+  }
+
+  /** Zp (P, pair, t c + m) to Zq (P, t, pair, m), or back. */
+  private swapPairsAndFeatures(toZq: boolean): void {
+    const { d, c, P, Zp, Zq } = this, dp = (d * (d + 1)) / 2;
+    for (let g = 0; g < P; g++) for (let p = 0; p < dp; p++) for (let t = 0; t < d; t++) {
+      const a = ((g * dp + p) * d + t) * c, b = ((g * d + t) * dp + p) * c;
+      for (let m = 0; m < c; m++) {
+        if (toZq) Zq[b + m] = Zp[a + m];
+        else Zp[a + m] = Zq[b + m];
+      }
+    }
   }
 
   /** K for samples i0 .. i0 + B - 1: the outer product of every token with itself, pairs k <= l. */
@@ -101,6 +144,12 @@ export class GatedMhsaOperator implements LinearOperator {
   apply(w: Float64Array, out: Float64Array): void {
     const { N, s, d, c, P, X, Gf, M, Zp } = this, dp = (d * (d + 1)) / 2, dc = d * c, tokens = this.output === 'tokens';
     this.pack(w);
+    if (this.F) {
+      this.swapPairsAndFeatures(true);
+      const q = P * d * dp;
+      blas.gemm(false, false, N, c, q, 1, this.F, q, this.Zq, c, 0, out, c);
+      return;
+    }
     out.fill(0);
     forBlocks(N, this.block, (i0, B) => {
       this.outerProducts(i0, B);
@@ -120,6 +169,13 @@ export class GatedMhsaOperator implements LinearOperator {
 
   applyT(r: Float64Array, out: Float64Array): void {
     const { N, s, d, c, P, X, Gf, M, Zp } = this, dp = (d * (d + 1)) / 2, dc = d * c, tokens = this.output === 'tokens';
+    if (this.F) {
+      const q = P * d * dp;
+      blas.gemm(true, false, q, c, N, 1, this.F, q, r, c, 0, this.Zq, c);
+      this.swapPairsAndFeatures(false);
+      this.unpack(out);
+      return;
+    }
     Zp.fill(0);
     forBlocks(N, this.block, (i0, B) => {
       this.outerProducts(i0, B);
