@@ -190,7 +190,7 @@ for (const program of [gatedMhsa, gatedMixer]) {
 
 test('gated-mhsa above GATED_MHSA_MAX_GFLOP per application: too large to iterate on (fista refuses naming X and the GFlop), auto picks bm; the small size is not', () => {
   const [Nb, sb, db, cb] = [1000, 64, 32, 10];
-  const heavy = gatedMhsa.build({ train: { X: randn(Nb * sb * db, 9), N: Nb, n: sb, d: db }, trainTargets: { Y: randn(Nb * cb, 10), c: cb } }, { loss: 'squared' }).problem;
+  const heavy = gatedMhsa.build({ train: { X: randn(Nb * sb * db, 9), N: Nb, n: sb, d: db }, trainTargets: { Y: randn(Nb * sb * cb, 10), c: cb, tokens: sb } }, { loss: 'squared' }).problem; // per token: token-mean outputs cost s times less
   assert.match(heavy.tooLargeToIterate ?? '', new RegExp(`^has N = 1000 samples of s = 64 tokens, d = 32 features: gated-mhsa's operator with 4 gates takes 10\\d GFlop per application \\(the limit is ${GATED_MHSA_MAX_GFLOP}; fewer samples, tokens or --gates lower it\\)$`));
   assert.throws(() => checkCapabilities(heavy, 'fista'), /^InputError: X: has N = 1000 samples .* 10\d GFlop per application .*: too large for fista, which iterates on it hundreds of times; --solver bm/);
   assert.equal(chooseSolver(heavy, 'auto'), 'bm');

@@ -11,8 +11,9 @@
 // pair's gradient to both rows. Cost: about N s d^3 c per gate, s times linear attention's (each
 // query token has its own Gram matrix).
 // Outputs averaged over the tokens make the sum over queries a fixed feature of each sample:
-// F_ig[t, (k, l)] = (1/s) sum_a X_i[a, t] Gf[(i, a), (k, l)] (d x d(d+1)/2), built once, so an
-// application is one GEMM, N x P d dp . P d dp x c: about s times fewer flops than streaming.
+// F_ig[(k, l), t] = (1/s) sum_a Gf[(i, a), (k, l)] X_i[a, t] (d(d+1)/2 x d), built once, so an
+// application is one GEMM, N x P dp d . P dp d x c (Zp's rows (g, pair, t)): about s times fewer
+// flops than streaming.
 // Its memory is N P d dp numbers; above MEAN_FEATURES_MAX_BYTES the operator streams as for tokens.
 import type { LinearOperator } from '../types';
 import type { MhsaOutput } from '../../nn/models/linear-mhsa-model';
@@ -34,10 +35,8 @@ export class GatedMhsaOperator implements LinearOperator {
   private readonly M: Float64Array;
   private readonly Dg: Float64Array;
   private readonly Zp: Float64Array;
-  /** the token-mean features (N, P, d, dp), or null when streaming */
+  /** the token-mean features (N, P, dp, d), or null when streaming */
   private readonly F: Float64Array | null;
-  /** Zp rearranged to F's columns: rows (g, t, pair), columns m */
-  private readonly Zq: Float64Array;
   private norm = -1;
 
   /** X (N, s, d), D (N, P, s, s) the score gates; c outputs per token ('tokens') or per sample ('mean'). */
@@ -59,11 +58,10 @@ export class GatedMhsaOperator implements LinearOperator {
     this.M = new Float64Array(features ? 0 : this.block * s * dc);
     this.Dg = new Float64Array(s * s);
     this.Zp = new Float64Array(P * dp * dc);
-    this.Zq = new Float64Array(features ? P * dp * dc : 0);
     this.F = features ? this.meanFeatures() : null;
   }
 
-  /** F[i, g, t, pair] = (1/s) sum_a X_i[a, t] Gf_ig[a, pair]: one d x s . s x dp GEMM per sample and gate. */
+  /** F[i, g, pair, t] = (1/s) sum_a Gf_ig[a, pair] X_i[a, t]: one dp x s . s x d GEMM per sample and gate. */
   private meanFeatures(): Float64Array {
     const { N, s, d, P, X, Gf } = this, dp = (d * (d + 1)) / 2, F = new Float64Array(N * P * d * dp);
     forBlocks(N, this.block, (i0, B) => {
@@ -71,25 +69,14 @@ export class GatedMhsaOperator implements LinearOperator {
       for (let g = 0; g < P; g++) {
         this.gatedGrams(i0, B, g);
         for (let i = 0; i < B; i++) {
-          blas.gemm(true, false, d, dp, s, 1 / s, X.subarray((i0 + i) * s * d), d, Gf.subarray(i * s * dp), dp,
-            0, F.subarray(((i0 + i) * P + g) * d * dp), dp);
+          blas.gemm(true, false, dp, d, s, 1 / s, Gf.subarray(i * s * dp), dp, X.subarray((i0 + i) * s * d), d,
+            0, F.subarray(((i0 + i) * P + g) * dp * d), d);
         }
       }
     });
     return F;
   }
 
-  /** Zp (P, pair, t c + m) to Zq (P, t, pair, m), or back. */
-  private swapPairsAndFeatures(toZq: boolean): void {
-    const { d, c, P, Zp, Zq } = this, dp = (d * (d + 1)) / 2;
-    for (let g = 0; g < P; g++) for (let p = 0; p < dp; p++) for (let t = 0; t < d; t++) {
-      const a = ((g * dp + p) * d + t) * c, b = ((g * d + t) * dp + p) * c;
-      for (let m = 0; m < c; m++) {
-        if (toZq) Zq[b + m] = Zp[a + m];
-        else Zp[a + m] = Zq[b + m];
-      }
-    }
-  }
 
   /** K for samples i0 .. i0 + B - 1: the outer product of every token with itself, pairs k <= l. */
   private outerProducts(i0: number, B: number): void {
@@ -144,10 +131,9 @@ export class GatedMhsaOperator implements LinearOperator {
   apply(w: Float64Array, out: Float64Array): void {
     const { N, s, d, c, P, X, Gf, M, Zp } = this, dp = (d * (d + 1)) / 2, dc = d * c, tokens = this.output === 'tokens';
     this.pack(w);
-    if (this.F) {
-      this.swapPairsAndFeatures(true);
-      const q = P * d * dp;
-      blas.gemm(false, false, N, c, q, 1, this.F, q, this.Zq, c, 0, out, c);
+    if (this.F) { // Zp as a (P dp d) x c matrix
+      const q = P * dp * d;
+      blas.gemm(false, false, N, c, q, 1, this.F, q, Zp, c, 0, out, c);
       return;
     }
     out.fill(0);
@@ -170,9 +156,8 @@ export class GatedMhsaOperator implements LinearOperator {
   applyT(r: Float64Array, out: Float64Array): void {
     const { N, s, d, c, P, X, Gf, M, Zp } = this, dp = (d * (d + 1)) / 2, dc = d * c, tokens = this.output === 'tokens';
     if (this.F) {
-      const q = P * d * dp;
-      blas.gemm(true, false, q, c, N, 1, this.F, q, r, c, 0, this.Zq, c);
-      this.swapPairsAndFeatures(false);
+      const q = P * dp * d;
+      blas.gemm(true, false, q, c, N, 1, this.F, q, r, c, 0, Zp, c);
       this.unpack(out);
       return;
     }
