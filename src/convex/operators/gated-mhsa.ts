@@ -77,7 +77,6 @@ export class GatedMhsaOperator implements LinearOperator {
     return F;
   }
 
-
   /** K for samples i0 .. i0 + B - 1: the outer product of every token with itself, pairs k <= l. */
   private outerProducts(i0: number, B: number): void {
     const { X, K, s, d } = this, dp = (d * (d + 1)) / 2;
