@@ -36,8 +36,9 @@ export const GATED_MAX_ENTRIES = 2 ** 23;
 /**
  * Gated attention's operator costs about N P s d^3 c flops per application (each query token has
  * its own gated Gram matrix; s times less for token-mean outputs whose features fit): 6 GFlop at
- * the issue's small size with 4 gates (0.2 s here), and 1,040 GFlop at its medium one (half a minute). FISTA and Adam apply it hundreds of times and
- * refuse it above this; bm applies it once per certificate and takes it (`auto` picks bm there).
+ * the issue's small size with 4 gates (0.2 s here), and 1,040 GFlop at its medium one (half a
+ * minute). FISTA and Adam apply it hundreds of times and refuse it above this; bm applies it once
+ * per certificate and takes it (`auto` picks bm there).
  */
 export const GATED_MHSA_MAX_GFLOP = 100;
 
